@@ -1,0 +1,63 @@
+"""mirprog: prognostic microRNA biomarker survival analysis that agrees with R ``survival``.
+
+>>> import mirprog as mp
+>>> gbsg = mp.datasets.load_gbsg2()
+>>> gbsg = mp.Cutpoints.fit(gbsg, ["progrec"]).apply(gbsg)
+>>> round(mp.logrank(gbsg, by="progrec_high").p, 6)
+1e-06
+"""
+
+from mirprog import datasets
+from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
+from mirprog.cutpoints import Cutpoint, Cutpoints
+from mirprog.errors import (
+    CohortError,
+    ConvergenceWarning,
+    DataFileError,
+    MirprogError,
+    MirprogWarning,
+    MonotoneLikelihoodWarning,
+)
+from mirprog.survival import (
+    CoxResult,
+    KMResult,
+    LogRankResult,
+    PairwiseLogRankResult,
+    UnivariateResult,
+    cox,
+    km,
+    logrank,
+    p_adjust,
+    pairwise_logrank,
+    univariate,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CohortError",
+    "Cohort",
+    "ConvergenceWarning",
+    "CoxResult",
+    "Cutpoint",
+    "Cutpoints",
+    "DataFileError",
+    "Exclusion",
+    "Exclusions",
+    "KMResult",
+    "LogRankResult",
+    "MirprogError",
+    "MirprogWarning",
+    "MonotoneLikelihoodWarning",
+    "PairwiseLogRankResult",
+    "UnivariateResult",
+    "__version__",
+    "cox",
+    "datasets",
+    "km",
+    "logrank",
+    "p_adjust",
+    "pairwise_logrank",
+    "read_cohort",
+    "univariate",
+]

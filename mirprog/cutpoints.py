@@ -1,0 +1,279 @@
+"""Cutpoints: turn continuous markers into high/low (or ordered) groups, once, and freeze them.
+
+Thresholds are learnt on a training cohort by :meth:`Cutpoints.fit` and then
+re-applied unchanged to any cohort by :meth:`Cutpoints.apply` -- never refitted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mirprog.cohort import Cohort
+from mirprog.errors import CohortError, MirprogError
+
+__all__ = ["Cutpoint", "Cutpoints"]
+
+Rule = Literal["median", "tertiles", "quartiles", "quantile", "fixed"]
+High = Literal["above", "at_or_above"]
+SCHEMA = "mirprog.cutpoints/1"
+_GROUPS = {"tertiles": 3, "quartiles": 4}
+
+
+@dataclass(frozen=True)
+class Cutpoint:
+    """The frozen split of one marker.
+
+    Attributes
+    ----------
+    marker : str
+        The continuous column split.
+    column : str
+        The column :meth:`apply` writes: ``<marker>_high`` (0/1) for one
+        threshold, ``<marker>_level`` (1..k, ordered) for k - 1 thresholds.
+    rule : str
+        How the thresholds were chosen (``median``, ``tertiles``, ``quartiles``,
+        ``quantile`` or ``fixed``).
+    thresholds : tuple of float
+        Increasing thresholds.
+    high : {"above", "at_or_above"}
+        ``"above"``: a value equal to a threshold goes to the lower group;
+        ``"at_or_above"``: to the upper group.
+    n_fit : int
+        Non-missing values the thresholds were learnt from (0 for fixed thresholds).
+    n_at_threshold : int
+        Training values exactly equal to a threshold (ties whose side ``high`` decides).
+    group_sizes : tuple of int
+        Training patients per group, lowest first.
+    """
+
+    marker: str
+    column: str
+    rule: str
+    thresholds: tuple[float, ...]
+    high: High
+    n_fit: int
+    n_at_threshold: int
+    group_sizes: tuple[int, ...]
+
+    def assign(self, values: pd.Series) -> pd.Series:
+        """Group of each value: 0/1 for a binary split, 1..k for ordered levels; NA stays NA."""
+        numeric = _numeric_marker(values, self.marker)
+        arr = numeric.to_numpy(dtype=float)
+        thr = np.asarray(self.thresholds)
+        side = "right" if self.high == "above" else "left"
+        # number of thresholds the value is beyond (strictly, for "above")
+        level = np.searchsorted(thr, arr, side=side).astype(float)
+        level[np.isnan(arr)] = np.nan
+        if len(thr) > 1:
+            level = level + 1
+        return pd.Series(level, index=values.index, name=self.column).astype("Int64")
+
+
+def _numeric_marker(values: pd.Series, marker: str) -> pd.Series:
+    if values.dtype == bool:
+        raise CohortError(f"Marker {marker!r} is already binary (True/False); use it directly "
+                          "as a factor instead of cutting it.", column=marker)
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = numeric.isna() & values.notna()
+    if bad.any():
+        rows = list(values.index[bad.to_numpy()])
+        examples = ", ".join(repr(v) for v in values[bad].head(3))
+        raise CohortError(
+            f"Marker {marker!r} has non-numeric values ({examples}) in rows {rows[:5]}. Convert "
+            "them to numbers, or to missing (NaN) if they were not measured.",
+            column=marker, rows=rows)
+    return numeric
+
+
+def _fit_one(values: pd.Series, marker: str, rule: Rule, high: High, q: Any,
+             fixed: Any) -> Cutpoint:
+    numeric = _numeric_marker(values, marker).dropna()
+    if rule == "fixed":
+        if fixed is None:
+            raise CohortError(f"rule='fixed' needs thresholds={{{marker!r}: value}}.", column=marker)
+        thr = np.atleast_1d(np.asarray(fixed, dtype=float))
+        n_fit = 0
+    else:
+        if numeric.empty:
+            raise CohortError(f"Marker {marker!r} has no non-missing value; it cannot be split.",
+                              column=marker)
+        if rule == "median":
+            probs = np.array([0.5])
+        elif rule in _GROUPS or rule == "quantile":
+            k = _GROUPS.get(rule, q)
+            if k is None:
+                raise CohortError("rule='quantile' needs q= (number of groups, or a list of "
+                                  "probabilities).")
+            probs = (np.arange(1, int(k)) / int(k)) if np.isscalar(k) else np.asarray(k, float)
+        else:
+            raise CohortError(f"Unknown cutpoint rule {rule!r}: use 'median', 'tertiles', "
+                              "'quartiles', 'quantile' or 'fixed'.")
+        thr = np.quantile(numeric.to_numpy(dtype=float), probs)
+        n_fit = len(numeric)
+    if np.any(np.diff(thr) <= 0) or not np.all(np.isfinite(thr)):
+        raise CohortError(
+            f"Marker {marker!r}: the {rule} thresholds {thr.tolist()} are not distinct (too many "
+            "tied values); use fewer groups or fixed thresholds.", column=marker)
+    column = f"{marker}_high" if len(thr) == 1 else f"{marker}_level"
+    cut = Cutpoint(marker, column, rule, tuple(float(t) for t in thr), high, n_fit, 0, ())
+    groups = cut.assign(numeric).to_numpy(dtype=float)
+    k = len(thr) + 1
+    base = 0 if len(thr) == 1 else 1
+    sizes = tuple(int((groups == base + i).sum()) for i in range(k))
+    if rule != "fixed" and min(sizes) == 0:
+        raise CohortError(
+            f"Marker {marker!r} cannot be split by its {rule} ({thr.tolist()}): "
+            f"group sizes would be {list(sizes)}, because many values equal the threshold. "
+            f"Try high='{'at_or_above' if high == 'above' else 'above'}', or a fixed threshold.",
+            column=marker)
+    at_thr = int(np.isin(numeric.to_numpy(dtype=float), thr).sum())
+    return Cutpoint(marker, column, rule, cut.thresholds, high, n_fit, at_thr, sizes)
+
+
+@dataclass(frozen=True)
+class Cutpoints:
+    """Frozen thresholds for one or more markers, learnt once and re-applied.
+
+    Build with :meth:`fit`; save with :meth:`to_json`; reuse on a new cohort
+    with :meth:`apply`, which never recomputes a threshold.
+
+    Examples
+    --------
+    >>> import mirprog as mp
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> cuts = mp.Cutpoints.fit(gbsg, ["progrec", "estrec"])
+    >>> cuts.thresholds
+    {'progrec': 32.5, 'estrec': 36.0}
+    >>> gbsg = cuts.apply(gbsg)
+    >>> gbsg.data["progrec_high"].value_counts().sort_index().tolist()
+    [343, 343]
+    >>> mp.Cutpoints.from_json(cuts.to_json()) == cuts
+    True
+    """
+
+    cutpoints: tuple[Cutpoint, ...]
+
+    @classmethod
+    def fit(
+        cls,
+        cohort: Cohort,
+        columns: str | Sequence[str],
+        rule: Rule = "median",
+        *,
+        high: High = "above",
+        q: int | Sequence[float] | None = None,
+        thresholds: Mapping[str, float | Sequence[float]] | None = None,
+    ) -> Cutpoints:
+        """Learn thresholds for ``columns`` on ``cohort``.
+
+        Parameters
+        ----------
+        cohort : Cohort
+            The training cohort.
+        columns : str or sequence of str
+            Continuous marker columns.
+        rule : {"median", "tertiles", "quartiles", "quantile", "fixed"}, default "median"
+            ``"median"`` (the reference study's split): **high = value strictly
+            above the cohort median** of the non-missing values; with an even
+            count and no ties that is exactly half the patients, and patients
+            at the median go to the low group.  ``"tertiles"``/``"quartiles"``/
+            ``"quantile"`` (with ``q``) give ordered levels 1..k from sample
+            quantiles (linear interpolation, R's type 7).  ``"fixed"`` takes
+            ``thresholds`` as given (e.g. nodes > 3).
+        high : {"above", "at_or_above"}, default "above"
+            Which side a value equal to a threshold falls on.
+        q : int or sequence of float, optional
+            For ``rule="quantile"``: number of groups, or the probabilities.
+        thresholds : mapping, optional
+            For ``rule="fixed"``: marker -> threshold (or increasing thresholds).
+
+        Returns
+        -------
+        Cutpoints
+
+        Raises
+        ------
+        CohortError
+            Missing or non-numeric marker column; all values missing; a split
+            that leaves a group empty (e.g. a constant marker).
+        """
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        cohort.require(*cols, role="marker")
+        fixed = dict(thresholds or {})
+        if rule == "fixed":
+            missing = [c for c in cols if c not in fixed]
+            if missing:
+                raise CohortError(f"rule='fixed' needs a threshold for {missing}: pass "
+                                  f"thresholds={{{missing[0]!r}: value}}.", column=missing[0])
+        return cls(tuple(_fit_one(cohort.column(c), c, rule, high, q, fixed.get(c))
+                         for c in cols))
+
+    def __getitem__(self, marker: str) -> Cutpoint:
+        for c in self.cutpoints:
+            if c.marker == marker:
+                return c
+        raise KeyError(marker)
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """Markers covered, in order."""
+        return tuple(c.marker for c in self.cutpoints)
+
+    @property
+    def thresholds(self) -> dict[str, float | tuple[float, ...]]:
+        """Marker -> threshold (a tuple when there are several)."""
+        return {c.marker: c.thresholds[0] if len(c.thresholds) == 1 else c.thresholds
+                for c in self.cutpoints}
+
+    def apply(self, cohort: Cohort) -> Cohort:
+        """A new Cohort with one group column per marker, using these frozen thresholds.
+
+        Missing marker values stay missing (each analysis then excludes and
+        reports those rows).
+
+        Raises
+        ------
+        CohortError
+            If a marker column is absent from ``cohort``.
+        """
+        cohort.require(*self.markers, role="marker")
+        return cohort.assign(**{c.column: c.assign(cohort.column(c.marker))
+                                for c in self.cutpoints})
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per marker: column, rule, thresholds, side, training n and group sizes."""
+        return pd.DataFrame([asdict(c) for c in self.cutpoints]).set_index("marker")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Serialise to JSON (floats round-trip exactly)."""
+        from mirprog import __version__
+
+        payload = {"schema": SCHEMA, "mirprog_version": __version__,
+                   "cutpoints": [asdict(c) for c in self.cutpoints]}
+        return json.dumps(payload, indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> Cutpoints:
+        """Load cutpoints written by :meth:`to_json`."""
+        try:
+            payload = json.loads(text)
+            if payload.get("schema") != SCHEMA:
+                raise MirprogError(f"Not a mirprog cutpoints file (schema {payload.get('schema')!r},"
+                                   f" expected {SCHEMA!r}).")
+            cuts = []
+            for c in payload["cutpoints"]:
+                c = dict(c)
+                c["thresholds"] = tuple(float(t) for t in c["thresholds"])
+                c["group_sizes"] = tuple(int(s) for s in c["group_sizes"])
+                cuts.append(Cutpoint(**c))
+        except MirprogError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise MirprogError(f"Corrupted cutpoints JSON: {exc}.") from exc
+        return cls(tuple(cuts))

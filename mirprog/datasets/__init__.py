@@ -1,0 +1,54 @@
+"""Bundled cohorts, shipped with the package so examples and tests never download data."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from mirprog.cohort import Cohort
+from mirprog.errors import MirprogError
+
+__all__ = ["dataset_path", "load_gbsg2"]
+
+_FILES = {"gbsg2": "gbsg2.csv"}
+
+
+def dataset_path(name: str) -> Path:
+    """Path of a bundled data file (``"gbsg2"``).
+
+    Examples
+    --------
+    >>> dataset_path("gbsg2").name
+    'gbsg2.csv'
+    """
+    if name not in _FILES:
+        raise MirprogError(f"No bundled dataset {name!r}; available: {sorted(_FILES)}.")
+    return Path(str(resources.files(__name__).joinpath(_FILES[name])))
+
+
+def load_gbsg2() -> Cohort:
+    """The German Breast Cancer Study Group 2 cohort (686 patients, 299 recurrences).
+
+    Recurrence-free survival in days (``time``, ``cens`` = 1 for recurrence or
+    death), with hormonal therapy (``horTh``), ``age``, menopausal status,
+    tumour size (mm), grade (``tgrade``, ordered I < II < III), positive nodes
+    (``pnodes``), progesterone and oestrogen receptors (``progrec``,
+    ``estrec``, fmol/l).  Rows are in the order of R's ``TH.data::GBSG2``,
+    with an added ``id`` 1..686.
+
+    References
+    ----------
+    Schumacher M et al. (1994), J Clin Oncol 12:2086-2093; data as distributed
+    in the R package TH.data.
+
+    Examples
+    --------
+    >>> gbsg = load_gbsg2()
+    >>> gbsg.n, gbsg.n_events
+    (686, 299)
+    """
+    df = pd.read_csv(dataset_path("gbsg2"))
+    df["tgrade"] = pd.Categorical(df["tgrade"], categories=["I", "II", "III"], ordered=True)
+    return Cohort(df, time="time", event="cens", id="id")

@@ -1,0 +1,81 @@
+"""Typed errors and warnings raised by mirprog.
+
+Every error a user can cause derives from :class:`MirprogError`, so a script
+can catch them all in one place; messages name the column, the first
+offending row ids and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "CohortError",
+    "ConvergenceWarning",
+    "DataFileError",
+    "MirprogError",
+    "MirprogWarning",
+    "MonotoneLikelihoodWarning",
+    "format_ids",
+]
+
+MAX_IDS_SHOWN = 5
+
+
+class MirprogError(Exception):
+    """Base class of every error mirprog raises for a user mistake."""
+
+
+class CohortError(MirprogError, ValueError):
+    """A cohort table is unusable as given: a column is missing, mis-coded or inconsistent.
+
+    Attributes
+    ----------
+    column : str or None
+        The column at fault, when there is one.
+    rows : tuple
+        Up to the first few offending row ids.
+    """
+
+    def __init__(self, message: str, *, column: str | None = None, rows: Sequence[Any] = ()):
+        super().__init__(message)
+        self.column = column
+        self.rows = tuple(rows)[:MAX_IDS_SHOWN]
+
+
+class DataFileError(MirprogError, OSError):
+    """A data file cannot be found or read in a format mirprog knows."""
+
+
+class MirprogWarning(UserWarning):
+    """Base class of mirprog's warnings."""
+
+
+class MonotoneLikelihoodWarning(MirprogWarning):
+    """A Cox coefficient is drifting to infinity (e.g. a group with no events).
+
+    The reported hazard ratio and its confidence interval are not meaningful;
+    a Firth-penalised fit is the usual remedy.
+    """
+
+
+class ConvergenceWarning(MirprogWarning):
+    """An iterative fit stopped at its iteration limit before converging."""
+
+
+def format_ids(ids: Sequence[Any], total: int | None = None) -> str:
+    """Render the first few offending ids, and how many there are in all.
+
+    Examples
+    --------
+    >>> format_ids(["p1", "p7"])
+    'p1, p7'
+    >>> format_ids(list(range(9)))
+    '0, 1, 2, 3, 4 (and 4 more)'
+    """
+    ids = list(ids)
+    count = len(ids) if total is None else total
+    shown = ", ".join(str(i) for i in ids[:MAX_IDS_SHOWN])
+    more = count - min(len(ids), MAX_IDS_SHOWN)
+    return shown + (f" (and {more} more)" if more > 0 else "")

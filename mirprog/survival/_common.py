@@ -1,0 +1,76 @@
+"""Small shared pieces of the statistical core: grouping, z-values, result display."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from mirprog.cohort import AnalysisData, Cohort
+from mirprog.errors import CohortError, format_ids
+
+ALL_GROUP = "all"
+
+
+def zcrit(conf_level: float) -> float:
+    """Two-sided normal critical value, e.g. 1.959964 for 0.95."""
+    if not 0 < conf_level < 1:
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
+    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+
+
+def chi2_sf(x: float, df: float) -> float:
+    """Upper tail of the chi-square distribution (NaN-safe)."""
+    if not np.isfinite(x):
+        return float("nan") if np.isnan(x) else 0.0
+    return float(stats.chi2.sf(x, df))
+
+
+def sorted_levels(values: pd.Series) -> list[Any]:
+    """Distinct non-missing values in a stable order: category order, else sorted."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna().unique())
+        return [c for c in values.cat.categories if c in present]
+    uniq = pd.unique(values.dropna())
+    try:
+        return sorted(uniq.tolist())
+    except TypeError:
+        return sorted(uniq.tolist(), key=str)
+
+
+def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = ()) -> tuple[
+    AnalysisData, np.ndarray, list[Any]
+]:
+    """Complete cases for a grouping column: data, integer group codes and the level list."""
+    columns = ([by] if by is not None else []) + [c for c in extra if c != by]
+    data = cohort.complete_cases(columns)
+    if by is None:
+        return data, np.zeros(len(data.time), dtype=np.int64), [ALL_GROUP]
+    col = data.frame[by]
+    levels = sorted_levels(col)
+    codes = pd.Categorical(col, categories=levels).codes.astype(np.int64)
+    return data, codes, levels
+
+
+def require_groups(levels: list[Any], by: str, data: AnalysisData, minimum: int = 2) -> None:
+    """Raise a CohortError unless ``by`` has at least ``minimum`` groups among the used rows."""
+    if len(levels) < minimum:
+        raise CohortError(
+            f"Column {by!r} has {len(levels)} group(s) ({format_ids(levels)}) among the "
+            f"{len(data.time)} usable rows; a comparison needs at least {minimum}. Check the "
+            "cutpoint or the subset.",
+            column=by,
+        )
+
+
+class FrameReprMixin:
+    """Gives result objects a notebook display through their ``to_frame()``."""
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return str(self.to_frame()._repr_html_())
