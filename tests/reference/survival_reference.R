@@ -32,6 +32,10 @@
 #     efron coefficient ~3e-8 off the MLE.)
 #     The monotone-likelihood case uses the default control (that is where R
 #     emits its "coefficient may be infinite" warning).
+#   * The Wald test is fit$wald.test with its chi-square p-value, because
+#     summary(fit)$waldtest rounds the statistic to 2 decimals (that rounded
+#     value is kept as wald_chi2_summary_rounded).  LR and score tests are
+#     summary(fit)$logtest and $sctest (not rounded).
 #   * NA is written as JSON null; numbers at full precision (digits = NA).
 
 suppressPackageStartupMessages({
@@ -268,8 +272,10 @@ cox_case <- function(d, time, event, rhs, ties, covariates, term_map, dataset,
     z = num(cf[, "z"]), p = num(cf[, "Pr(>|z|)"]),
     loglik_null = fit$loglik[1], loglik = fit$loglik[2], neg2loglik = -2 * fit$loglik[2],
     lr_chi2 = num(s$logtest["test"]), lr_df = num(s$logtest["df"]), lr_p = num(s$logtest["pvalue"]),
-    wald_chi2 = num(s$waldtest["test"]), wald_df = num(s$waldtest["df"]),
-    wald_p = num(s$waldtest["pvalue"]),
+    # summary(fit)$waldtest rounds the statistic to 2 decimals: use fit$wald.test
+    wald_chi2 = num(fit$wald.test), wald_df = num(s$waldtest["df"]),
+    wald_p = pchisq(num(fit$wald.test), num(s$waldtest["df"]), lower.tail = FALSE),
+    wald_chi2_summary_rounded = num(s$waldtest["test"]),
     score_chi2 = num(s$sctest["test"]), score_df = num(s$sctest["df"]),
     score_p = num(s$sctest["pvalue"]),
     concordance = num(cc["concordance"]),
