@@ -3,11 +3,12 @@
 >>> import mirprog as mp
 >>> gbsg = mp.datasets.load_gbsg2()
 >>> gbsg = mp.Cutpoints.fit(gbsg, ["progrec"]).apply(gbsg)
->>> round(mp.logrank(gbsg, by="progrec_high").p, 6)
-1e-06
+>>> res = mp.logrank(gbsg, by="progrec_high")
+>>> round(res.chi2, 2), res.df, res.p < 1e-10
+(43.21, 1, True)
 """
 
-from mirprog import datasets
+from mirprog import datasets, tables
 from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.cutpoints import Cutpoint, Cutpoints
 from mirprog.errors import (
@@ -35,8 +36,8 @@ from mirprog.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "CohortError",
     "Cohort",
+    "CohortError",
     "ConvergenceWarning",
     "CoxResult",
     "Cutpoint",
@@ -59,5 +60,6 @@ __all__ = [
     "p_adjust",
     "pairwise_logrank",
     "read_cohort",
+    "tables",
     "univariate",
 ]

@@ -80,7 +80,8 @@ class Exclusions:
         groups: dict[tuple[str, str], list[Any]] = {}
         for e in self.entries:
             groups.setdefault((e.reason, e.column), []).append(e.row)
-        parts = [f"{reason} {column} ({format_ids(rows)})" for (reason, column), rows in groups.items()]
+        parts = [f"{reason} {column} ({format_ids(rows)})"
+                 for (reason, column), rows in groups.items()]
         return f"{head}; {len(self.entries)} excluded: " + "; ".join(parts)
 
     def merge(self, other: Exclusions) -> Exclusions:
@@ -179,7 +180,7 @@ class Cohort:
                 "The cohort is empty (0 rows). Check the file/filter that produced it.",
             )
         ids = self._validate_ids(df, id)
-        df.index = pd.Index(ids, name=id if id is not None else df.index.name)
+        df.index = pd.Index(ids, name=None if id is not None else df.index.name)
         df[time] = self._validate_time(df[time], time, ids)
         df[event] = self._validate_event(df[event], event, ids)
         if int(df[event].sum()) == 0:
@@ -396,12 +397,12 @@ class Cohort:
         self.require(*columns)
         sub = self._data[list(columns)]
         missing = sub.isna().to_numpy()
-        keep = ~missing.any(axis=1)
+        keep: np.ndarray = np.asarray(~missing.any(axis=1), dtype=bool)
         entries = []
         if not keep.all():
             for pos in np.flatnonzero(~keep):
                 col = columns[int(np.argmax(missing[pos]))]
-                entries.append(Exclusion(self.ids[pos], col, "missing"))
+                entries.append(Exclusion(self.ids[int(pos)], col, "missing"))
         ex = Exclusions(self.n, int(keep.sum()), tuple(entries))
         return AnalysisData(
             frame=sub.loc[keep],

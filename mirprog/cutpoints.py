@@ -66,8 +66,8 @@ class Cutpoint:
         numeric = _numeric_marker(values, self.marker)
         arr = numeric.to_numpy(dtype=float)
         thr = np.asarray(self.thresholds)
-        side = "right" if self.high == "above" else "left"
-        # number of thresholds the value is beyond (strictly, for "above")
+        # number of thresholds below the value (strictly below, for "above")
+        side: Literal["left", "right"] = "left" if self.high == "above" else "right"
         level = np.searchsorted(thr, arr, side=side).astype(float)
         level[np.isnan(arr)] = np.nan
         if len(thr) > 1:
@@ -96,7 +96,8 @@ def _fit_one(values: pd.Series, marker: str, rule: Rule, high: High, q: Any,
     numeric = _numeric_marker(values, marker).dropna()
     if rule == "fixed":
         if fixed is None:
-            raise CohortError(f"rule='fixed' needs thresholds={{{marker!r}: value}}.", column=marker)
+            raise CohortError(f"rule='fixed' needs thresholds={{{marker!r}: value}}.",
+                              column=marker)
         thr = np.atleast_1d(np.asarray(fixed, dtype=float))
         n_fit = 0
     else:
@@ -110,7 +111,10 @@ def _fit_one(values: pd.Series, marker: str, rule: Rule, high: High, q: Any,
             if k is None:
                 raise CohortError("rule='quantile' needs q= (number of groups, or a list of "
                                   "probabilities).")
-            probs = (np.arange(1, int(k)) / int(k)) if np.isscalar(k) else np.asarray(k, float)
+            if isinstance(k, int | np.integer):
+                probs = np.arange(1, int(k)) / int(k)
+            else:
+                probs = np.asarray(k, dtype=float)
         else:
             raise CohortError(f"Unknown cutpoint rule {rule!r}: use 'median', 'tertiles', "
                               "'quartiles', 'quantile' or 'fixed'.")
@@ -264,8 +268,9 @@ class Cutpoints:
         try:
             payload = json.loads(text)
             if payload.get("schema") != SCHEMA:
-                raise MirprogError(f"Not a mirprog cutpoints file (schema {payload.get('schema')!r},"
-                                   f" expected {SCHEMA!r}).")
+                found = payload.get("schema")
+                raise MirprogError(f"Not a mirprog cutpoints file (schema {found!r}, "
+                                   f"expected {SCHEMA!r}).")
             cuts = []
             for c in payload["cutpoints"]:
                 c = dict(c)

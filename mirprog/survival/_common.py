@@ -73,4 +73,5 @@ class FrameReprMixin:
         raise NotImplementedError
 
     def _repr_html_(self) -> str:
-        return str(self.to_frame()._repr_html_())
+        html = self.to_frame().to_html()
+        return str(html)

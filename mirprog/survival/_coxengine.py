@@ -96,7 +96,8 @@ class CoxFit:
     score_final: np.ndarray
     iterations: int
     converged: bool
-    infinite: np.ndarray  # bool per coefficient: R's "coefficient may be infinite"
+    infinite: np.ndarray  # bool per coefficient: R's "coefficient may be infinite" rule
+    #                       (applied also when iteration ran out, where R only warns globally)
     means: np.ndarray
 
 
@@ -153,7 +154,7 @@ def fit_cox(
     halving = False
     converged = False
     iterations = 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
+    for iterations in range(1, max_iter + 1):
         newlik, u, info = derivatives(newbeta, xs, rs)
         if abs(1 - old_loglik / newlik) <= eps and not halving:
             converged = True
@@ -174,8 +175,7 @@ def fit_cox(
     infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(newbeta)))
     return CoxFit(coef=newbeta, var=var, loglik=newlik, loglik_null=loglik_null,
                   score_chi2=score_chi2, score_final=u, iterations=iterations,
-                  converged=converged, infinite=infinite if converged else np.zeros_like(infinite),
-                  means=means)
+                  converged=converged, infinite=infinite, means=means)
 
 
 def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray

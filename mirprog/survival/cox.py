@@ -60,6 +60,13 @@ def _numeric(values: pd.Series, name: str) -> np.ndarray:
         ) from exc
 
 
+def _level_name(level: Any) -> str:
+    """Level as written in a term name: 1.0 -> '1' (floats from columns with NaN)."""
+    if isinstance(level, float | np.floating) and float(level).is_integer():
+        return str(int(level))
+    return str(level)
+
+
 def _is_categorical(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object or (
         pd.api.types.is_string_dtype(values.dtype) and values.dtype != bool
@@ -100,7 +107,7 @@ def build_design(
                     "used, so it has no effect to estimate. Drop it from the model.", column=cov)
             levels[cov] = ordered
             for level in ordered[1:]:
-                terms.append(f"{cov}[{level}]")
+                terms.append(f"{cov}[{_level_name(level)}]")
                 factors.append(cov)
         else:
             _numeric(values, cov)
@@ -217,7 +224,7 @@ def cox(
     covariates: str | Sequence[str],
     *,
     ties: Ties = "breslow",
-    categorical: Sequence[str] = (),
+    categorical: Sequence[str] | None = None,
     reference: Mapping[str, Hashable] | None = None,
     conf_level: float = 0.95,
     max_iter: int = 20,
@@ -271,12 +278,13 @@ def cox(
     >>> gbsg = mp.datasets.load_gbsg2()
     >>> fit = mp.cox(gbsg, ["horTh", "tgrade"], reference={"tgrade": "I"})
     >>> fit.summary[["hr", "ci_lower", "ci_upper", "p"]].round(3)
-                   hr  ci_lower  ci_upper      p
-    horTh[yes]  0.690     0.541     0.881  0.003
-    tgrade[II]  2.059     1.275     3.327  0.003
-    tgrade[III] 2.597     1.555     4.335  0.000
+                    hr  ci_lower  ci_upper      p
+    term
+    horTh[yes]   0.712     0.556     0.910  0.007
+    tgrade[II]   2.392     1.477     3.875  0.000
+    tgrade[III]  3.078     1.843     5.142  0.000
     >>> round(fit.neg2loglik, 2), fit.n, fit.events
-    (3581.26, 686, 299)
+    (3544.49, 686, 299)
     """
     covs = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covs:
@@ -288,7 +296,7 @@ def cox(
         raise CohortError(
             f"No events among the {len(data.time)} rows with complete {covs}; a Cox model needs "
             "events. " + data.exclusions.summary(), rows=list(data.exclusions.rows))
-    design = build_design(data.frame, covs, categorical, reference)
+    design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
     try:
         fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter)
@@ -298,10 +306,10 @@ def cox(
             "used (the information matrix is singular). Remove redundant terms, or merge "
             "sparse levels.") from exc
     terms = list(design.terms)
-    if not fit.converged:
+    monotone = tuple(t for t, flag in zip(terms, fit.infinite, strict=True) if flag)
+    if not fit.converged and not monotone:
         warnings.warn(f"Cox fit on {terms} did not converge in {max_iter} iterations; "
                       "estimates may be unreliable.", ConvergenceWarning, stacklevel=2)
-    monotone = tuple(t for t, flag in zip(terms, fit.infinite, strict=True) if flag)
     if monotone:
         warnings.warn(
             f"Monotone likelihood for {', '.join(monotone)}: the estimate is drifting to "
@@ -317,11 +325,12 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
     se = np.sqrt(np.diag(fit.var))
     z = fit.coef / se
     zc = zcrit(conf_level)
-    summary = pd.DataFrame({
-        "coef": fit.coef, "se": se, "hr": np.exp(fit.coef),
-        "ci_lower": np.exp(fit.coef - zc * se), "ci_upper": np.exp(fit.coef + zc * se),
-        "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
-    }, index=pd.Index(terms, name="term"))
+    with np.errstate(over="ignore"):  # a monotone fit's upper limit is +inf, as in R
+        summary = pd.DataFrame({
+            "coef": fit.coef, "se": se, "hr": np.exp(fit.coef),
+            "ci_lower": np.exp(fit.coef - zc * se), "ci_upper": np.exp(fit.coef + zc * se),
+            "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
+        }, index=pd.Index(terms, name="term"))
     p = len(terms)
     lr = 2 * (fit.loglik - fit.loglik_null)
     try:

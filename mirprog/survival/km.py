@@ -202,10 +202,10 @@ def km(
     >>> gbsg = mp.datasets.load_gbsg2()
     >>> fit = mp.km(gbsg, by="horTh")
     >>> fit.median.round(1)
-           n  events  median  ci_lower  ci_upper
+             n  events  median  ci_lower  ci_upper
     group
-    no   440     205  1528.0    1337.0    1806.0
-    yes  246      94  2018.0    1807.0       NaN
+    no     440     205  1528.0    1296.0    1814.0
+    yes    246      94  2018.0    1918.0       NaN
     """
     data, codes, levels = grouped(cohort, by)
     tables, medians = [], []

@@ -170,7 +170,7 @@ def logrank(
     )
 
 
-def p_adjust(p: Sequence[float], method: Adjust = "holm") -> np.ndarray:
+def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm") -> np.ndarray:
     """Adjust p-values for multiple comparisons, as R's ``p.adjust``.
 
     Examples

@@ -55,7 +55,7 @@ def univariate(
     factors: Sequence[str],
     *,
     ties: Ties = "breslow",
-    categorical: Sequence[str] = (),
+    categorical: Sequence[str] | None = None,
     reference: Mapping[str, Hashable] | None = None,
     max_levels: int = 10,
 ) -> UnivariateResult:
@@ -85,14 +85,15 @@ def univariate(
     >>> res.table[["n", "events", "logrank_chi2", "hr", "p"]].round(3)
                     n  events  logrank_chi2     hr      p
     term
-    progrec_high  686     299        23.658  0.565  0.000
-    horTh[yes]    686     299         8.565  0.695  0.003
+    progrec_high  686     299        43.210  0.466  0.000
+    horTh[yes]    686     299         8.565  0.695  0.004
     """
     rows = []
     cox_results: dict[str, CoxResult] = {}
     lr_results: dict[str, LogRankResult] = {}
     for factor in factors:
-        fit = cox(cohort, factor, ties=ties, categorical=[c for c in categorical if c == factor],
+        fit = cox(cohort, factor, ties=ties,
+                  categorical=[c for c in categorical or () if c == factor],
                   reference={k: v for k, v in (reference or {}).items() if k == factor})
         cox_results[factor] = fit
         n_levels = cohort.column(factor).nunique(dropna=True)

@@ -1,0 +1,127 @@
+"""Cohort validation: every bad input gives a CohortError naming the column, rows and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mirprog as mp
+
+
+def _df(**overrides: object) -> pd.DataFrame:
+    base = {"pid": ["a", "b", "c", "d"], "t": [1.0, 2.0, 3.0, 4.0], "e": [1, 0, 1, 0],
+            "x": [0.1, 0.2, 0.3, 0.4]}
+    base.update(overrides)  # type: ignore[arg-type]
+    return pd.DataFrame(base)
+
+
+@pytest.mark.parametrize(
+    ("df", "kwargs", "match", "column", "rows"),
+    [
+        (_df(), {"time": "T"}, r"time column 'T' is not in the table\. Did you mean 't'", "T", ()),
+        (_df(), {"event": "evnt"},
+         r"event column 'evnt' is not in the table\. Available columns: 'pid', 't'", "evnt", ()),
+        (_df(), {"id": "patient"}, r"id column 'patient' is not in the table", "patient", ()),
+        (_df(t=["1", "2 yrs", "3", "x"]), {}, r"non-numeric values \('2 yrs', 'x'\) in rows b, d",
+         "t", ("b", "d")),
+        (_df(t=[1.0, -2.0, 3.0, 4.0]), {}, r"is negative in 1 row\(s\): b", "t", ("b",)),
+        (_df(t=[1.0, np.inf, 3.0, 4.0]), {}, r"is infinite .* b\. Replace", "t", ("b",)),
+        (_df(t=[1.0, None, 3.0, 4.0]), {}, r"time column 't' is missing in 1 row\(s\): b", "t",
+         ("b",)),
+        (_df(e=[1, 2, 1, 2]), {}, r"must be coded 0/1 .* found 2 in rows b, d\. Recode", "e",
+         ("b", "d")),
+        (_df(e=["yes", "no", "yes", "no"]), {}, r"must be coded 0/1", "e", ("a", "b", "c", "d")),
+        (_df(e=[1, None, 1, 0]), {}, r"event column 'e' is missing in 1 row\(s\): b", "e", ("b",)),
+        (_df(pid=["a", "b", "a", "c"]), {}, r"duplicated ids: a\. Each patient must appear once",
+         "pid", ("a",)),
+        (_df(pid=["a", None, "c", "d"]), {}, r"id column 'pid' is missing", "pid", (1,)),
+        (_df(e=[0, 0, 0, 0]), {}, r"has no events", "e", ()),
+        (_df().iloc[:0], {}, r"cohort is empty", None, ()),
+    ],
+)
+def test_bad_input_raises_typed_error(df: pd.DataFrame, kwargs: dict[str, str], match: str,
+                                      column: str | None, rows: tuple[object, ...]) -> None:
+    args = {"time": "t", "event": "e", "id": "pid"} | kwargs
+    with pytest.raises(mp.CohortError, match=match) as info:
+        mp.Cohort(df, **args)
+    assert isinstance(info.value, mp.MirprogError)
+    assert info.value.column == column
+    assert info.value.rows == rows
+
+
+def test_not_a_dataframe() -> None:
+    with pytest.raises(mp.CohortError, match="needs a pandas DataFrame"):
+        mp.Cohort([[1, 2]], time="t", event="e")  # type: ignore[arg-type]
+
+
+def test_error_lists_at_most_five_ids() -> None:
+    df = pd.DataFrame({"t": [-1.0] * 9 + [1.0], "e": [1] * 10})
+    with pytest.raises(mp.CohortError, match=r"0, 1, 2, 3, 4 \(and 4 more\)") as info:
+        mp.Cohort(df, time="t", event="e")
+    assert info.value.rows == (0, 1, 2, 3, 4)
+
+
+def test_boolean_event_and_copy_semantics(small_df: pd.DataFrame) -> None:
+    df = small_df.assign(relapse=small_df["relapse"].astype(bool))
+    cohort = mp.Cohort(df, time="months", event="relapse", id="pid")
+    df.loc[0, "months"] = 999.0
+    assert cohort.time[0] == 5.0
+    assert cohort.event.tolist() == [1, 1, 0, 1, 0, 1, 0, 0]
+    assert cohort.n == 8
+    assert cohort.n_events == 4
+    assert list(cohort.ids[:2]) == ["p1", "p2"]
+
+
+def test_missing_factor_is_excluded_per_analysis_and_reported(small: mp.Cohort) -> None:
+    fit = mp.cox(small, "size")
+    assert fit.n == 7
+    assert fit.excluded.rows == ("p3",)
+    assert fit.excluded.summary() == "7 of 8 rows used; 1 excluded: missing size (p3)"
+    assert mp.cox(small, "mir").n == 8  # the same cohort, another factor: nobody dropped
+    frame = fit.excluded.to_frame()
+    assert frame.to_dict("records") == [{"row": "p3", "column": "size", "reason": "missing"}]
+
+
+def test_subset_and_assign(small: mp.Cohort) -> None:
+    sub = small.subset(small.data["grade"] == 3)
+    assert sub.n == 3
+    assert small.n == 8
+    with pytest.raises(mp.CohortError, match="no events"):
+        small.subset(small.data["grade"] == 1)
+    with pytest.raises(mp.CohortError, match="empty"):
+        small.subset(np.zeros(8, dtype=bool))
+    with pytest.raises(mp.CohortError, match="cannot be replaced"):
+        small.assign(months=1)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".xlsx", ".parquet"])
+def test_read_cohort_formats(tmp_path: Path, small_df: pd.DataFrame, suffix: str) -> None:
+    path = tmp_path / f"cohort{suffix}"
+    if suffix == ".csv":
+        small_df.to_csv(path, index=False)
+    elif suffix == ".tsv":
+        small_df.to_csv(path, sep="\t", index=False)
+    elif suffix == ".xlsx":
+        small_df.to_excel(path, index=False)
+    else:
+        small_df.to_parquet(path)
+    cohort = mp.read_cohort(path, time="months", event="relapse", id="pid")
+    assert cohort.n == 8
+    assert cohort.n_events == 4
+    assert np.isnan(cohort.data.loc["p3", "size"])
+
+
+def test_read_cohort_errors(tmp_path: Path) -> None:
+    with pytest.raises(mp.DataFileError, match="No file at"):
+        mp.read_cohort(tmp_path / "nope.csv", time="t", event="e")
+    odd = tmp_path / "cohort.sav"
+    odd.write_text("x")
+    with pytest.raises(mp.DataFileError, match=r"Unknown file type '\.sav'"):
+        mp.read_cohort(odd, time="t", event="e")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(mp.DataFileError, match=r"Could not read broken\.parquet"):
+        mp.read_cohort(broken, time="t", event="e")

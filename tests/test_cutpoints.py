@@ -1,0 +1,96 @@
+"""Cutpoints: median split convention, other rules, freezing and JSON round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mirprog as mp
+
+
+def test_median_split_is_strictly_above(small: mp.Cohort) -> None:
+    cuts = mp.Cutpoints.fit(small, ["mir"])
+    # mir = 3.1 2.2 0.4 5.0 0.9 1.8 0.2 0.7 -> median 1.35
+    assert cuts.thresholds == {"mir": pytest.approx(1.35)}
+    out = cuts.apply(small).data["mir_high"]
+    assert out.tolist() == [1, 1, 0, 1, 0, 1, 0, 0]
+    assert cuts["mir"].group_sizes == (4, 4)
+    assert cuts["mir"].column == "mir_high"
+
+
+def test_ties_at_the_median_go_low_unless_at_or_above() -> None:
+    df = pd.DataFrame({"t": [1.0, 2, 3, 4, 5], "e": [1, 1, 0, 1, 0], "m": [1.0, 2, 2, 2, 3]})
+    cohort = mp.Cohort(df, time="t", event="e")
+    above = mp.Cutpoints.fit(cohort, "m")
+    assert above["m"].thresholds == (2.0,)
+    assert above["m"].n_at_threshold == 3
+    assert above.apply(cohort).data["m_high"].tolist() == [0, 0, 0, 0, 1]
+    at = mp.Cutpoints.fit(cohort, "m", high="at_or_above")
+    assert at.apply(cohort).data["m_high"].tolist() == [0, 1, 1, 1, 1]
+
+
+def test_constant_marker_cannot_be_split() -> None:
+    df = pd.DataFrame({"t": [1.0, 2, 3], "e": [1, 0, 1], "m": [4.0, 4.0, 4.0]})
+    with pytest.raises(mp.CohortError, match=r"cannot be split .* group sizes would be \[3, 0\]"):
+        mp.Cutpoints.fit(mp.Cohort(df, time="t", event="e"), "m")
+
+
+def test_bad_marker_columns(small: mp.Cohort) -> None:
+    with pytest.raises(mp.CohortError, match="marker column 'mirr' is not in the table"):
+        mp.Cutpoints.fit(small, "mirr")
+    df = small.data.reset_index(drop=True).assign(txt=["1", "2", "three", "4", "5", "6", "7", "8"])
+    cohort = mp.Cohort(df, time="months", event="relapse", id="pid")
+    with pytest.raises(mp.CohortError, match=r"non-numeric values \('three'\) in rows \['p3'\]"):
+        mp.Cutpoints.fit(cohort, "txt")
+    allnan = cohort.assign(z=np.nan)
+    with pytest.raises(mp.CohortError, match="no non-missing value"):
+        mp.Cutpoints.fit(allnan, "z")
+
+
+def test_missing_marker_values_stay_missing(small: mp.Cohort) -> None:
+    cuts = mp.Cutpoints.fit(small, "size")
+    col = cuts.apply(small).data["size_high"]
+    assert col.isna().tolist() == [False, False, True] + [False] * 5
+    assert cuts["size"].n_fit == 7
+
+
+def test_quantile_and_fixed_rules(gbsg: mp.Cohort) -> None:
+    tert = mp.Cutpoints.fit(gbsg, "age", rule="tertiles")
+    assert tert["age"].column == "age_level"
+    levels = tert.apply(gbsg).data["age_level"]
+    assert sorted(levels.unique().tolist()) == [1, 2, 3]
+    np.testing.assert_allclose(tert["age"].thresholds,
+                               np.quantile(gbsg.data["age"], [1 / 3, 2 / 3]))
+    quart = mp.Cutpoints.fit(gbsg, "age", rule="quantile", q=4)
+    assert len(quart["age"].thresholds) == 3
+    nodes = mp.Cutpoints.fit(gbsg, "pnodes", rule="fixed", thresholds={"pnodes": 3})
+    applied = nodes.apply(gbsg).data
+    assert (applied["pnodes_high"] == (applied["pnodes"] > 3)).all()
+    with pytest.raises(mp.CohortError, match="needs a threshold"):
+        mp.Cutpoints.fit(gbsg, "pnodes", rule="fixed")
+    with pytest.raises(mp.CohortError, match="Unknown cutpoint rule"):
+        mp.Cutpoints.fit(gbsg, "age", rule="optimalish")  # type: ignore[arg-type]
+
+
+def test_apply_to_new_cohort_reuses_training_threshold(gbsg: mp.Cohort) -> None:
+    train = gbsg.subset(gbsg.data.index <= 300)
+    test = gbsg.subset(gbsg.data.index > 300)
+    cuts = mp.Cutpoints.fit(train, "progrec")
+    applied = cuts.apply(test).data
+    assert ((applied["progrec"] > cuts.thresholds["progrec"]) == applied["progrec_high"]).all()
+    assert cuts.thresholds["progrec"] != np.median(test.data["progrec"])
+    with pytest.raises(mp.CohortError, match="marker column 'progrec'"):
+        cuts.apply(mp.Cohort(pd.DataFrame({"t": [1.0], "e": [1]}), time="t", event="e"))
+
+
+def test_json_round_trip_is_exact(gbsg: mp.Cohort) -> None:
+    cuts = mp.Cutpoints.fit(gbsg, ["progrec", "estrec", "age"], rule="median")
+    back = mp.Cutpoints.from_json(cuts.to_json())
+    assert back == cuts
+    assert '"schema": "mirprog.cutpoints/1"' in cuts.to_json()
+    with pytest.raises(mp.MirprogError, match="Not a mirprog cutpoints file"):
+        mp.Cutpoints.from_json('{"schema": "other"}')
+    with pytest.raises(mp.MirprogError, match="Corrupted cutpoints JSON"):
+        mp.Cutpoints.from_json("{not json")
+    assert list(cuts.to_frame().index) == ["progrec", "estrec", "age"]
