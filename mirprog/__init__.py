@@ -19,12 +19,24 @@ from mirprog.errors import (
     MirprogWarning,
     MonotoneLikelihoodWarning,
 )
+from mirprog.signature import (
+    CombinedComparison,
+    ModelComparison,
+    RiskGroupResult,
+    compare_combined,
+    compare_models,
+    risk_groups,
+)
+from mirprog.study import Table3Result, Table4Result, table3, table4
+from mirprog.subtypes import st_gallen
 from mirprog.survival import (
     CoxResult,
     KMResult,
     LogRankResult,
     PairwiseLogRankResult,
+    SelectionResult,
     UnivariateResult,
+    backward_select,
     cox,
     km,
     logrank,
@@ -38,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Cohort",
     "CohortError",
+    "CombinedComparison",
     "ConvergenceWarning",
     "CoxResult",
     "Cutpoint",
@@ -49,10 +62,18 @@ __all__ = [
     "LogRankResult",
     "MirprogError",
     "MirprogWarning",
+    "ModelComparison",
     "MonotoneLikelihoodWarning",
     "PairwiseLogRankResult",
+    "RiskGroupResult",
+    "SelectionResult",
+    "Table3Result",
+    "Table4Result",
     "UnivariateResult",
     "__version__",
+    "backward_select",
+    "compare_combined",
+    "compare_models",
     "cox",
     "datasets",
     "km",
@@ -60,6 +81,10 @@ __all__ = [
     "p_adjust",
     "pairwise_logrank",
     "read_cohort",
+    "risk_groups",
+    "st_gallen",
+    "table3",
+    "table4",
     "tables",
     "univariate",
 ]

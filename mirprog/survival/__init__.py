@@ -9,8 +9,9 @@ from mirprog.survival.logrank import (
     p_adjust,
     pairwise_logrank,
 )
+from mirprog.survival.selection import SelectionResult, backward_select
 from mirprog.survival.univariate import UnivariateResult, univariate
 
 __all__ = ["CoxResult", "KMResult", "LogRankResult", "PairwiseLogRankResult",
-           "UnivariateResult", "cox", "km", "logrank", "p_adjust", "pairwise_logrank",
-           "univariate"]
+           "SelectionResult", "UnivariateResult", "backward_select", "cox", "km", "logrank",
+           "p_adjust", "pairwise_logrank", "univariate"]
