@@ -9,6 +9,7 @@
 """
 
 from mirprog import datasets, tables
+from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.cutpoints import Cutpoint, Cutpoints
 from mirprog.errors import (
@@ -48,6 +49,7 @@ from mirprog.survival import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssociationResult",
     "Cohort",
     "CohortError",
     "CombinedComparison",
@@ -71,6 +73,7 @@ __all__ = [
     "Table4Result",
     "UnivariateResult",
     "__version__",
+    "associate",
     "backward_select",
     "compare_combined",
     "compare_models",

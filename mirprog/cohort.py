@@ -402,7 +402,9 @@ class Cohort:
         if not keep.all():
             for pos in np.flatnonzero(~keep):
                 col = columns[int(np.argmax(missing[pos]))]
-                entries.append(Exclusion(self.ids[int(pos)], col, "missing"))
+                row = self.ids[int(pos)]
+                entries.append(Exclusion(row.item() if hasattr(row, "item") else row, col,
+                                         "missing"))
         ex = Exclusions(self.n, int(keep.sum()), tuple(entries))
         return AnalysisData(
             frame=sub.loc[keep],

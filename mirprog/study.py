@@ -77,8 +77,10 @@ class Table3Result(FrameReprMixin, TableRenderMixin):
                 multi, multi_p = "removed", f"({format_p(float(p_out))})"
             else:
                 multi, multi_p = "ND", "ND"
+            level = _term_level(str(_term), r["factor"])
             rows.append({
-                "Factor": r["label"], "n": int(r["n"]), "Events": int(r["events"]),
+                "Factor": r["label"] + (f" [{level}]" if level else ""),
+                "n": int(r["n"]), "Events": int(r["events"]),
                 "Log-rank χ²": f"{r['logrank_chi2']:.{digits}f}"
                 if np.isfinite(r["logrank_chi2"]) else "NA",
                 "Log-rank p": format_p(r["logrank_p"]),
@@ -88,6 +90,12 @@ class Table3Result(FrameReprMixin, TableRenderMixin):
                 "Multivariate HR (95% CI)": multi, "Multivariate p": multi_p,
             })
         return pd.DataFrame(rows)
+
+
+def _term_level(term: str, factor: str) -> str:
+    """The level part of a categorical term: ("tgrade[II]", "tgrade") -> "II"."""
+    prefix = f"{factor}["
+    return term[len(prefix):-1] if term.startswith(prefix) and term.endswith("]") else ""
 
 
 def table3(
@@ -133,10 +141,10 @@ def table3(
     >>> t3 = mp.table3(g, markers=["progrec"], clinical={"Nodes >3": "pnodes_high",
     ...                                                  "Hormone therapy": "horTh"})
     >>> t3.formatted()[["Factor", "Log-rank χ²", "Cox HR (95% CI)", "Multivariate p"]]
-                Factor Log-rank χ²   Cox HR (95% CI) Multivariate p
-    0     progrec_high       43.21  0.47 (0.37–0.59)         <0.001
-    1         Nodes >3       67.91  2.57 (2.04–3.25)         <0.001
-    2  Hormone therapy        8.56  0.69 (0.54–0.89)         <0.001
+                      Factor Log-rank χ²   Cox HR (95% CI) Multivariate p
+    0           progrec_high       43.21  0.47 (0.37–0.59)         <0.001
+    1               Nodes >3       67.91  2.57 (2.04–3.25)         <0.001
+    2  Hormone therapy [yes]        8.56  0.69 (0.54–0.89)         <0.001
     """
     labels = _labels(clinical or [])
     cuts = None

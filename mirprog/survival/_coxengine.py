@@ -51,15 +51,19 @@ def risk_sets(time: np.ndarray, event: np.ndarray, ties: Ties) -> RiskSets:
     return RiskSets(order, first, event_rows, group, frac.astype(float), len(counts))
 
 
+ETA_MIN, ETA_MAX = -200.0, 22.0  # R survival's coxsafe() bounds on the linear predictor
+
+
 def derivatives(beta: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[float, np.ndarray,
                                                                          np.ndarray]:
     """Log partial likelihood, score vector and information matrix at ``beta``.
 
-    ``x`` is in sorted order (``x[rs.order]``), ideally centred.
+    ``x`` is in sorted order (``x[rs.order]``) and centred.  As R's ``coxsafe``,
+    the centred linear predictor is clamped to [-200, 22]: this only matters
+    for wild trial steps (and keeps exp() finite), never near a sane estimate.
     """
-    eta = x @ beta
-    shift = eta.max()
-    r = np.exp(eta - shift)
+    eta = np.clip(x @ beta, ETA_MIN, ETA_MAX)
+    r = np.exp(eta)
     rx = r[:, None] * x
     rxx = rx[:, :, None] * x[:, None, :]
     s0c = np.cumsum(r[::-1])[::-1]
@@ -78,7 +82,7 @@ def derivatives(beta: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[float, n
         s1 = s1 - f[:, None] * d1[g]
         s2 = s2 - f[:, None, None] * d2[g]
     a = s1 / s0[:, None]
-    loglik = float(eta[ev].sum() - (np.log(s0) + shift).sum())
+    loglik = float(eta[ev].sum() - np.log(s0).sum())
     score = x[ev].sum(axis=0) - a.sum(axis=0)
     info = (s2 / s0[:, None, None]).sum(axis=0) - a.T @ a
     return loglik, score, info
@@ -124,7 +128,13 @@ def fit_cox(
     eps: float = 1e-9,
     toler_inf: float = float(np.sqrt(1e-9)),
 ) -> CoxFit:
-    """Fit a Cox model by Newton–Raphson from beta = 0, as R's ``coxph``.
+    """Fit a Cox model by Newton–Raphson from beta = 0, as R's ``coxph`` (survival 3.5).
+
+    R's rules, checked iterate by iterate against ``coxph(..., iter.max = k)``:
+    a trial point that lowers the log-likelihood is pulled back towards the
+    last accepted point by 1/2, then 1/3, 1/4, ... of the step; convergence is
+    a relative log-likelihood change <= ``eps`` after a full Newton step; when
+    iterations run out the last accepted point is returned.
 
     Parameters
     ----------
@@ -149,31 +159,33 @@ def fit_cox(
     loglik_null, u, info = derivatives(beta, xs, rs)
     step = _solve(info, u)
     score_chi2 = float(u @ step)
-    old_loglik = loglik_null
-    newbeta = beta + step
-    halving = False
+    best = loglik_null           # log-likelihood at beta, the best point accepted so far
+    newbeta = beta + step        # the trial point
+    halving = 0                  # consecutive rejected trials
     converged = False
     iterations = 0
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - reported in CoxFit
         newlik, u, info = derivatives(newbeta, xs, rs)
-        if abs(1 - old_loglik / newlik) <= eps and not halving:
+        finite = np.isfinite(newlik) and np.all(np.isfinite(u)) and np.all(np.isfinite(info))
+        if finite and abs(1 - best / newlik) <= eps and halving == 0:
             converged = True
+            beta, best = newbeta, newlik
             break
-        if iterations == max_iter:
-            break
-        if newlik < old_loglik:  # not improving: halve the step
-            halving = True
-            newbeta = (newbeta + beta) / 2
+        if not finite or newlik < best:
+            # worse: pull the trial back towards beta, by 1/2, then 1/3, 1/4, ... of the step
+            halving += 1
+            newbeta = (newbeta + halving * beta) / (halving + 1)
         else:
-            halving = False
-            old_loglik = newlik
-            beta = newbeta
-            newbeta = newbeta + _solve(info, u)
+            halving = 0
+            beta, best = newbeta, newlik
+            newbeta = beta + _solve(info, u)
+    if not converged:  # out of iterations: report the best accepted point, as R does
+        best, u, info = derivatives(beta, xs, rs)
     var = np.linalg.inv(info)
     var = (var + var.T) / 2
     infs = np.abs(u @ var)
-    infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(newbeta)))
-    return CoxFit(coef=newbeta, var=var, loglik=newlik, loglik_null=loglik_null,
+    infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))
+    return CoxFit(coef=beta, var=var, loglik=best, loglik_null=loglik_null,
                   score_chi2=score_chi2, score_final=u, iterations=iterations,
                   converged=converged, infinite=infinite, means=means)
 

@@ -99,7 +99,10 @@ def _quadratic_chi2(o_minus_e: np.ndarray, variance: np.ndarray, expected: np.nd
         return 0.0, 0
     diff = o_minus_e[keep][1:]
     v = variance[np.ix_(keep, keep)][1:, 1:]
-    return float(diff @ np.linalg.solve(v, diff)), int(keep.sum() - 1)
+    try:
+        return float(diff @ np.linalg.solve(v, diff)), int(keep.sum() - 1)
+    except np.linalg.LinAlgError:  # singular, as R survdiff's "exactly singular"
+        return float("nan"), int(keep.sum() - 1)
 
 
 def logrank(
@@ -159,10 +162,16 @@ def logrank(
             raise CohortError(f"scores must give one number per group of {by!r} ({k}: "
                               f"{list(levels)}), got {len(w)}.", column=by)
         table["score"] = w
-        chi2 = float((w @ o_minus_e) ** 2 / (w @ variance @ w))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            chi2 = float((w @ o_minus_e) ** 2 / (w @ variance @ w))
         df = 1
     else:
         chi2, df = _quadratic_chi2(o_minus_e, variance, expected)
+    if not np.isfinite(chi2) or (df > 0 and np.allclose(variance, 0.0)):
+        raise CohortError(
+            f"The log-rank test by {by!r} is undefined: its variance is zero, because nobody "
+            "outlives the event times (e.g. every patient has the event at the same time). "
+            "Check the time column.", column=by)
     return LogRankResult(
         chi2=chi2, df=df, p=chi2_sf(chi2, df) if df > 0 else float("nan"), table=table,
         variance=variance, by=by, groups=tuple(levels), trend=trend, n=len(data.time),

@@ -114,11 +114,11 @@ def _refit(cohort: Cohort, covariates: Sequence[str], like: CoxResult) -> CoxRes
 def _entry_test(cohort: Cohort, factor: str, test: EntryTest, ties: Ties,
                 categorical: Sequence[str], reference: Mapping[str, Hashable]
                 ) -> tuple[int, int, float, int, float]:
+    if test == "logrank" and cohort.column(factor).nunique(dropna=True) <= 10:
+        lr = logrank(cohort, by=factor)  # no Cox fit: a group without events is fine here
+        return lr.n, lr.events, lr.chi2, lr.df, lr.p
     fit = cox(cohort, factor, ties=ties, categorical=[c for c in categorical if c == factor],
               reference={k: v for k, v in reference.items() if k == factor})
-    if test == "logrank" and cohort.column(factor).nunique(dropna=True) <= 10:
-        lr = logrank(cohort, by=factor)
-        return fit.n, fit.events, lr.chi2, lr.df, lr.p
     if test in ("logrank", "lr"):  # continuous factor: the Cox likelihood-ratio test
         return fit.n, fit.events, fit.lr_chi2, fit.lr_df, fit.lr_p
     if test == "wald":
@@ -204,7 +204,7 @@ def backward_select(
                             "p": p, "entered": bool(p < p_enter)})
     screening = pd.DataFrame(screen_rows).set_index("factor")
     entered = tuple(f for f in candidates if screening.loc[f, "entered"])
-    data = cohort.complete_cases(list(entered) or candidates)
+    data = cohort.complete_cases(list(entered))  # no factor entered: nothing excluded
     steps: list[dict[str, object]] = []
     common = dict(method=method, entry_test=entry_test, p_enter=p_enter, p_remove=p_remove,
                   n=len(data.time), events=int(data.event.sum()), excluded=data.exclusions,
