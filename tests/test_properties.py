@@ -56,7 +56,9 @@ import mirprog as mp
 # MIRPROG_HYPOTHESIS_SHRINK=1 turns it on to get a minimal example.
 PHASES = tuple(Phase) if os.environ.get("MIRPROG_HYPOTHESIS_SHRINK") else (
     Phase.explicit, Phase.reuse, Phase.generate)
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
+# Long run: MIRPROG_HYPOTHESIS_EXAMPLES=2000 python -m pytest tests/test_properties.py
+EXAMPLES = int(os.environ.get("MIRPROG_HYPOTHESIS_EXAMPLES", "40"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     print_blob=False, phases=PHASES)
 REL = 1e-10          # "equal up to floating-point summation order"
 TIES = ("breslow", "efron")
@@ -302,7 +304,7 @@ def expected_groups(values: pd.Series, thresholds: tuple[float, ...], high: str)
 
 
 @pytest.mark.parametrize("kwargs", RULES)
-@settings(SETTINGS, max_examples=25)  # x 4 rules
+@settings(SETTINGS, max_examples=max(25, EXAMPLES // 4))  # x 4 rules
 @given(df=cohort_frames(), seed=st.integers(0, 2**32 - 1))
 def test_cutpoints_round_trip_and_reuse(kwargs: dict[str, Any], df: pd.DataFrame,
                                         seed: int) -> None:

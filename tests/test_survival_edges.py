@@ -150,3 +150,33 @@ def test_univariate_rows(gbsg: mp.Cohort) -> None:
     assert res.table.loc["horTh[yes]", "logrank_chi2"] == pytest.approx(
         mp.logrank(gbsg, "horTh").chi2)
     assert (res.table["n"] == 686).all()
+
+
+# R 4.2.2 / survival 3.5-3, printed by
+#   for (k in ...) coef(coxph(Surv(time, event) ~ x + z, d, ties = "breslow", iter.max = k))
+# on tests/test_crosscheck.py's OVERSHOOT data, and on GBSG2 (age + tsize + pnodes).
+# Locks the iteration rule (pull-back by 1/2, 1/3, ...; best accepted point on run-out).
+R_ITERATES = {
+    "overshoot": {1: [0.0, 0.0], 2: [12.5778086177377, -1.1653128524908],
+                  7: [12.57780861774, -1.16531285249], 8: [7.34793056996097, -1.16768404636030],
+                  11: [3.94059280144659, -1.45110208524405],
+                  13: [3.49658088620995, -3.20266376931892]},
+    "gbsg2": {1: [0.0, 0.0, 0.0],
+              2: [-0.00196257540416686, 0.00356482957746120, 0.05222607133048861],
+              3: [-0.00409952882303146, 0.00696547445018190, 0.05372978493643912]},
+}
+
+
+@pytest.mark.parametrize(("data", "k"), [(d, k) for d in R_ITERATES for k in R_ITERATES[d]])
+def test_newton_iterates_follow_r(data: str, k: int) -> None:
+    from mirprog.survival._coxengine import fit_cox
+    from tests.test_crosscheck import OVERSHOOT
+
+    if data == "overshoot":
+        t, e = OVERSHOOT["time"], OVERSHOOT["event"]
+        x = OVERSHOOT[["x", "z"]].to_numpy(float)
+    else:
+        g = mp.datasets.load_gbsg2().data
+        t, e, x = g["time"], g["cens"], g[["age", "tsize", "pnodes"]].to_numpy(float)
+    fit = fit_cox(t.to_numpy(float), e.to_numpy(), x, max_iter=k)
+    np.testing.assert_allclose(fit.coef, R_ITERATES[data][k], rtol=1e-9, atol=1e-12)
