@@ -111,6 +111,7 @@ def table3(
     entry_test: EntryTest = "logrank",
     categorical: Sequence[str] | None = None,
     reference: Mapping[str, Hashable] | None = None,
+    candidates: Sequence[str] | None = None,
 ) -> Table3Result:
     """Univariate and multivariate analyses of markers and clinical factors (the paper's Table 3).
 
@@ -126,6 +127,11 @@ def table3(
         Cutpoint rule for the markers.
     ties, p_enter, p_remove, method, entry_test, categorical, reference :
         As in :func:`mirprog.backward_select` and :func:`mirprog.cox`.
+    candidates : sequence of str, optional
+        Factor columns eligible for the multivariate model (default: all).  Rows
+        defined on a subset (e.g. grade 1 vs 2, missing for grade 3) belong in
+        the univariate table but not in the backward selection, which would
+        otherwise restrict every step to that subset.
 
     Returns
     -------
@@ -156,7 +162,11 @@ def table3(
     if not factors:
         raise CohortError("table3() needs markers and/or clinical factors.")
     uni = univariate(cohort, factors, ties=ties, categorical=categorical, reference=reference)
-    sel = backward_select(cohort, factors, p_enter=p_enter, p_remove=p_remove, method=method,
+    eligible = list(candidates) if candidates is not None else factors
+    unknown = [c for c in eligible if c not in factors]
+    if unknown:
+        raise CohortError(f"candidates {unknown} are not among the table's factors {factors}.")
+    sel = backward_select(cohort, eligible, p_enter=p_enter, p_remove=p_remove, method=method,
                           entry_test=entry_test, ties=ties, categorical=categorical,
                           reference=reference)
     frame = uni.table.copy()

@@ -180,3 +180,20 @@ def test_newton_iterates_follow_r(data: str, k: int) -> None:
         t, e, x = g["time"], g["cens"], g[["age", "tsize", "pnodes"]].to_numpy(float)
     fit = fit_cox(t.to_numpy(float), e.to_numpy(), x, max_iter=k)
     np.testing.assert_allclose(fit.coef, R_ITERATES[data][k], rtol=1e-9, atol=1e-12)
+
+
+def test_r_false_alarm_on_a_near_zero_estimate_is_not_flagged() -> None:
+    """Found by the long property run.  R 3.5-3 warns "coefficient may be infinite" here
+    (its rule |U V| > toler.inf |b| fires when b is about 0), but the estimate is finite:
+    coxph gives coef -0.000133287144310024, se 1.089068262, loglik -17.54461.  mirprog
+    reports the same numbers and confirms the flag with extra Newton steps, which stay put.
+    """
+    df = pd.DataFrame({
+        "time": [11, 13, 14, 11, 6, 14, 7, 4, 8, 13, 9, 5, 12, 5, 2, 4],
+        "event": [1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0],
+        "x": [0, 1] + [0] * 14,
+    })
+    fit = mp.cox(mp.Cohort(df, time="time", event="event"), "x")
+    assert fit.monotone == ()
+    np.testing.assert_allclose(fit.summary.loc["x", "coef"], -0.000133287144310024, rtol=1e-6)
+    np.testing.assert_allclose(fit.summary.loc["x", "se"], 1.089068262, rtol=1e-8)

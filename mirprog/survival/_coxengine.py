@@ -185,9 +185,33 @@ def fit_cox(
     var = (var + var.T) / 2
     infs = np.abs(u @ var)
     infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))
+    if infinite.any():
+        infinite &= _still_drifting(beta, xs, rs)
     return CoxFit(coef=beta, var=var, loglik=best, loglik_null=loglik_null,
                   score_chi2=score_chi2, score_final=u, iterations=iterations,
                   converged=converged, infinite=infinite, means=means)
+
+
+def _still_drifting(beta: np.ndarray, xs: np.ndarray, rs: RiskSets, steps: int = 5,
+                    distance: float = 1.0) -> np.ndarray:
+    """Confirm R's infinite-coefficient flag: do more Newton steps keep moving the estimate?
+
+    R's rule (``|U V| > toler.inf |b|``) also fires when an estimate is close to
+    0.  Along a monotone likelihood each further Newton step moves the
+    coefficient by about one unit; at a finite maximum the steps vanish.  Flags
+    are kept where ``steps`` extra steps move a coefficient by more than
+    ``distance`` (and kept too when the extra steps cannot be computed).
+    """
+    b = beta.copy()
+    for _ in range(steps):
+        _, u, info = derivatives(b, xs, rs)
+        try:
+            b = b + _solve(info, u)
+        except SingularDesignError:
+            return np.ones_like(beta, dtype=bool)
+        if not np.all(np.isfinite(b)):
+            return np.ones_like(beta, dtype=bool)
+    return np.asarray(np.abs(b - beta) > distance)
 
 
 def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray
