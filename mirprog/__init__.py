@@ -8,7 +8,7 @@
 (43.21, 1, True)
 """
 
-from mirprog import datasets, tables
+from mirprog import audit, datasets, tables
 from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.cutpoints import Cutpoint, Cutpoints
@@ -50,6 +50,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AssociationResult",
+    "audit",
     "Cohort",
     "CohortError",
     "CombinedComparison",

@@ -74,6 +74,26 @@ def _build_parser() -> argparse.ArgumentParser:
     an.add_argument("--factors", nargs="*", default=None, help="factors used as they are")
     an.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     an.add_argument("--out", help="write the full-precision univariate table to this CSV")
+
+    rp = sub.add_parser(
+        "reproduce", help="the reference study's Tables 3 and 4, Fig. 6 and model comparison",
+        description="Run the miR-125b study's whole analysis on the bundled synthetic "
+                    "reference cohort (default) or on your cohort, write tables and figures, "
+                    "and compare with the published numbers.")
+    rp.add_argument("--cohort", help="your cohort file instead of the bundled one")
+    rp.add_argument("--map", nargs="*", default=[], metavar="ROLE=COLUMN",
+                    help="column roles for --cohort, e.g. time=months event=relapse "
+                         "marker=mir125b nodes=ln_pos grade=sbr er=er pr=pr her2=her2 "
+                         "(role=none drops an optional factor)")
+    rp.add_argument("--out", default="mirprog-reproduce",
+                    help="output directory (default: ./mirprog-reproduce)")
+
+    au = sub.add_parser("audit", help="check a published survival table for internal "
+                                      "consistency (HR vs CI, p vs CI, chi2 mislabelled as HR)")
+    au.add_argument("table", nargs="?", help="CSV with label, value, ci_lower, ci_upper, p "
+                                             "(default: the reference study's tables)")
+    au.add_argument("--events", type=float, default=None,
+                    help="total events in the cohort, if known (checks CI widths against it)")
     return parser
 
 
@@ -134,6 +154,53 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
         print(f"\nFull-precision table written to {out}")
 
 
+def _reproduce(args: argparse.Namespace) -> None:
+    import time
+
+    from mirprog import reproduce
+    from mirprog.datasets import load_reference_cohort
+
+    start = time.perf_counter()
+    roles = dict(_parse_role(m) for m in args.map)
+    columns = reproduce.StudyColumns.from_mapping(roles)
+    if args.cohort:
+        cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id)
+        label = args.cohort
+    else:
+        if roles:
+            raise MirprogError("--map applies to --cohort FILE; the bundled cohort has its roles.")
+        cohort, label = load_reference_cohort(), "the bundled SYNTHETIC reference cohort"
+    res = reproduce.run_study(cohort, columns)
+    written = reproduce.write_outputs(res, args.out, compare=not args.cohort)
+    print(f"Reproduced the reference study's analysis on {label}: {cohort.n} patients, "
+          f"{cohort.n_events} events.\n")
+    print(res.table3.formatted().to_string(index=False))
+    sel = res.table3.selection
+    kept = ", ".join(sel.selected) or "none"
+    print(f"\nBackward selection kept: {kept}.  A/B/C log-rank p = "
+          f"{format_p(res.risk.logrank.p)} (trend p = {format_p(res.risk.trend.p)}).")
+    cmp = res.comparison.table
+    print("-2 log-likelihood: " + "; ".join(
+        f"{name} {row['neg2loglik']:.2f}" + ("" if name == "combined" else
+                                              f" (LR p {format_p(row['p'])})")
+        for name, row in cmp.iterrows()))
+    if res.table4 is not None:
+        print("\n" + res.table4.formatted().to_string(index=False))
+    if not args.cohort:
+        table = reproduce.compare_published(res)
+        counts = table["status"].str.split(":").str[0].value_counts()
+        print("\nPublished vs reproduced: " + ", ".join(f"{v} {k}" for k, v in counts.items())
+              + f" (details in {args.out}/comparison.md)")
+    print(f"\n{len(written)} files written to {args.out}/ in {time.perf_counter() - start:.1f} s.")
+
+
+def _parse_role(text: str) -> tuple[str, str]:
+    role, sep, column = text.partition("=")
+    if not sep or not role:
+        raise MirprogError(f"--map expects ROLE=COLUMN (e.g. time=rfs_months), got {text!r}.")
+    return role, column
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mirprog`` command; returns the exit code."""
     args = _build_parser().parse_args(argv)
@@ -142,6 +209,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.command == "analyze":
                 _analyze(args)
+            elif args.command == "reproduce":
+                _reproduce(args)
+            elif args.command == "audit":
+                from mirprog import audit
+
+                table = args.table or str(audit._published_path())
+                print(audit.main_report(table, events=args.events))
         except MirprogError as exc:
             print(f"mirprog: error: {exc}", file=sys.stderr)
             return 2
