@@ -8,7 +8,7 @@
 (43.21, 1, True)
 """
 
-from mirprog import audit, datasets, tables
+from mirprog import audit, datasets, plots, tables
 from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.cutpoints import Cutpoint, Cutpoints
@@ -50,7 +50,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AssociationResult",
-    "audit",
     "Cohort",
     "CohortError",
     "CombinedComparison",
@@ -75,6 +74,7 @@ __all__ = [
     "UnivariateResult",
     "__version__",
     "associate",
+    "audit",
     "backward_select",
     "compare_combined",
     "compare_models",
@@ -84,6 +84,7 @@ __all__ = [
     "logrank",
     "p_adjust",
     "pairwise_logrank",
+    "plots",
     "read_cohort",
     "risk_groups",
     "st_gallen",
