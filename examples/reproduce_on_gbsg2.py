@@ -6,7 +6,7 @@ Low progesterone receptor is the adverse level here. Command-line equivalent::
 
     mirprog reproduce --cohort gbsg2.csv --map time=time event=cens marker=progrec \\
         other_markers=estrec size=tsize nodes=pnodes grade=none er=none pr=none her2=none \\
-        size_cut=20 marker_adverse=0 --out gbsg2-study
+        size_cut=20 marker_adverse=0 time_unit=days --out gbsg2-study
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def main() -> None:
     columns = StudyColumns(time="time", event="cens", id="id", marker="progrec",
                            other_markers=("estrec",), age="age", size="tsize", nodes="pnodes",
                            grade=None, er=None, pr=None, her2=None, size_cut=20,
-                           marker_adverse=0)
+                           marker_adverse=0, time_unit="days")
     res = run_study(cohort, columns)
     print(res.table3.formatted().to_string(index=False))
     print("\nA/B/C groups:\n", res.risk.counts, f"\nlog-rank p = {res.risk.logrank.p:.3g}")

@@ -20,6 +20,7 @@ from mirprog.errors import (
     MirprogWarning,
     MonotoneLikelihoodWarning,
 )
+from mirprog.report import report
 from mirprog.signature import (
     CombinedComparison,
     ModelComparison,
@@ -86,6 +87,7 @@ __all__ = [
     "pairwise_logrank",
     "plots",
     "read_cohort",
+    "report",
     "risk_groups",
     "st_gallen",
     "table3",

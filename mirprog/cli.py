@@ -88,6 +88,17 @@ def _build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", default="mirprog-reproduce",
                     help="output directory (default: ./mirprog-reproduce)")
 
+    rep = sub.add_parser(
+        "report", help="one self-contained HTML report of the study analysis",
+        description="Run the study analysis (as `mirprog reproduce`) and write one HTML file "
+                    "with the cohort summary, Tables 3 and 4, KM and forest figures, the model "
+                    "comparison and the methods in plain words.")
+    rep.add_argument("--cohort", help="your cohort file instead of the bundled one")
+    rep.add_argument("--map", nargs="*", default=[], metavar="ROLE=COLUMN",
+                     help="column roles for --cohort (as for reproduce)")
+    rep.add_argument("--out", default="mirprog-report.html", help="the HTML file to write")
+    rep.add_argument("--title", default=None, help="report title")
+
     au = sub.add_parser("audit", help="check a published survival table for internal "
                                       "consistency (HR vs CI, p vs CI, chi2 mislabelled as HR)")
     au.add_argument("table", nargs="?", help="CSV with label, value, ci_lower, ci_upper, p "
@@ -154,23 +165,39 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
         print(f"\nFull-precision table written to {out}")
 
 
-def _reproduce(args: argparse.Namespace) -> None:
-    import time
-
+def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
+    """The cohort and study roles named by --cohort/--map (default: the bundled cohort)."""
     from mirprog import reproduce
     from mirprog.datasets import load_reference_cohort
 
-    start = time.perf_counter()
     roles = dict(_parse_role(m) for m in args.map)
     columns = reproduce.StudyColumns.from_mapping(roles)
     if args.cohort:
         cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id)
-        label = args.cohort
-    else:
-        if roles:
-            raise MirprogError("--map applies to --cohort FILE; the bundled cohort has its roles.")
-        cohort, label = load_reference_cohort(), "the bundled SYNTHETIC reference cohort"
-    res = reproduce.run_study(cohort, columns)
+        return cohort, columns, args.cohort
+    if roles:
+        raise MirprogError("--map applies to --cohort FILE; the bundled cohort has its roles.")
+    return load_reference_cohort(), columns, "the bundled SYNTHETIC reference cohort"
+
+
+def _report_html(args: argparse.Namespace) -> None:
+    from mirprog import reproduce
+    from mirprog.report import report
+
+    cohort, columns, label = _study_cohort(args)
+    res = reproduce.run_study(cohort, columns)  # type: ignore[arg-type]
+    path = report(res, args.out, title=args.title, synthetic=not args.cohort)
+    print(f"Report on {label} ({cohort.n} patients, {cohort.n_events} events) written to {path}")
+
+
+def _reproduce(args: argparse.Namespace) -> None:
+    import time
+
+    from mirprog import reproduce
+
+    start = time.perf_counter()
+    cohort, columns, label = _study_cohort(args)
+    res = reproduce.run_study(cohort, columns)  # type: ignore[arg-type]
     written = reproduce.write_outputs(res, args.out, compare=not args.cohort)
     print(f"Reproduced the reference study's analysis on {label}: {cohort.n} patients, "
           f"{cohort.n_events} events.\n")
@@ -211,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _analyze(args)
             elif args.command == "reproduce":
                 _reproduce(args)
+            elif args.command == "report":
+                _report_html(args)
             elif args.command == "audit":
                 from mirprog import audit
 

@@ -57,6 +57,7 @@ class StudyColumns:
     pr: str | None = "pr"
     her2: str | None = "her2"
     marker_adverse: int = 1
+    time_unit: str | None = "years"
     age_cut: float = 50.0
     size_cut: float = 30.0
     nodes_cut: float = 3.0
@@ -81,6 +82,8 @@ class StudyColumns:
                 values[key] = float(text)
             elif key == "marker_adverse":
                 values[key] = int(text)
+            elif key == "time_unit":
+                values[key] = text or None
             else:
                 values[key] = None if text.lower() in ("", "none") else text
         return replace(cls(), **values)
@@ -372,14 +375,23 @@ def _figures(res: StudyResult, out: Path) -> list[Path]:
     for name, fig in (
         ("fig6a_marker_km.png", plots.km_plot(res.marker_km, test=res.marker_logrank,
                                               labels={0: f"{marker} low", 1: f"{marker} high"},
-                                              time_unit=res.columns.time)),
-        ("fig6b_risk_groups_km.png", plots.km_plot(res.risk.km, test=res.risk.logrank,
-                                                   time_unit=res.columns.time)),
+                                              time_unit=res.columns.time_unit)),
+        ("fig6b_risk_groups_km.png", plots.km_plot(res.risk.km, test=[res.risk.logrank,
+                                                                      res.risk.trend],
+                                                   labels=risk_labels(res),
+                                                   time_unit=res.columns.time_unit)),
     ):
         fig.savefig(out / name, dpi=150, bbox_inches="tight")
         plt.close(fig)
         paths.append(out / name)
     return paths
+
+
+def risk_labels(res: StudyResult) -> dict[str, str]:
+    """Display labels of the A/B/C groups: how many adverse factors each carries."""
+    words = {0: "neither adverse factor", 1: "one adverse factor", 2: "both adverse factors"}
+    return {g: f"{g}: {words.get(i, f'{i} adverse factors')}"
+            for i, g in enumerate(res.risk.labels)}
 
 
 def comparison_markdown(table: pd.DataFrame) -> str:

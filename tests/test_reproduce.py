@@ -13,7 +13,7 @@ from mirprog.reproduce import StudyColumns, compare_published, run_study
 
 GBSG_MAP = ["time=time", "event=cens", "marker=progrec", "other_markers=estrec", "size=tsize",
             "nodes=pnodes", "grade=none", "er=none", "pr=none", "her2=none", "size_cut=20",
-            "marker_adverse=0"]
+            "marker_adverse=0", "time_unit=days"]
 
 
 def test_reproduce_cli_on_a_users_cohort(tmp_path: Path,

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from mirprog.cohort import Cohort
-from mirprog.errors import MirprogError
+from mirprog.errors import DataFileError, MirprogError
 
-__all__ = ["dataset_path", "load_gbsg2"]
+__all__ = ["dataset_path", "load_gbsg2", "load_reference_cohort"]
 
-_FILES = {"gbsg2": "gbsg2.csv"}
+_FILES = {"gbsg2": "gbsg2.csv", "reference": "reference_cohort.csv"}
 
 
 def dataset_path(name: str) -> Path:
@@ -52,3 +52,30 @@ def load_gbsg2() -> Cohort:
     df = pd.read_csv(dataset_path("gbsg2"))
     df["tgrade"] = pd.Categorical(df["tgrade"], categories=["I", "II", "III"], ordered=True)
     return Cohort(df, time="time", event="cens", id="id")
+
+
+def load_reference_cohort() -> Cohort:
+    """The SYNTHETIC 65-patient reference cohort of the miR-125b study (not patient data).
+
+    Reconstructed from the published summary statistics of the reference study
+    (miR-125b and aromatase-inhibitor resistance; Tables 3 and 4) by a seeded
+    search (``scripts/reconstruct_reference_cohort.py``); its data card,
+    ``reference_cohort.md`` beside the CSV, lists which published numbers it
+    meets and which are provably infeasible.  Columns: ``id``, ``rfs_years``,
+    ``relapse``, ``mir125b``, ``mir205``, ``mir424`` (relative expression),
+    ``age``, ``tumour_size_mm`` (one missing), ``nodes``, ``sbr_grade``, ``er``,
+    ``pr``, ``her2``.
+
+    Examples
+    --------
+    >>> ref = load_reference_cohort()  # doctest: +SKIP
+    >>> ref.n  # doctest: +SKIP
+    65
+    """
+    path = dataset_path("reference")
+    if not path.is_file():
+        raise DataFileError(f"The reference cohort file {path.name} is missing from this "
+                            "installation; regenerate it with "
+                            "scripts/reconstruct_reference_cohort.py.")
+    df = pd.read_csv(path)
+    return Cohort(df, time="rfs_years", event="relapse", id="id")
