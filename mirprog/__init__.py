@@ -8,7 +8,7 @@
 (43.21, 1, True)
 """
 
-from mirprog import audit, datasets, plots, tables
+from mirprog import audit, datasets, plots, qpcr, tables
 from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.cutpoints import Cutpoint, Cutpoints
@@ -86,6 +86,7 @@ __all__ = [
     "p_adjust",
     "pairwise_logrank",
     "plots",
+    "qpcr",
     "read_cohort",
     "report",
     "risk_groups",

@@ -110,7 +110,7 @@ def report_html(res: StudyResult, *, title: str = "Prognostic value of a microRN
                 synthetic: bool = False) -> str:
     """The report as an HTML string (see :func:`report`)."""
     from mirprog import __version__, plots
-    from mirprog.reproduce import risk_labels
+    from mirprog.reproduce import marker_labels, risk_labels
 
     cols = res.columns
     marker = cols.marker
@@ -127,7 +127,7 @@ def report_html(res: StudyResult, *, title: str = "Prognostic value of a microRN
     lr = res.marker_logrank
     parts.append('<section id="figures"><h2>Figures</h2>'
                  + _figure(plots.km_plot(res.marker_km, test=lr,
-                                         labels={0: f"{marker} low", 1: f"{marker} high"},
+                                         labels=marker_labels(res),
                                          time_unit=cols.time_unit),
                            f"Relapse-free survival by {marker} (log-rank p {format_p(lr.p)})",
                            "fig-marker")

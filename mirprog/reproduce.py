@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -370,11 +370,10 @@ def _figures(res: StudyResult, out: Path) -> list[Path]:
         return []
     import matplotlib.pyplot as plt
 
-    marker = res.columns.marker
     paths = []
     for name, fig in (
         ("fig6a_marker_km.png", plots.km_plot(res.marker_km, test=res.marker_logrank,
-                                              labels={0: f"{marker} low", 1: f"{marker} high"},
+                                              labels=marker_labels(res),
                                               time_unit=res.columns.time_unit)),
         ("fig6b_risk_groups_km.png", plots.km_plot(res.risk.km, test=[res.risk.logrank,
                                                                       res.risk.trend],
@@ -387,7 +386,12 @@ def _figures(res: StudyResult, out: Path) -> list[Path]:
     return paths
 
 
-def risk_labels(res: StudyResult) -> dict[str, str]:
+def marker_labels(res: StudyResult) -> dict[Hashable, str]:
+    """Display labels of the marker's low (0) and high (1) groups."""
+    return {0: f"{res.columns.marker} low", 1: f"{res.columns.marker} high"}
+
+
+def risk_labels(res: StudyResult) -> dict[Hashable, str]:
     """Display labels of the A/B/C groups: how many adverse factors each carries."""
     words = {0: "neither adverse factor", 1: "one adverse factor", 2: "both adverse factors"}
     return {g: f"{g}: {words.get(i, f'{i} adverse factors')}"
