@@ -20,6 +20,13 @@ from mirprog.errors import (
     MirprogWarning,
     MonotoneLikelihoodWarning,
 )
+from mirprog.model import (
+    HorizonWarning,
+    ModelFileError,
+    PrognosticModel,
+    ScaleWarning,
+    ValidationResult,
+)
 from mirprog.report import report
 from mirprog.signature import (
     CombinedComparison,
@@ -61,18 +68,23 @@ __all__ = [
     "DataFileError",
     "Exclusion",
     "Exclusions",
+    "HorizonWarning",
     "KMResult",
     "LogRankResult",
     "MirprogError",
     "MirprogWarning",
     "ModelComparison",
+    "ModelFileError",
     "MonotoneLikelihoodWarning",
     "PairwiseLogRankResult",
+    "PrognosticModel",
     "RiskGroupResult",
+    "ScaleWarning",
     "SelectionResult",
     "Table3Result",
     "Table4Result",
     "UnivariateResult",
+    "ValidationResult",
     "__version__",
     "associate",
     "audit",

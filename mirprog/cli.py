@@ -99,6 +99,10 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="mirprog-report.html", help="the HTML file to write")
     rep.add_argument("--title", default=None, help="report title")
 
+    from mirprog import model_cli
+
+    model_cli.add_parsers(sub)
+
     au = sub.add_parser("audit", help="check a published survival table for internal "
                                       "consistency (HR vs CI, p vs CI, chi2 mislabelled as HR)")
     au.add_argument("table", nargs="?", help="CSV with label, value, ci_lower, ci_upper, p "
@@ -240,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _reproduce(args)
             elif args.command == "report":
                 _report_html(args)
+            elif args.command in ("fit", "score"):
+                from mirprog import model_cli
+
+                model_cli.run(args)
             elif args.command == "audit":
                 from mirprog import audit
 

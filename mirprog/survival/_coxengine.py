@@ -105,6 +105,17 @@ class CoxFit:
     means: np.ndarray
 
 
+def centring(x: np.ndarray) -> np.ndarray:
+    """Column means used for centring, as R ``coxph``: 0 for columns coded within {-1, 0, 1}.
+
+    R leaves such indicator columns uncentred (``nocenter``), which fixes its
+    ``means``, its ``linear.predictors`` and where ``coxsafe`` clamps.
+    """
+    means = x.mean(axis=0)
+    indicator = np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0)
+    return np.where(indicator, 0.0, means)
+
+
 class SingularDesignError(ValueError):
     """The information matrix is singular (collinear or constant covariates)."""
 
@@ -153,7 +164,7 @@ def fit_cox(
     """
     x = np.asarray(x, dtype=float)
     rs = risk_sets(np.asarray(time, float), np.asarray(event), ties)
-    means = x.mean(axis=0)
+    means = centring(x)
     xs = (x - means)[rs.order]
     beta = np.zeros(x.shape[1])
     loglik_null, u, info = derivatives(beta, xs, rs)

@@ -153,7 +153,8 @@ class CoxResult(FrameReprMixin):
     design : Design
         How covariates became terms (reference levels).
     means : numpy.ndarray
-        Covariate means used for centring.
+        Covariate means used for centring (0 for columns coded within {-1, 0, 1}),
+        as R's ``fit$means``.
     linear_predictor : numpy.ndarray
         Centred linear predictor per used row (R ``fit$linear.predictors``).
     ids : numpy.ndarray

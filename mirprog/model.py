@@ -1,0 +1,709 @@
+"""Frozen prognostic models: fit once, save as JSON, then score and validate new cohorts.
+
+A :class:`PrognosticModel` freezes everything a published rule needs: the
+markers' cutpoints learnt on the training cohort, the multivariate Cox fit
+(coefficients, centring constants, ties method) with its baseline cumulative
+hazard, the risk-group rule, and the training n/events.  Scoring a new cohort
+re-applies exactly that -- no threshold or coefficient is ever refitted.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mirprog import model_io
+from mirprog.cohort import Cohort, Exclusion, Exclusions
+from mirprog.cutpoints import Cutpoint, Cutpoints
+from mirprog.errors import CohortError, DataFileError, MirprogError, MirprogWarning, format_ids
+from mirprog.model_io import ModelFileError
+from mirprog.model_validation import ValidationResult, calibration_plot, validation_result
+from mirprog.survival._common import FrameReprMixin, zcrit
+from mirprog.survival._coxengine import Ties, risk_sets
+from mirprog.survival.cox import Design, cox
+
+__all__ = ["HorizonWarning", "ModelFileError", "PrognosticModel", "ScaleWarning",
+           "ValidationResult", "baseline_cumhaz", "calibration_plot"]
+
+
+class ScaleWarning(MirprogWarning):
+    """A marker in the scored cohort looks like it is on another scale than in training.
+
+    Raised by :meth:`PrognosticModel.score` (see its Notes for the rule), e.g.
+    raw Ct values scored by a model trained on relative expression.  The frozen
+    threshold is still applied as it is; check units and normalisation.
+    """
+
+
+class HorizonWarning(MirprogWarning):
+    """A requested horizon lies beyond the training follow-up: its survival is NaN."""
+
+
+def _native(v: Any) -> Any:
+    """numpy scalars -> Python scalars (JSON-safe, and equal after a round trip)."""
+    return v.item() if isinstance(v, np.generic) else v
+
+
+@dataclass(frozen=True)
+class MarkerRange:
+    """Distribution of a marker in the training cohort (for the scale check)."""
+
+    n: int
+    min: float
+    p01: float
+    q25: float
+    median: float
+    q75: float
+    p99: float
+    max: float
+
+    @classmethod
+    def of(cls, values: pd.Series) -> MarkerRange:
+        """Summarise the non-missing numeric values of ``values``."""
+        v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+        q = np.quantile(v, [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0])
+        return cls(len(v), *(float(x) for x in q))
+
+
+def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
+                    ties: Ties) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline cumulative hazard at each distinct event time, for the covariates lp = 0.
+
+    ``lp`` is the (centred) linear predictor of the training rows.  With
+    ``ties="breslow"`` the increment at a time with d events is d / S, S the
+    sum of exp(lp) over the risk set (Breslow); with ``"efron"`` it is
+    sum_{k=0}^{d-1} 1 / (S - (k/d) D), D the events' own sum (the
+    Efron-adjusted estimator).  These are R's ``survfit.coxph`` defaults for the
+    same ties (``ctype`` 1 and 2), i.e. ``basehaz(fit, centered = TRUE)``.
+    """
+    time, event = np.asarray(time, float), np.asarray(event)
+    rs = risk_sets(time, event, ties)
+    r = np.exp(np.asarray(lp, float))[rs.order]
+    s0 = np.cumsum(r[::-1])[::-1][rs.first]
+    d0 = np.bincount(rs.group, weights=r[rs.event_rows], minlength=rs.n_groups)
+    inc = np.bincount(rs.group, weights=1.0 / (s0 - rs.frac * d0[rs.group]),
+                      minlength=rs.n_groups)
+    return np.unique(time[event == 1]), np.cumsum(inc)
+
+
+def _coerce_numeric(values: pd.Series, name: str, ids: pd.Index) -> pd.Series:
+    """A clinical covariate that entered the model as a number, as floats (NaN stays NaN)."""
+    num = pd.to_numeric(values.astype(float) if values.dtype == bool else values, errors="coerce")
+    bad = (num.isna() & values.notna()).to_numpy()
+    if bad.any():
+        examples = ", ".join(repr(v) for v in values[bad].head(3))
+        raise CohortError(
+            f"Column {name!r} entered the model as a number but has non-numeric values "
+            f"({examples}) in rows {format_ids(list(ids[bad]))}. Recode it as in training.",
+            column=name, rows=list(ids[bad]))
+    return num.astype(float)
+
+
+@dataclass(frozen=True)
+class PrognosticModel(FrameReprMixin):
+    """A frozen prognostic model: cutpoints + multivariate Cox fit + risk-group rule.
+
+    Build with :meth:`fit`, share with :meth:`save` / :meth:`load`, apply with
+    :meth:`score` and check on a new cohort with :meth:`validate`.
+
+    Attributes
+    ----------
+    cutpoints : Cutpoints
+        Frozen marker thresholds (``<marker>_high`` = value above the threshold).
+    clinical : tuple of str
+        Clinical covariates, used as given.
+    design : Design
+        Covariates, model terms and categorical levels (reference first).
+    coef, se : tuple of float
+        Per term: Cox coefficient and its standard error.
+    center : tuple of float
+        Per term: the value the linear predictor is centred at -- the training
+        mean, except 0 for terms whose values are all -1, 0 or 1 (indicators),
+        as R ``survival`` >= 3.0 (``fit$means``).
+    ties : {"breslow", "efron"}
+    baseline_time, baseline_cumhaz : tuple of float
+        Baseline cumulative hazard at ``center`` (a right-continuous step
+        function), at each distinct training event time.
+    max_time : float
+        Longest training follow-up; predictions beyond it are NaN.
+    n, events, n_excluded : int
+        Training rows used, their events, and rows left out for a missing value.
+    marker_ranges : dict
+        Marker -> :class:`MarkerRange` of its training values.
+    adverse : dict or None
+        Risk-group rule: factor -> adverse value (group = number of adverse factors).
+    group_labels : tuple of str or None
+        Risk-group labels, from no adverse factor to all of them.
+    time_col, event_col, id_col : str or None
+        Column roles of the training cohort.
+    mirprog_version : str
+        Version of mirprog that fitted the model.
+    """
+
+    cutpoints: Cutpoints
+    clinical: tuple[str, ...]
+    design: Design
+    coef: tuple[float, ...]
+    se: tuple[float, ...]
+    center: tuple[float, ...]
+    ties: Ties
+    baseline_time: tuple[float, ...] = field(repr=False)
+    baseline_cumhaz: tuple[float, ...] = field(repr=False)
+    max_time: float
+    n: int
+    events: int
+    n_excluded: int
+    marker_ranges: dict[str, MarkerRange] = field(repr=False)
+    adverse: dict[str, Any] | None
+    group_labels: tuple[str, ...] | None
+    time_col: str | None
+    event_col: str | None
+    id_col: str | None
+    mirprog_version: str
+
+    # -- fitting -------------------------------------------------------------------------
+
+    @classmethod
+    def fit(
+        cls,
+        cohort: Cohort,
+        markers: Sequence[str] = (),
+        clinical: Sequence[str] = (),
+        *,
+        rule: Literal["median"] = "median",
+        thresholds: Mapping[str, float] | None = None,
+        groups: Mapping[str, Hashable] | str | None = None,
+        ties: Ties = "breslow",
+        categorical: Sequence[str] = (),
+        reference: Mapping[str, Hashable] | None = None,
+    ) -> PrognosticModel:
+        """Freeze cutpoints, a multivariate Cox model and (optionally) risk groups.
+
+        Parameters
+        ----------
+        cohort : Cohort
+            The training cohort.
+        markers : sequence of str
+            Continuous markers, each split into ``<marker>_high`` (0/1).
+        clinical : sequence of str
+            Clinical covariates used as they are: numeric or 0/1 columns as
+            numbers, text/categorical columns as indicators against a reference level.
+        rule : {"median"}, default "median"
+            Split rule of the markers (high = strictly above the training median).
+        thresholds : mapping, optional
+            Fixed thresholds for some markers instead of the rule, e.g. ``{"pnodes": 3}``.
+        groups : None, "default" or mapping, optional
+            Risk groups: ``None`` for none; a mapping covariate -> adverse value
+            (e.g. ``{"progrec_high": 0, "pnodes_high": 1}``); or ``"default"``:
+            every binary covariate, adverse = its level with the higher fitted
+            hazard.  Group = number of adverse factors (labels A, B, C, ...).
+        ties : {"breslow", "efron"}, default "breslow"
+            Ties of the Cox fit, and of its baseline hazard estimator (Breslow, or
+            the Efron-adjusted one: see :func:`baseline_cumhaz`).
+        categorical, reference :
+            Passed to :func:`mirprog.cox` (numeric columns to treat as
+            categorical; reference level per categorical covariate).
+
+        Returns
+        -------
+        PrognosticModel
+
+        Raises
+        ------
+        CohortError
+            No covariate, unknown rule, a missing column, a threshold for a
+            non-marker, or an invalid risk-group rule.
+
+        Notes
+        -----
+        Cutpoints are learnt on every non-missing value of each marker; the Cox
+        model uses the rows complete for all covariates (the others are counted
+        in ``n_excluded``).  The linear predictor is centred as in R
+        ``survival`` >= 3.0 (see :attr:`center`), so the stored baseline hazard
+        is R's ``basehaz(fit, centered = TRUE)``; predictions do not depend on
+        the centring.
+
+        Examples
+        --------
+        >>> import mirprog as mp
+        >>> from mirprog.model import PrognosticModel
+        >>> g = mp.datasets.load_gbsg2()
+        >>> model = PrognosticModel.fit(g, markers=["progrec"], clinical=["horTh"],
+        ...                                thresholds=None, groups="default")
+        >>> model
+        PrognosticModel(terms=('progrec_high', 'horTh[yes]'), n=686, events=299, ties='breslow',
+                        thresholds={'progrec': 32.5}, risk groups A-C)
+        >>> model.adverse
+        {'progrec_high': 0, 'horTh': 'no'}
+        """
+        markers, clinical = list(markers), list(clinical)
+        if not markers and not clinical:
+            raise CohortError("PrognosticModel.fit() needs at least one marker or clinical "
+                              "covariate.")
+        if rule != "median":
+            raise CohortError(f"Unknown rule {rule!r}: a prognostic model splits markers at "
+                              "the training 'median', or at fixed thresholds={marker: value}.")
+        both = set(markers) & set(clinical)
+        if both:
+            raise CohortError(f"{sorted(both)} are given both as markers and as clinical.")
+        fixed = dict(thresholds or {})
+        stray = [m for m in fixed if m not in markers]
+        if stray:
+            raise CohortError(f"thresholds= names {stray}, which are not among the markers "
+                              f"{markers}; add them to markers=[...].", column=stray[0])
+        cohort.require(*markers, role="marker")
+        cohort.require(*clinical, role="clinical")
+        cuts = Cutpoints(tuple(
+            Cutpoints.fit(cohort, [m], "fixed", thresholds={m: fixed[m]}).cutpoints[0]
+            if m in fixed else Cutpoints.fit(cohort, [m], "median").cutpoints[0]
+            for m in markers))
+        data = cuts.apply(cohort)
+        covariates = [c.column for c in cuts.cutpoints] + clinical
+        fit = cox(data, covariates, ties=ties, categorical=categorical, reference=reference)
+        used = data.complete_cases(covariates)
+        x = fit.design.matrix(used.frame)
+        center = np.where(np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0), 0.0, x.mean(axis=0))
+        coef = tuple(float(b) for b in fit.summary["coef"])
+        bt, bh = baseline_cumhaz(used.time, used.event, (x - center) @ np.array(coef), ties)
+        design = Design(fit.design.covariates, fit.design.terms, fit.design.term_factor,
+                        {k: tuple(_native(v) for v in lv) for k, lv in fit.design.levels.items()})
+        adverse = _resolve_groups(groups, design, coef, used.frame)
+        from mirprog import __version__
+
+        return cls(
+            cutpoints=cuts, clinical=tuple(clinical), design=design, coef=coef,
+            se=tuple(float(s) for s in fit.summary["se"]),
+            center=tuple(float(m) for m in center), ties=ties,
+            baseline_time=tuple(float(t) for t in bt), baseline_cumhaz=tuple(float(h) for h in bh),
+            max_time=float(used.time.max()), n=fit.n, events=fit.events,
+            n_excluded=len(fit.excluded),
+            marker_ranges={m: MarkerRange.of(cohort.column(m)) for m in markers},
+            adverse=adverse,
+            group_labels=None if adverse is None else tuple(string.ascii_uppercase[:len(adverse)
+                                                                                   + 1]),
+            time_col=cohort.time_col, event_col=cohort.event_col, id_col=cohort.id_col,
+            mirprog_version=__version__)
+
+    # -- description ---------------------------------------------------------------------
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Model terms, in coefficient order."""
+        return self.design.terms
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """Markers, in order."""
+        return self.cutpoints.markers
+
+    def __repr__(self) -> str:
+        groups = "" if self.group_labels is None else (
+            f", risk groups {self.group_labels[0]}-{self.group_labels[-1]}")
+        return (f"PrognosticModel(terms={self.terms}, n={self.n}, events={self.events}, "
+                f"ties={self.ties!r}, thresholds={self.cutpoints.thresholds}{groups})")
+
+    def to_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
+        """Coefficient table: ``coef, se, hr, ci_lower, ci_upper, center`` per term (Wald CI)."""
+        b, se, z = np.array(self.coef), np.array(self.se), zcrit(conf_level)
+        return pd.DataFrame({"coef": b, "se": se, "hr": np.exp(b), "ci_lower": np.exp(b - z * se),
+                             "ci_upper": np.exp(b + z * se), "center": self.center},
+                            index=pd.Index(self.terms, name="term"))
+
+    def cumulative_hazard(self, times: Sequence[float]) -> np.ndarray:
+        """Baseline cumulative hazard H0(t) at ``center`` (step function; NaN beyond the
+        training follow-up)."""
+        t = np.asarray(times, dtype=float)
+        pos = np.searchsorted(np.array(self.baseline_time), t, side="right") - 1
+        return np.where(t > self.max_time, np.nan, np.array((0.0, *self.baseline_cumhaz))[pos + 1])
+
+    # -- scoring -------------------------------------------------------------------------
+
+    def score(self, data: Cohort | pd.DataFrame, horizons: Sequence[float] = (3, 5), *,
+              id: str | None = None) -> pd.DataFrame:
+        """Apply the frozen model to new patients.
+
+        Parameters
+        ----------
+        data : Cohort or pandas.DataFrame
+            New patients; outcome columns are not needed.
+        horizons : sequence of float, default (3, 5)
+            Times at which to predict survival, in the training time unit.
+        id : str, optional
+            For a DataFrame: its id column (default: the model's training id
+            column if present, else the index, written as column ``row``).  A
+            Cohort's rows are named by its own id column.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per patient, in input order: the id column; ``<marker>_high``
+            per marker (0/1 by the frozen threshold, nullable Int64);
+            ``risk_group`` (if the model has groups); ``linear_predictor`` =
+            (x - center) . beta;
+            ``relative_hazard`` = exp(linear_predictor); ``surv_at_<h>`` =
+            exp(-H0(h) exp(lp)) per horizon; ``reason``: why a row could not be
+            scored (missing value, unknown level), whose predictions and risk
+            group are then missing; NA for scored rows.
+
+        Raises
+        ------
+        CohortError
+            A marker or clinical column is absent; non-numeric values in a
+            numeric covariate; a categorical covariate with no training level.
+
+        Warns
+        -----
+        ScaleWarning
+            A marker looks like it is on another scale than in training.
+        HorizonWarning
+            A horizon is beyond the training follow-up (its column is NaN).
+
+        Notes
+        -----
+        The linear predictor is centred at :attr:`center`, as R's
+        ``predict(fit, newdata, type = "lp")``, and ``surv_at_<h>`` equals
+        ``summary(survfit(fit, newdata), times = h)$surv``.  Scale check, per
+        marker, on the non-missing new values: the median lies outside the
+        training [1st, 99th] percentile range widened by its own width on each
+        side; or (with >= 20 values) the interquartile range differs more than
+        10-fold from the training one; or (with >= 20 values) fewer than 2% or
+        more than 98% fall above the frozen threshold while training had
+        10-90%.
+
+        Examples
+        --------
+        >>> import mirprog as mp
+        >>> from mirprog.model import PrognosticModel
+        >>> g = mp.datasets.load_gbsg2()
+        >>> model = PrognosticModel.fit(g, markers=["progrec"], clinical=["horTh"])
+        >>> s = model.score(g, horizons=[365, 1825])
+        >>> s.columns.tolist()
+        ['id', 'progrec_high', 'linear_predictor', 'relative_hazard', 'surv_at_365',
+         'surv_at_1825', 'reason']
+        >>> s[["id", "progrec_high", "linear_predictor", "surv_at_1825"]].head(3).round(3)
+           id  progrec_high  linear_predictor  surv_at_1825
+        0   1             1            -0.762         0.578
+        1   2             1            -1.121         0.682
+        2   3             1            -1.121         0.682
+        """
+        out, _ = self._score(data, horizons, id)
+        return out
+
+    def _score(self, data: Cohort | pd.DataFrame, horizons: Sequence[float],
+               id: str | None = None) -> tuple[pd.DataFrame, list[Exclusion]]:
+        frame, id_name, ids = _table(data, id, self.id_col)
+        hs = [float(h) for h in np.atleast_1d(np.asarray(horizons, dtype=float))]
+        if any(not math.isfinite(h) or h < 0 for h in hs):
+            raise MirprogError(f"horizons must be finite times >= 0, got {hs}.")
+        missing = [c for c in (*self.markers, *self.clinical) if c not in frame.columns]
+        if missing:
+            raise CohortError(
+                f"The scored table has no column {missing[0]!r} (needed by the model: markers "
+                f"{list(self.markers)}, clinical {list(self.clinical)}). Rename or add it.",
+                column=missing[0])
+        cov = pd.DataFrame(index=frame.index)
+        for cut in self.cutpoints.cutpoints:
+            cov[cut.column] = cut.assign(frame[cut.marker])
+            _check_scale(cut, cov[cut.column], frame[cut.marker],
+                         self.marker_ranges.get(cut.marker))
+        for c in self.clinical:
+            cov[c] = frame[c] if c in self.design.levels else _coerce_numeric(frame[c], c, ids)
+        reasons, entries = self._reasons(frame, cov, ids)
+        ok = np.array([r is None for r in reasons])
+        lp = np.full(len(frame), np.nan)
+        if ok.any():
+            x = self.design.matrix(cov.loc[ok])
+            lp[ok] = (x - np.array(self.center)) @ np.array(self.coef)
+        out = pd.DataFrame({id_name: np.asarray(ids)})
+        for cut in self.cutpoints.cutpoints:
+            out[cut.column] = cov[cut.column].array
+        if self.adverse is not None:
+            out["risk_group"] = self._groups(cov)
+        out["linear_predictor"] = lp
+        out["relative_hazard"] = np.exp(lp)
+        beyond = [h for h in hs if h > self.max_time]
+        if beyond:
+            warnings.warn(f"Horizon(s) {beyond} are beyond the training follow-up "
+                          f"({self.max_time:g}); their survival is NaN.", HorizonWarning,
+                          stacklevel=3)
+        for h, h0 in zip(hs, self.cumulative_hazard(hs), strict=True):
+            out[f"surv_at_{_fmt(h)}"] = np.exp(-h0 * np.exp(lp))
+        out["reason"] = pd.Series(reasons, dtype=object)
+        return out, entries
+
+    def _reasons(self, frame: pd.DataFrame, cov: pd.DataFrame, ids: pd.Index
+                 ) -> tuple[list[str | None], list[Exclusion]]:
+        """Per row: why it cannot be scored (None if it can), and the ledger entries."""
+        sources = {c.column: c.marker for c in self.cutpoints.cutpoints}
+        per_row: list[list[tuple[str, str]]] = [[] for _ in range(len(frame))]
+        for col in cov.columns:
+            name = sources.get(col, col)
+            values = cov[col]
+            for pos in np.flatnonzero(values.isna().to_numpy()):
+                per_row[pos].append((name, "missing"))
+            if col in self.design.levels:
+                levels = list(self.design.levels[col])
+                unknown = (~values.isin(levels) & values.notna()).to_numpy()
+                if unknown.all():
+                    raise CohortError(
+                        f"Column {col!r} has none of the training levels {levels} (found "
+                        f"{format_ids(sorted(map(str, values.dropna().unique())))}). Recode "
+                        "it as in training.", column=col)
+                for pos in np.flatnonzero(unknown):
+                    per_row[pos].append(
+                        (col, f"unknown level {values.iloc[pos]!r} (training: {levels}) of"))
+        reasons: list[str | None] = []
+        entries = []
+        for row, problems in enumerate(per_row):
+            reasons.append("; ".join(f"{why} {name}" for name, why in problems) or None)
+            if problems:
+                entries.append(Exclusion(_native(ids[row]), problems[0][0], problems[0][1]))
+        return reasons, entries
+
+    def _groups(self, cov: pd.DataFrame) -> pd.Categorical[str]:
+        assert self.adverse is not None
+        assert self.group_labels is not None
+        count = pd.Series(0.0, index=cov.index)
+        for factor, value in self.adverse.items():
+            values, levels = cov[factor], self.design.levels.get(factor)
+            known = values.isin(levels) if levels is not None else values.notna()
+            count += (values == value).astype(float)
+            count[~known.to_numpy()] = np.nan
+        codes = np.where(count.isna(), -1, count.fillna(0)).astype(np.int64)
+        return pd.Categorical.from_codes(codes, categories=pd.Index(list(self.group_labels)),
+                                         ordered=True)
+
+    # -- validation ----------------------------------------------------------------------
+
+    def validate(self, cohort: Cohort, *, horizon: float | None = None,
+                 auc_times: Sequence[float] | None = None, n_groups: int = 3
+                 ) -> ValidationResult:
+        """External validation on a cohort with follow-up.
+
+        Parameters
+        ----------
+        cohort : Cohort
+            New patients with time and event columns.
+        horizon : float, optional
+            Time of the calibration check and the truncation time of Uno's C
+            (default: the median follow-up of the scored rows, at most the
+            training follow-up).
+        auc_times : sequence of float, optional
+            Times of the cumulative/dynamic AUC (default: the quartiles of the
+            scored rows' event times).
+        n_groups : int, default 3
+            Without model risk groups, KM, log-rank and calibration are by
+            ``n_groups`` quantile groups of the linear predictor (``Q1`` = lowest risk).
+
+        Returns
+        -------
+        ValidationResult
+
+        Notes
+        -----
+        Harrell's C counts pairs as R's ``concordance``.  Uno's C
+        (``concordance_index_ipcw``) and the AUC (``cumulative_dynamic_auc``)
+        come from scikit-survival, with the censoring distribution estimated on
+        the validation cohort itself (the model file holds no training
+        patients); they are ``None`` without scikit-survival.
+
+        Examples
+        --------
+        >>> import mirprog as mp
+        >>> from mirprog.model import PrognosticModel
+        >>> g = mp.datasets.load_gbsg2()
+        >>> train, test = g.subset(g.ids <= 400), g.subset(g.ids > 400)
+        >>> model = PrognosticModel.fit(train, ["progrec"], ["horTh"], groups="default")
+        >>> v = model.validate(test, horizon=1825)
+        >>> round(v.harrell_c, 3), v.n, v.logrank.df
+        (0.664, 286, 2)
+        """
+        if not isinstance(cohort, Cohort):
+            raise CohortError("validate() needs a Cohort with follow-up: "
+                              "mp.Cohort(df, time=..., event=..., id=...).")
+        if horizon is not None and not 0 < horizon <= self.max_time:
+            raise MirprogError(f"horizon must be in (0, {self.max_time:g}] (the training "
+                               f"follow-up), got {horizon}.")
+        scores, entries = self._score(cohort, [])
+        used = scores["reason"].isna().to_numpy()
+        ledger = Exclusions(cohort.n, int(used.sum()), tuple(entries))
+        if not used.any():
+            raise CohortError("No row of the cohort can be scored: " + ledger.summary())
+        sub = cohort.subset(used)
+        if horizon is None:
+            horizon = min(float(np.median(sub.time)), self.max_time)
+        surv_col = f"surv_at_{_fmt(horizon)}"
+        h0 = float(self.cumulative_hazard([horizon])[0])
+        scores[surv_col] = np.exp(-h0 * scores["relative_hazard"])
+        scored = scores.loc[used].drop(columns="reason").reset_index(drop=True)
+        return validation_result(sub, scored, ledger, surv_col,
+                                 float(horizon), auc_times, n_groups)
+
+    # -- persistence ---------------------------------------------------------------------
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The model as human-readable JSON (schema ``mirprog.model/1``, described in
+        :mod:`mirprog.model_io`); floats round-trip exactly."""
+        return model_io.encode(self, indent)
+
+    def save(self, path: str | Path) -> None:
+        """Write the model to ``path`` as JSON (see :meth:`to_json`)."""
+        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "The model JSON") -> PrognosticModel:
+        """Rebuild a model from :meth:`to_json` output.
+
+        Raises
+        ------
+        ModelFileError
+            Not JSON, not a mirprog model, a newer schema, or inconsistent content.
+        """
+        try:
+            kwargs = model_io.decode(text, source)
+            kwargs["marker_ranges"] = {m: MarkerRange(**r)
+                                       for m, r in kwargs["marker_ranges"].items()}
+            model = cls(**kwargs)
+            model_io.check(model)
+        except ModelFileError:
+            raise
+        except KeyError as exc:
+            raise ModelFileError(f"{source} is corrupted: field {exc.args[0]!r} is "
+                                 "missing.") from exc
+        except (TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise ModelFileError(f"{source} is corrupted: {exc}.") from exc
+        return model
+
+    @classmethod
+    def load(cls, path: str | Path) -> PrognosticModel:
+        """Read a model saved by :meth:`save`.
+
+        Raises
+        ------
+        DataFileError
+            No file at ``path``.
+        ModelFileError
+            See :meth:`from_json`.
+
+        Examples
+        --------
+        >>> import tempfile, mirprog as mp
+        >>> from mirprog.model import PrognosticModel
+        >>> g = mp.datasets.load_gbsg2()
+        >>> model = PrognosticModel.fit(g, ["progrec"], ["horTh"])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     model.save(f"{tmp}/model.json")
+        ...     PrognosticModel.load(f"{tmp}/model.json") == model
+        True
+        """
+        p = Path(path)
+        if not p.is_file():
+            raise DataFileError(f"No model file at {str(p)!r}.")
+        return cls.from_json(p.read_text(encoding="utf-8"), source=f"Model file {p.name!r}")
+
+
+def _fmt(h: float) -> str:
+    """A horizon as written in a column name: 5.0 -> '5', 2.5 -> '2.5'."""
+    return str(int(h)) if float(h).is_integer() else repr(float(h))
+
+
+def _table(data: Cohort | pd.DataFrame, id_col: str | None, default_id: str | None
+           ) -> tuple[pd.DataFrame, str, pd.Index]:
+    """The rows to score (positional index), the id column's name and the ids."""
+    if isinstance(data, Cohort):
+        return data.data.reset_index(drop=True), data.id_col or "row", data.ids
+    if not isinstance(data, pd.DataFrame):
+        raise CohortError(f"score() needs a Cohort or a DataFrame, got {type(data).__name__}.")
+    df = data.copy()
+    df.columns = [str(c) for c in df.columns]
+    if id_col is not None and id_col not in df.columns:
+        raise CohortError(f"The id column {id_col!r} is not in the table.", column=id_col)
+    id_col = id_col or default_id
+    named = id_col is not None and id_col in df.columns
+    ids = pd.Index(df[id_col]) if named else df.index
+    bad = ids.isna() | ids.duplicated(keep=False)
+    if bad.any():
+        raise CohortError(f"The {'id column ' + repr(id_col) if named else 'index'} has missing "
+                          f"or duplicated ids ({format_ids(list(ids[bad]))}); each patient "
+                          "needs a unique id.", column=id_col if named else None)
+    return df.reset_index(drop=True), str(id_col) if named else "row", ids
+
+
+def _check_scale(cut: Cutpoint, groups: pd.Series, values: pd.Series,
+                 rng: MarkerRange | None) -> None:
+    """Warn (ScaleWarning) when new marker values look like another scale (see score())."""
+    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if rng is None or len(v) == 0:
+        return
+    issues = []
+    width = rng.p99 - rng.p01 or max(abs(rng.median), 1.0)
+    med = float(np.median(v))
+    if not rng.p01 - width <= med <= rng.p99 + width:
+        issues.append(f"its median {med:.4g} is far outside the training 1st-99th percentile "
+                      f"range [{rng.p01:.4g}, {rng.p99:.4g}]")
+    if len(v) >= 20:
+        iqr, iqr_train = float(np.subtract(*np.quantile(v, [0.75, 0.25]))), rng.q75 - rng.q25
+        if iqr > 0 and iqr_train > 0 and not 0.1 <= iqr / iqr_train <= 10:
+            issues.append(f"its interquartile range {iqr:.4g} is {iqr / iqr_train:.3g} times "
+                          f"the training one ({iqr_train:.4g})")
+        high = float(groups.dropna().astype(float).mean())
+        train_high = cut.group_sizes[1] / sum(cut.group_sizes) if sum(cut.group_sizes) else 0.5
+        if 0.1 <= train_high <= 0.9 and not 0.02 <= high <= 0.98:
+            issues.append(f"{high:.0%} of patients are above the frozen threshold "
+                          f"{cut.thresholds[0]:g} (training: {train_high:.0%})")
+    if issues:
+        warnings.warn(
+            f"Marker {cut.marker!r} looks like it is on another scale than in training: "
+            f"{'; '.join(issues)}. Check its units and normalisation (e.g. raw Ct instead of "
+            "relative expression, log instead of linear); the frozen threshold is applied "
+            "as it is.", ScaleWarning, stacklevel=4)
+
+
+def _binary_levels(design: Design, frame: pd.DataFrame) -> dict[str, tuple[Any, Any]]:
+    """Covariates with exactly two values: (lower/reference level, other level)."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for cov in design.covariates:
+        if cov in design.levels:
+            if len(design.levels[cov]) == 2:
+                out[cov] = (design.levels[cov][0], design.levels[cov][1])
+        elif set(pd.to_numeric(frame[cov]).dropna().unique().tolist()) == {0, 1}:
+            out[cov] = (0, 1)
+    return out
+
+
+def _resolve_groups(groups: Mapping[str, Hashable] | str | None, design: Design,
+                    coef: tuple[float, ...], frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The risk-group rule (factor -> adverse value) asked for by ``groups``."""
+    if groups is None:
+        return None
+    binary = _binary_levels(design, frame)
+    if isinstance(groups, str):
+        if groups != "default":
+            raise CohortError(f"groups must be None, 'default' or a mapping of adverse values, "
+                              f"got {groups!r}.")
+        if not binary:
+            raise CohortError("groups='default' needs binary covariates (e.g. marker highs); "
+                              "the model has none.")
+        return {cov: hi if coef[design.term_factor.index(cov)] > 0 else lo
+                for cov, (lo, hi) in binary.items()}
+    adverse = {f: _native(v) for f, v in groups.items()}
+    if not adverse:
+        raise CohortError("groups= is empty; give at least one factor -> adverse value.")
+    for f, v in adverse.items():
+        if f not in design.covariates:
+            raise CohortError(f"groups= names {f!r}, which is not a model covariate "
+                              f"{list(design.covariates)} (markers enter as '<marker>_high').",
+                              column=f)
+        present = design.levels.get(f) or set(frame[f].dropna().unique().tolist())
+        if v not in present:
+            raise CohortError(f"The adverse value {v!r} of {f!r} does not occur in the "
+                              f"training rows (values: {sorted(present, key=str)}).", column=f)
+    return adverse

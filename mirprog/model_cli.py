@@ -1,0 +1,180 @@
+"""``mirprog fit`` and ``mirprog score``: freeze a prognostic model, apply it to a new table.
+
+``mirprog.cli`` adds these subcommands with :func:`add_parsers` and runs them
+with :func:`run`; user mistakes raise :class:`~mirprog.errors.MirprogError`
+subclasses, which the command line turns into exit code 2.
+
+Examples
+--------
+::
+
+    mirprog fit train.csv --time rfs_years --event relapse --id id \\
+        --markers mir125b --cut nodes=3 --clinical grade --groups default --out model.json
+    mirprog score new.csv --model model.json --out scores.csv --horizons 3 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mirprog.cohort import Cohort, read_cohort
+from mirprog.errors import DataFileError, MirprogError, format_ids
+from mirprog.model import PrognosticModel, ScaleWarning
+
+__all__ = ["add_parsers", "run"]
+
+
+def _parse_cut(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    try:
+        if not sep or not name:
+            raise ValueError
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--cut expects MARKER=THRESHOLD (e.g. nodes=3), got {text!r}") from None
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add the ``fit`` and ``score`` subcommands to an argparse subparsers object."""
+    fit = subparsers.add_parser(
+        "fit", help="fit a frozen prognostic model (cutpoints + Cox) and save it as JSON",
+        description="Split markers at the training median (high = above it) or at fixed "
+                    "thresholds, fit the multivariate Cox model with the clinical factors, and "
+                    "save cutpoints, coefficients and baseline hazard as a JSON model file.")
+    fit.add_argument("path", help="training cohort file (.csv, .tsv, .xlsx, .parquet)")
+    fit.add_argument("--time", required=True, help="follow-up time column")
+    fit.add_argument("--event", required=True, help="event column (1 = event, 0 = censored)")
+    fit.add_argument("--id", help="patient id column")
+    fit.add_argument("--markers", nargs="*", default=[], help="markers split at the median")
+    fit.add_argument("--cut", nargs="*", type=_parse_cut, default=[], metavar="MARKER=THRESHOLD",
+                     help="markers split at a fixed threshold: high = value > threshold")
+    fit.add_argument("--clinical", nargs="*", default=[], help="clinical factors used as given")
+    fit.add_argument("--groups", nargs="+", metavar="default|FACTOR=VALUE",
+                     help="risk groups: 'default' (every binary factor, adverse = its higher-"
+                          "hazard level) or the adverse value of each factor, e.g. "
+                          "mir125b_high=1 nodes_high=1")
+    fit.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
+    fit.add_argument("--out", required=True, help="model file to write (.json)")
+    fit.set_defaults(_model_command="fit")
+
+    sc = subparsers.add_parser(
+        "score", help="apply a saved model to a new cohort: groups, risk, predicted survival",
+        description="Apply the frozen thresholds and Cox model of a model file to every row of "
+                    "a table; rows missing a needed value are kept, with the reason.")
+    sc.add_argument("path", help="table to score (.csv, .tsv, .xlsx, .parquet)")
+    sc.add_argument("--model", required=True, help="model file written by 'mirprog fit'")
+    sc.add_argument("--out", required=True, help="CSV file for the per-patient scores")
+    sc.add_argument("--horizons", nargs="+", type=float, default=[3.0, 5.0],
+                    help="times for the predicted survival, in the training time unit "
+                         "(default: 3 5)")
+    sc.add_argument("--id", help="id column (default: the model's training id column)")
+    sc.add_argument("--validate", action="store_true",
+                    help="the table has follow-up: also report Harrell's and Uno's C, the "
+                         "log-rank test by group and calibration")
+    sc.set_defaults(_model_command="score")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Execute a ``fit`` or ``score`` command parsed by the parsers of :func:`add_parsers`."""
+    if args._model_command == "fit":
+        _fit(args)
+    else:
+        _score(args)
+
+
+def _parse_value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _groups(values: list[str] | None) -> dict[str, Any] | str | None:
+    if not values:
+        return None
+    if values == ["default"]:
+        return "default"
+    out = {}
+    for v in values:
+        name, sep, level = v.partition("=")
+        if not sep or not name:
+            raise MirprogError(f"--groups expects 'default' or FACTOR=VALUE pairs (e.g. "
+                               f"nodes_high=1), got {v!r}.")
+        out[name] = _parse_value(level)
+    return out
+
+
+def _fit(args: argparse.Namespace) -> None:
+    cohort = read_cohort(args.path, time=args.time, event=args.event, id=args.id)
+    thresholds = dict(args.cut)
+    markers = list(args.markers) + [m for m in thresholds if m not in args.markers]
+    model = PrognosticModel.fit(cohort, markers, args.clinical, thresholds=thresholds,
+                                groups=_groups(args.groups), ties=args.ties)
+    model.save(args.out)
+    print(f"Fitted on {model.n} patients, {model.events} events ({model.n_excluded} excluded "
+          f"for a missing value), {model.ties} ties.")
+    for c in model.cutpoints.cutpoints:
+        print(f"  {c.column}: {c.marker} > {c.thresholds[0]:g} ({c.rule})")
+    table = model.to_frame()
+    for term, r in table.iterrows():
+        print(f"  {term:<16} HR {r['hr']:.2f} ({r['ci_lower']:.2f}–{r['ci_upper']:.2f})")
+    if model.adverse is not None:
+        rule = ", ".join(f"{k}={v}" for k, v in model.adverse.items())
+        print(f"  risk groups {'/'.join(model.group_labels or ())} = number of adverse "
+              f"factors among {rule}")
+    print(f"Model written to {args.out}")
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"No file at {str(p)!r}. Check the path (relative to {Path.cwd()}).")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt", ".tsv"):
+            return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",")
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return pd.read_excel(p)
+        if suffix == ".parquet":
+            return pd.read_parquet(p)
+    except Exception as exc:  # pandas/pyarrow/openpyxl raise many types for unreadable files
+        raise DataFileError(f"Could not read {p.name}: {exc}.") from exc
+    raise DataFileError(f"Unknown file type {suffix!r} for {p.name}: use .csv, .tsv, .xlsx or "
+                        ".parquet.")
+
+
+def _score(args: argparse.Namespace) -> None:
+    model = PrognosticModel.load(args.model)
+    table = _read_table(args.path)
+    id_col = args.id or (model.id_col if model.id_col in table.columns else None)
+    scores = model.score(table, horizons=args.horizons, id=id_col)
+    result = None
+    if args.validate:
+        if model.time_col is None or model.event_col is None:
+            raise MirprogError("The model file does not name the time/event columns.")
+        cohort = Cohort(table, time=model.time_col, event=model.event_col, id=id_col)
+        within = [h for h in args.horizons if 0 < h <= model.max_time]
+        with warnings.catch_warnings():  # already reported by score()
+            warnings.simplefilter("ignore", ScaleWarning)
+            result = model.validate(cohort, horizon=max(within) if within else None)
+    scores.to_csv(args.out, index=False)
+    bad = scores[scores["reason"].notna()]
+    print(f"Scored {len(scores) - len(bad)} of {len(scores)} patients with {args.model} "
+          f"(trained on {model.n} patients, {model.events} events).")
+    for reason, rows in bad.groupby("reason", sort=False):
+        print(f"  not scored, {reason}: {format_ids(list(rows.iloc[:, 0]))}")
+    if result is not None:
+        uno = "n/a" if result.uno_c is None else f"{result.uno_c:.3f}"
+        lr = "" if result.logrank is None else f", log-rank p {result.logrank.p:.3g}"
+        print(f"Validation: Harrell's C {result.harrell_c:.3f}, Uno's C {uno}{lr}.")
+        print(f"Calibration at t = {result.horizon:g} (predicted vs observed KM survival):")
+        print(result.calibration.round(3).to_string())
+    print(f"Scores written to {args.out}")
