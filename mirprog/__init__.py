@@ -53,11 +53,19 @@ from mirprog.survival import (
     pairwise_logrank,
     univariate,
 )
+from mirprog.survival.cutpoint_opt import (
+    CVCutpointResult,
+    OptimalCutpointResult,
+    cv_optimal_cutpoint,
+    optimal_cutpoint,
+)
+from mirprog.survival.phtest import PHTestResult, ph_plot, ph_test
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AssociationResult",
+    "CVCutpointResult",
     "Cohort",
     "CohortError",
     "CombinedComparison",
@@ -76,6 +84,8 @@ __all__ = [
     "ModelComparison",
     "ModelFileError",
     "MonotoneLikelihoodWarning",
+    "OptimalCutpointResult",
+    "PHTestResult",
     "PairwiseLogRankResult",
     "PrognosticModel",
     "RiskGroupResult",
@@ -92,11 +102,15 @@ __all__ = [
     "compare_combined",
     "compare_models",
     "cox",
+    "cv_optimal_cutpoint",
     "datasets",
     "km",
     "logrank",
+    "optimal_cutpoint",
     "p_adjust",
     "pairwise_logrank",
+    "ph_plot",
+    "ph_test",
     "plots",
     "qpcr",
     "read_cohort",

@@ -19,7 +19,7 @@ from mirprog.errors import CohortError, MirprogError
 
 __all__ = ["Cutpoint", "Cutpoints"]
 
-Rule = Literal["median", "tertiles", "quartiles", "quantile", "fixed"]
+Rule = Literal["median", "tertiles", "quartiles", "quantile", "fixed", "optimal"]
 High = Literal["above", "at_or_above"]
 SCHEMA = "mirprog.cutpoints/1"
 _GROUPS = {"tertiles": 3, "quartiles": 4}
@@ -38,7 +38,7 @@ class Cutpoint:
         threshold, ``<marker>_level`` (1..k, ordered) for k - 1 thresholds.
     rule : str
         How the thresholds were chosen (``median``, ``tertiles``, ``quartiles``,
-        ``quantile`` or ``fixed``).
+        ``quantile``, ``fixed`` or ``optimal``).
     thresholds : tuple of float
         Increasing thresholds.
     high : {"above", "at_or_above"}
@@ -117,7 +117,7 @@ def _fit_one(values: pd.Series, marker: str, rule: Rule, high: High, q: Any,
                 probs = np.asarray(k, dtype=float)
         else:
             raise CohortError(f"Unknown cutpoint rule {rule!r}: use 'median', 'tertiles', "
-                              "'quartiles', 'quantile' or 'fixed'.")
+                              "'quartiles', 'quantile', 'fixed' or 'optimal'.")
         thr = np.quantile(numeric.to_numpy(dtype=float), probs)
         n_fit = len(numeric)
     if np.any(np.diff(thr) <= 0) or not np.all(np.isfinite(thr)):
@@ -182,14 +182,17 @@ class Cutpoints:
             The training cohort.
         columns : str or sequence of str
             Continuous marker columns.
-        rule : {"median", "tertiles", "quartiles", "quantile", "fixed"}, default "median"
+        rule : {"median", "tertiles", "quartiles", "quantile", "fixed", "optimal"}, default "median"
             ``"median"`` (the reference study's split): **high = value strictly
             above the cohort median** of the non-missing values; with an even
             count and no ties that is exactly half the patients, and patients
             at the median go to the low group.  ``"tertiles"``/``"quartiles"``/
             ``"quantile"`` (with ``q``) give ordered levels 1..k from sample
             quantiles (linear interpolation, R's type 7).  ``"fixed"`` takes
-            ``thresholds`` as given (e.g. nodes > 3).
+            ``thresholds`` as given (e.g. nodes > 3).  ``"optimal"``: the split
+            maximising the log-rank statistic between the 10% and 90% quantiles
+            (R ``maxstat``; see :func:`mirprog.optimal_cutpoint` for its
+            search-corrected p and :func:`mirprog.cv_optimal_cutpoint` for its optimism).
         high : {"above", "at_or_above"}, default "above"
             Which side a value equal to a threshold falls on.
         q : int or sequence of float, optional
@@ -209,6 +212,10 @@ class Cutpoints:
         """
         cols = [columns] if isinstance(columns, str) else list(columns)
         cohort.require(*cols, role="marker")
+        if rule == "optimal":
+            from mirprog.survival.cutpoint_opt import optimal_cutpoint
+
+            return cls(tuple(optimal_cutpoint(cohort, c).to_cutpoint(high) for c in cols))
         fixed = dict(thresholds or {})
         if rule == "fixed":
             missing = [c for c in cols if c not in fixed]

@@ -138,6 +138,14 @@ def report_html(res: StudyResult, *, title: str = "Prognostic value of a microRN
                  + _figure(plots.forest_plot(res.table3, title="Hazard ratios"),
                            "Univariate and multivariate hazard ratios", "fig-forest")
                  + "</section>")
+    if res.ph is not None:
+        ph = res.ph.table.reset_index().astype(object)
+        ph["chi2"] = [f"{v:.2f}" for v in res.ph.table["chi2"]]
+        ph["p"] = [format_p(v) for v in res.ph.table["p"]]
+        parts.append('<section id="ph-check"><h2>Proportional-hazards check</h2>'
+                     + render_html(ph, caption="Scaled Schoenfeld residual tests of the "
+                                               "multivariate model (KM time transform, as R "
+                                               "cox.zph)") + "</section>")
     cmp = res.comparison.table[["terms", "n", "events", "neg2loglik", "aic", "concordance",
                                 "lr_chi2", "p"]].copy()
     shown = cmp.reset_index().astype(object)

@@ -26,6 +26,7 @@ from mirprog.study import Table3Result, Table4Result, table3, table4
 from mirprog.subtypes import st_gallen
 from mirprog.survival.km import KMResult, km
 from mirprog.survival.logrank import LogRankResult, logrank
+from mirprog.survival.phtest import PHTestResult, ph_test
 from mirprog.tables import format_p, render_markdown
 
 __all__ = ["PUBLISHED", "StudyColumns", "StudyResult", "compare_published", "run_study",
@@ -103,6 +104,7 @@ class StudyResult:
     comparison: CombinedComparison
     table4: Table4Result | None
     association: AssociationResult | None
+    ph: PHTestResult | None = None
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -194,7 +196,11 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
                         ties=ties)  # type: ignore[arg-type]
         derived = typed
     assoc = associate(derived, marker_col, cols.grade) if cols.grade else None
-    return StudyResult(cohort=derived, columns=cols, cutpoints=cuts, table3=t3,
+    final = t3.selection.final
+    ph = None
+    if final is not None:  # scaled Schoenfeld test of the multivariate model, on its own rows
+        ph = ph_test(final, derived.subset(np.isin(derived.ids, final.ids)))
+    return StudyResult(ph=ph, cohort=derived, columns=cols, cutpoints=cuts, table3=t3,
                        marker_km=km(derived, by=marker_col),
                        marker_logrank=logrank(derived, by=marker_col), risk=risk,
                        comparison=comparison, table4=t4, association=assoc, labels=labels)

@@ -196,11 +196,14 @@ class Table4Result(FrameReprMixin, TableRenderMixin):
         The binary column analysed (e.g. ``"mir125b_high"``).
     cutpoints : Cutpoints or None
         The whole-cohort split used when a continuous marker was given.
+    firth : bool
+        Whether the Cox columns are Firth-penalised (profile CI, penalised LR p).
     """
 
     frame: pd.DataFrame
     factor: str
     cutpoints: Cutpoints | None
+    firth: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """The full-precision table."""
@@ -235,6 +238,7 @@ def table4(
     marker_rule: Rule | None = None,
     ties: Ties = "breslow",
     include_all: bool = True,
+    firth: bool = False,
 ) -> Table4Result:
     """A binary factor's log-rank test and Cox HR within each subgroup (the paper's Table 4).
 
@@ -253,6 +257,10 @@ def table4(
     ties : {"breslow", "efron"}, default "breslow"
     include_all : bool, default True
         Start with a row for the whole cohort.
+    firth : bool, default False
+        Firth-penalised Cox in every row (``cox(..., firth=True)``): a subgroup
+        where one arm has no events gets a finite HR with a profile-likelihood
+        CI and penalised LR p instead of "not estimable".
 
     Returns
     -------
@@ -285,13 +293,14 @@ def table4(
         groups["All"] = np.ones(cohort.n, dtype=bool)
     for label, spec in subgroups.items():
         groups[label] = subgroup_mask(cohort, spec)
-    rows = [_subgroup_row(cohort, factor, label, mask, ties) for label, mask in groups.items()]
+    rows = [_subgroup_row(cohort, factor, label, mask, ties, firth)
+            for label, mask in groups.items()]
     frame = pd.DataFrame(rows).set_index("subgroup")
-    return Table4Result(frame=frame, factor=factor, cutpoints=cuts)
+    return Table4Result(frame=frame, factor=factor, cutpoints=cuts, firth=firth)
 
 
 def _subgroup_row(cohort: Cohort, factor: str, label: str, mask: np.ndarray,
-                  ties: Ties) -> dict[str, Any]:
+                  ties: Ties, firth: bool = False) -> dict[str, Any]:
     row: dict[str, Any] = {"subgroup": label}
     data = cohort.data.loc[mask]
     known = data[factor].notna()
@@ -314,12 +323,12 @@ def _subgroup_row(cohort: Cohort, factor: str, label: str, mask: np.ndarray,
     row.update(logrank_chi2=lr.chi2, logrank_p=lr.p)
     empty = [arm for arm, n_ev in (("low", row["events_low"]), ("high", row["events_high"]))
              if n_ev == 0]
-    if empty:
+    if empty and not firth:
         row["note"] = f"not estimable: no events in the {empty[0]} group"
         return row
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MonotoneLikelihoodWarning)
-        fit = cox(sub, factor, ties=ties)
+        fit = cox(sub, factor, ties=ties, firth=firth)
     s = fit.summary.iloc[0]
     row.update(hr=s["hr"], ci_lower=s["ci_lower"], ci_upper=s["ci_upper"], p=s["p"])
     if fit.monotone:

@@ -18,7 +18,7 @@ GBSG_COLUMNS = StudyColumns(time="time", event="cens", marker="progrec",
                             nodes="pnodes", grade=None, er=None, pr=None, her2=None,
                             size_cut=20, marker_adverse=0,
                             time_unit="days")
-SECTIONS = ("cohort", "table3", "figures", "model-comparison", "methods")
+SECTIONS = ("cohort", "table3", "figures", "ph-check", "model-comparison", "methods")
 
 
 @pytest.fixture(scope="module")

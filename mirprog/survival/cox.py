@@ -124,7 +124,9 @@ class CoxResult(FrameReprMixin):
     ----------
     summary : pandas.DataFrame
         Indexed by term: ``coef, se, hr, ci_lower, ci_upper, z, p`` (Wald CI at
-        ``conf_level`` and Wald p).
+        ``conf_level`` and Wald p; for ``penalty="firth"``: profile penalised-
+        likelihood CI and penalised likelihood-ratio p, ``se`` from the
+        information at the penalised estimate, Wald ``z``).
     loglik, loglik_null : float
         Log partial likelihood at the estimate and at beta = 0.
     neg2loglik : float
@@ -161,6 +163,9 @@ class CoxResult(FrameReprMixin):
         Ids of the rows used.
     concordance_counts : dict
         Pair counts behind ``concordance``.
+    penalty : str or None
+        ``"firth"`` for a Firth-penalised fit (``loglik``, ``loglik_null`` and
+        the LR test are then penalised), else ``None``.
     """
 
     summary: pd.DataFrame
@@ -188,6 +193,7 @@ class CoxResult(FrameReprMixin):
     linear_predictor: np.ndarray = field(repr=False)
     ids: np.ndarray = field(repr=False)
     concordance_counts: dict[str, float] = field(repr=False)
+    penalty: str | None = None
 
     @property
     def neg2loglik(self) -> float:
@@ -217,6 +223,8 @@ class CoxResult(FrameReprMixin):
             lines.append(self.excluded.summary())
         if self.monotone:
             lines.append(f"monotone likelihood (estimate not finite): {', '.join(self.monotone)}")
+        if self.penalty:
+            lines.append(f"{self.penalty}-penalised: profile-likelihood CI, penalised LR p")
         return "\n".join(lines)
 
 
@@ -229,6 +237,7 @@ def cox(
     reference: Mapping[str, Hashable] | None = None,
     conf_level: float = 0.95,
     max_iter: int = 20,
+    firth: bool = False,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model.
 
@@ -250,7 +259,12 @@ def cox(
     conf_level : float, default 0.95
         Level of the Wald confidence intervals.
     max_iter : int, default 20
-        Newton–Raphson iteration limit (R's ``iter.max``).
+        Newton–Raphson iteration limit (R's ``iter.max``; at least 100 with ``firth``).
+    firth : bool, default False
+        Fit the Firth-penalised model (Heinze & Schemper 2001, as R ``coxphf``):
+        finite estimates when a group has no events, profile-likelihood CIs
+        and penalised likelihood-ratio p-values.  See
+        :func:`mirprog.survival.firth.firth_cox`.
 
     Returns
     -------
@@ -299,6 +313,10 @@ def cox(
             "events. " + data.exclusions.summary(), rows=list(data.exclusions.rows))
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
+    if firth:
+        from mirprog.survival.firth import firth_result
+
+        return firth_result(data, design, x, ties, conf_level, max_iter)
     try:
         fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter)
     except SingularDesignError as exc:
@@ -315,7 +333,7 @@ def cox(
         warnings.warn(
             f"Monotone likelihood for {', '.join(monotone)}: the estimate is drifting to "
             "infinity (typically a group with no events), so its HR and CI are not meaningful. "
-            "Report it as not estimable, or use a Firth-penalised fit.",
+            "Report it as not estimable, or refit with firth=True (Firth-penalised Cox).",
             MonotoneLikelihoodWarning, stacklevel=2)
     return _result(data, design, fit, ties, conf_level, monotone, x)
 
