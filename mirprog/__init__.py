@@ -53,6 +53,13 @@ from mirprog.survival import (
     pairwise_logrank,
     univariate,
 )
+from mirprog.survival.continuous import (
+    NonPositiveMarkerWarning,
+    SplineCoxResult,
+    continuous_cox,
+    spline_cox,
+    spline_plot,
+)
 from mirprog.survival.cutpoint_opt import (
     CVCutpointResult,
     OptimalCutpointResult,
@@ -60,11 +67,18 @@ from mirprog.survival.cutpoint_opt import (
     optimal_cutpoint,
 )
 from mirprog.survival.phtest import PHTestResult, ph_plot, ph_test
+from mirprog.survival.validation import (
+    BootstrapFitWarning,
+    BootstrapValidationResult,
+    bootstrap_validate,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AssociationResult",
+    "BootstrapFitWarning",
+    "BootstrapValidationResult",
     "CVCutpointResult",
     "Cohort",
     "CohortError",
@@ -84,6 +98,7 @@ __all__ = [
     "ModelComparison",
     "ModelFileError",
     "MonotoneLikelihoodWarning",
+    "NonPositiveMarkerWarning",
     "OptimalCutpointResult",
     "PHTestResult",
     "PairwiseLogRankResult",
@@ -91,6 +106,7 @@ __all__ = [
     "RiskGroupResult",
     "ScaleWarning",
     "SelectionResult",
+    "SplineCoxResult",
     "Table3Result",
     "Table4Result",
     "UnivariateResult",
@@ -99,8 +115,10 @@ __all__ = [
     "associate",
     "audit",
     "backward_select",
+    "bootstrap_validate",
     "compare_combined",
     "compare_models",
+    "continuous_cox",
     "cox",
     "cv_optimal_cutpoint",
     "datasets",
@@ -116,6 +134,8 @@ __all__ = [
     "read_cohort",
     "report",
     "risk_groups",
+    "spline_cox",
+    "spline_plot",
     "st_gallen",
     "table3",
     "table4",
