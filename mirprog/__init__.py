@@ -28,6 +28,7 @@ from mirprog.model import (
     ValidationResult,
 )
 from mirprog.report import report
+from mirprog.screen import ScreenResult, screen
 from mirprog.signature import (
     CombinedComparison,
     ModelComparison,
@@ -105,6 +106,7 @@ __all__ = [
     "PrognosticModel",
     "RiskGroupResult",
     "ScaleWarning",
+    "ScreenResult",
     "SelectionResult",
     "SplineCoxResult",
     "Table3Result",
@@ -134,6 +136,7 @@ __all__ = [
     "read_cohort",
     "report",
     "risk_groups",
+    "screen",
     "spline_cox",
     "spline_plot",
     "st_gallen",

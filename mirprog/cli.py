@@ -99,9 +99,10 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", default="mirprog-report.html", help="the HTML file to write")
     rep.add_argument("--title", default=None, help="report title")
 
-    from mirprog import model_cli
+    from mirprog import model_cli, screen_cli
 
     model_cli.add_parsers(sub)
+    screen_cli.add_parser(sub)
 
     au = sub.add_parser("audit", help="check a published survival table for internal "
                                       "consistency (HR vs CI, p vs CI, chi2 mislabelled as HR)")
@@ -244,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _reproduce(args)
             elif args.command == "report":
                 _report_html(args)
+            elif args.command == "screen":
+                from mirprog import screen_cli
+
+                screen_cli.run(args)
             elif args.command in ("fit", "score"):
                 from mirprog import model_cli
 

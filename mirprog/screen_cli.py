@@ -1,0 +1,178 @@
+"""``mirprog screen``: screen every marker of a wide or long table from the command line.
+
+Wired into :mod:`mirprog.cli` through :func:`add_parser` and :func:`run`;
+user mistakes raise :class:`~mirprog.errors.MirprogError` subclasses, which
+the main command turns into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mirprog.cohort import Cohort, read_cohort
+from mirprog.errors import CohortError, DataFileError, MirprogError, format_ids
+from mirprog.screen import screen
+from mirprog.tables import format_ci, format_p
+
+__all__ = ["add_parser", "run"]
+
+_SEPARATORS = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``screen`` sub-command to an ``argparse`` sub-parser collection."""
+    p = subparsers.add_parser(
+        "screen", help="screen many markers: median-split log-rank, binary and continuous Cox, FDR",
+        description="For every marker (on its own non-missing rows): split at its median (high = "
+                    "above), log-rank test, Cox model on the split and on the log2 (or raw) "
+                    "marker; q-values across markers. Writes one full-precision row per marker.")
+    p.add_argument("path", help="data file (.csv, .tsv, .parquet; wide also .xlsx)")
+    p.add_argument("--time", help="follow-up time column")
+    p.add_argument("--event", help="event column (1 = event, 0 = censored)")
+    p.add_argument("--id", help="patient id column (long layout: the id column of --clinical)")
+    p.add_argument("--layout", choices=["wide", "long"], default="wide",
+                   help="wide: one row per patient, one column per marker (default); long: one "
+                        "row per (marker, sample, value)")
+    p.add_argument("--clinical", help="long layout: file with the id, time and event columns "
+                                      "(default: time/event columns of the long table itself)")
+    p.add_argument("--marker-col", default="marker", help="long layout: marker name column")
+    p.add_argument("--sample-col", default="sample", help="long layout: sample/patient column")
+    p.add_argument("--value-col", default="value", help="long layout: value column")
+    p.add_argument("--markers", nargs="*", default=None,
+                   help="markers to screen (default: every numeric column but time/event/id)")
+    p.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
+    p.add_argument("--continuous", choices=["log2", "raw"], default="log2",
+                   help="scale of the continuous Cox model (default log2)")
+    p.add_argument("--fdr", choices=["bh", "holm", "bonferroni", "none"], default="bh")
+    p.add_argument("--block-size", type=int, default=None, help="markers per block")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar (default: on for large screens when tqdm is installed)")
+    dask = p.add_mutually_exclusive_group()
+    dask.add_argument("--scheduler", help="run the blocks on this Dask scheduler address")
+    dask.add_argument("--dask", action="store_true",
+                      help="run the blocks on a local in-process Dask cluster")
+    p.add_argument("--out", required=True, help="results file (.csv or .parquet)")
+    p.add_argument("--top", type=int, default=10, help="markers shown on screen (default 10)")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``mirprog screen``; returns the exit code (0)."""
+    if not args.time or not args.event:
+        raise MirprogError("Give the column roles: --time COLUMN --event COLUMN.")
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise MirprogError(f"--out must end in .csv or .parquet, got {out.name!r}.")
+    start = time.perf_counter()
+    if args.layout == "long":
+        cohort, markers = _long_cohort(args)
+    else:
+        cohort, markers = read_cohort(args.path, time=args.time, event=args.event,
+                                      id=args.id), None
+    read_s = time.perf_counter() - start
+    res = screen(cohort, args.markers if args.markers is not None else markers,
+                 ties=args.ties, continuous=args.continuous, fdr=args.fdr,
+                 block_size=args.block_size, progress=args.progress,
+                 client=True if args.dask else None, scheduler=args.scheduler)
+    screen_s = time.perf_counter() - start - read_s
+    table = res.table
+    if out.suffix.lower() == ".csv":
+        table.to_csv(out, index=False)
+    else:
+        table.to_parquet(out, index=False)
+    print(f"Screened {len(table)} markers on {res.n} patients ({res.events} events): "
+          f"read {read_s:.2f} s, screen {screen_s:.2f} s; ties={res.ties}, "
+          f"continuous={res.continuous}, q-values: {res.fdr}.")
+    print(f"q < 0.05: log-rank {int((table['q_logrank'] < 0.05).sum())}, binary Cox "
+          f"{int((table['q'] < 0.05).sum())}, continuous Cox "
+          f"{int((table['q_cont'] < 0.05).sum())}; "
+          f"{int((table['note'] != '').sum())} markers with notes.")
+    if args.top > 0:
+        print(f"\nTop {min(args.top, len(table))} by log-rank p:")
+        print(_top(table, args.top).to_string(index=False))
+    print(f"\nFull-precision table written to {out}")
+    return 0
+
+
+def _top(table: pd.DataFrame, k: int) -> pd.DataFrame:
+    top = table.sort_values("logrank_p", na_position="last").head(k)
+    return pd.DataFrame({
+        "marker": top["marker"], "n": top["n"],
+        "log-rank p": top["logrank_p"].map(format_p), "q": top["q_logrank"].map(format_p),
+        "HR high (95% CI)": [format_ci(*r) for r in
+                             top[["hr", "ci_lower", "ci_upper"]].itertuples(index=False)],
+        "HR cont (95% CI)": [format_ci(*r) for r in
+                             top[["hr_cont", "ci_lower_cont", "ci_upper_cont"]]
+                             .itertuples(index=False)],
+        "p cont": top["p_cont"].map(format_p), "note": top["note"]})
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    p = Path(path)
+    if not p.is_file():
+        raise DataFileError(f"No file at {str(p)!r}. Check the path (relative to {Path.cwd()}).")
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(p)
+        if suffix in _SEPARATORS:
+            return pd.read_csv(p, sep=_SEPARATORS[suffix])
+    except Exception as exc:  # pandas/pyarrow raise many types for unreadable files
+        raise DataFileError(f"Could not read {p.name}: {exc}.") from exc
+    raise DataFileError(f"Unknown file type {suffix!r} for {p.name}: use .csv, .tsv or .parquet.")
+
+
+def _long_cohort(args: argparse.Namespace) -> tuple[Cohort, list[str]]:
+    """Pivot a (marker, sample, value) table to patients x markers and attach time/event."""
+    long = _read_table(args.path)
+    key = [args.marker_col, args.sample_col, args.value_col]
+    if any(c not in long.columns for c in key):
+        raise CohortError(
+            f"The long layout needs columns {key[0]!r}, {key[1]!r} and {key[2]!r} (or name "
+            f"yours with --marker-col/--sample-col/--value-col); {Path(args.path).name} has "
+            f"{', '.join(map(repr, list(long.columns)[:8]))}.")
+    dup = long.duplicated(subset=key[:2], keep=False)
+    if dup.any():
+        pairs = long.loc[dup, key[:2]].drop_duplicates().astype(str).agg("/".join, axis=1)
+        raise CohortError(f"Marker/sample pairs appear more than once: "
+                          f"{format_ids(list(pairs))}. Keep one value per pair.")
+    wide = long.pivot(index=key[1], columns=key[0], values=key[2])
+    wide.columns = [str(c) for c in wide.columns]
+    id_col = args.id or key[1]
+    if args.clinical:
+        clinical = _read_table(args.clinical)
+        if id_col not in clinical.columns:
+            raise CohortError(f"The clinical file has no id column {id_col!r}: pass --id "
+                              "naming the column that matches the samples.", column=id_col)
+    else:
+        missing = [c for c in (args.time, args.event) if c not in long.columns]
+        if missing:
+            raise CohortError(f"No {missing[0]!r} column in the long table: pass --clinical "
+                              "FILE with id, time and event columns.", column=missing[0])
+        clinical = long[[key[1], args.time, args.event]].drop_duplicates()
+        if clinical[key[1]].duplicated().any():
+            raise CohortError("Time or event differ between rows of the same sample in the "
+                              "long table; give them once per sample with --clinical FILE.")
+        clinical = clinical.rename(columns={key[1]: id_col})
+    overlap = set(wide.columns) & set(clinical.columns)
+    if overlap:
+        raise CohortError(f"Marker names clash with clinical columns: {sorted(overlap)[:5]}.")
+    data = clinical.merge(wide, left_on=id_col, right_index=True, how="left")
+    return Cohort(data, time=args.time, event=args.event, id=id_col), list(wide.columns)
+
+
+if __name__ == "__main__":  # pragma: no cover - `mirprog screen` once wired into mirprog.cli
+    import sys
+
+    _parser = argparse.ArgumentParser(prog="mirprog")
+    add_parser(_parser.add_subparsers(dest="command", required=True))
+    try:
+        sys.exit(run(_parser.parse_args()))
+    except MirprogError as _exc:
+        print(f"mirprog: error: {_exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,565 @@
+"""The batched shape of the Cox engine: M one-covariate Cox models (and log-rank tests) at once.
+
+:mod:`mirprog.survival._coxengine` fits one model on one sample; here the
+same arithmetic runs on a block of M markers that share the follow-up data
+but each have their own complete cases.  Rows are sorted by time once; a
+marker's missing rows get weight 0, so its risk sets, its tied-event groups
+and its Efron fractions are exactly those :func:`~._coxengine.fit_cox` builds
+from that marker's complete cases.  Risk-set sums are evaluated only at the
+distinct event times (sums over the row segments between them, then a
+reverse cumulative sum), rows taken in cache-sized chunks.
+
+The Newton–Raphson iteration is ``fit_cox``'s, applied marker by marker in
+vectors: a trial point that lowers the log-likelihood is pulled back by 1/2,
+1/3, ... of its step; convergence is ``|1 - best/newlik| <= eps`` after a full
+step; the best accepted point is kept when iterations run out; R's
+infinite-coefficient flag is confirmed by further Newton steps
+(``_still_drifting``).  Markers drop out of the computation as they converge.
+
+Two ways of computing the risk-set sums share that driver: from the rows
+(any covariate) and, for a 0/1 covariate, from the numbers at risk and the
+events in each group -- the same sums, an order of magnitude cheaper.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from mirprog.survival._coxengine import ETA_MAX, ETA_MIN, Ties
+
+__all__ = ["BatchCox", "BatchLogRank", "Sample", "binary_block", "continuous_block",
+           "sample"]
+
+Cols = np.ndarray | None          # active marker columns (None = all)
+Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loglik, score, info, scale
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Follow-up data sorted once by time, with the tied event-time groups of all rows."""
+
+    order: np.ndarray     # permutation sorting the cohort's rows by time (stable)
+    time: np.ndarray      # sorted times
+    event: np.ndarray     # sorted 0/1 events
+    first: np.ndarray     # (G,) first sorted row at risk at each distinct event time
+    ev: np.ndarray        # (n_ev,) sorted row index of each event
+    ev_group: np.ndarray  # (n_ev,) its event-time group
+    ev_start: np.ndarray  # (G,) first event of each group (index into ev)
+
+    @property
+    def lo(self) -> int:
+        """Rows before this one end before the first event time: never at risk."""
+        return int(self.first[0])
+
+    @cached_property
+    def segments(self) -> Any:
+        """Sparse (G, n - lo) matrix summing the rows from ``first[g]`` to ``first[g + 1]``."""
+        rows = len(self.time) - self.lo
+        return sparse.csr_array((np.ones(rows), np.arange(rows), np.r_[self.first - self.lo, rows]),
+                                shape=(len(self.first), rows))
+
+    @cached_property
+    def ev_segments(self) -> Any:
+        """Sparse (G, n_ev) matrix summing the events of each distinct event time."""
+        n_ev = len(self.ev)
+        return sparse.csr_array((np.ones(n_ev), np.arange(n_ev), np.r_[self.ev_start, n_ev]),
+                                shape=(len(self.first), n_ev))
+
+
+def sample(time: np.ndarray, event: np.ndarray) -> Sample:
+    """Sort ``time``/``event`` and find the distinct event times (at least one event needed)."""
+    time = np.asarray(time, dtype=float)
+    order = np.argsort(time, kind="stable")
+    t = time[order]
+    e = np.asarray(event)[order].astype(np.int64)
+    ev = np.flatnonzero(e == 1)
+    if ev.size == 0:
+        raise ValueError("no events")
+    uniq, ev_start, ev_group = np.unique(t[ev], return_index=True, return_inverse=True)
+    first = np.searchsorted(t, uniq, side="left")
+    return Sample(order, t, e, first, ev, ev_group.ravel(), ev_start)
+
+
+_SPARSE_FROM = 20_000  # values: below, np.add.reduceat beats scipy's dispatch overhead
+_CHUNK = 2**15         # values per working array in the loops over rows and event times
+
+
+class _Work:
+    """Scratch arrays reused across Newton iterations (as prefix views while markers converge).
+
+    A fresh multi-megabyte array costs a page fault per 4 kB on first touch;
+    on large blocks that took longer than the arithmetic done in it.
+    """
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, *shape: int) -> np.ndarray:
+        size = math.prod(shape)
+        buf = self._bufs.get(name)
+        if buf is None or buf.size < size:
+            buf = self._bufs[name] = np.empty(size)
+        return buf[:size].reshape(shape)
+
+
+def _risk_sums(s: Sample, a: np.ndarray) -> np.ndarray:
+    """Per distinct event time (rows) and column: sums of ``a`` over the rows at risk.
+
+    ``a`` (C order) holds the sorted rows from ``s.lo`` on (earlier rows are
+    never at risk): sums over the segments between event times (a sparse
+    product), then suffix sums over the event times.
+    """
+    if a.size < _SPARSE_FROM:            # small: skip the sparse product's overhead
+        return _suffix_sums(np.add.reduceat(a, s.first - s.lo, axis=0))
+    return _suffix_sums(np.asarray(s.segments @ a))
+
+
+def _suffix_sums(a: np.ndarray) -> np.ndarray:
+    """``a[i:].sum(axis=0)`` for every row i, accumulated from the last row as fit_cox does.
+
+    numpy's cumulative sum down the columns of a wide array is several times
+    slower than one vector add per row, so wide arrays are scanned row by row
+    (in place).
+    """
+    if a.shape[1] < 64:
+        return np.cumsum(a[::-1], axis=0)[::-1]
+    rows, add = list(a), np.add
+    prev = rows[-1]
+    for row in rows[-2::-1]:
+        add(row, prev, row)
+        prev = row
+    return a
+
+
+def _group_sums(s: Sample, a_ev: np.ndarray) -> np.ndarray:
+    """Per distinct event time and column: sum of ``a_ev`` (one row per event) over its events."""
+    if a_ev.size < _SPARSE_FROM:
+        return np.add.reduceat(a_ev, s.ev_start, axis=0)
+    return np.asarray(s.ev_segments @ a_ev)
+
+
+def _take(a: np.ndarray, cols: Cols) -> np.ndarray:
+    """Columns ``cols`` of a per-marker array; arrays of one column are shared by all markers."""
+    if cols is None or a.shape[-1] == 1:
+        return a
+    return np.take(a, cols, axis=-1)          # C order (a[:, cols] would be Fortran order)
+
+
+def _wsum(weight: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Column sums of ``weight * a`` (``weight`` may be one column shared by all)."""
+    if weight.shape[1] == 1:
+        return np.asarray(weight[:, 0] @ a)
+    return np.einsum("ij,ij->j", weight, a)
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Each marker's own events: weight 1 for its complete cases, tie counts, Efron fractions.
+
+    When every event row is complete for every marker, the arrays have one
+    column, shared by all markers.
+    """
+
+    w: np.ndarray            # (n_ev, M) 1.0 if the event row is complete for the marker
+    d: np.ndarray            # (G, M) events per distinct time among the marker's complete cases
+    frac: np.ndarray | None  # (n_ev, M) Efron k/d within the marker's tie group; None = Breslow
+    full: bool               # every marker has every event: no zero weights or counts
+
+
+def _events(s: Sample, w_rows: np.ndarray, ties: Ties) -> _Events:
+    if ties not in ("breslow", "efron"):
+        raise ValueError(f"ties must be 'breslow' or 'efron', got {ties!r}")
+    w_ev = w_rows[s.ev]
+    full = bool(w_ev.all())
+    w = np.ones((len(s.ev), 1)) if full else w_ev.astype(float)
+    d = _group_sums(s, w)
+    if ties == "breslow":
+        return _Events(w, d, None, full)
+    before = np.cumsum(w, axis=0) - w          # complete events earlier in time order
+    rank = before - before[s.ev_start][s.ev_group]
+    dd = np.where(d > 0, d, 1.0)[s.ev_group]
+    return _Events(w, d, np.where(w > 0, rank / dd, 0.0), full)
+
+
+SumsAt = Callable[[int, int], tuple[list[np.ndarray], list[np.ndarray] | None]]
+
+
+def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
+              sum_eta: np.ndarray, sum_x: np.ndarray) -> Derivs:
+    """Log-likelihood, score and information from the risk-set sums (Breslow or Efron).
+
+    ``sums_at(a, b)`` gives S0, S1, S2 for event times a:b, each (b - a, k),
+    and for Efron the same sums over the tied events only.  Event times are
+    taken in cache-sized chunks.  Also returns the information's scale, the
+    sum of the risk sets' mean x^2 (the information is a sum of risk-set
+    variances: below 1e-10 of this it is rounding noise of a covariate
+    constant within every risk set).
+    """
+    acc = [sum_eta.copy(), sum_x.copy(), np.zeros(k), np.zeros(k)]  # loglik, score, scale, sq
+    step = max(16, _CHUNK // max(1, k))
+    if ev.frac is None:
+        weight = _take(ev.d, cols)
+        for a in range(0, len(s.first), step):
+            b = min(a + step, len(s.first))
+            (s0, s1, s2), _ = sums_at(a, b)
+            w = weight[a:b]
+            if not ev.full:
+                s0 = np.where(w > 0, s0, 1.0)
+            _accumulate(acc, w, s0, s1 / s0, s2 / s0)
+    else:  # Efron: the k-th of d tied events removes k/d of the tied events' own mass
+        group, weight, frac = s.ev_group, _take(ev.w, cols), _take(ev.frac, cols)
+        for a in range(0, len(group), step):
+            b = min(a + step, len(group))
+            g0 = int(group[a])
+            (s0, s1, s2), tied = sums_at(g0, int(group[b - 1]) + 1)
+            d0, d1, d2 = tied  # type: ignore[misc]
+            g, f, w = group[a:b] - g0, frac[a:b], weight[a:b]
+            e0 = s0[g] - f * d0[g]
+            if not ev.full:
+                e0 = np.where(w > 0, e0, 1.0)
+            _accumulate(acc, w, e0, (s1[g] - f * d1[g]) / e0, (s2[g] - f * d2[g]) / e0)
+    loglik, score, scale, sq = acc
+    return loglik, score, scale - sq, scale
+
+
+def _accumulate(acc: list[np.ndarray], w: np.ndarray, s0: np.ndarray, a: np.ndarray,
+                m2: np.ndarray) -> None:
+    acc[0] -= _wsum(w, np.log(s0))
+    acc[1] -= _wsum(w, a)
+    acc[2] += _wsum(w, m2)
+    acc[3] += _wsum(w, a * a)
+
+
+class _Rows:
+    """Derivatives from the rows: any covariate (centred, 0 where missing).
+
+    Rows are processed in chunks that end at event-time boundaries and fit in
+    cache: the arithmetic per value is a handful of operations, so passes over
+    whole (n, M) arrays would be bound by memory bandwidth.
+    """
+
+    def __init__(self, s: Sample, x: np.ndarray, w_rows: np.ndarray, ev: _Events) -> None:
+        self.s, self.ev, self.work = s, ev, _Work()
+        self.x = np.ascontiguousarray(x[s.lo:])
+        self.w = None if w_rows.all() else np.ascontiguousarray(w_rows[s.lo:], dtype=float)
+        self.sum_x = _wsum(ev.w, x[s.ev])
+        self.reach = np.abs(x).max(axis=0)  # |eta| <= |beta| reach: no clamping needed below 22
+        self.chunks = _chunks(s, max(32, _CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
+        self.rows = max(c.rows for c in self.chunks)
+
+    def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        work, k, s, rows = self.work, len(beta), self.s, self.rows
+        seg = work("seg", len(s.first), 3 * k)
+        eta_ev = work("eta_ev", len(s.ev), k)
+        stack_ev = work("stack_ev", len(s.ev), 3 * k) if self.ev.frac is not None else None
+        clip = bool(np.any(np.abs(beta) * _take(self.reach, cols) >= 21.0))
+        zero = not beta.any()
+        for c in self.chunks:
+            x = self.x[c.r0:c.r1]
+            if cols is not None:
+                x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
+            stack = work("stack", rows * 3 * k)[:c.rows * 3 * k].reshape(c.rows, 3, k)
+            r = stack[:, 0]
+            eta = np.multiply(x, beta, out=work("eta", rows * k)[:c.rows * k].reshape(c.rows, k))
+            if clip:
+                np.clip(eta, ETA_MIN, ETA_MAX, out=eta)
+            if zero:
+                r.fill(1.0)
+            else:
+                np.exp(eta, out=r)
+            if self.w is not None:
+                r *= _take(self.w[c.r0:c.r1], cols)
+            np.multiply(r, x, out=stack[:, 1])
+            np.multiply(stack[:, 1], x, out=stack[:, 2])
+            flat = stack.reshape(c.rows, 3 * k)
+            seg[c.g0:c.g1] = c.segment_sums(flat)
+            np.take(eta, c.ev_local, axis=0, out=eta_ev[c.e0:c.e1])
+            if stack_ev is not None:
+                np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1])
+        sums = _thirds(_suffix_sums(seg), k)
+        dsums = None if stack_ev is None else _thirds(_group_sums(s, stack_ev), k)
+
+        def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+            return [x[a:b] for x in sums], None if dsums is None else [x[a:b] for x in dsums]
+
+        sum_eta = _wsum(_take(self.ev.w, cols), eta_ev)
+        return _assemble(s, self.ev, cols, k, sums_at, sum_eta, _take(self.sum_x, cols))
+
+
+def _thirds(a: np.ndarray, k: int) -> list[np.ndarray]:
+    return [a[:, :k], a[:, k:2 * k], a[:, 2 * k:]]
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Rows r0:r1 (counted from ``Sample.lo``), holding event times g0:g1 and events e0:e1."""
+
+    r0: int
+    r1: int
+    g0: int
+    g1: int
+    e0: int
+    e1: int
+    ev_local: np.ndarray   # the chunk's event rows, relative to r0
+    starts: np.ndarray     # first row of each event time's segment, relative to r0
+    segments: Any          # sparse (g1 - g0, r1 - r0) segment sums; None for small chunks
+
+    def segment_sums(self, a: np.ndarray) -> np.ndarray:
+        if self.segments is None:
+            return np.add.reduceat(a, self.starts, axis=0)
+        return np.asarray(self.segments @ a)
+
+    @property
+    def rows(self) -> int:
+        return self.r1 - self.r0
+
+
+def _chunks(s: Sample, target: int, width: int) -> list[_Chunk]:
+    """Split the rows at risk into chunks of about ``target`` rows, at event-time boundaries."""
+    starts = s.first - s.lo
+    total = len(s.time) - s.lo
+    bounds = [0]
+    for g in np.searchsorted(starts, np.arange(target, total, target), side="left"):
+        if g < len(starts) and starts[g] > bounds[-1]:
+            bounds.append(int(starts[g]))
+    bounds.append(total)
+    ev_rows = s.ev - s.lo
+    out = []
+    for r0, r1 in itertools.pairwise(bounds):
+        g0, g1 = np.searchsorted(starts, [r0, r1], side="left")
+        e0, e1 = np.searchsorted(ev_rows, [r0, r1], side="left")
+        indptr = np.r_[starts[g0:g1], r1] - r0
+        segments = None if (r1 - r0) * width < _SPARSE_FROM else sparse.csr_array(
+            (np.ones(r1 - r0), np.arange(r1 - r0), indptr), shape=(g1 - g0, r1 - r0))
+        out.append(_Chunk(r0, r1, int(g0), int(g1), int(e0), int(e1), ev_rows[e0:e1] - r0,
+                          indptr[:-1], segments))
+    return out
+
+
+class _Binary:
+    """Derivatives of a 0/1 covariate from the numbers at risk and the events of each group."""
+
+    def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: _Events) -> None:
+        self.s, self.ev = s, ev
+        hf = (np.asarray(high, dtype=bool) & w_rows).astype(float)
+        complete = bool(w_rows.all())
+        wf = np.ones((len(s.time), 1)) if complete else w_rows.astype(float)
+        self.n_tot = _risk_sums(s, np.ascontiguousarray(wf[s.lo:]))   # (G, 1) if shared
+        self.n_high = _risk_sums(s, np.ascontiguousarray(hf[s.lo:]))
+        h_ev = hf[s.ev]
+        self.d_high = _group_sums(s, h_ev)
+        self.d_tot = ev.d
+        self.events_high = h_ev.sum(axis=0)
+        self.events_low = ev.w.sum(axis=0) - self.events_high
+        n, n_high = wf.sum(axis=0), hf.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = n_high / n                       # the centring mean, exactly as x.mean()
+        self.x_high, self.x_low = 1.0 - p, 0.0 - p
+        self.sum_x = self.events_low * self.x_low + self.events_high * self.x_high
+
+    @staticmethod
+    def _sums(n_tot: np.ndarray, n_high: np.ndarray, rh: np.ndarray, rl: np.ndarray,
+              xh: np.ndarray, xl: np.ndarray) -> list[np.ndarray]:
+        """S0, S1, S2 from the numbers in each group: n_l r_l x_l^j + n_h r_h x_h^j."""
+        a_h = n_high * rh
+        a_l = (n_tot - n_high) * rl
+        s0 = a_l + a_h
+        a_h *= xh
+        a_l *= xl
+        s1 = a_l + a_h
+        a_h *= xh
+        a_l *= xl
+        return [s0, s1, a_l + a_h]
+
+    def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        xh, xl = _take(self.x_high, cols), _take(self.x_low, cols)
+        eh = np.clip(beta * xh, ETA_MIN, ETA_MAX)
+        el = np.clip(beta * xl, ETA_MIN, ETA_MAX)
+        rh, rl = np.exp(eh), np.exp(el)
+        efron = self.ev.frac is not None
+
+        def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+            at_risk = self._sums(_take(self.n_tot[a:b], cols), _take(self.n_high[a:b], cols),
+                                 rh, rl, xh, xl)
+            if not efron:
+                return at_risk, None
+            return at_risk, self._sums(_take(self.d_tot[a:b], cols),
+                                       _take(self.d_high[a:b], cols), rh, rl, xh, xl)
+
+        sum_eta = _take(self.events_low, cols) * el + _take(self.events_high, cols) * eh
+        return _assemble(self.s, self.ev, cols, len(beta), sums_at, sum_eta,
+                         _take(self.sum_x, cols))
+
+
+@dataclass(frozen=True)
+class BatchCox:
+    """One-covariate Cox fits of M markers (arrays of length M; NaN where ``singular``).
+
+    ``singular``: the information was not positive (constant covariate, no
+    event) -- where :func:`mirprog.cox` raises.  ``monotone``: R's
+    "coefficient may be infinite", confirmed as in ``fit_cox``.
+    """
+
+    coef: np.ndarray
+    se: np.ndarray
+    loglik: np.ndarray
+    loglik_null: np.ndarray
+    score_chi2: np.ndarray
+    converged: np.ndarray
+    monotone: np.ndarray
+    singular: np.ndarray
+    iterations: np.ndarray
+
+
+def _solve(u: np.ndarray, info: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Newton step u / info as ``_coxengine._solve`` does it (Cholesky), and where it failed."""
+    ok = np.isfinite(info) & (info > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.sqrt(np.where(ok, info, np.nan))
+        return (u / c) / c, ~ok
+
+
+SINGULAR_TOL = 1e-10  # information at beta = 0 below this fraction of its scale: singular
+
+
+def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *, max_iter: int = 20,
+           eps: float = 1e-9, toler_inf: float = float(np.sqrt(1e-9))) -> BatchCox:
+    """``fit_cox``'s Newton–Raphson from beta = 0 for ``m`` one-covariate models at once.
+
+    ``deriv(beta, cols)`` gives log-likelihood, score, information and the
+    information's scale for the markers ``cols`` (None = all).  A marker whose
+    information at beta = 0 is not above ``SINGULAR_TOL`` of its scale is
+    singular (``fit_cox`` raises there, or returns a standard error ~1e5
+    times its typical size when rounding leaves a positive remainder).
+    """
+    beta = np.zeros(m)
+    loglik_null, u, info, scale = deriv(beta, None)
+    step, failed = _solve(u, info)
+    failed |= ~(info > SINGULAR_TOL * scale)
+    score_chi2 = u * step
+    best = loglik_null.copy()
+    newbeta = beta + step
+    halving = np.zeros(m, dtype=np.int64)
+    converged = np.zeros(m, dtype=bool)
+    iterations = np.zeros(m, dtype=np.int64)
+    active = ~failed
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for it in range(1, max_iter + 1):
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            sel: slice | np.ndarray = slice(None) if idx.size == m else idx
+            b, nb, lik, h = beta[sel], newbeta[sel], best[sel], halving[sel]
+            newlik, u_i, info_i, _ = deriv(nb, None if idx.size == m else idx)
+            iterations[sel] = it
+            finite = np.isfinite(newlik) & np.isfinite(u_i) & np.isfinite(info_i)
+            conv = finite & (np.abs(1 - lik / newlik) <= eps) & (h == 0)
+            worse = ~conv & (~finite | (newlik < lik))
+            better = ~conv & ~worse
+            accept = conv | better
+            step, bad = _solve(u_i, info_i)
+            h = np.where(worse, h + 1, np.where(better, 0, h))
+            # worse: pull the trial back towards beta by 1/2, 1/3, ... of the step
+            trial = np.where(worse, (nb + h * b) / (h + 1), np.where(better, nb + step, nb))
+            beta[sel] = np.where(accept, nb, b)   # (b, nb are views when sel is a slice)
+            newbeta[sel] = trial
+            best[sel] = np.where(accept, newlik, lik)
+            halving[sel] = h
+            u[sel] = np.where(conv, u_i, u[sel])
+            info[sel] = np.where(conv, info_i, info[sel])
+            converged[sel] |= conv
+            bad &= better
+            failed[sel] |= bad
+            active[sel] &= ~(conv | bad)
+        out = np.flatnonzero(~converged & ~failed)   # ran out: the best accepted point, as R
+        if out.size:
+            best[out], u[out], info[out], _ = deriv(beta[out], out)
+        var = 1.0 / info
+        infs = np.abs(u * var)
+        infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))
+        infinite &= ~failed
+        flagged = np.flatnonzero(infinite)
+        if flagged.size:
+            infinite[flagged] = _still_drifting(deriv, beta[flagged], flagged)
+        nan = np.where(failed, np.nan, 1.0)
+        return BatchCox(coef=beta * nan, se=np.sqrt(var) * nan, loglik=best * nan,
+                        loglik_null=loglik_null * nan, score_chi2=score_chi2 * nan,
+                        converged=converged, monotone=infinite, singular=failed,
+                        iterations=iterations)
+
+
+def _still_drifting(deriv: Callable[[np.ndarray, Cols], Derivs], beta: np.ndarray,
+                    cols: np.ndarray, steps: int = 5, distance: float = 1.0) -> np.ndarray:
+    """``_coxengine._still_drifting`` for several markers: do 5 more Newton steps move b by > 1?"""
+    b = beta.copy()
+    broken = np.zeros(len(beta), dtype=bool)
+    for _ in range(steps):
+        _, u, info, _ = deriv(b, cols)
+        step, bad = _solve(u, info)
+        broken |= bad
+        b = b + step
+        broken |= ~np.isfinite(b)
+    return np.asarray(broken | (np.abs(b - beta) > distance))
+
+
+@dataclass(frozen=True)
+class BatchLogRank:
+    """Two-group log-rank (R ``survdiff``) per marker: high group observed/expected, chi2, df."""
+
+    observed: np.ndarray
+    expected: np.ndarray
+    variance: np.ndarray
+    chi2: np.ndarray
+    df: np.ndarray
+
+
+def _logrank(b: _Binary) -> BatchLogRank:
+    """survdiff's two-group statistic from the numbers at risk and the events per event time."""
+    n_tot, n_high, d_tot = b.n_tot, b.n_high, b.d_tot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = n_high / n_tot            # nobody at risk only where the marker has no event
+        if not b.ev.full:
+            share = np.where(d_tot > 0, share, 0.0)
+        tie = np.where(n_tot > 1, d_tot * (n_tot - d_tot) / (n_tot - 1), 0.0)
+        expected = _wsum(d_tot, share)
+        variance = _wsum(tie, share) - _wsum(tie, share * share)
+        diff = b.events_high - expected
+        # survdiff drops a group with E = 0: E_high = 0 iff no high patient is at risk at any
+        # event time (sums of whole numbers, exact)
+        both = (_wsum(d_tot, n_high) > 0) & (_wsum(d_tot, n_tot - n_high) > 0)
+        chi2 = np.where(both, diff * (diff / variance), 0.0)
+    return BatchLogRank(b.events_high, expected, variance, chi2, both.astype(np.int64))
+
+
+def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
+                 max_iter: int = 20) -> tuple[BatchCox, BatchLogRank]:
+    """Cox on a 0/1 covariate and the log-rank test, for each column of ``high``.
+
+    ``high`` and ``w_rows`` (complete case mask) are (n, M) in ``s``'s sorted
+    row order.  Each marker needs both groups and an event among its rows.
+    """
+    ev = _events(s, w_rows, ties)
+    b = _Binary(s, high, w_rows, ev)
+    return newton(b, high.shape[1], max_iter=max_iter), _logrank(b)
+
+
+def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
+                     max_iter: int = 20) -> BatchCox:
+    """Cox on a continuous covariate for each column of ``x`` ((n, M), sorted; NaN = missing)."""
+    w_rows = np.asarray(w_rows, dtype=bool)
+    complete = bool(w_rows.all())
+    xz = x if complete else np.where(w_rows, x, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        xc = xz - xz.sum(axis=0) / w_rows.sum(axis=0)
+    if not complete:
+        xc[~w_rows] = 0.0
+    ev = _events(s, w_rows, ties)
+    return newton(_Rows(s, xc, w_rows, ev), x.shape[1], max_iter=max_iter)
