@@ -66,3 +66,30 @@ def test_comparison_statuses_on_gbsg2_are_computed_not_stored() -> None:
     row = table[(table["table"] == "Table 3") & (table["row"] == "nodes_gt")
                 & (table["statistic"] == "chi2")]
     assert row["reproduced"].iloc[0] == pytest.approx(67.91, abs=0.01)
+
+
+def test_reproduce_bundled_cohort_meets_the_required_targets(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    assert main(["reproduce", "--out", str(tmp_path)]) == 0
+    assert "SYNTHETIC reference cohort: 65 patients, 10 events" in capsys.readouterr().out
+    table = compare_published(run_study(mp.datasets.load_reference_cohort()))
+    required = table[~table["statistic"].isin(["neg2ll"])
+                     & ~((table["table"] == "Model comparison") & (table["statistic"] == "p"))
+                     & ~((table["table"] == "Table 3 multivariate")
+                         & (table["statistic"] == "p"))]
+    status = required["status"].str.split(":").str[0]
+    assert set(status) <= {"match", "within tolerance", "published value inconsistent"}, (
+        required[status == "differs"])
+    assert (tmp_path / "comparison.md").read_text(encoding="utf-8").startswith(
+        "# Published vs reproduced")
+
+
+def test_reproduced_numbers_are_computed_not_stored(tmp_path: Path) -> None:
+    df = pd.read_csv(mp.datasets.dataset_path("reference"))
+    base = run_study(mp.datasets.load_reference_cohort())
+    moved = df.assign(relapse=df["relapse"].where(df.index != df["relapse"].idxmax(), 0))
+    perturbed = run_study(mp.Cohort(moved, time="rfs_years", event="relapse", id="id"))
+    before = base.table3.frame.loc["mir125b_high", "logrank_chi2"]
+    after = perturbed.table3.frame.loc["mir125b_high", "logrank_chi2"]
+    assert before != pytest.approx(after)

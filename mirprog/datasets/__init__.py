@@ -68,9 +68,9 @@ def load_reference_cohort() -> Cohort:
 
     Examples
     --------
-    >>> ref = load_reference_cohort()  # doctest: +SKIP
-    >>> ref.n  # doctest: +SKIP
-    65
+    >>> ref = load_reference_cohort()
+    >>> ref.n, ref.n_events
+    (65, 10)
     """
     path = dataset_path("reference")
     if not path.is_file():
