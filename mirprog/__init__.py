@@ -19,6 +19,7 @@ from mirprog.errors import (
     MirprogError,
     MirprogWarning,
     MonotoneLikelihoodWarning,
+    UnitWarning,
 )
 from mirprog.model import (
     HorizonWarning,
@@ -111,6 +112,7 @@ __all__ = [
     "SplineCoxResult",
     "Table3Result",
     "Table4Result",
+    "UnitWarning",
     "UnivariateResult",
     "ValidationResult",
     "__version__",

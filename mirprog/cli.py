@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from mirprog.cohort import Cohort, read_cohort
 from mirprog.cutpoints import Cutpoints
 from mirprog.errors import MirprogError, MirprogWarning
+from mirprog.model_cli import add_file_options, file_options
 from mirprog.survival import cox, univariate
 from mirprog.tables import format_p, univariate_table
 
@@ -74,6 +75,7 @@ def _build_parser() -> argparse.ArgumentParser:
     an.add_argument("--factors", nargs="*", default=None, help="factors used as they are")
     an.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     an.add_argument("--out", help="write the full-precision univariate table to this CSV")
+    add_file_options(an)
 
     rp = sub.add_parser(
         "reproduce", help="the reference study's Tables 3 and 4, Fig. 6 and model comparison",
@@ -87,6 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
                          "(role=none drops an optional factor)")
     rp.add_argument("--out", default="mirprog-reproduce",
                     help="output directory (default: ./mirprog-reproduce)")
+    add_file_options(rp)
 
     rep = sub.add_parser(
         "report", help="one self-contained HTML report of the study analysis",
@@ -98,6 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="column roles for --cohort (as for reproduce)")
     rep.add_argument("--out", default="mirprog-report.html", help="the HTML file to write")
     rep.add_argument("--title", default=None, help="report title")
+    add_file_options(rep)
 
     from mirprog import model_cli, screen_cli
 
@@ -124,7 +128,8 @@ def _analyze(args: argparse.Namespace) -> None:
 
         cohort = read_cohort(dataset_path(args.dataset), time=time, event=event, id=preset.id)
     else:
-        cohort = read_cohort(args.path, time=time, event=event, id=args.id)
+        cohort = read_cohort(args.path, time=time, event=event, id=args.id,
+                             **file_options(args))
     markers = list(args.markers if args.markers is not None else (preset.markers if preset else []))
     cuts = dict(args.cut) if args.cut is not None else dict(preset.cuts if preset else {})
     factors = list(args.factors if args.factors is not None else (preset.factors if preset else []))
@@ -178,7 +183,8 @@ def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     roles = dict(_parse_role(m) for m in args.map)
     columns = reproduce.StudyColumns.from_mapping(roles)
     if args.cohort:
-        cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id)
+        cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id,
+                             **file_options(args))
         return cohort, columns, args.cohort
     if roles:
         raise MirprogError("--map applies to --cohort FILE; the bundled cohort has its roles.")

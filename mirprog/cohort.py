@@ -4,22 +4,58 @@ A :class:`Cohort` is validated once, at construction; the statistical core
 trusts it afterwards.  Missing values in a *factor* are not an error: each
 analysis drops the rows it cannot use (for that analysis only) and reports
 them in an :class:`Exclusions` ledger carried by its result.
+
+Bad input is refused loudly -- the error names the column, the first offending
+row ids and the fix -- and nothing is guessed behind the user's back:
+
+* follow-up time must be numeric, finite and not negative.  **Zero is
+  allowed**, as in R's ``survival`` (``Surv(0, 1)`` is valid for ``survfit``
+  and ``coxph``: an event or a censoring on day 0 is in the risk set at 0).
+  Dates, durations (timedelta), complex numbers, text such as ``"5 yrs"`` and
+  numbers written with a decimal comma (``"12,5"``) are refused.
+* the event must be 0/1 or False/True.  Other codings -- R's 1 = censored /
+  2 = event (the ``lung`` data), ``"yes"``/``"no"`` -- are accepted only through
+  an explicit ``event_values=`` mapping, and a code the mapping does not name
+  is still an error.
+* :class:`UnitWarning` flags follow-up times that look like a mix of units
+  (days and years in one column) or are implausible for a stated
+  ``time_unit`` (see :class:`Cohort`, Notes).
+* :func:`read_cohort` reads through :func:`mirprog.reading.read_table`, which
+  never guesses a file's dialect: a semicolon- or tab-separated ``.csv``,
+  numbers with a decimal comma, a non-UTF-8 file and a title row or merged
+  header raise :class:`~mirprog.errors.DataFileError` naming the
+  ``read_options`` that read the file correctly.
 """
 
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from mirprog.errors import CohortError, DataFileError, format_ids
+from mirprog.errors import CohortError, UnitWarning, format_ids
+from mirprog.reading import DECIMAL_COMMA, MISSING_CODES, read_table
 
-__all__ = ["AnalysisData", "Cohort", "Exclusion", "Exclusions", "read_cohort"]
+__all__ = ["AnalysisData", "Cohort", "Exclusion", "Exclusions", "TimeUnit", "UnitWarning",
+           "read_cohort", "read_table"]
+
+TimeUnit = Literal["days", "weeks", "months", "years"]
+_YEARS_PER_UNIT: dict[str, float] = {"days": 1 / 365.25, "weeks": 7 / 365.25,
+                                     "months": 1 / 12, "years": 1.0}
+# mixed-units heuristic (see Cohort, Notes)
+_UNIT_LOW, _UNIT_HIGH = 15.0, 200.0
+_UNIT_SHARE, _UNIT_MIN_ROWS = 0.10, 5
+# longest plausible follow-up and median follow-up, in years
+_MAX_YEARS, _MAX_MEDIAN_YEARS = 110.0, 30.0
+_EVENT_WORDS = frozenset({"1", "2", "yes", "y", "true", "t", "event", "dead", "death", "died",
+                          "deceased", "relapse", "relapsed", "recurrence", "progression",
+                          "progressed"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,7 @@ class AnalysisData(NamedTuple):
 
 
 def _suggest(name: str, columns: Iterable[Hashable]) -> str:
+    name = str(name)
     cols = [str(c) for c in columns]
     close = difflib.get_close_matches(name, cols, n=3, cutoff=0.5)
     lowered = [c for c in cols if c.lower() == name.lower()]
@@ -120,6 +157,154 @@ def _missing_column_error(name: str, role: str, columns: Iterable[Hashable]) -> 
     )
 
 
+def _native(value: Any) -> Any:
+    """A numpy scalar as the Python scalar it holds (for readable reprs in messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _to_numeric(col: pd.Series) -> pd.Series:
+    """``pd.to_numeric(errors="coerce")``, falling back to element-wise conversion."""
+    try:
+        return pd.to_numeric(col, errors="coerce")
+    except (TypeError, ValueError, OverflowError):
+        def one(v: Any) -> float:
+            try:
+                return float(v)
+            except (TypeError, ValueError, OverflowError):
+                return float("nan")
+
+        return pd.Series([one(v) for v in col], index=col.index, dtype=float)
+
+
+def _check_columns(df: pd.DataFrame, roles: Mapping[str, Any]) -> None:
+    """Column names unique; role columns given as text, present and distinct."""
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup:
+        raise CohortError(
+            f"Column names must be unique, but {format_ids([repr(d) for d in dup])} appear(s) "
+            "more than once (after converting names to text). Rename them, e.g. "
+            "df.columns = [...], before building the Cohort.", column=str(dup[0]))
+    for role, name in roles.items():
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            hint = (f" Pass {role}={str(name)!r}." if str(name) in df.columns else "")
+            raise CohortError(f"The {role} column must be named by a string, got {name!r}.{hint}",
+                              column=str(name))
+        if name not in df.columns:
+            raise _missing_column_error(name, role, df.columns)
+    given = [(role, name) for role, name in roles.items() if name is not None]
+    for i, (role, name) in enumerate(given):
+        for other, other_name in given[i + 1:]:
+            if name == other_name:
+                raise CohortError(f"The {role} and {other} roles both name column {name!r}; "
+                                  "each role needs its own column.", column=name)
+
+
+def _odd_cell(value: Any) -> bool:
+    return not isinstance(value, Hashable) or isinstance(value, complex | np.complexfloating)
+
+
+def _check_cells(df: pd.DataFrame, ids: pd.Index) -> None:
+    """Refuse containers (lists, dicts, sets) and complex numbers in cells (no analysis can)."""
+    for name in df.columns:
+        col = df[name]
+        if pd.api.types.is_complex_dtype(col.dtype):
+            odd = col.notna().to_numpy(dtype=bool)
+            imag = odd & (np.imag(col.to_numpy()) != 0)
+            odd = imag if imag.any() else odd
+        elif pd.api.types.is_object_dtype(col.dtype):
+            odd = col.map(_odd_cell).to_numpy(dtype=bool)
+        else:
+            continue
+        if odd.any():
+            rows = list(ids[odd])
+            raise CohortError(
+                f"Column {name!r} holds containers or complex numbers (e.g. "
+                f"{_native(col[odd].iloc[0])!r}) in rows {format_ids(rows)}, not single real "
+                "values. "
+                f"Give one value per cell (e.g. df.explode({name!r}) for lists, or the real "
+                "part of a complex number).", column=name, rows=rows)
+
+
+def _event_mapping(event_values: Mapping[Any, int] | None, name: str) -> dict[Any, int] | None:
+    """Validate ``event_values`` (code -> 0/1) and return it as a dict."""
+    if event_values is None:
+        return None
+    if not isinstance(event_values, Mapping) or len(event_values) == 0:
+        raise CohortError(
+            f"event_values must be a non-empty mapping from each code of {name!r} to 1 (event) "
+            f"or 0 (censored), e.g. {{'yes': 1, 'no': 0}}; got {event_values!r}.", column=name)
+    bad = [k for k, v in event_values.items()
+           if isinstance(v, str) or not isinstance(v, bool | int | float | np.number)
+           or v not in (0, 1)]
+    if bad:
+        raise CohortError(
+            f"event_values must map every code to 1 (event) or 0 (censored); "
+            f"{', '.join(f'{k!r}: {event_values[k]!r}' for k in bad[:5])} is not.", column=name)
+    return {k: int(v) for k, v in event_values.items()}
+
+
+def _event_values_hint(col: pd.Series) -> str:
+    """How to pass ``event_values=`` for the codes found (e.g. ``{2: 1, 1: 0}``)."""
+    try:
+        codes = [_native(v) for v in pd.unique(col.dropna())]
+    except TypeError:
+        codes = []
+    if len(codes) != 2:
+        return ("pass event_values={code: 1, ...} mapping every code to 1 (event) or "
+                "0 (censored)")
+    numeric = all(isinstance(c, int | float) and not isinstance(c, bool) for c in codes)
+    if numeric and sorted(codes) == [1, 2]:
+        return ("pass event_values={2: 1, 1: 0} for R's coding (1 = censored, 2 = event, as "
+                "in the lung data)")
+    words = [c for c in codes if str(c).strip().lower() in _EVENT_WORDS]
+    ev = max(codes) if numeric else (words[0] if len(words) == 1 else max(codes, key=str))
+    other = codes[1] if codes[0] == ev else codes[0]
+    return f"pass event_values={{{ev!r}: 1, {other!r}: 0}} if {ev!r} marks the event"
+
+
+def _lookup_event(mapping: Mapping[Any, int], value: Any) -> int:
+    try:
+        return mapping.get(value, -1)
+    except TypeError:  # unhashable cell
+        return -1
+
+
+def _warn_units(values: np.ndarray, name: str, ids: pd.Index,
+                time_unit: TimeUnit | None) -> None:
+    """Emit :class:`UnitWarning` for a days/years mixture or implausible times (Cohort, Notes)."""
+    n = len(values)
+    low = (values > 0) & (values < _UNIT_LOW)
+    high = values > _UNIT_HIGH
+    middle = (values >= _UNIT_LOW) & (values <= _UNIT_HIGH)
+    need = max(_UNIT_MIN_ROWS, _UNIT_SHARE * n)
+    n_low, n_high = int(low.sum()), int(high.sum())
+    if n_low >= need and n_high >= need and middle.sum() < 0.5 * min(n_low, n_high):
+        warnings.warn(UnitWarning(
+            f"The time column {name!r} looks like a mix of units: {n_low} row(s) below "
+            f"{_UNIT_LOW:g} ({format_ids(list(ids[low]))}) and {n_high} above {_UNIT_HIGH:g} "
+            f"({format_ids(list(ids[high]))}), with only {int(middle.sum())} in between -- "
+            "years and days in one column? Convert every row to one unit. If the times are "
+            "right, ignore this UnitWarning."), stacklevel=3)
+    if time_unit is None:
+        return
+    years = values * _YEARS_PER_UNIT[time_unit]
+    too_long = years > _MAX_YEARS
+    if too_long.any():
+        warnings.warn(UnitWarning(
+            f"The time column {name!r} is in {time_unit} (time_unit={time_unit!r}), but "
+            f"{int(too_long.sum())} row(s) have more than {_MAX_YEARS:g} years of follow-up: "
+            f"{format_ids(list(ids[too_long]))}. Are the times in a smaller unit (days "
+            "rather than months or years)? Fix the values or time_unit."), stacklevel=3)
+    elif float(np.median(years)) > _MAX_MEDIAN_YEARS:
+        warnings.warn(UnitWarning(
+            f"The time column {name!r} is in {time_unit} (time_unit={time_unit!r}), but its "
+            f"median follow-up is {np.median(years):.0f} years, which is implausible. Are the "
+            "times in a smaller unit (days or months)? Fix the values or time_unit."),
+            stacklevel=3)
+
+
 class Cohort:
     """A survival cohort: one row per patient, with time, event and optional id columns.
 
@@ -132,20 +317,46 @@ class Cohort:
     data : pandas.DataFrame
         One row per patient.
     time : str
-        Follow-up time column (numeric, finite, not negative; any unit, used
-        consistently).
+        Follow-up time column (numeric, finite, not negative -- zero is allowed,
+        as in R; any unit, used consistently).
     event : str
         Event indicator column: 1/True = event (e.g. relapse), 0/False = censored.
     id : str, optional
         Patient id column (unique).  Without it, rows are named by the
         DataFrame's index labels in messages and ledgers.
+    event_values : mapping, optional
+        An explicit recoding of the event column, every code -> 1 (event) or
+        0 (censored): ``{"yes": 1, "no": 0}``, or ``{2: 1, 1: 0}`` for R's
+        ``lung`` coding.  Codes are matched exactly (``"Yes"`` is not
+        ``"yes"``); a code the mapping does not name is an error.  The
+        validated column holds the 0/1 result.
+    time_unit : {"days", "weeks", "months", "years"}, optional
+        The unit of ``time``, for documentation and a plausibility check
+        (a :class:`UnitWarning` for more than 110 years of follow-up, or a
+        median above 30 years).
 
     Raises
     ------
     CohortError
-        Missing time/event/id column; non-numeric, missing, infinite or
-        negative time; event not coded 0/1 or True/False; duplicated or
-        missing ids; an empty cohort; a cohort without any event.
+        Missing time/event/id column (with close matches); duplicated column
+        names; non-numeric (text, dates, durations, decimal comma), missing,
+        infinite or negative time; event not coded 0/1 or True/False (or a code
+        ``event_values`` does not name); missing event; duplicated or missing
+        ids; an empty cohort; a cohort without any event.
+
+    Warns
+    -----
+    UnitWarning
+        Times that look like a mix of units, or implausible for ``time_unit``.
+
+    Notes
+    -----
+    The mixed-units heuristic targets the commonest merge mistake, years and
+    days in one column: it warns when at least 10% of the rows (and at least
+    5) have a positive time below 15, at least as many have a time above 200,
+    and fewer than half as many fall in between.  A cohort in one unit fills
+    the 15-200 range (days: the first months of follow-up; months: most of
+    it), so it rarely triggers; a days/months mixture is not detected.
 
     Examples
     --------
@@ -160,10 +371,19 @@ class Cohort:
     Traceback (most recent call last):
     ...
     mirprog.errors.CohortError: The time column 'month' is not in the table. Did you mean 'months'?
+
+    An event coded as text needs an explicit mapping:
+
+    >>> df["status"] = ["dead", "alive", "dead"]
+    >>> mp.Cohort(df, time="months", event="status", id="pid",
+    ...           event_values={"dead": 1, "alive": 0}).event.tolist()
+    [1, 0, 1]
     """
 
     def __init__(
-        self, data: pd.DataFrame, time: str, event: str, id: str | None = None
+        self, data: pd.DataFrame, time: str, event: str, id: str | None = None, *,
+        event_values: Mapping[Any, int] | None = None,
+        time_unit: TimeUnit | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise CohortError(
@@ -172,27 +392,33 @@ class Cohort:
             )
         df = data.copy()
         df.columns = [str(c) for c in df.columns]
-        for role, name in (("time", time), ("event", event), ("id", id)):
-            if name is not None and name not in df.columns:
-                raise _missing_column_error(name, role, df.columns)
+        _check_columns(df, {"time": time, "event": event, "id": id})
+        if time_unit is not None and time_unit not in _YEARS_PER_UNIT:
+            raise CohortError(f"Unknown time_unit {time_unit!r}: use one of "
+                              f"{', '.join(repr(u) for u in _YEARS_PER_UNIT)}.", column=time)
+        mapping = _event_mapping(event_values, event)
         if len(df) == 0:
             raise CohortError(
                 "The cohort is empty (0 rows). Check the file/filter that produced it.",
             )
         ids = self._validate_ids(df, id)
         df.index = pd.Index(ids, name=None if id is not None else df.index.name)
+        _check_cells(df, ids)
         df[time] = self._validate_time(df[time], time, ids)
-        df[event] = self._validate_event(df[event], event, ids)
+        df[event] = self._validate_event(df[event], event, ids, mapping)
         if int(df[event].sum()) == 0:
             raise CohortError(
                 f"The event column {event!r} has no events (all {len(df)} rows are 0/censored): "
                 "no survival comparison is possible. Check the coding (1 = event) or the subset.",
                 column=event,
             )
+        _warn_units(df[time].to_numpy(dtype=float), time, ids, time_unit)
         self._data = df
         self.time_col = time
         self.event_col = event
         self.id_col = id
+        self.event_values = mapping
+        self.time_unit = time_unit
 
     # -- validation ------------------------------------------------------------------------
 
@@ -218,9 +444,15 @@ class Cohort:
                 column=id,
                 rows=list(pos),
             )
+        plain = col.map(lambda v: isinstance(v, Hashable)).to_numpy(dtype=bool)
+        if not plain.all():  # lists, dicts, sets: not ids
+            odd = [int(i) for i in np.flatnonzero(~plain)]
+            raise CohortError(f"The id column {id!r} holds values that are not plain ids "
+                              f"(e.g. {col.iloc[odd[0]]!r}) at row positions {format_ids(odd)}; "
+                              "use text or integer ids.", column=id, rows=odd)
         dup_mask = col.duplicated(keep=False).to_numpy()
         if dup_mask.any():
-            dups = list(pd.unique(col[dup_mask]))
+            dups = [_native(d) for d in pd.unique(col[dup_mask])]
             raise CohortError(
                 f"The id column {id!r} has duplicated ids: {format_ids(dups)}. Each patient must "
                 "appear once; merge or remove the repeated rows.",
@@ -230,21 +462,55 @@ class Cohort:
         return pd.Index(col.to_numpy())
 
     @staticmethod
+    def _check_time_dtype(col: pd.Series, name: str) -> None:
+        dtype = col.dtype
+        fix = None
+        if pd.api.types.is_bool_dtype(dtype):
+            fix = "is boolean; it must hold follow-up times."
+        elif pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+            fix = (f"holds dates, not follow-up durations. Compute them in one unit, e.g. "
+                   f"df[{name!r}] = (df['last_followup'] - df['diagnosis']).dt.days.")
+        elif pd.api.types.is_timedelta64_dtype(dtype):
+            fix = (f"holds durations (timedelta); convert them to numbers in one unit, e.g. "
+                   f"df[{name!r}] = df[{name!r}].dt.days (or / pd.Timedelta(days=365.25) "
+                   "for years).")
+        elif pd.api.types.is_complex_dtype(dtype):
+            fix = "holds complex numbers; it must hold real follow-up times."
+        if fix is not None:
+            raise CohortError(f"The time column {name!r} {fix}", column=name)
+
+    @staticmethod
+    def _non_numeric_time(col: pd.Series, name: str, bad: np.ndarray,
+                          ids: pd.Index) -> CohortError:
+        rows = list(ids[bad])
+        values = col[bad]
+        texts = [str(v).strip() for v in values]
+        examples = ", ".join(repr(_native(v)) for v in values.head(3))
+        if all(DECIMAL_COMMA.fullmatch(t) for t in texts):
+            msg = (f"The time column {name!r} has numbers with a decimal comma ({examples}) in "
+                   f"rows {format_ids(rows)}. Read the file with read_options={{'decimal': "
+                   "','} (and 'sep': ';' for a semicolon-separated CSV), or convert: "
+                   f"df[{name!r}] = df[{name!r}].str.replace(',', '.').astype(float).")
+        elif all(t.lower() in MISSING_CODES for t in texts):
+            msg = (f"The time column {name!r} has missing-value codes ({examples}) in rows "
+                   f"{format_ids(rows)}. Follow-up is needed for every patient: fill it in or "
+                   "drop those rows explicitly before building the Cohort.")
+        else:
+            msg = (f"The time column {name!r} has non-numeric values ({examples}) in rows "
+                   f"{format_ids(rows)}. Convert it to numbers in one unit (e.g. strip 'yrs').")
+        return CohortError(msg, column=name, rows=rows)
+
+    @staticmethod
     def _validate_time(col: pd.Series, name: str, ids: pd.Index) -> pd.Series:
-        if col.dtype == bool:
-            raise CohortError(f"The time column {name!r} is boolean; it must hold follow-up times.",
-                              column=name)
-        numeric = pd.to_numeric(col, errors="coerce")
+        Cohort._check_time_dtype(col, name)
+        numeric = _to_numeric(col)
+        if pd.api.types.is_complex_dtype(numeric.dtype):
+            raise CohortError(f"The time column {name!r} holds complex numbers; it must hold "
+                              "real follow-up times.", column=name)
         bad_text = numeric.isna().to_numpy() & col.notna().to_numpy()
         if bad_text.any():
-            rows = list(ids[bad_text])
-            examples = ", ".join(repr(v) for v in col[bad_text].head(3))
-            raise CohortError(
-                f"The time column {name!r} has non-numeric values ({examples}) in rows "
-                f"{format_ids(rows)}. Convert it to numbers in one unit (e.g. strip 'yrs').",
-                column=name, rows=rows,
-            )
-        values = numeric.to_numpy(dtype=float)
+            raise Cohort._non_numeric_time(col, name, bad_text, ids)
+        values = np.asarray(numeric.to_numpy(dtype=float, na_value=np.nan), dtype=float)
         checks = (
             (np.isnan(values), "is missing", "Follow-up is needed for every patient: fill it in or "
              "drop those rows explicitly before building the Cohort."),
@@ -263,7 +529,8 @@ class Cohort:
         return pd.Series(values, index=col.index, name=name)
 
     @staticmethod
-    def _validate_event(col: pd.Series, name: str, ids: pd.Index) -> pd.Series:
+    def _validate_event(col: pd.Series, name: str, ids: pd.Index,
+                        mapping: Mapping[Any, int] | None = None) -> pd.Series:
         missing = col.isna().to_numpy()
         if missing.any():
             rows = list(ids[missing])
@@ -273,20 +540,33 @@ class Cohort:
                 "0 = censored).",
                 column=name, rows=rows,
             )
+        if mapping is not None:
+            coded = col.astype(object).map(lambda v: _lookup_event(mapping, v))
+            unknown = (coded < 0).to_numpy()
+            if unknown.any():
+                rows = list(ids[unknown])
+                codes = list(dict.fromkeys(repr(_native(v)) for v in col[unknown]))
+                raise CohortError(
+                    f"The event column {name!r} has code(s) {', '.join(codes[:5])} that "
+                    f"event_values does not name, in rows {format_ids(rows)}. Add them to "
+                    f"event_values (known: {', '.join(repr(k) for k in mapping)}); codes are "
+                    "matched exactly, so check case and spaces.", column=name, rows=rows)
+            return pd.Series(coded.to_numpy(dtype=np.int64), index=col.index, name=name)
         if col.dtype == bool:
             return col.astype(np.int64)
-        numeric = pd.to_numeric(col, errors="coerce")
+        numeric = _to_numeric(col)
         bad = ~numeric.isin([0, 1]).to_numpy()
         if bad.any():
             rows = list(ids[bad])
-            values = sorted({repr(v) for v in col[bad]})[:5]
+            values = sorted({repr(_native(v)) for v in col[bad]})[:5]
             raise CohortError(
                 f"The event column {name!r} must be coded 0/1 (or False/True); found "
                 f"{', '.join(values)} in rows {format_ids(rows)}. Recode it, e.g. "
-                f"df[{name!r}] = (df[{name!r}] == <event value>).astype(int).",
+                f"df[{name!r}] = (df[{name!r}] == <event value>).astype(int), or "
+                f"{_event_values_hint(col)}.",
                 column=name, rows=rows,
             )
-        return numeric.astype(np.int64)
+        return pd.Series(numeric.to_numpy(dtype=np.int64), index=col.index, name=name)
 
     # -- accessors ---------------------------------------------------------------------------
 
@@ -351,6 +631,7 @@ class Cohort:
         new = object.__new__(Cohort)
         new._data = data
         new.time_col, new.event_col, new.id_col = self.time_col, self.event_col, self.id_col
+        new.event_values, new.time_unit = self.event_values, self.time_unit
         return new
 
     def assign(self, **columns: Any) -> Cohort:
@@ -393,9 +674,27 @@ class Cohort:
         AnalysisData
             ``frame`` (those columns, complete rows), ``time``, ``event``, ``ids`` and
             ``exclusions`` (each dropped row with the first missing column).
+
+        Raises
+        ------
+        CohortError
+            A column is absent, or holds an infinite value (not missing, not
+            usable: an error rather than a silent exclusion).
         """
+        columns = [columns] if isinstance(columns, str) else list(columns)
         self.require(*columns)
-        sub = self._data[list(columns)]
+        sub = self._data[columns]
+        for name in columns:
+            values = sub[name]
+            if pd.api.types.is_float_dtype(values.dtype):
+                inf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+                if inf.any():
+                    rows = list(self.ids[inf])
+                    raise CohortError(
+                        f"Column {name!r} is infinite in {int(inf.sum())} row(s): "
+                        f"{format_ids(rows)}. Replace it by a finite value, or by NaN if it is "
+                        "unknown (the analysis then excludes and reports those rows).",
+                        column=name, rows=rows)
         missing = sub.isna().to_numpy()
         keep: np.ndarray = np.asarray(~missing.any(axis=1), dtype=bool)
         entries = []
@@ -423,6 +722,8 @@ def read_cohort(
     *,
     sheet: str | int = 0,
     read_options: Mapping[str, Any] | None = None,
+    event_values: Mapping[Any, int] | None = None,
+    time_unit: TimeUnit | None = None,
 ) -> Cohort:
     """Read a CSV, TSV, Excel or Parquet file into a validated :class:`Cohort`.
 
@@ -435,7 +736,10 @@ def read_cohort(
     sheet : str or int, default 0
         Excel sheet name or position.
     read_options : mapping, optional
-        Extra keyword arguments passed to the pandas reader (e.g. ``{"sep": ";"}``).
+        Extra keyword arguments passed to the pandas reader (e.g. ``{"sep": ";",
+        "decimal": ","}``, ``{"encoding": "latin-1"}``, ``{"header": 1}``).
+    event_values, time_unit :
+        As in :class:`Cohort` (e.g. ``event_values={"yes": 1, "no": 0}``).
 
     Returns
     -------
@@ -444,7 +748,11 @@ def read_cohort(
     Raises
     ------
     DataFileError
-        The file does not exist, has an unknown suffix or cannot be parsed.
+        The file does not exist, has an unknown suffix or cannot be parsed; it
+        is semicolon/tab-separated, not UTF-8, or has numbers with a decimal
+        comma (see :func:`read_table`); a title row or merged header leaves
+        unnamed columns where a role column was expected (the message gives
+        the ``header`` option that finds the names).
     CohortError
         The table read is not a valid cohort (see :class:`Cohort`).
 
@@ -455,30 +763,6 @@ def read_cohort(
     >>> mp.read_cohort(dataset_path("gbsg2"), time="time", event="cens", id="id")
     Cohort(n=686, events=299, time='time', event='cens', id='id')
     """
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileError(f"No file at {str(p)!r}. Check the path (relative to {Path.cwd()}).")
-    opts = dict(read_options or {})
-    suffix = p.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            df = pd.read_csv(p, **opts)
-        elif suffix == ".tsv":
-            df = pd.read_csv(p, sep="\t", **opts)
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            df = pd.read_excel(p, sheet_name=sheet, **opts)
-        elif suffix == ".parquet":
-            df = pd.read_parquet(p, **opts)
-        else:
-            raise DataFileError(
-                f"Unknown file type {suffix!r} for {p.name}: use .csv, .tsv, .xlsx or .parquet, "
-                "or read it with pandas and pass the DataFrame to mp.Cohort(...)."
-            )
-    except (DataFileError, CohortError):
-        raise
-    except Exception as exc:  # pandas/pyarrow/openpyxl raise many types for unreadable files
-        raise DataFileError(
-            f"Could not read {p.name} as {suffix or 'a table'}: {exc}. Check the file is not "
-            "corrupted or open elsewhere; for odd CSVs pass read_options={'sep': ';'} etc."
-        ) from exc
-    return Cohort(df, time=time, event=event, id=id)
+    df = read_table(path, sheet=sheet, read_options=read_options, id=id, columns=(time, event))
+    return Cohort(df, time=time, event=event, id=id, event_values=event_values,
+                  time_unit=time_unit)

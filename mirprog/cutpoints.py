@@ -286,6 +286,6 @@ class Cutpoints:
                 cuts.append(Cutpoint(**c))
         except MirprogError:
             raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
             raise MirprogError(f"Corrupted cutpoints JSON: {exc}.") from exc
         return cls(tuple(cuts))

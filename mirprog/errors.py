@@ -17,6 +17,7 @@ __all__ = [
     "MirprogError",
     "MirprogWarning",
     "MonotoneLikelihoodWarning",
+    "UnitWarning",
     "format_ids",
 ]
 
@@ -57,6 +58,15 @@ class MonotoneLikelihoodWarning(MirprogWarning):
 
     The reported hazard ratio and its confidence interval are not meaningful;
     a Firth-penalised fit is the usual remedy.
+    """
+
+
+class UnitWarning(MirprogWarning):
+    """Follow-up times look like a mix of units, or implausible for the stated ``time_unit``.
+
+    A warning, not an error: the heuristics behind it (see :class:`mirprog.Cohort`,
+    Notes) can be wrong for an unusual cohort.  If the times are right, silence
+    it with ``warnings.simplefilter("ignore", mp.UnitWarning)``.
     """
 
 

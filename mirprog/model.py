@@ -578,7 +578,7 @@ class PrognosticModel(FrameReprMixin):
         except KeyError as exc:
             raise ModelFileError(f"{source} is corrupted: field {exc.args[0]!r} is "
                                  "missing.") from exc
-        except (TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             raise ModelFileError(f"{source} is corrupted: {exc}.") from exc
         return model
 

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from mirprog.cohort import Cohort, read_cohort
-from mirprog.errors import DataFileError, MirprogError, format_ids
+from mirprog.errors import MirprogError, format_ids
 from mirprog.model import PrognosticModel, ScaleWarning
+from mirprog.reading import read_table
 
-__all__ = ["add_parsers", "run"]
+__all__ = ["add_file_options", "add_parsers", "file_options", "run"]
 
 
 def _parse_cut(text: str) -> tuple[str, float]:
@@ -38,6 +36,51 @@ def _parse_cut(text: str) -> tuple[str, float]:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--cut expects MARKER=THRESHOLD (e.g. nodes=3), got {text!r}") from None
+
+
+def add_file_options(parser: argparse.ArgumentParser, cohort: bool = True) -> None:
+    """Options that read an odd file as intended (the read_options of mp.read_cohort)."""
+    g = parser.add_argument_group("reading the file (nothing is guessed)")
+    g.add_argument("--sep", help="column separator, e.g. ';' (default ',' for .csv)")
+    g.add_argument("--decimal", help="decimal mark, e.g. ',' (with --sep ';')")
+    g.add_argument("--encoding", help="text encoding, e.g. latin-1 (default utf-8)")
+    g.add_argument("--header", help="row(s) holding the column names, e.g. 1 (below a title "
+                                    "row) or 0,1 (a two-row header)")
+    g.add_argument("--sheet", help="Excel sheet name or position (default: the first)")
+    if cohort:
+        g.add_argument("--event-values", nargs="+", metavar="CODE=0|1",
+                       help="recode the event column, e.g. yes=1 no=0 or 2=1 1=0 (R's lung)")
+        g.add_argument("--time-unit", choices=["days", "weeks", "months", "years"],
+                       help="unit of the time column (checked for plausibility)")
+
+
+def file_options(args: argparse.Namespace, cohort: bool = True) -> dict[str, Any]:
+    """Keyword arguments for read_cohort (or read_table) from :func:`add_file_options`."""
+    opts: dict[str, Any] = {k: getattr(args, k) for k in ("sep", "decimal", "encoding")
+                            if getattr(args, k, None) is not None}
+    if getattr(args, "header", None) is not None:
+        try:
+            rows = [int(h) for h in args.header.split(",")]
+        except ValueError:
+            raise MirprogError(f"--header expects a row number or rows like 0,1, got "
+                               f"{args.header!r}.") from None
+        opts["header"] = rows[0] if len(rows) == 1 else rows
+    out: dict[str, Any] = {"read_options": opts}
+    if getattr(args, "sheet", None) is not None:
+        out["sheet"] = _parse_value(args.sheet)
+    if cohort:
+        out["time_unit"] = getattr(args, "time_unit", None)
+        codes = getattr(args, "event_values", None)
+        if codes:
+            mapping = {}
+            for item in codes:
+                code, sep, value = item.rpartition("=")
+                if not sep or value not in ("0", "1"):
+                    raise MirprogError(f"--event-values expects CODE=1 or CODE=0 pairs (e.g. "
+                                       f"yes=1 no=0), got {item!r}.")
+                mapping[_parse_value(code)] = int(value)
+            out["event_values"] = mapping
+    return out
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -61,6 +104,7 @@ def add_parsers(subparsers: Any) -> None:
                           "mir125b_high=1 nodes_high=1")
     fit.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     fit.add_argument("--out", required=True, help="model file to write (.json)")
+    add_file_options(fit)
     fit.set_defaults(_model_command="fit")
 
     sc = subparsers.add_parser(
@@ -77,6 +121,7 @@ def add_parsers(subparsers: Any) -> None:
     sc.add_argument("--validate", action="store_true",
                     help="the table has follow-up: also report Harrell's and Uno's C, the "
                          "log-rank test by group and calibration")
+    add_file_options(sc, cohort=False)
     sc.set_defaults(_model_command="score")
 
 
@@ -113,7 +158,8 @@ def _groups(values: list[str] | None) -> dict[str, Any] | str | None:
 
 
 def _fit(args: argparse.Namespace) -> None:
-    cohort = read_cohort(args.path, time=args.time, event=args.event, id=args.id)
+    cohort = read_cohort(args.path, time=args.time, event=args.event, id=args.id,
+                         **file_options(args))
     thresholds = dict(args.cut)
     markers = list(args.markers) + [m for m in thresholds if m not in args.markers]
     model = PrognosticModel.fit(cohort, markers, args.clinical, thresholds=thresholds,
@@ -133,27 +179,10 @@ def _fit(args: argparse.Namespace) -> None:
     print(f"Model written to {args.out}")
 
 
-def _read_table(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileError(f"No file at {str(p)!r}. Check the path (relative to {Path.cwd()}).")
-    suffix = p.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt", ".tsv"):
-            return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",")
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(p)
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-    except Exception as exc:  # pandas/pyarrow/openpyxl raise many types for unreadable files
-        raise DataFileError(f"Could not read {p.name}: {exc}.") from exc
-    raise DataFileError(f"Unknown file type {suffix!r} for {p.name}: use .csv, .tsv, .xlsx or "
-                        ".parquet.")
-
-
 def _score(args: argparse.Namespace) -> None:
     model = PrognosticModel.load(args.model)
-    table = _read_table(args.path)
+    table = read_table(args.path, id=args.id, columns=[*model.markers, *model.clinical],
+                       **file_options(args, cohort=False))
     id_col = args.id or (model.id_col if model.id_col in table.columns else None)
     scores = model.score(table, horizons=args.horizons, id=id_col)
     result = None

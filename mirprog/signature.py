@@ -45,6 +45,8 @@ class RiskGroupResult(FrameReprMixin):
         k-group log-rank test.
     trend : LogRankResult
         Log-rank test for trend over the ordered groups (scores 0, 1, ..., k).
+    excluded : Exclusions
+        Rows left without a group (a missing adverse factor) and why.
     """
 
     cohort: Cohort
@@ -59,6 +61,11 @@ class RiskGroupResult(FrameReprMixin):
     def to_frame(self) -> pd.DataFrame:
         """Group sizes and events."""
         return self.counts
+
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows without a risk group (a missing adverse factor) and why."""
+        return self.logrank.excluded
 
 
 def risk_groups(

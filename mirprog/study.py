@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mirprog.cohort import Cohort
+from mirprog.cohort import Cohort, Exclusions
 from mirprog.cutpoints import Cutpoints, Rule
 from mirprog.errors import CohortError, MonotoneLikelihoodWarning
 from mirprog.subtypes import subgroup_mask
@@ -198,12 +198,15 @@ class Table4Result(FrameReprMixin, TableRenderMixin):
         The whole-cohort split used when a continuous marker was given.
     firth : bool
         Whether the Cox columns are Firth-penalised (profile CI, penalised LR p).
+    excluded : Exclusions or None
+        Rows of the cohort without a value of ``factor`` (left out of every row).
     """
 
     frame: pd.DataFrame
     factor: str
     cutpoints: Cutpoints | None
     firth: bool = False
+    excluded: Exclusions | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The full-precision table."""
@@ -296,7 +299,8 @@ def table4(
     rows = [_subgroup_row(cohort, factor, label, mask, ties, firth)
             for label, mask in groups.items()]
     frame = pd.DataFrame(rows).set_index("subgroup")
-    return Table4Result(frame=frame, factor=factor, cutpoints=cuts, firth=firth)
+    return Table4Result(frame=frame, factor=factor, cutpoints=cuts, firth=firth,
+                        excluded=cohort.complete_cases([factor]).exclusions)
 
 
 def _subgroup_row(cohort: Cohort, factor: str, label: str, mask: np.ndarray,

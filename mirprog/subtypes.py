@@ -124,8 +124,18 @@ def subgroup_mask(cohort: Cohort, subgroup: str | np.ndarray | pd.Series) -> np.
     if isinstance(subgroup, str):
         values = cohort.column(subgroup)
     else:
-        values = pd.Series(np.asarray(subgroup), index=cohort.ids)
-    filled = values.astype("boolean").fillna(False)
-    if len(filled) != cohort.n:
-        raise CohortError(f"A subgroup mask needs one value per row ({cohort.n}).")
+        arr = np.asarray(subgroup)
+        if arr.shape != (cohort.n,):
+            raise CohortError(f"A subgroup mask needs one value per row ({cohort.n}), got "
+                              f"shape {arr.shape}.")
+        values = pd.Series(arr, index=cohort.ids)
+    try:
+        filled = values.astype("boolean").fillna(False)
+    except (TypeError, ValueError):
+        name = subgroup if isinstance(subgroup, str) else None
+        found = sorted({repr(v) for v in values.dropna().tolist()})[:5]
+        raise CohortError(
+            f"Subgroup {name or 'mask'!r} must be boolean (True/False or 1/0; missing = not in "
+            f"it); found {', '.join(found)}. Build it with a comparison, e.g. "
+            "df['grade'] == 3.", column=name) from None
     return filled.to_numpy(dtype=bool)

@@ -167,7 +167,11 @@ def fit_cox(
     means = centring(x)
     xs = (x - means)[rs.order]
     beta = np.zeros(x.shape[1])
-    loglik_null, u, info = derivatives(beta, xs, rs)
+    with np.errstate(over="ignore", invalid="ignore"):
+        loglik_null, u, info = derivatives(beta, xs, rs)
+    if not (np.isfinite(loglik_null) and np.all(np.isfinite(u)) and np.all(np.isfinite(info))):
+        raise SingularDesignError("the score or information is not finite at beta = 0 "
+                                  "(extreme covariate values)")
     step = _solve(info, u)
     score_chi2 = float(u @ step)
     best = loglik_null           # log-likelihood at beta, the best point accepted so far
@@ -176,7 +180,8 @@ def fit_cox(
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - reported in CoxFit
-        newlik, u, info = derivatives(newbeta, xs, rs)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite trial is halved
+            newlik, u, info = derivatives(newbeta, xs, rs)
         finite = np.isfinite(newlik) and np.all(np.isfinite(u)) and np.all(np.isfinite(info))
         if finite and abs(1 - best / newlik) <= eps and halving == 0:
             converged = True
@@ -192,7 +197,12 @@ def fit_cox(
             newbeta = beta + _solve(info, u)
     if not converged:  # out of iterations: report the best accepted point, as R does
         best, u, info = derivatives(beta, xs, rs)
-    var = np.linalg.inv(info)
+    try:
+        var = np.linalg.inv(info)
+    except np.linalg.LinAlgError as exc:  # singular at the estimate (e.g. absurd magnitudes)
+        raise SingularDesignError(str(exc)) from exc
+    if np.any(np.diag(var) < 0):  # numerically singular: the inverse is not a covariance
+        raise SingularDesignError("the information matrix is not positive definite")
     var = (var + var.T) / 2
     infs = np.abs(u @ var)
     infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))

@@ -322,8 +322,8 @@ def cox(
     except SingularDesignError as exc:
         raise CohortError(
             f"The covariates {covs} are collinear or constant among the {len(data.time)} rows "
-            "used (the information matrix is singular). Remove redundant terms, or merge "
-            "sparse levels.") from exc
+            "used, or hold extreme values (the information matrix is singular). Remove "
+            "redundant terms, merge sparse levels, or check for data-entry errors.") from exc
     terms = list(design.terms)
     monotone = tuple(t for t, flag in zip(terms, fit.infinite, strict=True) if flag)
     if not fit.converged and not monotone:

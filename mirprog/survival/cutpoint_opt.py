@@ -93,6 +93,11 @@ def _scan(time: np.ndarray, event: np.ndarray, x: np.ndarray, minprop: float,
             f"Marker {marker!r} has no split leaving between {minprop:.0%} and {maxprop:.0%} "
             f"of the {n} patients in the lower group (too many tied values). Widen "
             "minprop/maxprop or use a fixed cutpoint.", column=marker)
+    if np.ptp(y) == 0:
+        raise CohortError(
+            f"Marker {marker!r}: every one of the {n} patients has the same log-rank score "
+            "(e.g. too few patients or events), so no split can be tested. Use a fixed "
+            "cutpoint.", column=marker)
     ss = y.sum()
     expect = m / n * ss
     var = m * (n - m) / (n**2 * (n - 1.0)) * (n * np.sum(y**2) - ss**2)

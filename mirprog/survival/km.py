@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
+from mirprog.errors import CohortError
 from mirprog.survival._common import FrameReprMixin, grouped, zcrit
 
 __all__ = ["KMResult", "km"]
@@ -208,6 +209,9 @@ def km(
     yes    246      94  2018.0    1918.0       NaN
     """
     data, codes, levels = grouped(cohort, by)
+    if not levels:
+        raise CohortError(f"Column {by!r} is missing in every row, so there is no curve to "
+                          f"estimate ({data.exclusions.summary()}).", column=by)
     tables, medians = [], []
     for k, g in enumerate(levels):
         sel = codes == k

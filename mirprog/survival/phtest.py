@@ -128,7 +128,13 @@ def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.nd
 
 
 def _quad(u: np.ndarray, imat: np.ndarray, keep: np.ndarray) -> float:
-    return float(u[keep] @ np.linalg.solve(imat[np.ix_(keep, keep)], u[keep]))
+    try:
+        return float(u[keep] @ np.linalg.solve(imat[np.ix_(keep, keep)], u[keep]))
+    except np.linalg.LinAlgError:
+        raise CohortError(
+            "The proportional-hazards test is undefined for this fit: its information matrix "
+            "is singular (too few events, or a covariate constant among the events); R's "
+            "cox.zph stops likewise.") from None
 
 
 def ph_test(

@@ -1,0 +1,544 @@
+"""Fuzzing the readers, the Cohort boundary and the command line (issue 9, item 4).
+
+Contract checked on random and malformed input:
+
+* the API (:func:`mirprog.read_cohort`, :class:`mirprog.Cohort`, and the
+  analyses run on whatever cohort comes out) raises nothing but
+  :class:`~mirprog.errors.MirprogError` subclasses, and warns with nothing but
+  :class:`~mirprog.errors.MirprogWarning` subclasses;
+* the command line (:func:`mirprog.cli.main`) never raises for a user mistake:
+  it returns 0, or 2 with a one-paragraph ``mirprog: error: ...`` message on
+  stderr and no traceback (argparse's own usage errors exit with code 2 too).
+
+Inputs: almost-valid cohort tables with a share of cells replaced by hostile
+tokens (text, missing codes, decimal commas, huge or infinite numbers,
+quotes...), odd headers (duplicates, blanks, title lines), other separators
+and encodings (Latin-1, UTF-16, BOMs), written as CSV/TSV/TXT, Excel or Parquet
+and sometimes truncated or bit-flipped; plain random bytes; corrupted model
+files; random command lines over those files.
+
+This is the short CI run (about 20-30 s).  The long run repeats the same
+targets with fresh random seeds for a given time, see ``scripts/fuzz.py``::
+
+    python scripts/fuzz.py --minutes 5
+
+Settings: ``MIRPROG_FUZZ_EXAMPLES`` scales the number of examples (default 1 =
+the CI budget); ``MIRPROG_FUZZ_RANDOM=1`` turns off ``derandomize`` so that
+``--hypothesis-seed`` picks new examples (the long run sets both).  Shrinking
+is on only for the random runs, to report a small failing example.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, Phase, currently_in_test_context, event, given, settings
+from hypothesis import strategies as st
+
+import mirprog as mp
+from mirprog.cli import main
+from mirprog.model import PrognosticModel
+
+SCALE = float(os.environ.get("MIRPROG_FUZZ_EXAMPLES", "1"))
+RANDOM = bool(os.environ.get("MIRPROG_FUZZ_RANDOM"))
+
+
+def fuzz_settings(examples: int) -> settings:
+    return settings(
+        max_examples=max(1, int(examples * SCALE)), deadline=None, derandomize=not RANDOM,
+        database=None, print_blob=False,
+        phases=tuple(Phase) if RANDOM else (Phase.explicit, Phase.reuse, Phase.generate),
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                               HealthCheck.data_too_large])
+
+
+# --------------------------------------------------------------------------- generators
+
+HOSTILE = ["", " ", "NA", "nan", "NaN", "NULL", ".", "-", "?", "inf", "-inf", "Infinity",
+           "1e308", "1e999", "-1", "-0", "0", "2", "3", "0.5", "12,5", "1.234,5", "5 yrs",
+           "yes", "no", "TRUE", "False", "2020-01-01", "01/02/2020", "é", "Ω", "∞", "0x10",
+           "1_000", "+7", " 4 ", '"', "'", "\\", "a,b", "x;y", "1\t2", "#N/A", "9" * 40,
+           "-" + "9" * 400, "\x00"]
+NAMES = ["t", "e", "id", "m", "g", "x", "T", "t ", "", "Unnamed: 1", "é", "t", "event",
+         "time", "1", "nan"]
+ROLES = ["t", "e", "id", "m", "g", "x"]
+
+
+def _base_cell(role: str, i: int, rng: np.random.Generator) -> str:
+    if role == "t":
+        return f"{rng.integers(1, 400) / 4:g}"
+    if role == "e":
+        return str(int(rng.random() < 0.6))
+    if role == "id":
+        return f"p{i}"
+    if role == "m":
+        return f"{rng.normal(5, 2):.3f}"
+    if role in ("g", "x"):
+        return str(int(rng.integers(0, 2)))
+    return str(rng.integers(0, 5))
+
+
+@st.composite
+def tables(draw: Callable[..., Any], wild: bool) -> tuple[list[str], list[list[str]]]:
+    """A header and rows of text cells: a valid cohort with a share of hostile cells.
+
+    ``wild``: odd headers, empty tables, ragged rows and many hostile cells; otherwise a
+    mostly valid table, so that the analyses behind the readers are reached too.
+    """
+    columns = list(ROLES)
+    if wild and draw(st.booleans(), label="odd header"):
+        extra = draw(st.lists(st.sampled_from(NAMES) | st.text(max_size=6), max_size=3))
+        columns = draw(st.permutations(columns + extra))
+        columns = columns[: draw(st.integers(1, len(columns)), label="keep columns")]
+    n = draw(st.integers(0 if wild else 6, 40), label="rows")
+    rates = [0.0, 0.02, 0.1, 0.5, 1.0] if wild else [0.0, 0.0, 0.02]
+    rate = draw(st.sampled_from(rates), label="hostile share")
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1), label="seed"))
+    rows = []
+    for i in range(n):
+        row = [HOSTILE[rng.integers(len(HOSTILE))] if rng.random() < rate
+               else _base_cell(c, i, rng) for c in columns]
+        if wild and rate and rng.random() < rate / 4:  # ragged row
+            row = row[:-1] if rng.random() < 0.5 else [*row, "extra"]
+        rows.append(row)
+    return columns, rows
+
+
+def _quote(cell: str, sep: str) -> str:
+    if any(ch in cell for ch in (sep, '"', "\n", "\r")):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+@st.composite
+def files(draw: Callable[..., Any]) -> tuple[str, bytes]:
+    """(file suffix, content): delimited text in various dialects, Excel, Parquet or junk.
+
+    One file in three is "wild" (other separators, UTF-16, title lines, damaged bytes,
+    random bytes); the others are plain files with a few hostile cells.
+    """
+    wild = draw(st.sampled_from([False, False, True]), label="wild")
+    kinds = ["text", "text", "text", "excel", "parquet"] + (["bytes"] if wild else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "bytes":
+        suffix = draw(st.sampled_from([".csv", ".tsv", ".xlsx", ".parquet", ".txt"]))
+        return suffix, draw(st.binary(max_size=600))
+    columns, rows = draw(tables(wild))
+    if kind == "text":
+        suffix = draw(st.sampled_from([".csv", ".csv", ".tsv", ".txt"]))
+        sep = "\t" if suffix == ".tsv" else ","
+        if wild:
+            sep = draw(st.sampled_from([sep, sep, ";", "|"]), label="separator")
+        newline = draw(st.sampled_from(["\n", "\r\n"]))
+        lines = [sep.join(_quote(c, sep) for c in row) for row in [columns, *rows]]
+        if wild and draw(st.booleans(), label="title line"):
+            lines.insert(0, "Cohort export")
+        text = newline.join(lines) + newline
+        encodings = ["utf-8", "utf-8-sig", "latin-1"] + (["utf-16"] if wild else [])
+        data = text.encode(draw(st.sampled_from(encodings)), errors="replace")
+    else:
+        width = len(columns)
+        df = pd.DataFrame([(r + [""] * width)[:width] for r in rows],
+                          columns=pd.Index(columns).astype(str))
+        if draw(st.booleans(), label="numeric columns"):
+            df = df.apply(lambda s: pd.to_numeric(s, errors="coerce") if s.name in "tegmx"
+                          else s)
+        buf = io.BytesIO()
+        try:
+            if kind == "excel":
+                suffix = ".xlsx"
+                df.to_excel(buf, index=False)
+            else:
+                suffix = ".parquet"
+                df.to_parquet(buf, index=False)
+        except Exception:  # a frame the writer refuses (e.g. duplicate columns): junk file
+            return ".parquet", b"PAR1junk"
+        data = buf.getvalue()
+    damage = draw(st.sampled_from(["none", "truncate", "flip"]), label="damage") if wild else ""
+    # positions are drawn independently of the length: an .xlsx embeds its creation time, so
+    # its size can differ between runs, and hypothesis' draws must not depend on it
+    pos = draw(st.integers(0, 2**20), label="damage position") % max(len(data), 1)
+    if damage == "truncate":
+        data = data[:pos]
+    elif damage == "flip" and data:
+        data = data[:pos] + bytes([data[pos] ^ draw(st.integers(1, 255))]) + data[pos + 1:]
+    return suffix, data
+
+
+CELLS = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(HOSTILE),
+    st.text(max_size=5), st.just(pd.NaT), st.just(pd.Timestamp("2020-01-01")),
+    st.just(complex(1, 1)), st.just([1]))
+
+
+# --------------------------------------------------------------------------- contract helpers
+
+
+@contextlib.contextmanager
+def only_mirprog_warnings() -> Iterator[None]:
+    """Record every warning; fail on any that is not a MirprogWarning."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    others = [w for w in caught if not issubclass(w.category, mp.MirprogWarning)]
+    assert not others, [f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})"
+                        for w in others]
+
+
+def exercise(c: mp.Cohort) -> None:
+    """Run the core analyses on a cohort that passed validation; only MirprogErrors may escape."""
+    steps: list[Callable[[], object]] = [
+        lambda: mp.km(c, by="g"),
+        lambda: mp.logrank(c, by="g"),
+        lambda: mp.cox(c, ["g", "m"]),
+        lambda: mp.univariate(c, ["g", "x"]),
+        lambda: mp.Cutpoints.fit(c, "m").apply(c),
+        lambda: mp.associate(c, "g", "x"),
+        lambda: mp.table4(c, "m", {"x": "x"}, marker_rule="median"),
+        lambda: mp.risk_groups(c, {"g": 1, "x": 1}),
+    ]
+    for step in steps:
+        with contextlib.suppress(mp.MirprogError):
+            step()
+
+
+def write(tmp: Path, suffix: str, data: bytes, name: str = "cohort") -> Path:
+    path = tmp / f"{name}{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+# --------------------------------------------------------------------------- API targets
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@fuzz_settings(500)
+@given(file=files(), id_col=st.sampled_from([None, "id", "pid"]),
+       event_values=st.sampled_from([None, None, None, {"yes": 1, "no": 0}, {1: 1, 0: 0, 2: 1}]),
+       time_unit=st.sampled_from([None, "days", "years"]))
+def test_read_cohort_raises_only_mirprog_errors(
+        scratch: Path, file: tuple[str, bytes], id_col: str | None,
+        event_values: dict[Any, int] | None, time_unit: Any) -> None:
+    path = write(scratch, *file)
+    with only_mirprog_warnings():
+        try:
+            c = mp.read_cohort(path, time="t", event="e", id=id_col, event_values=event_values,
+                               time_unit=time_unit)
+        except mp.MirprogError as exc:
+            event(f"refused: {type(exc).__name__}")
+            return
+        event("read a cohort")
+        exercise(c)
+
+
+@fuzz_settings(300)
+@given(cells=st.lists(st.tuples(CELLS, CELLS, CELLS, CELLS, CELLS), min_size=0, max_size=12),
+       id_col=st.sampled_from([None, "id"]))
+def test_cohort_from_hostile_frames_raises_only_cohort_errors(
+        cells: list[tuple[Any, ...]], id_col: str | None) -> None:
+    df = pd.DataFrame(cells, columns=["t", "e", "id", "m", "g"]).assign(x=1)
+    with only_mirprog_warnings():
+        try:
+            c = mp.Cohort(df, time="t", event="e", id=id_col)
+        except mp.CohortError as exc:
+            rows = exc.rows
+            c = None
+        if c is None:
+            assert len(rows) <= 5
+            return
+        assert np.all(np.isfinite(c.time))
+        assert np.all(c.time >= 0)
+        assert set(np.unique(c.event)) <= {0, 1}
+        exercise(c)
+
+
+# --------------------------------------------------------------------------- CLI targets
+
+
+@pytest.fixture(scope="module")
+def model_file(scratch: Path) -> Path:
+    """A model on the fuzz files' schema: marker m, clinical g, time t, event e, id id."""
+    rng = np.random.default_rng(11)
+    n = 80
+    df = pd.DataFrame({"id": [f"p{i}" for i in range(n)], "t": rng.integers(1, 400, n) / 4,
+                       "e": (rng.random(n) < 0.6).astype(int), "m": rng.normal(5, 2, n),
+                       "g": rng.integers(0, 2, n), "x": rng.integers(0, 2, n)})
+    model = PrognosticModel.fit(mp.Cohort(df, time="t", event="e", id="id"), ["m"], ["g"],
+                                groups="default")
+    path = scratch / "model.json"
+    model.save(path)
+    return path
+
+
+SENSIBLE = {
+    "analyze": ["--time", "t", "--event", "e", "--id", "id", "--markers", "m", "--factors",
+                "g", "x"],
+    "fit": ["--time", "t", "--event", "e", "--id", "id", "--markers", "m", "--clinical", "g",
+            "--groups", "default"],
+    "score": ["--horizons", "10", "50"],
+    "audit": [],
+}
+
+
+@st.composite
+def argvs(draw: Callable[..., Any], path: str, model: str, out: str) -> list[str]:
+    """A command line over ``path``: sensible options, or a random subset of options."""
+    command = draw(st.sampled_from(["analyze", "analyze", "fit", "score", "audit"]))
+    argv = [command]
+    if command != "audit" or draw(st.booleans()):
+        argv.append(path)
+    if draw(st.sampled_from([True, True, False]), label="sensible options"):
+        argv += SENSIBLE[command]
+        if command == "score" and draw(st.booleans()):
+            argv.append("--validate")
+    elif command == "audit":
+        if draw(st.booleans()):
+            argv += ["--events", draw(st.sampled_from(["10", "-1", "x", "nan"]))]
+    else:
+        if command in ("analyze", "fit") and draw(st.integers(0, 3)):
+            argv += ["--time", "t", "--event", "e"]
+        opt = draw(st.lists(st.sampled_from(["time", "event", "id", "markers", "factors", "cut",
+                                             "clinical", "groups", "ties", "validate",
+                                             "horizons"]), unique=True, max_size=6))
+        argv += _options(draw, command, opt)
+    if command in ("fit", "score"):
+        argv += ["--out", out]
+    if command == "score":
+        argv += ["--model", model]
+    return argv
+
+
+def _options(draw: Callable[..., Any], command: str, opt: list[str]) -> list[str]:
+    cols = st.sampled_from(["t", "e", "id", "m", "g", "x", "T", "progrec", "horTh", "", "-t"])
+    argv: list[str] = []
+    for o in opt:
+        if o in ("time", "event", "id") or (o == "groups" and command == "fit"):
+            argv += [f"--{o}", draw(cols)]
+        elif o in ("markers", "factors", "clinical"):
+            argv += [f"--{o}", *draw(st.lists(cols, max_size=3))]
+        elif o == "cut":
+            argv += ["--cut", draw(st.sampled_from(["m=5", "g=0.5", "m=x", "=3", "m=inf",
+                                                     "nodes=3"]))]
+        elif o == "ties":
+            argv += ["--ties", draw(st.sampled_from(["breslow", "efron", "exact"]))]
+        elif o == "validate" and command == "score":
+            argv.append("--validate")
+        elif o == "horizons" and command == "score":
+            argv += ["--horizons", *draw(st.lists(st.sampled_from(["1", "365", "-2", "inf",
+                                                                   "0"]), min_size=1,
+                                                  max_size=2))]
+    return argv
+
+
+def run_cli(argv: list[str]) -> tuple[int, str]:
+    """Run ``main(argv)`` as the shell would; return the exit code and stderr."""
+    err, out = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the CLI prints warnings; not an exit-code matter
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse usage errors: usage line + "mirprog X: error: ..."
+            code = exc.code if isinstance(exc.code, int) else 2
+            assert code == 2, (argv, err.getvalue())
+            assert "error: " in err.getvalue().strip().splitlines()[-1], (argv, err.getvalue())
+            return -2, err.getvalue()
+    return code, err.getvalue()
+
+
+def check_cli(argv: list[str]) -> None:
+    code, err = run_cli(argv)
+    if currently_in_test_context():
+        event(f"{argv[0]}: exit {'2 (argparse)' if code == -2 else code}")
+    assert code in (0, 2, -2), (argv, code, err)
+    assert "Traceback" not in err, (argv, err)
+    if code == 2:
+        message = [line for line in err.splitlines() if line.startswith("mirprog: error:")]
+        assert len(message) == 1, (argv, err)
+        assert "\n\n" not in err.strip(), (argv, err)
+
+
+@fuzz_settings(200)
+@given(file=files(), data=st.data())
+def test_cli_never_raises(scratch: Path, model_file: Path, file: tuple[str, bytes],
+                          data: st.DataObject) -> None:
+    path = write(scratch, *file, name="cli")
+    check_cli(data.draw(argvs(str(path), str(model_file), str(scratch / "out.json"))))
+
+
+@st.composite
+def broken_models(draw: Callable[..., Any], text: str) -> str:
+    how = draw(st.sampled_from(["truncate", "replace", "insert", "json"]))
+    if how == "json":
+        return draw(st.sampled_from(["", "{}", "[]", "null", '{"schema": "mirprog.model/1"}',
+                                     '{"schema": "mirprog.model/9"}', "1e999", '"x"']))
+    pos = draw(st.integers(0, len(text)))
+    if how == "truncate":
+        return text[:pos]
+    junk = draw(st.sampled_from(['"', "}", "{", ",", "null", "-1", "NaN", "1e999", "[]", "x"]))
+    return text[:pos] + junk + text[pos + (len(junk) if how == "replace" else 0):]
+
+
+@fuzz_settings(100)
+@given(data=st.data())
+def test_corrupted_model_files(scratch: Path, model_file: Path, data: st.DataObject) -> None:
+    text = model_file.read_text()
+    broken = data.draw(broken_models(text))
+    try:
+        model = PrognosticModel.from_json(broken)
+    except mp.MirprogError:
+        model = None
+    bad = scratch / "broken.json"
+    bad.write_text(broken)
+    rng = np.random.default_rng(5)
+    new = pd.DataFrame({"id": [f"n{i}" for i in range(30)], "t": rng.integers(1, 400, 30) / 4,
+                        "e": rng.integers(0, 2, 30), "m": rng.normal(5, 2, 30),
+                        "g": rng.integers(0, 2, 30)})
+    table = scratch / "new.csv"
+    new.to_csv(table, index=False)
+    check_cli(["score", str(table), "--model", str(bad), "--out", str(scratch / "s.csv"),
+               "--horizons", "10", "--validate"])
+    if model is not None:
+        with contextlib.suppress(mp.MirprogError), warnings.catch_warnings():
+            warnings.simplefilter("ignore", mp.MirprogWarning)
+            model.score(new, horizons=[10])
+
+
+# --------------------------------------------------------------------------- regressions
+
+REGRESSIONS = [
+    pytest.param(b"t,e,t\n1,1,2\n2,0,3\n", id="duplicated-column-names"),
+    pytest.param(b"t;e;g\n1,5;1;0\n2;0;1\n", id="semicolon-csv"),
+    pytest.param("t,e,g\n1,1,\xe9\n2,0,1\n".encode("latin-1"), id="latin-1"),
+    pytest.param(b"\xff\xfet\x00", id="utf-16-fragment"),
+    pytest.param(b"", id="empty"),
+]
+
+
+@pytest.mark.parametrize("data", REGRESSIONS)
+def test_regressions(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path, ".csv", data)
+    with only_mirprog_warnings(), contextlib.suppress(mp.MirprogError):
+        exercise(mp.read_cohort(path, time="t", event="e"))
+    check_cli(["analyze", str(path), "--time", "t", "--event", "e", "--factors", "g"])
+
+
+# Crashes the fuzzing found outside mirprog/cohort.py, fixed by the diffs of the issue 9
+# report (subtypes.subgroup_mask, km, cutpoint_opt._scan, phtest._quad, _coxengine.fit_cox,
+# model_cli._score, the from_json of model.py and cutpoints.py).
+
+
+def _tiny(**columns: list[Any]) -> mp.Cohort:
+    base: dict[str, list[Any]] = {"t": [21.5, 20, 75, 11.25, 5.5], "e": [0, 0, 0, 1, 0],
+                                  "g": [0, 0, 1, 1, 1], "m": [4.6, 0.7, 5.8, 2.9, 4.5]}
+    return mp.Cohort(pd.DataFrame(base | columns), time="t", event="e")
+
+
+def _singular_ph_test() -> None:
+    c = _tiny()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mp.MirprogWarning)
+        fit = mp.cox(c, ["g", "m"])
+    mp.ph_test(fit, c)
+
+
+def _text_marker_cox() -> None:
+    """A marker stored as text (a Parquet string column) enters cox() as a 34-level factor:
+    the information matrix is numerically singular, which must not give NaN SEs + warnings."""
+    text = {"t": "0.5 28 86.75 10.75 37.25 49 2 35.75 84.5 43.75 99 5.5 20 3.75 0.75 11.5 2.5 "
+                 "28.75 76.75 50.5 19.25 33.5 98.5 43.25 79.5 23.75 14 54 94.75 21.25 74.5 81.5 "
+                 "88 61",
+            "e": "1 1 0 1 0 0 1 1 1 0 0 0 1 0 1 1 1 1 1 1 1 1 0 1 1 1 0 1 0 1 0 1 1 0",
+            "g": "1 1 1 1 1 0 0 1 1 1 1 1 1 0 0 1 0 1 0 0 0 1 1 1 0 0 0 0 1 1 0 0 1 0",
+            "m": "1.314 5.658 4.481 2.188 6.991 5.294 5.460 6.226 6.925 4.742 5.514 2.145 7.525 "
+                 "5.482 4.254 6.522 8.171 5.030 4.966 4.297 7.731 3.144 7.913 5.278 4.409 4.448 "
+                 "3.775 3.682 3.468 4.825 3.679 6.425 2.296 3.190"}
+    df = pd.DataFrame({k: v.split() for k, v in text.items()})
+    mp.cox(mp.Cohort(df, time="t", event="e"), ["g", "m"])
+
+
+EXTERNAL = [
+    pytest.param(lambda: mp.table4(_tiny(x=["a", "b", "a", "b", "a"]), "g", {"x": "x"}),
+                 r"Subgroup 'x' must be boolean", id="table4-text-subgroup-column"),
+    pytest.param(lambda: mp.km(_tiny(x=[np.nan] * 5), by="x"),
+                 r"Column 'x' is missing in every row", id="km-by-all-missing-column"),
+    pytest.param(lambda: mp.optimal_cutpoint(_tiny(t=[1.0, 2, 3, 4, 5], e=[0, 0, 0, 0, 1]), "m"),
+                 r"(same log-rank score|no split)", id="optimal-cutpoint-degenerate-scores"),
+    pytest.param(_singular_ph_test, r"information matrix is singular", id="ph-test-singular"),
+    pytest.param(lambda: mp.cox(_tiny(g=[0, 1, 0, 1e308, 1], e=[1, 0, 1, 1, 0]), "g"),
+                 r"or hold extreme values", id="cox-covariate-1e308"),
+    pytest.param(_text_marker_cox, r"information matrix is singular",
+                 id="cox-numerically-singular-information"),
+]
+
+
+@pytest.mark.parametrize(("action", "match"), EXTERNAL)
+def test_external_regressions(action: Callable[[], object], match: str) -> None:
+    with only_mirprog_warnings(), pytest.raises(mp.MirprogError, match=match):
+        action()
+
+
+@pytest.mark.parametrize("kind", ["model", "cutpoints"])
+def test_json_with_an_overflowing_number(model_file: Path, kind: str) -> None:
+    """Found by the long fuzz run: ``1e99980`` parses as inf, and int(inf) overflows."""
+    if kind == "model":
+        text = model_file.read_text().replace('"events": ', '"events": 1e99980, "x": ', 1)
+        with pytest.raises(mp.MirprogError, match="corrupted"):
+            PrognosticModel.from_json(text)
+    else:
+        cuts = PrognosticModel.load(model_file).cutpoints.to_json()
+        with pytest.raises(mp.MirprogError, match="Corrupted cutpoints JSON"):
+            mp.Cutpoints.from_json(cuts.replace('"group_sizes": [', '"group_sizes": [1e99980, ',
+                                                1))
+
+
+def test_score_on_a_table_under_a_title_line(tmp_path: Path, model_file: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("Export 2024\nid,t,e,m,g\np1,3,1,4.2,0\np2,5,0,6.1,1\n", encoding="utf-8")
+    code, err = run_cli(["score", str(path), "--model", str(model_file),
+                         "--out", str(tmp_path / "s.csv")])
+    assert code == 2
+    assert "title row or a merged header" in err
+
+
+def test_cli_reads_odd_files_with_file_options(tmp_path: Path) -> None:
+    """The messages' read_options map to CLI options (--sep, --decimal, --encoding, --header,
+    --event-values, --time-unit: the cli.py/model_cli.py diff of the issue 9 report)."""
+    rng = np.random.default_rng(1)
+    n = 40
+    df = pd.DataFrame({"pid": [f"p{i}" for i in range(n)], "t": rng.integers(1, 100, n) + 0.5,
+                       "e": np.where(rng.random(n) < 0.6, "yes", "no"),
+                       "mir": rng.normal(5, 2, n).round(2), "g": rng.integers(0, 2, n)})
+    path = tmp_path / "c.csv"
+    path.write_text("Export \xe9\n" + df.to_csv(sep=";", decimal=",", index=False),
+                    encoding="latin-1")
+    argv = ["analyze", str(path), "--time", "t", "--event", "e", "--id", "pid", "--markers",
+            "mir", "--factors", "g"]
+    steps = [(["--encoding", "latin-1"], "title line above the header (read_options={'header'"),
+             (["--header", "1"], "looks semicolon-separated"),
+             (["--sep", ";", "--decimal", ","], "event_values={'yes': 1, 'no': 0}"),
+             (["--event-values", "yes=1", "no=0", "--time-unit", "months"], None)]
+    code, err = run_cli(argv)
+    assert "is not utf-8 text" in err
+    for options, message in steps:
+        argv += options
+        code, err = run_cli(argv)
+        if message is None:
+            assert code == 0, err
+        else:
+            assert code == 2
+            assert message in err
