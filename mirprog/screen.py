@@ -8,7 +8,6 @@ on a Dask cluster.  Every number equals what :func:`mirprog.logrank` and
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from mirprog._progress import progress_bar
 from mirprog.cohort import Cohort
 from mirprog.errors import CohortError, MirprogError
 from mirprog.survival._batch import Sample, binary_block, continuous_block, sample
@@ -284,17 +284,9 @@ def _is_numeric(dtype: Any) -> bool:
 
 
 def _progress_bar(progress: bool | None, size: int, total: int) -> Any:
-    if progress is False or (progress is None and size < _AUTO_PROGRESS):
+    if progress is None and size < _AUTO_PROGRESS:
         return None
-    try:
-        tqdm = importlib.import_module("tqdm.auto").tqdm
-    except ImportError:
-        if progress:
-            raise MirprogError("progress=True needs the tqdm package: pip install tqdm "
-                               "(or pass progress=False).") from None
-        return None
-    return tqdm(total=total, unit="marker", desc="screen", disable=None if progress is None
-                else False)
+    return progress_bar(progress, total, unit="marker", desc="screen")
 
 
 def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:

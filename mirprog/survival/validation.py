@@ -9,7 +9,6 @@ engine behind :func:`mirprog.cox`.
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
@@ -20,8 +19,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from mirprog._progress import progress_bar
 from mirprog.cohort import Cohort
-from mirprog.errors import CohortError, MirprogError, MirprogWarning
+from mirprog.errors import CohortError, MirprogWarning
 from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog.survival.cox import CoxResult, cox
@@ -98,19 +98,7 @@ class BootstrapValidationResult(FrameReprMixin):
 
 
 def _progress_bar(progress: bool | None, total: int) -> Any:
-    """A tqdm bar, or None: tqdm is optional (``progress=None`` degrades to no bar)."""
-    if progress is False:
-        return None
-    try:
-        tqdm = importlib.import_module("tqdm.auto").tqdm
-    except ImportError:
-        if progress:
-            raise MirprogError("progress=True needs the tqdm package: pip install tqdm "
-                               "(or pass progress=False).") from None
-        return None
-    # progress=None: tqdm's disable=None hides the bar when not writing to a terminal
-    return tqdm(total=total, unit="fit", desc="bootstrap", disable=None if progress is None
-                else False)
+    return progress_bar(progress, total, unit="fit", desc="bootstrap")
 
 
 def _resamples(n: int, n_boot: int, seed: int | None, indices: ArrayLike | None) -> np.ndarray:
