@@ -22,6 +22,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import mirprog as mp
 from mirprog.cutpoints import High
 from mirprog.survival.cutpoint_opt import logrank_scores, p_lausen92
+from tests._reference import gbsg2_cohort
 
 REF = Path(__file__).parent / "reference"
 RTOL = 1e-6
@@ -30,17 +31,9 @@ with open(REF / "issue8_maxstat.json") as _fh:
     MAXSTAT = json.load(_fh)["cases"]
 
 
-def _cohort(time_col: str) -> mp.Cohort:
-    gbsg = mp.datasets.load_gbsg2()
-    if time_col == "time":
-        return gbsg
-    data = gbsg.data.assign(tyear=np.ceil(gbsg.data["time"] / 365.25)).reset_index(drop=True)
-    return mp.Cohort(data, time="tyear", event="cens", id="id")
-
-
 @pytest.mark.parametrize("case", MAXSTAT, ids=[c["id"] for c in MAXSTAT])
 def test_matches_r_maxstat(case: dict[str, Any]) -> None:
-    res = mp.optimal_cutpoint(_cohort(case["time_col"]), case["marker"],
+    res = mp.optimal_cutpoint(gbsg2_cohort(case["time_col"]), case["marker"],
                               minprop=case["minprop"], maxprop=case["maxprop"])
     assert res.cutpoint == case["cutpoint"]
     assert_allclose(res.statistic, case["statistic"], rtol=RTOL)

@@ -22,6 +22,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
+from tests._reference import gbsg2_cohort
 
 matplotlib.use("Agg")
 
@@ -32,14 +33,6 @@ with open(REF / "issue8_zph.json") as _fh:
     ZPH = json.load(_fh)["cases"]
 
 
-def _cohort(time_col: str) -> mp.Cohort:
-    gbsg = mp.datasets.load_gbsg2()
-    if time_col == "time":
-        return gbsg
-    data = gbsg.data.assign(tyear=np.ceil(gbsg.data["time"] / 365.25)).reset_index(drop=True)
-    return mp.Cohort(data, time="tyear", event="cens", id="id")
-
-
 def _r_term(term: str) -> str:
     """mirprog term -> R coefficient name: "tgrade[II]" -> "tgradeII"."""
     return term.replace("[", "").replace("]", "")
@@ -47,7 +40,7 @@ def _r_term(term: str) -> str:
 
 @pytest.mark.parametrize("case", ZPH, ids=[c["id"] for c in ZPH])
 def test_matches_r_cox_zph(case: dict[str, Any]) -> None:
-    cohort = _cohort(case["time_col"])
+    cohort = gbsg2_cohort(case["time_col"])
     fit = mp.cox(cohort, case["covariates"], ties=case["ties"])
     assert_allclose(fit.summary["coef"], case["coef"], rtol=1e-9)
     ph = mp.ph_test(fit, cohort, transform=case["transform"])

@@ -19,7 +19,6 @@ log-likelihoods, LR/Wald/score tests, concordance, n and events); the
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,25 +29,12 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
+from tests._reference import REF, arr, close, ref
 
-REF = Path(__file__).parent / "reference"
 GBSG2_CSV = Path(__file__).parents[1] / "mirprog" / "datasets" / "gbsg2.csv"
-RTOL = 1e-6
-ATOL = 1e-10
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@cache
-def ref(name: str) -> dict[str, Any]:
-    with open(REF / f"{name}.json") as fh:
-        return json.load(fh)
-
-
-def arr(x: Any) -> np.ndarray:
-    """A JSON value (scalar or list; null -> NaN) as a 1-d float array."""
-    return np.atleast_1d(np.array(x, dtype=float))
 
 
 def labels(x: Any) -> list[str]:
@@ -59,17 +45,6 @@ def labels(x: Any) -> list[str]:
             v = int(v)
         out.append(str(v))
     return out
-
-
-def close(actual: Any, expected: Any, what: str) -> None:
-    assert_allclose(
-        np.asarray(actual, dtype=float),
-        arr(expected),
-        rtol=RTOL,
-        atol=ATOL,
-        equal_nan=True,
-        err_msg=what,
-    )
 
 
 def cases(name: str) -> list[Any]:

@@ -18,7 +18,6 @@ fixtures, run ``Rscript tests/reference/study_reference.R`` from the repository 
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,11 +29,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
 from mirprog.survival.selection import factor_test
+from tests._reference import arr, close, ref
 
-REF = Path(__file__).parent / "reference"
 GBSG2_CSV = Path(__file__).parents[1] / "mirprog" / "datasets" / "gbsg2.csv"
-RTOL = 1e-6
-ATOL = 1e-10
 ALL8 = [
     "progrec_high",
     "estrec_high",
@@ -50,33 +47,11 @@ CLINICAL = ALL8[2:]
 # --------------------------------------------------------------------------- helpers
 
 
-@cache
-def ref(name: str) -> dict[str, Any]:
-    with open(REF / f"{name}.json") as fh:
-        return json.load(fh)
-
-
-def arr(x: Any) -> np.ndarray:
-    """A JSON value (scalar or list; null -> NaN) as a 1-d float array."""
-    return np.atleast_1d(np.array(x, dtype=float))
-
-
 def strs(x: Any) -> list[Any]:
     """A JSON string or list of strings (R unboxes length-1 vectors) as a list."""
     if x is None:
         return []
     return [x] if isinstance(x, str) else list(x)
-
-
-def close(actual: Any, expected: Any, what: str) -> None:
-    assert_allclose(
-        np.asarray(actual, dtype=float),
-        arr(expected),
-        rtol=RTOL,
-        atol=ATOL,
-        equal_nan=True,
-        err_msg=what,
-    )
 
 
 def cases(name: str) -> list[Any]:
