@@ -50,6 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="scale of the continuous Cox model (default log2)")
     p.add_argument("--fdr", choices=["bh", "holm", "bonferroni", "none"], default="bh")
     p.add_argument("--block-size", type=int, default=None, help="markers per block")
+    p.add_argument("--threads", type=int, default=None,
+                   help="blocks computed at once (default: the CPUs available, at most 8)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: on for large screens when tqdm is installed)")
     dask = p.add_mutually_exclusive_group()
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     read_s = time.perf_counter() - start
     res = screen(cohort, args.markers if args.markers is not None else markers,
                  ties=args.ties, continuous=args.continuous, fdr=args.fdr,
-                 block_size=args.block_size, progress=args.progress,
+                 block_size=args.block_size, threads=args.threads, progress=args.progress,
                  client=True if args.dask else None, scheduler=args.scheduler)
     screen_s = time.perf_counter() - start - read_s
     table = res.table

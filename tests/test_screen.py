@@ -251,6 +251,26 @@ def test_batch_engine_step_halving_and_iteration_limit(seed: int) -> None:
                 assert_allclose(fit.loglik[j], ref.loglik, rtol=1e-12)
 
 
+def test_threads_give_identical_results(cohort: mp.Cohort) -> None:
+    """Blocks are fixed by block_size alone: any number of threads gives the same bits."""
+    ref = screen(cohort, block_size=5, threads=1).table
+    for threads in (2, 3, 16):
+        pd.testing.assert_frame_equal(screen(cohort, block_size=5, threads=threads).table, ref,
+                                      check_exact=True)
+
+
+def test_default_blocks_are_balanced() -> None:
+    from mirprog.screen import _blocks
+    names = [f"m{j}" for j in range(2000)]
+    sizes = [len(b) for b in _blocks(names, 1100, None)]
+    assert sizes == [1000, 1000]
+    sizes = [len(b) for b in _blocks(names, 10_000, None)]
+    assert max(sizes) - min(sizes) <= 1
+    assert sum(sizes) == 2000
+    assert [len(b) for b in _blocks(names[:70], 10**6, None)] == [24, 24, 22]  # ~32 at least
+    assert [len(b) for b in _blocks(names[:10], 65, 4)] == [4, 4, 2]
+
+
 def test_results_do_not_depend_on_block_size(cohort: mp.Cohort) -> None:
     ref = screen(cohort).table
     for size in (1, 5, 64):
@@ -304,6 +324,9 @@ def test_integer_and_nullable_markers(cohort: mp.Cohort) -> None:
     ({"rule": "tertiles"}, MirprogError, "rule must be one of"),
     ({"conf_level": 95}, MirprogError, "conf_level"),
     ({"block_size": 0}, MirprogError, "block_size"),
+    ({"block_size": True}, MirprogError, "block_size"),
+    ({"threads": 0}, MirprogError, "threads must be a positive integer"),
+    ({"threads": 1.5}, MirprogError, "threads must be a positive integer"),
     ({"client": "tcp://x", "scheduler": "tcp://y"}, MirprogError, "not both"),
     ({"client": 3}, MirprogError, "Client or True"),
 ])
@@ -388,7 +411,8 @@ def test_cli_wide_and_long(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     out2 = tmp_path / "res2.csv"
     assert _cli(["screen", str(long_path), "--layout", "long", "--clinical", str(clinical),
                  "--time", "time", "--event", "event", "--id", "id", "--out", str(out2),
-                 "--ties", "efron", "--continuous", "raw"]) == 0
+                 "--ties", "efron", "--continuous", "raw", "--threads", "2",
+                 "--block-size", "2"]) == 0
     got2 = pd.read_csv(out2, keep_default_na=False, na_values=[""]).set_index("marker")
     ref2 = _screen("efron", "raw").loc[markers]
     assert_allclose(got2["hr_cont"].to_numpy(), ref2["hr_cont"].to_numpy(), rtol=1e-12)
