@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from mirprog.errors import DataFileError, MirprogError
 from mirprog.survival._common import FrameReprMixin, zcrit
@@ -87,7 +87,7 @@ def _meets(a_lo: float, a_hi: float, b_lo: float, b_hi: float) -> bool:
 
 
 def _chi2_sf(x: float) -> float:
-    return float(stats.chi2.sf(max(x, 0.0), 1))
+    return float(special.chdtrc(1, max(x, 0.0)))
 
 
 def _ci_stats(lo: _Printed, hi: _Printed, zc: float) -> dict[str, float]:
@@ -106,9 +106,9 @@ def _ci_stats(lo: _Printed, hi: _Printed, zc: float) -> dict[str, float]:
     return {
         "hr_from_ci": gm, "hr_from_ci_lo": math.sqrt(lo.lo * hi.lo),
         "hr_from_ci_hi": math.sqrt(lo.hi * hi.hi), "se_log_hr": se,
-        "p_wald": 2 * float(stats.norm.sf(abs(math.log(gm)) / se)),
-        "p_wald_lo": 2 * float(stats.norm.sf(max(z, default=math.inf))),
-        "p_wald_hi": 1.0 if straddles else 2 * float(stats.norm.sf(min(z))),
+        "p_wald": 2 * float(special.ndtr(-abs(math.log(gm)) / se)),
+        "p_wald_lo": 2 * float(special.ndtr(-max(z, default=math.inf))),
+        "p_wald_hi": 1.0 if straddles else 2 * float(special.ndtr(-min(z))),
         "chi2_from_ci_lo": h_lo / se_max**2,
         "chi2_from_ci_hi": math.inf if se_min <= 0 else h_hi / se_min**2,
         "min_events": float(math.ceil(4 / se_max**2 - 1e-9)),

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from mirprog.cohort import Cohort, Exclusions
 from mirprog.errors import CohortError, ConvergenceWarning, MonotoneLikelihoodWarning
@@ -348,7 +348,7 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
         summary = pd.DataFrame({
             "coef": fit.coef, "se": se, "hr": np.exp(fit.coef),
             "ci_lower": np.exp(fit.coef - zc * se), "ci_upper": np.exp(fit.coef + zc * se),
-            "z": z, "p": 2 * stats.norm.sf(np.abs(z)),
+            "z": z, "p": 2 * special.ndtr(-np.abs(z)),
         }, index=pd.Index(terms, name="term"))
     p = len(terms)
     lr = 2 * (fit.loglik - fit.loglik_null)

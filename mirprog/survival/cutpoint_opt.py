@@ -16,7 +16,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mirprog.cohort import Cohort, Exclusions
 from mirprog.cutpoints import Cutpoint, Cutpoints, High
@@ -60,7 +59,7 @@ def p_lausen92(statistic: float, minprop: float = 0.1, maxprop: float = 0.9) -> 
     b = float(statistic)
     if b < 1:
         return 1.0
-    db = float(stats.norm.pdf(b))
+    db = float(np.exp(-b * b / 2.0) / np.sqrt(2 * np.pi))   # scipy.stats.norm.pdf
     p = 4 * db / b + db * (b - 1 / b) * np.log(maxprop * (1 - minprop)
                                                 / ((1 - maxprop) * minprop))
     return float(min(max(p, 0.0), 1.0))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from mirprog.errors import CohortError, ConvergenceWarning
 from mirprog.survival._common import chi2_sf
@@ -286,7 +286,7 @@ def firth_cox(
     var = np.linalg.inv(info)
     var = (var + var.T) / 2
     se = np.sqrt(np.diag(var))
-    crit = float(stats.chi2.ppf(conf_level, 1))
+    crit = float(2 * special.gammaincinv(0.5, conf_level))   # scipy.stats.chi2.ppf(c, 1)
     lower, upper, lr = np.empty(k), np.empty(k), np.empty(k)
     profiles_ok = True
     for j in range(k):

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from mirprog.cohort import Cohort
 from mirprog.errors import CohortError
@@ -78,6 +77,8 @@ class PHTestResult(FrameReprMixin):
         """
         if term not in self.residuals.columns:
             raise KeyError(f"{term!r} is not a model term; terms: {list(self.residuals)}")
+        from scipy import stats  # imported on use: scipy.stats takes ~0.5 s to import
+
         fit = stats.linregress(self.x, self.residuals[term].to_numpy(float))
         return float(fit.intercept), float(fit.slope)
 
@@ -86,6 +87,8 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
     if transform == "identity":
         return time.astype(float)
     if transform == "rank":
+        from scipy import stats
+
         return np.asarray(stats.rankdata(time), dtype=float)
     if transform == "log":
         return np.log(time)
