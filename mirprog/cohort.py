@@ -585,6 +585,11 @@ class Cohort:
         return self._data.copy()
 
     @property
+    def dtypes(self) -> pd.Series:
+        """The dtype of every column (a pandas Series indexed by column name)."""
+        return self._data.dtypes
+
+    @property
     def columns(self) -> list[str]:
         """Column names."""
         return list(self._data.columns)

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
 
@@ -35,8 +35,8 @@ from scipy import sparse
 
 from mirprog.survival._coxengine import ETA_MAX, ETA_MIN, Ties
 
-__all__ = ["BatchCox", "BatchLogRank", "Sample", "binary_block", "continuous_block",
-           "sample"]
+__all__ = ["BatchCox", "BatchLogRank", "Sample", "binary_block", "binary_model",
+           "continuous_block", "continuous_model", "fit_models", "logrank_block", "sample"]
 
 Cols = np.ndarray | None          # active marker columns (None = all)
 Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loglik, score, info, scale
@@ -340,16 +340,20 @@ def _chunks(s: Sample, target: int, width: int) -> list[_Chunk]:
     starts = s.first - s.lo
     total = len(s.time) - s.lo
     bounds = [0]
-    for g in np.searchsorted(starts, np.arange(target, total, target), side="left"):
-        if g < len(starts) and starts[g] > bounds[-1]:
-            bounds.append(int(starts[g]))
+    if target < total:
+        for g in np.searchsorted(starts, np.arange(target, total, target), side="left"):
+            if g < len(starts) and starts[g] > bounds[-1]:
+                bounds.append(int(starts[g]))
     bounds.append(total)
     ev_rows = s.ev - s.lo
     out = []
     for r0, r1 in itertools.pairwise(bounds):
-        g0, g1 = np.searchsorted(starts, [r0, r1], side="left")
-        e0, e1 = np.searchsorted(ev_rows, [r0, r1], side="left")
-        indptr = np.r_[starts[g0:g1], r1] - r0
+        if len(bounds) == 2:
+            g0, g1, e0, e1 = 0, len(starts), 0, len(ev_rows)
+        else:
+            g0, g1 = np.searchsorted(starts, [r0, r1], side="left")
+            e0, e1 = np.searchsorted(ev_rows, [r0, r1], side="left")
+        indptr = np.append(starts[g0:g1], r1) - r0
         segments = None if (r1 - r0) * width < _SPARSE_FROM else sparse.csr_array(
             (np.ones(r1 - r0), np.arange(r1 - r0), indptr), shape=(g1 - g0, r1 - r0))
         out.append(_Chunk(r0, r1, int(g0), int(g1), int(e0), int(e1), ev_rows[e0:e1] - r0,
@@ -451,11 +455,13 @@ class BatchCox:
 
 
 def _solve(u: np.ndarray, info: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Newton step u / info as ``_coxengine._solve`` does it (Cholesky), and where it failed."""
+    """Newton step u / info as ``_coxengine._solve`` does it (Cholesky), and where it failed.
+
+    Call under ``np.errstate(invalid="ignore", divide="ignore")``.
+    """
     ok = np.isfinite(info) & (info > 0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.sqrt(np.where(ok, info, np.nan))
-        return (u / c) / c, ~ok
+    c = np.sqrt(np.where(ok, info, np.nan))
+    return (u / c) / c, ~ok
 
 
 SINGULAR_TOL = 1e-10  # information at beta = 0 below this fraction of its scale: singular
@@ -472,44 +478,47 @@ def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *, max_iter: int
     times its typical size when rounding leaves a positive remainder).
     """
     beta = np.zeros(m)
-    loglik_null, u, info, scale = deriv(beta, None)
-    step, failed = _solve(u, info)
-    failed |= ~(info > SINGULAR_TOL * scale)
-    score_chi2 = u * step
-    best = loglik_null.copy()
-    newbeta = beta + step
     halving = np.zeros(m, dtype=np.int64)
     converged = np.zeros(m, dtype=bool)
     iterations = np.zeros(m, dtype=np.int64)
-    active = ~failed
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        loglik_null, u, info, scale = deriv(beta, None)
+        step, failed = _solve(u, info)
+        failed |= ~(info > SINGULAR_TOL * scale)
+        score_chi2 = u * step
+        best = loglik_null.copy()
+        newbeta = beta + step
+        active = ~failed
+        idx = np.flatnonzero(active)
         for it in range(1, max_iter + 1):
-            idx = np.flatnonzero(active)
             if idx.size == 0:
                 break
-            sel: slice | np.ndarray = slice(None) if idx.size == m else idx
+            full = idx.size == m
+            sel: slice | np.ndarray = slice(None) if full else idx
             b, nb, lik, h = beta[sel], newbeta[sel], best[sel], halving[sel]
-            newlik, u_i, info_i, _ = deriv(nb, None if idx.size == m else idx)
+            newlik, u_i, info_i, _ = deriv(nb, None if full else idx)
             iterations[sel] = it
             finite = np.isfinite(newlik) & np.isfinite(u_i) & np.isfinite(info_i)
             conv = finite & (np.abs(1 - lik / newlik) <= eps) & (h == 0)
             worse = ~conv & (~finite | (newlik < lik))
             better = ~conv & ~worse
-            accept = conv | better
             step, bad = _solve(u_i, info_i)
-            h = np.where(worse, h + 1, np.where(better, 0, h))
             # worse: pull the trial back towards beta by 1/2, 1/3, ... of the step
-            trial = np.where(worse, (nb + h * b) / (h + 1), np.where(better, nb + step, nb))
-            beta[sel] = np.where(accept, nb, b)   # (b, nb are views when sel is a slice)
-            newbeta[sel] = trial
-            best[sel] = np.where(accept, newlik, lik)
+            h = np.where(worse, h + 1, 0)          # conv happens only at h == 0
+            trial = np.where(worse, (nb + h * b) / (h + 1), nb + step)
+            beta[sel] = np.where(worse, b, nb)     # (b, nb are views when sel is a slice)
+            newbeta[sel] = np.where(conv, nb, trial)
+            best[sel] = np.where(worse, lik, newlik)
             halving[sel] = h
-            u[sel] = np.where(conv, u_i, u[sel])
-            info[sel] = np.where(conv, info_i, info[sel])
-            converged[sel] |= conv
-            bad &= better
-            failed[sel] |= bad
-            active[sel] &= ~(conv | bad)
+            if conv.any():
+                u[sel] = np.where(conv, u_i, u[sel])
+                info[sel] = np.where(conv, info_i, info[sel])
+                converged[sel] |= conv
+            done = conv | (bad & better)
+            if done.any():
+                failed[sel] |= bad & better
+                active[sel] &= ~done
+                idx = np.flatnonzero(active)
         out = np.flatnonzero(~converged & ~failed)   # ran out: the best accepted point, as R
         if out.size:
             best[out], u[out], info[out], _ = deriv(beta[out], out)
@@ -552,7 +561,7 @@ class BatchLogRank:
     df: np.ndarray
 
 
-def _logrank(b: _Binary) -> BatchLogRank:
+def logrank_block(b: _Binary) -> BatchLogRank:
     """survdiff's two-group statistic from the numbers at risk and the events per event time."""
     n_tot, n_high, d_tot = b.n_tot, b.n_high, b.d_tot
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -570,21 +579,65 @@ def _logrank(b: _Binary) -> BatchLogRank:
     return BatchLogRank(b.events_high, expected, variance, chi2, both.astype(np.int64))
 
 
-def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
-                 max_iter: int = 20) -> tuple[BatchCox, BatchLogRank]:
-    """Cox on a 0/1 covariate and the log-rank test, for each column of ``high``.
+class _Joint:
+    """Several models' derivatives as one: columns [0, m1) are the first model's, and so on.
+
+    Lets one Newton loop (whose bookkeeping costs the same for 3 markers or
+    3,000) serve the binary and the continuous models of a block together.
+    """
+
+    def __init__(self, models: Sequence[tuple[Callable[[np.ndarray, Cols], Derivs], int]]):
+        self.derivs = [d for d, _ in models]
+        self.bounds = np.cumsum([0, *(m for _, m in models)])
+
+    def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        parts = []
+        for deriv, a, b in zip(self.derivs, self.bounds[:-1], self.bounds[1:], strict=True):
+            if cols is None:
+                lo, hi, sub = a, b, None
+            else:                                  # cols are increasing
+                lo, hi = np.searchsorted(cols, [a, b])
+                sub = None if hi - lo == b - a else cols[lo:hi] - a
+            if hi > lo:
+                parts.append(deriv(beta[lo:hi], sub))
+        loglik, score, info, scale = (np.concatenate(x) for x in zip(*parts, strict=True))
+        return loglik, score, info, scale
+
+
+def fit_models(models: Sequence[tuple[Callable[[np.ndarray, Cols], Derivs] | None, int]], *,
+               max_iter: int = 20) -> list[BatchCox]:
+    """:func:`newton` on several models (deriv, number of markers) in one loop.
+
+    A model with no markers (its deriv may be None) gets empty arrays.
+    """
+    used = [(d, m) for d, m in models if d is not None and m > 0]
+    fit = newton(_Joint(used), sum(m for _, m in used), max_iter=max_iter) if used else None
+    out, start = [], 0
+    for _, m in models:
+        out.append(BatchCox(*(np.asarray(getattr(fit, f.name))[start:start + m] if fit else
+                              np.empty(0) for f in fields(BatchCox))))
+        start += m
+    return out
+
+
+def binary_model(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties) -> _Binary:
+    """The binary model's derivatives (and log-rank counts) for each column of ``high``.
 
     ``high`` and ``w_rows`` (complete case mask) are (n, M) in ``s``'s sorted
     row order.  Each marker needs both groups and an event among its rows.
     """
-    ev = _events(s, w_rows, ties)
-    b = _Binary(s, high, w_rows, ev)
-    return newton(b, high.shape[1], max_iter=max_iter), _logrank(b)
+    return _Binary(s, high, w_rows, _events(s, w_rows, ties))
 
 
-def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
-                     max_iter: int = 20) -> BatchCox:
-    """Cox on a continuous covariate for each column of ``x`` ((n, M), sorted; NaN = missing)."""
+def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
+                 max_iter: int = 20) -> tuple[BatchCox, BatchLogRank]:
+    """Cox on a 0/1 covariate and the log-rank test, for each column of ``high``."""
+    b = binary_model(s, high, w_rows, ties)
+    return newton(b, high.shape[1], max_iter=max_iter), logrank_block(b)
+
+
+def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties) -> _Rows:
+    """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing)."""
     w_rows = np.asarray(w_rows, dtype=bool)
     complete = bool(w_rows.all())
     xz = x if complete else np.where(w_rows, x, 0.0)
@@ -592,5 +645,10 @@ def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *
         xc = xz - xz.sum(axis=0) / w_rows.sum(axis=0)
     if not complete:
         xc[~w_rows] = 0.0
-    ev = _events(s, w_rows, ties)
-    return newton(_Rows(s, xc, w_rows, ev), x.shape[1], max_iter=max_iter)
+    return _Rows(s, xc, w_rows, _events(s, w_rows, ties))
+
+
+def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
+                     max_iter: int = 20) -> BatchCox:
+    """Cox on a continuous covariate for each column of ``x`` ((n, M), sorted; NaN = missing)."""
+    return newton(continuous_model(s, x, w_rows, ties), x.shape[1], max_iter=max_iter)
