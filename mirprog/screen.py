@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from mirprog.errors import CohortError, MirprogError
 from mirprog.survival._batch import (
     Sample,
     binary_model,
+    complete_events,
     continuous_model,
     fit_models,
     logrank_block,
@@ -238,7 +240,7 @@ def screen(
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     table = _table(names, merged, conf_level, fdr)
     return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
-                        conf_level=conf_level, n=cohort.n, events=cohort.n_events)
+                        conf_level=conf_level, n=cohort.n, events=len(s.ev))
 
 
 def _blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
@@ -342,12 +344,11 @@ def _resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]
     names = [markers] if isinstance(markers, str) else list(markers)
     if not names:
         raise CohortError("markers is empty: name at least one marker column.")
-    counts = pd.Series(names).value_counts()
-    if (counts > 1).any():
-        dup = counts.index[counts > 1].tolist()
+    dup = [name for name, count in Counter(names).items() if count > 1]
+    if dup:
         raise CohortError(f"Markers are repeated: {dup[:5]}. Name each marker once.",
                           column=dup[0])
-    cohort.require(*names, role="marker")
+    cohort.require(*(name for name in names if name not in dtypes), role="marker")
     for m in names:
         if m in roles:
             raise CohortError(f"{m!r} is the cohort's time/event/id column, not a marker.",
@@ -407,14 +408,17 @@ def screen_block(values: np.ndarray, s: Sample, opts: _Options) -> dict[str, np.
                 "se_cont", "loglik_cont", "loglik_null_cont"):
         out[key] = np.full(m, np.nan)
     ok = np.flatnonzero(flags == 0)
-    binary = binary_model(s, _cols(high, ok), _cols(w, ok), opts.ties) if ok.size else None
+    ev = complete_events(s, _cols(w, ok), opts.ties) if ok.size else None
+    binary = binary_model(s, _cols(high, ok), _cols(w, ok), opts.ties, ev) if ok.size else None
     x = values
     if opts.continuous == "log2":
         flags |= np.where(((flags & 7) == 0) & (vmin <= 0), 16, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.log2(values)
     ok_cont = np.flatnonzero((flags & 23) == 0)
-    cont = (continuous_model(s, _cols(x, ok_cont), _cols(w, ok_cont), opts.ties)
+    if not np.array_equal(ok, ok_cont):         # (usually the same markers)
+        ev = complete_events(s, _cols(w, ok_cont), opts.ties) if ok_cont.size else None
+    cont = (continuous_model(s, _cols(x, ok_cont), _cols(w, ok_cont), opts.ties, ev)
             if ok_cont.size else None)
     # one Newton loop for both models: its bookkeeping dominates on small blocks
     fits = fit_models([(binary, ok.size), (cont, ok_cont.size)], max_iter=opts.max_iter)

@@ -35,8 +35,19 @@ from scipy import sparse
 
 from mirprog.survival._coxengine import ETA_MAX, ETA_MIN, Ties
 
-__all__ = ["BatchCox", "BatchLogRank", "Sample", "binary_block", "binary_model",
-           "continuous_block", "continuous_model", "fit_models", "logrank_block", "sample"]
+__all__ = [
+    "BatchCox",
+    "BatchLogRank",
+    "Sample",
+    "binary_block",
+    "binary_model",
+    "complete_events",
+    "continuous_block",
+    "continuous_model",
+    "fit_models",
+    "logrank_block",
+    "sample",
+]
 
 Cols = np.ndarray | None          # active marker columns (None = all)
 Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loglik, score, info, scale
@@ -72,6 +83,32 @@ class Sample:
         n_ev = len(self.ev)
         return sparse.csr_array((np.ones(n_ev), np.arange(n_ev), np.r_[self.ev_start, n_ev]),
                                 shape=(len(self.first), n_ev))
+
+
+    @cached_property
+    def counting(self) -> Any:
+        """Sparse (2G + 1, n) matrix: segment sums, event sums per event time, rows before lo.
+
+        One product with it gives what :func:`_counts` needs from a column of
+        per-row values in a single pass over them.
+        """
+        n, g, lo = len(self.time), len(self.first), self.lo
+        rows = np.r_[np.repeat(np.arange(g), np.diff(np.r_[self.first, n])),
+                     g + self.ev_group, np.full(lo, 2 * g)]
+        cols = np.r_[np.arange(lo, n), self.ev, np.arange(lo)]
+        return sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(2 * g + 1, n))
+
+
+def _counts(s: Sample, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sums of ``a`` (n, k) over each risk set, over each event time's events, and in all."""
+    if a.size < _SPARSE_FROM:           # small: skip building the sparse matrix
+        at_risk = _suffix_sums(np.add.reduceat(a[s.lo:], s.first - s.lo, axis=0))
+        return (at_risk, np.add.reduceat(a[s.ev], s.ev_start, axis=0),
+                at_risk[0] + a[:s.lo].sum(axis=0))
+    g = len(s.first)
+    sums = np.asarray(s.counting @ a)
+    at_risk = _suffix_sums(sums[:g])
+    return at_risk, sums[g:2 * g], at_risk[0] + sums[2 * g]
 
 
 def sample(time: np.ndarray, event: np.ndarray) -> Sample:
@@ -146,6 +183,12 @@ def _group_sums(s: Sample, a_ev: np.ndarray) -> np.ndarray:
     return np.asarray(s.ev_segments @ a_ev)
 
 
+def _clamp(eta: np.ndarray) -> np.ndarray:
+    """``np.clip(eta, ETA_MIN, ETA_MAX)`` in place (np.clip's own overhead is ~10 us)."""
+    np.maximum(eta, ETA_MIN, out=eta)
+    return np.minimum(eta, ETA_MAX, out=eta)
+
+
 def _take(a: np.ndarray, cols: Cols) -> np.ndarray:
     """Columns ``cols`` of a per-marker array; arrays of one column are shared by all markers."""
     if cols is None or a.shape[-1] == 1:
@@ -174,7 +217,8 @@ class _Events:
     full: bool               # every marker has every event: no zero weights or counts
 
 
-def _events(s: Sample, w_rows: np.ndarray, ties: Ties) -> _Events:
+def complete_events(s: Sample, w_rows: np.ndarray, ties: Ties) -> _Events:
+    """The events of each marker's complete cases (``w_rows``, (n, M), sorted)."""
     if ties not in ("breslow", "efron"):
         raise ValueError(f"ties must be 'breslow' or 'efron', got {ties!r}")
     w_ev = w_rows[s.ev]
@@ -203,8 +247,8 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
     variances: below 1e-10 of this it is rounding noise of a covariate
     constant within every risk set).
     """
-    acc = [sum_eta.copy(), sum_x.copy(), np.zeros(k), np.zeros(k)]  # loglik, score, scale, sq
-    step = max(4, _CHUNK // max(1, k))
+    acc = np.zeros((4, k))            # weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2
+    step = max(4, _CHUNK // max(1, 4 * k))
     if ev.frac is None:
         weight = _take(ev.d, cols)
         for a in range(0, len(s.first), step):
@@ -213,7 +257,7 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
             w = weight[a:b]
             if not ev.full:
                 s0 = np.where(w > 0, s0, 1.0)
-            _accumulate(acc, w, s0, s1 / s0, s2 / s0)
+            _accumulate(acc, w, s0, s1, s2)
     else:  # Efron: the k-th of d tied events removes k/d of the tied events' own mass
         group, weight, frac = s.ev_group, _take(ev.w, cols), _take(ev.frac, cols)
         for a in range(0, len(group), step):
@@ -225,17 +269,24 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
             e0 = s0[g] - f * d0[g]
             if not ev.full:
                 e0 = np.where(w > 0, e0, 1.0)
-            _accumulate(acc, w, e0, (s1[g] - f * d1[g]) / e0, (s2[g] - f * d2[g]) / e0)
-    loglik, score, scale, sq = acc
-    return loglik, score, scale - sq, scale
+            _accumulate(acc, w, e0, s1[g] - f * d1[g], s2[g] - f * d2[g])
+    log_s0, mean, m2, sq = acc
+    return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
 
 
-def _accumulate(acc: list[np.ndarray], w: np.ndarray, s0: np.ndarray, a: np.ndarray,
-                m2: np.ndarray) -> None:
-    acc[0] -= _wsum(w, np.log(s0))
-    acc[1] -= _wsum(w, a)
-    acc[2] += _wsum(w, m2)
-    acc[3] += _wsum(w, a * a)
+def _accumulate(acc: np.ndarray, w: np.ndarray, s0: np.ndarray, s1: np.ndarray,
+                s2: np.ndarray) -> None:
+    """``acc`` (4, k) += column sums, weighted by ``w``, of log s0, a = s1/s0, s2/s0 and a^2."""
+    rows, k = s0.shape
+    t = np.empty((rows, 4, k))
+    np.log(s0, out=t[:, 0])
+    a = np.divide(s1, s0, out=t[:, 1])
+    np.divide(s2, s0, out=t[:, 2])
+    np.multiply(a, a, out=t[:, 3])
+    if w.shape[1] == 1:               # one weight column shared by all markers: one gemv
+        acc += (w[:, 0] @ t.reshape(rows, 4 * k)).reshape(4, k)
+    else:
+        acc += np.einsum("ij,ikj->kj", w, t)
 
 
 class _Rows:
@@ -253,19 +304,22 @@ class _Rows:
         self.s, self.ev, self.work = s, ev, _Work()
         self.x = np.ascontiguousarray(x[s.lo:])
         w = w_rows[s.lo:]
-        self.w = None if w.all() else np.ascontiguousarray(w, dtype=float)
+        self.w = None if w.all() else w
         self.sum_x = _wsum(ev.w, x[s.ev])
-        self.reach = np.abs(x).max(axis=0)  # |eta| <= |beta| reach: no clamping needed below 22
+        # |eta| <= |beta| reach: no clamping needed below 22
+        self.reach = np.maximum(x.max(axis=0), -x.min(axis=0))
+        self.reach_max = float(self.reach.max(initial=0.0))
         self.chunks = _chunks(s, max(4, _CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
         self.rows = max(c.rows for c in self.chunks)
         # per chunk, the (row, marker) positions of missing values (all markers active)
-        self.missing = [None if self.w is None else np.nonzero(w[c.r0:c.r1] == 0)
+        self.missing = [None if self.w is None else np.nonzero(~w[c.r0:c.r1])
                         for c in self.chunks]
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         work, k, s, rows = self.work, len(beta), self.s, self.rows
         seg = work("seg", len(s.first), 3 * k)
-        clip = bool(np.any(np.abs(beta) * _take(self.reach, cols) >= 21.0))
+        clip = (float(np.abs(beta).max(initial=0.0)) * self.reach_max >= 21.0
+                and bool(np.any(np.abs(beta) * _take(self.reach, cols) >= 21.0)))
         eta_ev = work("eta_ev", len(s.ev), k) if clip else None
         stack_ev = work("stack_ev", len(s.ev), 3 * k) if self.ev.frac is not None else None
         zero = not beta.any()
@@ -281,7 +335,7 @@ class _Rows:
                 eta = np.multiply(x, beta, out=work("eta", rows * k)[:c.rows * k]
                                   .reshape(c.rows, k))
                 if clip:
-                    np.clip(eta, ETA_MIN, ETA_MAX, out=eta)
+                    _clamp(eta)
                     np.take(eta, c.ev_local, axis=0, out=eta_ev[c.e0:c.e1],  # type: ignore
                             mode="clip")
                 np.exp(eta, out=r)
@@ -289,7 +343,7 @@ class _Rows:
                 if cols is None:
                     r[missing] = 0.0
                 else:
-                    r *= _take(self.w[c.r0:c.r1], cols)
+                    np.multiply(r, _take(self.w[c.r0:c.r1], cols), out=r)
             np.multiply(r, x, out=stack[:, 1])
             np.multiply(stack[:, 1], x, out=stack[:, 2])
             flat = stack.reshape(c.rows, 3 * k)
@@ -381,17 +435,22 @@ class _Binary:
 
     def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: _Events) -> None:
         self.s, self.ev = s, ev
-        hf = (np.asarray(high, dtype=bool) & w_rows).astype(float)
-        complete = bool(w_rows.all())
-        wf = np.ones((len(s.time), 1)) if complete else w_rows.astype(float)
-        self.n_tot = _risk_sums(s, np.ascontiguousarray(wf[s.lo:]))   # (G, 1) if shared
-        self.n_high = _risk_sums(s, np.ascontiguousarray(hf[s.lo:]))
-        h_ev = hf[s.ev]
-        self.d_high = _group_sums(s, h_ev)
+        k = w_rows.shape[1]
+        self.n_high, self.d_high, n_high = _counts(s, np.multiply(high, w_rows, dtype=float))
+        # numbers at risk: everyone from first[g] on, less the marker's missing rows
+        everyone = (len(s.time) - s.first).astype(float)[:, None]
+        n = np.full(k, float(len(s.time)))
+        incomplete = np.flatnonzero(~w_rows.all(axis=0))
+        if incomplete.size == 0:
+            self.n_tot = everyone                 # (G, 1): shared by all markers
+        else:
+            self.n_tot = np.repeat(everyone, k, axis=1)
+            miss, _, n_miss = _counts(s, (~w_rows[:, incomplete]).astype(float))
+            self.n_tot[:, incomplete] -= miss
+            n[incomplete] -= n_miss
         self.d_tot = ev.d
-        self.events_high = h_ev.sum(axis=0)
+        self.events_high = self.d_high.sum(axis=0)
         events = ev.w.sum(axis=0)
-        n, n_high = wf.sum(axis=0), hf.sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             p = n_high / n                       # the centring mean, exactly as x.mean()
         self.x_high, self.x_low = 1.0 - p, 0.0 - p
@@ -410,25 +469,30 @@ class _Binary:
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         xh, xl = _take(self.x_high, cols), _take(self.x_low, cols)
-        eh = np.clip(beta * xh, ETA_MIN, ETA_MAX)
-        el = np.clip(beta * xl, ETA_MIN, ETA_MAX)
+        eh = _clamp(beta * xh)
+        el = _clamp(beta * xl)
         log_rho = eh - el
         rho = np.exp(log_rho)
         n_l, n_h, wt = _take(self.n_l, cols), _take(self.n_h, cols), _take(self.wt, cols)
         k = len(beta)
-        sum_log, sum_q, sum_v = np.zeros(k), np.zeros(k), np.zeros(k)
-        step = max(16, _CHUNK // max(1, k))
+        acc = np.zeros((3, k))                   # weighted sums of log(den), q, q (1 - q)
+        step = max(4, _CHUNK // max(1, 3 * k))
         for a in range(0, len(n_h), step):
             b = min(a + step, len(n_h))
-            t = n_h[a:b] * rho
-            den = n_l[a:b] + t
-            q = np.divide(t, den, out=t)
-            w = wt[a:b]
-            sum_q += _wsum(w, q)
-            q *= n_l[a:b]                        # q (1 - q) = q n_l / den
+            t = np.empty((b - a, 3, k))
+            den, q, v = t[:, 0], t[:, 1], t[:, 2]
+            np.multiply(n_h[a:b], rho, out=q)
+            np.add(n_l[a:b], q, out=den)
             q /= den
-            sum_v += _wsum(w, q)
-            sum_log += _wsum(w, np.log(den, out=den))
+            np.multiply(q, n_l[a:b], out=v)       # q (1 - q) = q n_l / den
+            v /= den
+            np.log(den, out=den)
+            w = wt[a:b]
+            if w.shape[1] == 1:                   # weights shared by all markers: one gemv
+                acc += (w[:, 0] @ t.reshape(b - a, 3 * k)).reshape(3, k)
+            else:
+                acc += np.einsum("ij,ikj->kj", w, t)
+        sum_log, sum_q, sum_v = acc
         events_high = _take(self.events_high, cols)
         scale = _take(self.m2_base, cols) + _take(self.m2_q, cols) * sum_q
         return events_high * log_rho - sum_log, events_high - sum_q, sum_v, scale
@@ -620,13 +684,15 @@ def fit_models(models: Sequence[tuple[Callable[[np.ndarray, Cols], Derivs] | Non
     return out
 
 
-def binary_model(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties) -> _Binary:
+def binary_model(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties,
+                 ev: _Events | None = None) -> _Binary:
     """The binary model's derivatives (and log-rank counts) for each column of ``high``.
 
     ``high`` and ``w_rows`` (complete case mask) are (n, M) in ``s``'s sorted
     row order.  Each marker needs both groups and an event among its rows.
+    ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
     """
-    return _Binary(s, high, w_rows, _events(s, w_rows, ties))
+    return _Binary(s, high, w_rows, complete_events(s, w_rows, ties) if ev is None else ev)
 
 
 def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
@@ -636,16 +702,20 @@ def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
     return newton(b, high.shape[1], max_iter=max_iter), logrank_block(b)
 
 
-def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties) -> _Rows:
-    """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing)."""
+def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties,
+                     ev: _Events | None = None) -> _Rows:
+    """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing).
+
+    ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
+    """
     w_rows = np.asarray(w_rows, dtype=bool)
     complete = bool(w_rows.all())
-    xz = x if complete else np.where(w_rows, x, 0.0)
+    xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        xc = xz - xz.sum(axis=0) / w_rows.sum(axis=0)
+        xc -= xc.sum(axis=0) / w_rows.sum(axis=0)
     if not complete:
-        xc[~w_rows] = 0.0
-    return _Rows(s, xc, w_rows, _events(s, w_rows, ties))
+        np.putmask(xc, ~w_rows, 0.0)
+    return _Rows(s, xc, w_rows, complete_events(s, w_rows, ties) if ev is None else ev)
 
 
 def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
