@@ -13,7 +13,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 from scipy.special import gammaln
 
 from mirprog.cohort import Cohort, Exclusions
@@ -93,6 +92,8 @@ def _solve_log(g: Callable[[float], float]) -> float:
         lo *= 2.0
     while g(hi) < 0:
         hi *= 2.0
+    from scipy import optimize  # on use: ~0.2 s to import
+
     root = optimize.brentq(g, lo, hi, xtol=1e-13, rtol=4 * np.finfo(float).eps, maxiter=500)
     return math.exp(root)
 

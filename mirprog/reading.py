@@ -142,11 +142,12 @@ def _row_labels(df: pd.DataFrame, id: str | None) -> pd.Index:
 def _check_decimal_comma(df: pd.DataFrame, p: Path, id: str | None, opts: Mapping[str, Any],
                          excel: bool) -> None:
     """Refuse text columns whose values are all numbers, some written with a decimal comma."""
-    labels = _row_labels(df, id)
-    for col in df.columns:
-        s = df[col]
-        if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+    labels = None
+    for i, dtype in enumerate(df.dtypes):       # (by dtype first: df[col] costs ~50 us)
+        if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
             continue
+        col, s = df.columns[i], df.iloc[:, i]
+        labels = _row_labels(df, id) if labels is None else labels
         present = s.notna().to_numpy()
         if not present.any():
             continue

@@ -190,6 +190,20 @@ def _random_case(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("ties", ["breslow", "efron"])
 def test_batch_engine_equals_fit_cox(seed: int, ties: str) -> None:
     """Per-marker masks, ties, monotone fits: the batched engine is fit_cox, column by column."""
+    _check_engine_against_fit_cox(seed, ties)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+def test_batch_engine_large_block_paths(seed: int, ties: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths of big blocks (sparse segment sums, many row chunks), forced on small data."""
+    monkeypatch.setattr(_batch, "_SPARSE_FROM", 0)
+    monkeypatch.setattr(_batch, "_CHUNK", 16)
+    _check_engine_against_fit_cox(seed, ties)
+
+
+def _check_engine_against_fit_cox(seed: int, ties: str) -> None:
     time, event, x = _random_case(seed)
     s = _batch.sample(time, event)
     xs = x[s.order]
@@ -197,6 +211,14 @@ def test_batch_engine_equals_fit_cox(seed: int, ties: str) -> None:
     high = xs > np.nanmedian(xs, axis=0)
     binary, lr = _batch.binary_block(s, high, w, ties)  # type: ignore[arg-type]
     cont = _batch.continuous_block(s, xs, w, ties)  # type: ignore[arg-type]
+    # the screen's shape: both models in one Newton loop
+    tie: Ties = ties  # type: ignore[assignment]
+    ev = _batch.complete_events(s, w, tie)
+    joint = _batch.fit_models([(_batch.binary_model(s, high, w, tie, ev), x.shape[1]),
+                               (_batch.continuous_model(s, xs, w, tie, ev), x.shape[1])])
+    for one, both in ((binary, joint[0]), (cont, joint[1])):
+        for field in ("coef", "se", "loglik", "iterations", "converged", "monotone", "singular"):
+            assert_allclose(getattr(both, field), getattr(one, field), rtol=1e-12, atol=1e-14)
     for j in range(x.shape[1]):
         k = w[:, j]
         o, e, v = logrank_arrays(s.time[k], s.event[k], high[k, j].astype(np.int64), 2)

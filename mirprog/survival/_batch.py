@@ -302,7 +302,7 @@ class _Rows:
 
     def __init__(self, s: Sample, x: np.ndarray, w_rows: np.ndarray, ev: _Events) -> None:
         self.s, self.ev, self.work = s, ev, _Work()
-        self.x = np.ascontiguousarray(x[s.lo:])
+        self.x = np.ascontiguousarray(x)[s.lo:]   # (rows before lo are never at risk)
         w = w_rows[s.lo:]
         self.w = None if w.all() else w
         self.sum_x = _wsum(ev.w, x[s.ev])

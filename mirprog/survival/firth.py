@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from mirprog.errors import CohortError, ConvergenceWarning
 from mirprog.survival._common import chi2_sf
@@ -201,6 +201,8 @@ def _profile_limit(prof: _Profile, bhat: float, se: float, lstar: float, crit: f
     else:
         return side * np.inf
     near = bhat
+    from scipy import optimize  # on use: ~0.2 s to import
+
     root = optimize.brentq(gap, min(near, far), max(near, far), xtol=1e-13, rtol=1e-15,
                            maxiter=200)
     return float(root)
