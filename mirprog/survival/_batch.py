@@ -241,6 +241,7 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
     """Log-likelihood, score and information from the risk-set sums (Breslow or Efron).
 
     ``sums_at(a, b)`` gives S0, S1, S2 for event times a:b, each (b - a, k),
+    S0 positive everywhere (set to 1 where nobody is at risk: weight 0 there),
     and for Efron the same sums over the tied events only.  Event times are
     taken in cache-sized chunks.  Also returns the information's scale, the
     sum of the risk sets' mean x^2 (the information is a sum of risk-set
@@ -254,10 +255,7 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
         for a in range(0, len(s.first), step):
             b = min(a + step, len(s.first))
             (s0, s1, s2), _ = sums_at(a, b)
-            w = weight[a:b]
-            if not ev.full:
-                s0 = np.where(w > 0, s0, 1.0)
-            _accumulate(acc, w, s0, s1, s2)
+            _accumulate(acc, weight[a:b], s0, s1, s2)
     else:  # Efron: the k-th of d tied events removes k/d of the tied events' own mass
         group, weight, frac = s.ev_group, _take(ev.w, cols), _take(ev.frac, cols)
         for a in range(0, len(group), step):
@@ -266,10 +264,7 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
             (s0, s1, s2), tied = sums_at(g0, int(group[b - 1]) + 1)
             d0, d1, d2 = tied  # type: ignore[misc]
             g, f, w = group[a:b] - g0, frac[a:b], weight[a:b]
-            e0 = s0[g] - f * d0[g]
-            if not ev.full:
-                e0 = np.where(w > 0, e0, 1.0)
-            _accumulate(acc, w, e0, s1[g] - f * d1[g], s2[g] - f * d2[g])
+            _accumulate(acc, w, s0[g] - f * d0[g], s1[g] - f * d1[g], s2[g] - f * d2[g])
     log_s0, mean, m2, sq = acc
     return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
 
@@ -314,6 +309,7 @@ class _Rows:
         # per chunk, the (row, marker) positions of missing values (all markers active)
         self.missing = [None if self.w is None else np.nonzero(~w[c.r0:c.r1])
                         for c in self.chunks]
+        self.empty = _empty_risk_sets(s, w_rows)
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         work, k, s, rows = self.work, len(beta), self.s, self.rows
@@ -351,6 +347,13 @@ class _Rows:
             if stack_ev is not None:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
         sums = _thirds(_suffix_sums(seg), k)
+        if self.empty is not None:
+            g, j = self.empty
+            if cols is not None:               # (cols are increasing)
+                pos = np.minimum(np.searchsorted(cols, j), len(cols) - 1)
+                keep = cols[pos] == j
+                g, j = g[keep], pos[keep]
+            sums[0][g, j] = 1.0                # no one at risk: any positive S0 (weight 0)
         dsums = None if stack_ev is None else _thirds(_group_sums(s, stack_ev), k)
 
         def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
@@ -359,6 +362,20 @@ class _Rows:
         sum_x = _take(self.sum_x, cols)
         sum_eta = beta * sum_x if eta_ev is None else _wsum(_take(self.ev.w, cols), eta_ev)
         return _assemble(s, self.ev, cols, k, sums_at, sum_eta, sum_x)
+
+
+def _empty_risk_sets(s: Sample, w_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(event time, marker) positions where none of the marker's complete cases is at risk.
+
+    Only there is S0 zero (a complete row at risk adds at least exp(-200)),
+    and only there would log(S0) be -inf; the marker has no event there.
+    """
+    incomplete = np.flatnonzero(~w_rows.all(axis=0))
+    if incomplete.size == 0:
+        return None
+    missing, _, _ = _counts(s, (~w_rows[:, incomplete]).astype(float))
+    g, j = np.nonzero(missing == (len(w_rows) - s.first)[:, None])
+    return (g, incomplete[j]) if g.size else None
 
 
 def _thirds(a: np.ndarray, k: int) -> list[np.ndarray]:
