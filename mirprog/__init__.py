@@ -38,6 +38,7 @@ from mirprog.signature import (
     compare_models,
     risk_groups,
 )
+from mirprog.stability import ScreenStability, screen_bootstrap
 from mirprog.study import Table3Result, Table4Result, table3, table4
 from mirprog.subtypes import st_gallen
 from mirprog.survival import (
@@ -108,6 +109,7 @@ __all__ = [
     "RiskGroupResult",
     "ScaleWarning",
     "ScreenResult",
+    "ScreenStability",
     "SelectionResult",
     "SplineCoxResult",
     "Table3Result",
@@ -139,6 +141,7 @@ __all__ = [
     "report",
     "risk_groups",
     "screen",
+    "screen_bootstrap",
     "spline_cox",
     "spline_plot",
     "st_gallen",

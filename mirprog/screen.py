@@ -8,11 +8,9 @@ on a Dask cluster.  Every number equals what :func:`mirprog.logrank` and
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from mirprog._parallel import check_threads, run_tasks
 from mirprog._progress import progress_bar
 from mirprog.cohort import Cohort
 from mirprog.errors import CohortError, MirprogError
@@ -63,7 +62,6 @@ _NOTES = {
 _AUTO_PROGRESS = 2e7  # rows x markers above which a progress bar is shown by default
 _BLOCK_ELEMENTS = 2**21  # rows x markers per block: about 16 MB per (rows, markers) array
 _MIN_BLOCK = 32          # markers per block at least (per-block overhead)
-_MAX_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -224,16 +222,14 @@ def screen(
     _check_options(rule, ties, continuous, fdr, conf_level, max_iter)
     names = _resolve_markers(cohort, markers)
     blocks = _blocks(names, cohort.n, block_size)
-    threads = _threads(threads)
+    n_threads = check_threads(threads)
     s = sample(cohort.time, cohort.event)
     opts = _Options(ties, continuous, max_iter)
-    values = _Values(cohort, s.order)
     bar = _progress_bar(progress, cohort.n * len(names), len(names))
     try:
-        if client is not None or scheduler is not None:
-            parts = _run_dask(client, scheduler, blocks, values, s, opts, bar)
-        else:
-            parts = _run_local(blocks, values, s, opts, bar, threads)
+        parts = run_tasks(screen_block, blocks, shared=(s, opts), prepare=_Values(cohort, s.order),
+                          threads=n_threads, client=client, scheduler=scheduler,
+                          done=None if bar is None else lambda block: bar.update(len(block)))
     finally:
         if bar is not None:
             bar.close()
@@ -253,19 +249,6 @@ def _blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]
         raise MirprogError(f"block_size must be a positive integer, got {block_size!r}.")
     size = int(block_size)
     return [names[i:i + size] for i in range(0, len(names), size)]
-
-
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        try:
-            cpus = len(os.sched_getaffinity(0))
-        except AttributeError:                       # not on Linux
-            cpus = os.cpu_count() or 1
-        return max(1, min(cpus, _MAX_THREADS))
-    if not (isinstance(threads, int | np.integer) and not isinstance(threads, bool)
-            and threads > 0):
-        raise MirprogError(f"threads must be a positive integer, got {threads!r}.")
-    return int(threads)
 
 
 class _Values:
@@ -288,32 +271,6 @@ class _Values:
             else:
                 raw = self.frame[list(block)].to_numpy(dtype=float, na_value=np.nan)
         return np.take(raw, self.order, axis=0)
-
-
-def _run_local(blocks: Sequence[Sequence[str]], values: Callable[[Sequence[str]], np.ndarray],
-               s: Sample, opts: _Options, bar: Any, threads: int) -> list[dict[str, np.ndarray]]:
-    """:func:`screen_block` on each block, in ``threads`` threads (at most that many in memory)."""
-    def one(block: Sequence[str]) -> dict[str, np.ndarray]:
-        return screen_block(values(block), s, opts)
-
-    def tick(block: Sequence[str]) -> None:
-        if bar is not None:
-            bar.update(len(block))
-
-    if threads == 1 or len(blocks) == 1:
-        parts = []
-        for block in blocks:
-            parts.append(one(block))
-            tick(block)
-        return parts
-    with ThreadPoolExecutor(min(threads, len(blocks)), thread_name_prefix="mirprog-screen") \
-            as pool:
-        futures = [pool.submit(one, block) for block in blocks]
-        parts = []
-        for block, fut in zip(blocks, futures, strict=True):
-            parts.append(fut.result())
-            tick(block)
-        return parts
 
 
 def _check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
@@ -491,56 +448,3 @@ def _adjust(p: np.ndarray, method: Adjust) -> np.ndarray:
 
 def _note(flags: int) -> str:
     return "; ".join(text for bit, text in _NOTES.items() if flags & bit) if flags else ""
-
-
-def _run_dask(client: Any, scheduler: str | None, blocks: Sequence[Sequence[str]],
-              values: Callable[[Sequence[str]], np.ndarray], s: Sample, opts: _Options,
-              bar: Any) -> list[dict[str, np.ndarray]]:
-    """Run :func:`screen_block` on a Dask cluster, a few blocks in flight at a time."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise MirprogError("client=/scheduler= need Dask: pip install 'dask[distributed]'.") \
-            from None
-    if client is not None and scheduler is not None:
-        raise MirprogError("Give client= or scheduler=, not both.")
-    owned: list[Any] = []
-    if scheduler is not None:
-        client = Client(scheduler)
-        owned.append(client)
-    elif client is True:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                               dashboard_address=None)
-        client = Client(cluster)
-        owned += [client, cluster]
-    elif not isinstance(client, Client):
-        raise MirprogError(f"client must be a dask.distributed.Client or True, got "
-                           f"{type(client).__name__}; for a scheduler address use scheduler=.")
-    try:
-        shared = client.scatter(s, broadcast=True, hash=False)   # a key of its own per call
-        results: list[dict[str, np.ndarray]] = [{} for _ in blocks]
-        index: dict[str, int] = {}
-        queue = iter(range(len(blocks)))
-        done = as_completed()
-
-        def submit_next() -> None:
-            i = next(queue, None)
-            if i is not None:
-                data = client.scatter(values(blocks[i]), hash=False)  # not in the task graph
-                fut = client.submit(screen_block, data, shared, opts, pure=False)
-                index[fut.key] = i
-                done.add(fut)
-
-        for _ in range(2 * max(1, sum(client.nthreads().values()))):
-            submit_next()
-        for fut in done:
-            i = index.pop(fut.key)
-            results[i] = fut.result()
-            fut.release()
-            if bar is not None:
-                bar.update(len(blocks[i]))
-            submit_next()
-        return results
-    finally:
-        for obj in owned:
-            obj.close()
