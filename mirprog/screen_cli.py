@@ -17,6 +17,7 @@ import pandas as pd
 from mirprog.cohort import Cohort, read_cohort
 from mirprog.errors import CohortError, DataFileError, MirprogError, format_ids
 from mirprog.screen import screen
+from mirprog.stability import screen_bootstrap
 from mirprog.tables import format_ci, format_p
 
 __all__ = ["add_parser", "run"]
@@ -59,6 +60,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     dask.add_argument("--dask", action="store_true",
                       help="run the blocks on a local in-process Dask cluster")
     p.add_argument("--out", required=True, help="results file (.csv or .parquet)")
+    p.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="also screen N bootstrap resamples and write each marker's selection "
+                        "frequency, rank and HR range to <out>.stability.csv")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the resamples (default: fresh, printed for reuse)")
+    p.add_argument("--select-q", type=float, default=0.05,
+                   help="a marker is selected in a resample when its log-rank q is below this")
     p.add_argument("--top", type=int, default=10, help="markers shown on screen (default 10)")
     return p
 
@@ -98,7 +106,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"\nTop {min(args.top, len(table))} by log-rank p:")
         print(_top(table, args.top).to_string(index=False))
     print(f"\nFull-precision table written to {out}")
+    if args.bootstrap:
+        _bootstrap(args, cohort, list(table["marker"]), out)
     return 0
+
+
+def _bootstrap(args: argparse.Namespace, cohort: Cohort, markers: list[str], out: Path) -> None:
+    start = time.perf_counter()
+    stab = screen_bootstrap(cohort, markers, n_boot=args.bootstrap, seed=args.seed,
+                            q=args.select_q, ties=args.ties, continuous=args.continuous,
+                            fdr=args.fdr, block_size=args.block_size, threads=args.threads,
+                            progress=args.progress, client=True if args.dask else None,
+                            scheduler=args.scheduler)
+    path = out.with_name(out.stem + ".stability.csv")
+    stab.table.to_csv(path, index=False)
+    t = stab.table
+    print(f"\nBootstrap: {stab.n_boot} resamples (seed {stab.seed}) in "
+          f"{time.perf_counter() - start:.1f} s; selected (log-rank q < {stab.q}) in >= 80% "
+          f"of them: {int((t['selected'] >= 0.8).sum())} markers.")
+    top = t.sort_values(["selected", "rank_median"], ascending=[False, True]).head(args.top)
+    print(top[["marker", "q_cohort", "selected", "rank_median", "rank_lower", "rank_upper"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"Stability table written to {path}")
 
 
 def _top(table: pd.DataFrame, k: int) -> pd.DataFrame:

@@ -142,3 +142,24 @@ def test_progress_bar(cohort: mp.Cohort, capsys: pytest.CaptureFixture[str],
 def test_errors(cohort: mp.Cohort, kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(MirprogError, match=match):
         screen_bootstrap(cohort, ["m01"], **kwargs)
+
+
+def test_command_line_bootstrap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from mirprog import screen_cli
+
+    parser = argparse.ArgumentParser(prog="mirprog")
+    screen_cli.add_parser(parser.add_subparsers(dest="command"))
+    out = tmp_path / "hits.csv"
+    args = parser.parse_args(["screen", str(REF / "screen_cohort.csv"), "--time", "time",
+                              "--event", "event", "--id", "id", "--out", str(out),
+                              "--markers", *MARKERS, "--bootstrap", "6", "--seed", "9",
+                              "--no-progress"])
+    assert screen_cli.run(args) == 0
+    got = pd.read_csv(tmp_path / "hits.stability.csv", keep_default_na=False, na_values=[""])
+    cohort = mp.Cohort(pd.read_csv(REF / "screen_cohort.csv"), time="time", event="event",
+                       id="id")
+    expected = screen_bootstrap(cohort, MARKERS, n_boot=6, seed=9, progress=False).table
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-12)
+    assert "6 resamples (seed 9)" in capsys.readouterr().out
