@@ -16,9 +16,12 @@ step; the best accepted point is kept when iterations run out; R's
 infinite-coefficient flag is confirmed by further Newton steps
 (``_still_drifting``).  Markers drop out of the computation as they converge.
 
-Two ways of computing the risk-set sums share that driver: from the rows
-(any covariate) and, for a 0/1 covariate, from the numbers at risk and the
-events in each group -- the same sums, an order of magnitude cheaper.
+Two ways of computing the derivatives share that driver: from the rows
+(any covariate: S0, S1, S2 per event time) and, for a 0/1 covariate, from
+the numbers at risk and the events in each group (the same log-likelihood,
+score and information in closed form, an order of magnitude cheaper).
+:func:`fit_models` runs both in one Newton loop, whose per-step bookkeeping
+would otherwise be paid twice.
 """
 
 from __future__ import annotations
