@@ -1,9 +1,10 @@
 """Screen many markers at once: median-split log-rank, binary and continuous Cox, FDR.
 
 One row per marker, computed for all markers together by the batched shape
-of the Cox engine (:mod:`mirprog.survival._batch`), block by block, locally or
-on a Dask cluster.  Every number equals what :func:`mirprog.logrank` and
-:func:`mirprog.cox` give for that marker alone.
+of the Cox engine (:mod:`mirprog.survival._batch`), block by block, on the
+machine's cores or on a Dask cluster (:mod:`mirprog._parallel`).  Every
+number equals what :func:`mirprog.logrank` and :func:`mirprog.cox` give for
+that marker alone; :mod:`mirprog.stability` screens bootstrap resamples.
 """
 
 from __future__ import annotations
