@@ -101,6 +101,33 @@ def test_permutation_p_is_deterministic_given_a_seed() -> None:
     assert strong.p == 1 / 201  # no permutation reaches a statistic of 6.8
 
 
+def test_permutation_p_is_the_same_on_threads_and_on_dask() -> None:
+    """Chunk c of 200 permutations draws from default_rng([seed, c]) wherever it runs."""
+    gbsg = mp.datasets.load_gbsg2()
+    one = mp.optimal_cutpoint(gbsg, "age", pmethod="perm", n_perm=1100, seed=5, threads=1)
+    two = mp.optimal_cutpoint(gbsg, "age", pmethod="perm", n_perm=1100, seed=5, threads=2)
+    assert one.p == two.p
+    # the p is the share of permutations reaching the statistic, chunk by chunk
+    from mirprog.survival.cutpoint_opt import _perm_hits, _scan
+    data = gbsg.complete_cases(["age"])
+    scan = _scan(data.time, data.event.astype(float), data.frame["age"].to_numpy(float),
+                 0.1, 0.9, "age")
+    hits = sum(_perm_hits((c, min(200, 1100 - 200 * c)), scan, one.statistic, 5)
+               for c in range(6))
+    assert one.p == (1 + hits) / 1101
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = mp.optimal_cutpoint(gbsg, "age", pmethod="perm", n_perm=1100, seed=5,
+                                     client=client)
+    assert remote.p == one.p
+    fresh = mp.optimal_cutpoint(gbsg, "age", pmethod="perm", n_perm=50)
+    assert isinstance(fresh.seed, int)          # a fresh seed is drawn and reported
+    assert mp.optimal_cutpoint(gbsg, "age", pmethod="perm", n_perm=50, seed=fresh.seed).p \
+        == fresh.p
+
+
 def test_noise_marker_is_not_significant_after_correction() -> None:
     rng = np.random.default_rng(2024)
     gbsg = mp.datasets.load_gbsg2()

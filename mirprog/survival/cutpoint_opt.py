@@ -12,11 +12,12 @@ beside the apparent one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from mirprog._parallel import check_threads, run_tasks
 from mirprog.cohort import Cohort, Exclusions
 from mirprog.cutpoints import Cutpoint, Cutpoints, High
 from mirprog.errors import CohortError
@@ -104,18 +105,31 @@ def _scan(time: np.ndarray, event: np.ndarray, x: np.ndarray, minprop: float,
     return _Scan(xs, y, m, expect, var, z)
 
 
-def _perm_p(scan: _Scan, statistic: float, n_perm: int, seed: int | None) -> float:
-    """(1 + #{max |Z| of permuted scores >= observed}) / (1 + n_perm)."""
-    rng = np.random.default_rng(seed)
-    sd = np.sqrt(scan.var)
-    hits, done = 0, 0
-    while done < n_perm:
-        b = min(200, n_perm - done)
-        perm = rng.permuted(np.tile(scan.y, (b, 1)), axis=1)
-        stat = np.abs((np.cumsum(perm, axis=1)[:, scan.m - 1] - scan.expect) / sd).max(axis=1)
-        hits += int((stat >= statistic * (1 - 1e-12)).sum())
-        done += b
-    return (1 + hits) / (1 + n_perm)
+_PERM_CHUNK = 200   # permutations per task; chunk c draws from default_rng([seed, c])
+
+
+def _perm_p(scan: _Scan, statistic: float, n_perm: int, seed: int, threads: int,
+            client: Any, scheduler: str | None) -> float:
+    """(1 + #{max |Z| of permuted scores >= observed}) / (1 + n_perm).
+
+    The permutations come in chunks of 200, chunk ``c`` from
+    ``default_rng([seed, c])``: the same p on any number of threads or Dask
+    workers.
+    """
+    chunks = [(c, min(_PERM_CHUNK, n_perm - c * _PERM_CHUNK))
+              for c in range(-(-n_perm // _PERM_CHUNK))]
+    hits = run_tasks(_perm_hits, chunks, shared=(scan, statistic, seed), threads=threads,
+                     client=client, scheduler=scheduler)
+    return (1 + sum(hits)) / (1 + n_perm)
+
+
+def _perm_hits(chunk: tuple[int, int], scan: _Scan, statistic: float, seed: int) -> int:
+    """Permutations of chunk ``chunk = (index, size)`` whose max |Z| reaches ``statistic``."""
+    index, size = chunk
+    perm = np.random.default_rng([seed, index]).permuted(np.tile(scan.y, (size, 1)), axis=1)
+    stat = np.abs((np.cumsum(perm, axis=1)[:, scan.m - 1] - scan.expect)
+                  / np.sqrt(scan.var)).max(axis=1)
+    return int((stat >= statistic * (1 - 1e-12)).sum())
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,8 @@ class OptimalCutpointResult(FrameReprMixin):
     n_perm : int or None
         Permutations (``pmethod="perm"``).
     seed : int or None
+        Seed of the permutations (the one drawn when none was given); None
+        for ``pmethod="Lau92"`` unless given.
     table : pandas.DataFrame
         One row per candidate cutpoint (indexed by ``cutpoint``): ``n_low,
         n_high, z, statistic``.  ``z = (O - E)/sd`` of the *lower* group's
@@ -200,6 +216,9 @@ def optimal_cutpoint(
     pmethod: PMethod = "Lau92",
     n_perm: int = 1000,
     seed: int | None = None,
+    threads: int | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
 ) -> OptimalCutpointResult:
     """Cutpoint of ``marker`` maximising the standardised log-rank statistic, with a corrected p.
 
@@ -218,7 +237,14 @@ def optimal_cutpoint(
         reaches the observed one, ``(1 + hits) / (1 + n_perm)``.
     n_perm : int, default 1000
     seed : int, optional
-        Seed of the permutations (same seed, same p).
+        Seed of the permutations (same seed, same p, on any number of
+        threads or Dask workers).  Default: a fresh seed, reported in
+        ``result.seed``.
+    threads : int, optional
+        Permutation chunks computed at once (default: the CPUs, at most 8).
+    client, scheduler : optional
+        Run the permutations on Dask: a ``dask.distributed.Client`` (or True
+        for an in-process cluster of 2 workers), or a scheduler address.
 
     Returns
     -------
@@ -263,6 +289,9 @@ def optimal_cutpoint(
         raise CohortError(f"Unknown pmethod {pmethod!r}: use 'Lau92' or 'perm'.")
     if pmethod == "perm" and n_perm < 1:
         raise CohortError(f"n_perm must be a positive number of permutations, got {n_perm}.")
+    if pmethod == "perm" and seed is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+    n_threads = check_threads(threads)
     data = cohort.complete_cases([marker])
     values = pd.to_numeric(data.frame[marker], errors="coerce").to_numpy(dtype=float)
     if data.frame[marker].dtype == bool or np.isnan(values).any():
@@ -276,7 +305,8 @@ def optimal_cutpoint(
     best = int(np.argmax(stat_all))
     statistic = float(stat_all[best])
     p = (p_lausen92(statistic, minprop, maxprop) if pmethod == "Lau92"
-         else _perm_p(scan, statistic, n_perm, seed))
+         else _perm_p(scan, statistic, n_perm, int(seed), n_threads,  # type: ignore[arg-type]
+                      client, scheduler))
     n = len(values)
     m = scan.m
     table = pd.DataFrame({"n_low": m, "n_high": n - m, "z": scan.z, "statistic": stat_all},
