@@ -174,7 +174,8 @@ def screen(
         Run the blocks on this Dask client (its workers need mirprog
         installed); ``True`` starts an in-process ``LocalCluster`` of 2
         workers for the call.  Results are identical to a local run with the
-        same ``block_size``.
+        same ``block_size``.  One client can serve many cohorts (e.g. one
+        screen per cancer type): pass it to each call.
     scheduler : str, optional
         Address of a running Dask scheduler (e.g. ``"tcp://10.0.0.5:8786"``);
         a client is opened and closed for the call.
