@@ -60,7 +60,6 @@ _NOTES = {
     2048: "continuous Cox: did not converge",
     4096: "continuous Cox: singular information",
 }
-_AUTO_PROGRESS = 2e7  # rows x markers above which a progress bar is shown by default
 _BLOCK_ELEMENTS = 2**21  # rows x markers per block: about 16 MB per (rows, markers) array
 _MIN_BLOCK = 32          # markers per block at least (per-block overhead)
 
@@ -227,7 +226,8 @@ def screen(
     n_threads = check_threads(threads)
     s = sample(cohort.time, cohort.event)
     opts = _Options(ties, continuous, max_iter)
-    bar = _progress_bar(progress, cohort.n * len(names), len(names))
+    bar = progress_bar(progress, len(names), unit="marker", desc="screen",
+                       work=cohort.n * len(names))
     try:
         parts = run_tasks(screen_block, blocks, shared=(s, opts), prepare=_Values(cohort, s.order),
                           threads=n_threads, client=client, scheduler=scheduler,
@@ -235,8 +235,7 @@ def screen(
     finally:
         if bar is not None:
             bar.close()
-    merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    table = _table(names, merged, conf_level, fdr)
+    table = _table(names, parts, conf_level, fdr)
     return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
                         conf_level=conf_level, n=cohort.n, events=len(s.ev))
 
@@ -321,12 +320,6 @@ def _resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]
 
 def _is_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
-
-
-def _progress_bar(progress: bool | None, size: int, total: int) -> Any:
-    if progress is None and size < _AUTO_PROGRESS:
-        return None
-    return progress_bar(progress, total, unit="marker", desc="screen")
 
 
 def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -415,8 +408,10 @@ def _norm_p(z: np.ndarray) -> np.ndarray:
     return np.asarray(2.0 * special.ndtr(-np.abs(z)))
 
 
-def _table(names: list[str], r: dict[str, np.ndarray], conf_level: float,
+def _table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: float,
            fdr: Adjust) -> pd.DataFrame:
+    """The per-marker table from the :func:`screen_block` results of consecutive blocks."""
+    r = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     zc = float(special.ndtri(1 - (1 - conf_level) / 2))   # = zcrit(conf_level), bit for bit
     cols: dict[str, Any] = {"marker": np.array(names, dtype=object),
                             "n": r["n"].astype(np.int64),

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mirprog._parallel import check_threads, run_tasks
+from mirprog._parallel import check_threads, fresh_seed, run_tasks
 from mirprog._progress import progress_bar
 from mirprog.cohort import Cohort
 from mirprog.errors import MirprogError
@@ -45,7 +45,6 @@ __all__ = ["ScreenStability", "screen_bootstrap"]
 By = Literal["q_logrank", "q", "q_cont"]
 _P = {"q_logrank": "logrank_p", "q": "p", "q_cont": "p_cont"}
 _HR = {"q_logrank": "hr", "q": "hr", "q_cont": "hr_cont"}
-_AUTO_PROGRESS = 2e7        # resamples x rows x markers above which a bar is shown by default
 
 
 @dataclass(frozen=True)
@@ -195,7 +194,7 @@ def screen_bootstrap(
     if by not in _P:
         raise MirprogError(f"by must be one of {', '.join(map(repr, _P))}; got {by!r}.")
     if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+        seed = fresh_seed()
     elif not (isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0):
         raise MirprogError(f"seed must be a non-negative integer, got {seed!r}.")
     n_threads = check_threads(threads)
@@ -211,9 +210,8 @@ def screen_bootstrap(
                  seed=int(seed), by=by)
     size = max(1, n_boot // 64)                # resamples per task
     batches = [range(a, min(a + size, n_boot)) for a in range(0, n_boot, size)]
-    bar = (progress_bar(progress, n_boot, unit="resample", desc="bootstrap")
-           if progress or (progress is None and n_boot * cohort.n * len(names) >= _AUTO_PROGRESS)
-           else None)
+    bar = progress_bar(progress, n_boot, unit="resample", desc="bootstrap",
+                       work=n_boot * cohort.n * len(names))
     try:
         parts = run_tasks(_resamples, batches, shared=(data,), threads=n_threads,
                           client=client, scheduler=scheduler,
@@ -239,8 +237,7 @@ def _resamples(batch: range, data: _Data) -> dict[str, np.ndarray]:
         rows = rows[s.order]
         parts = [screen_block(np.take(data.values[:, a:z], rows, axis=0), s, data.opts)
                  for a, z in data.blocks]
-        merged = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
-        table = _table(data.names, merged, data.conf_level, data.fdr)
+        table = _table(data.names, parts, data.conf_level, data.fdr)
         out["p"][i] = table[_P[data.by]].to_numpy()
         out["q"][i] = table[data.by].to_numpy()
         out["hr"][i] = table[_HR[data.by]].to_numpy()

@@ -74,13 +74,6 @@ class Sample:
         return int(self.first[0])
 
     @cached_property
-    def segments(self) -> Any:
-        """Sparse (G, n - lo) matrix summing the rows from ``first[g]`` to ``first[g + 1]``."""
-        rows = len(self.time) - self.lo
-        return sparse.csr_array((np.ones(rows), np.arange(rows), np.r_[self.first - self.lo, rows]),
-                                shape=(len(self.first), rows))
-
-    @cached_property
     def ev_segments(self) -> Any:
         """Sparse (G, n_ev) matrix summing the events of each distinct event time."""
         n_ev = len(self.ev)
@@ -148,18 +141,6 @@ class _Work:
         if buf is None or buf.size < size:
             buf = self._bufs[name] = np.empty(size)
         return buf[:size].reshape(shape)
-
-
-def _risk_sums(s: Sample, a: np.ndarray) -> np.ndarray:
-    """Per distinct event time (rows) and column: sums of ``a`` over the rows at risk.
-
-    ``a`` (C order) holds the sorted rows from ``s.lo`` on (earlier rows are
-    never at risk): sums over the segments between event times (a sparse
-    product), then suffix sums over the event times.
-    """
-    if a.size < _SPARSE_FROM:            # small: skip the sparse product's overhead
-        return _suffix_sums(np.add.reduceat(a, s.first - s.lo, axis=0))
-    return _suffix_sums(np.asarray(s.segments @ a))
 
 
 def _suffix_sums(a: np.ndarray) -> np.ndarray:

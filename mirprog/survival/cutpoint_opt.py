@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mirprog._parallel import check_threads, run_tasks
+from mirprog._parallel import check_threads, fresh_seed, run_tasks
 from mirprog.cohort import Cohort, Exclusions
 from mirprog.cutpoints import Cutpoint, Cutpoints, High
 from mirprog.errors import CohortError
@@ -290,7 +290,7 @@ def optimal_cutpoint(
     if pmethod == "perm" and n_perm < 1:
         raise CohortError(f"n_perm must be a positive number of permutations, got {n_perm}.")
     if pmethod == "perm" and seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+        seed = fresh_seed()
     n_threads = check_threads(threads)
     data = cohort.complete_cases([marker])
     values = pd.to_numeric(data.frame[marker], errors="coerce").to_numpy(dtype=float)
