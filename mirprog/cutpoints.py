@@ -234,8 +234,10 @@ class Cutpoints:
                                       column=missing[0])
             cuts = tuple(_fit_one(cohort.column(c), c, rule, high, q, fixed.get(c))
                          for c in cols)
-        values = {c: pd.to_numeric(cohort.column(c), errors="coerce") for c in cols}
-        return cls(cuts, {c: MarkerRange.of(v) for c, v in values.items() if v.notna().any()})
+        values = {c: pd.to_numeric(cohort.column(c), errors="coerce").to_numpy(dtype=float)
+                  for c in cols}
+        return cls(cuts, {c: MarkerRange.of(pd.Series(v)) for c, v in values.items()
+                          if np.isfinite(v).any()})
 
     def __getitem__(self, marker: str) -> Cutpoint:
         for c in self.cutpoints:

@@ -185,10 +185,10 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _score(args: argparse.Namespace) -> None:
     model = PrognosticModel.load(args.model)
-    horizons = list(args.horizons or model.default_horizons())
     table = read_table(args.path, id=args.id, columns=[*model.markers, *model.clinical],
                        **file_options(args, cohort=False))
     id_col = args.id or (model.id_col if model.id_col in table.columns else None)
+    horizons = list(args.horizons or model.default_horizons())
     scores = model.score(table, horizons=horizons, id=id_col)
     result = None
     if args.validate:

@@ -51,8 +51,9 @@ class MarkerRange:
 
     @classmethod
     def of(cls, values: pd.Series) -> MarkerRange:
-        """Summarise the non-missing numeric values of ``values``."""
-        v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+        """Summarise the finite numeric values of ``values`` (there must be one)."""
+        v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
         q = np.quantile(v, [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0])
         return cls(len(v), *(float(x) for x in q))
 
