@@ -18,6 +18,7 @@ from mirprog.errors import (
     DataFileError,
     MirprogError,
     MirprogWarning,
+    ModelFileWarning,
     MonotoneLikelihoodWarning,
     UnitWarning,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "MirprogWarning",
     "ModelComparison",
     "ModelFileError",
+    "ModelFileWarning",
     "MonotoneLikelihoodWarning",
     "NonPositiveMarkerWarning",
     "OptimalCutpointResult",

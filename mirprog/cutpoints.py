@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from mirprog import file_schema as fs
 from mirprog.cohort import Cohort
-from mirprog.errors import CohortError, MirprogError
+from mirprog.errors import CohortError, ModelFileError
+from mirprog.scale import MarkerRange, check_scale
 
 __all__ = ["Cutpoint", "Cutpoints"]
 
 Rule = Literal["median", "tertiles", "quartiles", "quantile", "fixed", "optimal"]
 High = Literal["above", "at_or_above"]
-SCHEMA = "mirprog.cutpoints/1"
+SCHEMA_PREFIX = "mirprog.cutpoints/"
+SCHEMA_VERSIONS = (1, 2)  # 2 adds marker_ranges (the scale check of apply)
+SCHEMA = f"{SCHEMA_PREFIX}{SCHEMA_VERSIONS[-1]}"
+RULES = ("median", "tertiles", "quartiles", "quantile", "fixed", "optimal")
 _GROUPS = {"tertiles": 3, "quartiles": 4}
 
 
@@ -162,6 +167,9 @@ class Cutpoints:
     """
 
     cutpoints: tuple[Cutpoint, ...]
+    ranges: Mapping[str, MarkerRange] = field(default_factory=dict, repr=False, hash=False)
+    """Marker -> distribution of its training values, for the scale check of :meth:`apply`
+    (filled by :meth:`fit`; may be empty)."""
 
     @classmethod
     def fit(
@@ -215,15 +223,21 @@ class Cutpoints:
         if rule == "optimal":
             from mirprog.survival.cutpoint_opt import optimal_cutpoint
 
-            return cls(tuple(optimal_cutpoint(cohort, c).to_cutpoint(high) for c in cols))
-        fixed = dict(thresholds or {})
-        if rule == "fixed":
-            missing = [c for c in cols if c not in fixed]
-            if missing:
-                raise CohortError(f"rule='fixed' needs a threshold for {missing}: pass "
-                                  f"thresholds={{{missing[0]!r}: value}}.", column=missing[0])
-        return cls(tuple(_fit_one(cohort.column(c), c, rule, high, q, fixed.get(c))
-                         for c in cols))
+            cuts = tuple(optimal_cutpoint(cohort, c).to_cutpoint(high) for c in cols)
+        else:
+            fixed = dict(thresholds or {})
+            if rule == "fixed":
+                missing = [c for c in cols if c not in fixed]
+                if missing:
+                    raise CohortError(f"rule='fixed' needs a threshold for {missing}: pass "
+                                      f"thresholds={{{missing[0]!r}: value}}.",
+                                      column=missing[0])
+            cuts = tuple(_fit_one(cohort.column(c), c, rule, high, q, fixed.get(c))
+                         for c in cols)
+        values = {c: pd.to_numeric(cohort.column(c), errors="coerce").to_numpy(dtype=float)
+                  for c in cols}
+        return cls(cuts, {c: MarkerRange.of(pd.Series(v)) for c, v in values.items()
+                          if np.isfinite(v).any()})
 
     def __getitem__(self, marker: str) -> Cutpoint:
         for c in self.cutpoints:
@@ -252,40 +266,95 @@ class Cutpoints:
         ------
         CohortError
             If a marker column is absent from ``cohort``.
+
+        Warns
+        -----
+        ScaleWarning
+            A marker looks like it is on another scale than in training, by the
+            rule of :meth:`PrognosticModel.score` (:func:`mirprog.scale.check_scale`;
+            without :attr:`ranges`, only its share-above-threshold part).
         """
         cohort.require(*self.markers, role="marker")
-        return cohort.assign(**{c.column: c.assign(cohort.column(c.marker))
-                                for c in self.cutpoints})
+        groups = {}
+        for c in self.cutpoints:
+            values = cohort.column(c.marker)
+            groups[c.column] = c.assign(values)
+            check_scale(c.marker, c.thresholds, c.group_sizes, groups[c.column], values,
+                        self.ranges.get(c.marker), stacklevel=2)
+        return cohort.assign(**groups)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per marker: column, rule, thresholds, side, training n and group sizes."""
         return pd.DataFrame([asdict(c) for c in self.cutpoints]).set_index("marker")
 
     def to_json(self, indent: int | None = 2) -> str:
-        """Serialise to JSON (floats round-trip exactly)."""
+        """Serialise to JSON (schema ``mirprog.cutpoints/2``; floats round-trip exactly)."""
         from mirprog import __version__
 
         payload = {"schema": SCHEMA, "mirprog_version": __version__,
-                   "cutpoints": [asdict(c) for c in self.cutpoints]}
-        return json.dumps(payload, indent=indent)
+                   "cutpoints": [asdict(c) for c in self.cutpoints],
+                   "marker_ranges": {m: asdict(r) for m, r in self.ranges.items()}}
+        try:
+            return json.dumps(payload, indent=indent, allow_nan=False)
+        except ValueError as exc:
+            raise ModelFileError(f"These cutpoints hold non-finite numbers and cannot be "
+                                 f"saved as JSON ({exc}).") from exc
 
     @classmethod
-    def from_json(cls, text: str) -> Cutpoints:
-        """Load cutpoints written by :meth:`to_json`."""
-        try:
-            payload = json.loads(text)
-            if payload.get("schema") != SCHEMA:
-                found = payload.get("schema")
-                raise MirprogError(f"Not a mirprog cutpoints file (schema {found!r}, "
-                                   f"expected {SCHEMA!r}).")
-            cuts = []
-            for c in payload["cutpoints"]:
-                c = dict(c)
-                c["thresholds"] = tuple(float(t) for t in c["thresholds"])
-                c["group_sizes"] = tuple(int(s) for s in c["group_sizes"])
-                cuts.append(Cutpoint(**c))
-        except MirprogError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
-            raise MirprogError(f"Corrupted cutpoints JSON: {exc}.") from exc
-        return cls(tuple(cuts))
+    def from_json(cls, text: str, *, source: str = "The cutpoints JSON") -> Cutpoints:
+        """Load cutpoints written by :meth:`to_json` (schema 1 or 2), checking every field.
+
+        Raises
+        ------
+        ModelFileError
+            Not JSON, not a cutpoints file, an unknown schema, or any field of the
+            wrong type or value (named by its JSON path, e.g.
+            ``cutpoints[0].thresholds[1]``).
+        """
+        payload = fs.parse(text, source)
+        version = fs.schema_version(payload, SCHEMA_PREFIX, SCHEMA_VERSIONS, source,
+                                    "cutpoints file")
+        spec: dict[str, fs.Spec] = {"schema": fs.text(), "mirprog_version": fs.text(),
+                                    "cutpoints": cutpoints_spec}
+        if version >= 2:
+            spec["marker_ranges"] = fs.mapping(MarkerRange.from_json)
+        d = fs.validate(fs.obj(spec), payload, source)
+        ranges = d.get("marker_ranges", {})
+        stray = [m for m in ranges if m not in {c.marker for c in d["cutpoints"]}]
+        if stray:
+            raise fs.corrupted(source, fs.Invalid(fs.key_path("marker_ranges", stray[0]),
+                                                  "is not a marker of the cutpoints"))
+        return cls(d["cutpoints"], ranges)
+
+
+_CUTPOINT_FIELDS: dict[str, fs.Spec] = {
+    "marker": fs.text(), "column": fs.text(), "rule": fs.choice(*RULES),
+    "thresholds": fs.array(fs.number(), min_len=1, order="increasing"),
+    "high": fs.choice("above", "at_or_above"), "n_fit": fs.integer(),
+    "n_at_threshold": fs.integer(), "group_sizes": fs.array(fs.integer())}
+
+
+def cutpoint_spec(value: Any, path: str) -> Cutpoint:
+    """File schema spec (:mod:`mirprog.file_schema`) of one saved :class:`Cutpoint`."""
+    d = fs.obj(_CUTPOINT_FIELDS)(value, path)
+    k = len(d["thresholds"])
+    column = f"{d['marker']}_high" if k == 1 else f"{d['marker']}_level"
+    if d["column"] != column:
+        raise fs.Invalid(f"{path}.column", f"is {d['column']!r}, but a marker {d['marker']!r} "
+                                           f"with {k} threshold(s) writes {column!r}")
+    if len(d["group_sizes"]) != k + 1:
+        raise fs.Invalid(f"{path}.group_sizes", f"has {len(d['group_sizes'])} entries, "
+                                                f"expected {k + 1} (one per group)")
+    return Cutpoint(**d)
+
+
+def cutpoints_spec(value: Any, path: str) -> tuple[Cutpoint, ...]:
+    """File schema spec of a list of cutpoints: one per marker, each marker once."""
+    cuts = fs.array(cutpoint_spec)(value, path)
+    seen: set[str] = set()
+    for i, c in enumerate(cuts):
+        if c.marker in seen:
+            raise fs.Invalid(f"{path}[{i}].marker", f"repeats {c.marker!r}; each marker has "
+                                                    "one cutpoint")
+        seen.add(c.marker)
+    return cuts

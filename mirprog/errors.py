@@ -16,6 +16,8 @@ __all__ = [
     "DataFileError",
     "MirprogError",
     "MirprogWarning",
+    "ModelFileError",
+    "ModelFileWarning",
     "MonotoneLikelihoodWarning",
     "UnitWarning",
     "format_ids",
@@ -49,6 +51,14 @@ class DataFileError(MirprogError, OSError):
     """A data file cannot be found or read in a format mirprog knows."""
 
 
+class ModelFileError(MirprogError, ValueError):
+    """A model or cutpoints file is corrupted, tampered with, or of an unknown schema.
+
+    The message names the offending field as a JSON path (e.g.
+    ``cutpoints[0].thresholds[1]``), what is wrong with it and the fix.
+    """
+
+
 class MirprogWarning(UserWarning):
     """Base class of mirprog's warnings."""
 
@@ -68,6 +78,10 @@ class UnitWarning(MirprogWarning):
     Notes) can be wrong for an unusual cohort.  If the times are right, silence
     it with ``warnings.simplefilter("ignore", mp.UnitWarning)``.
     """
+
+
+class ModelFileWarning(MirprogWarning):
+    """A model file loads, but from an older schema that lacks something (e.g. the time unit)."""
 
 
 class ConvergenceWarning(MirprogWarning):

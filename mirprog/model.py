@@ -21,26 +21,23 @@ import numpy as np
 import pandas as pd
 
 from mirprog import model_io
-from mirprog.cohort import Cohort, Exclusion, Exclusions
-from mirprog.cutpoints import Cutpoint, Cutpoints
-from mirprog.errors import CohortError, DataFileError, MirprogError, MirprogWarning, format_ids
+from mirprog.cohort import Cohort, Exclusion, Exclusions, TimeUnit
+from mirprog.cutpoints import Cutpoints
+from mirprog.errors import CohortError, MirprogError, MirprogWarning, format_ids
 from mirprog.model_io import ModelFileError
 from mirprog.model_validation import ValidationResult, calibration_plot, validation_result
+from mirprog.scale import MarkerRange, ScaleWarning, check_scale
 from mirprog.survival._common import FrameReprMixin, zcrit
 from mirprog.survival._coxengine import Ties, risk_sets
 from mirprog.survival.cox import Design, cox
 
-__all__ = ["HorizonWarning", "ModelFileError", "PrognosticModel", "ScaleWarning",
+__all__ = ["HorizonWarning", "MarkerRange", "ModelFileError", "PrognosticModel", "ScaleWarning",
            "ValidationResult", "baseline_cumhaz", "calibration_plot"]
 
 
-class ScaleWarning(MirprogWarning):
-    """A marker in the scored cohort looks like it is on another scale than in training.
-
-    Raised by :meth:`PrognosticModel.score` (see its Notes for the rule), e.g.
-    raw Ct values scored by a model trained on relative expression.  The frozen
-    threshold is still applied as it is; check units and normalisation.
-    """
+UNITS_PER_YEAR: dict[str, float] = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0,
+                                    "years": 1.0}
+"""Time units per year, for the default horizons (3 and 5 years) of a model."""
 
 
 class HorizonWarning(MirprogWarning):
@@ -50,27 +47,6 @@ class HorizonWarning(MirprogWarning):
 def _native(v: Any) -> Any:
     """numpy scalars -> Python scalars (JSON-safe, and equal after a round trip)."""
     return v.item() if isinstance(v, np.generic) else v
-
-
-@dataclass(frozen=True)
-class MarkerRange:
-    """Distribution of a marker in the training cohort (for the scale check)."""
-
-    n: int
-    min: float
-    p01: float
-    q25: float
-    median: float
-    q75: float
-    p99: float
-    max: float
-
-    @classmethod
-    def of(cls, values: pd.Series) -> MarkerRange:
-        """Summarise the non-missing numeric values of ``values``."""
-        v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
-        q = np.quantile(v, [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0])
-        return cls(len(v), *(float(x) for x in q))
 
 
 def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
@@ -146,6 +122,9 @@ class PrognosticModel(FrameReprMixin):
         Column roles of the training cohort.
     mirprog_version : str
         Version of mirprog that fitted the model.
+    time_unit : {"days", "weeks", "months", "years"} or None
+        Unit of the training follow-up times (the Cohort's ``time_unit``); None
+        when unknown, and then :meth:`score` needs explicit horizons.
     """
 
     cutpoints: Cutpoints
@@ -168,6 +147,7 @@ class PrognosticModel(FrameReprMixin):
     event_col: str | None
     id_col: str | None
     mirprog_version: str
+    time_unit: TimeUnit | None = None
 
     # -- fitting -------------------------------------------------------------------------
 
@@ -290,7 +270,7 @@ class PrognosticModel(FrameReprMixin):
             group_labels=None if adverse is None else tuple(string.ascii_uppercase[:len(adverse)
                                                                                    + 1]),
             time_col=cohort.time_col, event_col=cohort.event_col, id_col=cohort.id_col,
-            mirprog_version=__version__)
+            mirprog_version=__version__, time_unit=cohort.time_unit)
 
     # -- description ---------------------------------------------------------------------
 
@@ -326,7 +306,7 @@ class PrognosticModel(FrameReprMixin):
 
     # -- scoring -------------------------------------------------------------------------
 
-    def score(self, data: Cohort | pd.DataFrame, horizons: Sequence[float] = (3, 5), *,
+    def score(self, data: Cohort | pd.DataFrame, horizons: Sequence[float] | None = None, *,
               id: str | None = None) -> pd.DataFrame:
         """Apply the frozen model to new patients.
 
@@ -334,8 +314,10 @@ class PrognosticModel(FrameReprMixin):
         ----------
         data : Cohort or pandas.DataFrame
             New patients; outcome columns are not needed.
-        horizons : sequence of float, default (3, 5)
-            Times at which to predict survival, in the training time unit.
+        horizons : sequence of float, optional
+            Times at which to predict survival, in the training time unit.  Default:
+            3 and 5 years in that unit (:meth:`default_horizons`, e.g. 1095.75 and
+            1826.25 days); required when the model's :attr:`time_unit` is unknown.
         id : str, optional
             For a DataFrame: its id column (default: the model's training id
             column if present, else the index, written as column ``row``).  A
@@ -358,6 +340,9 @@ class PrognosticModel(FrameReprMixin):
         CohortError
             A marker or clinical column is absent; non-numeric values in a
             numeric covariate; a categorical covariate with no training level.
+        MirprogError
+            No ``horizons`` for a model of unknown time unit; a negative or
+            non-finite horizon.
 
         Warns
         -----
@@ -394,8 +379,26 @@ class PrognosticModel(FrameReprMixin):
         1   2             1            -1.121         0.682
         2   3             1            -1.121         0.682
         """
-        out, _ = self._score(data, horizons, id)
+        out, _ = self._score(data, self.default_horizons() if horizons is None else horizons, id)
         return out
+
+    def default_horizons(self) -> tuple[float, float]:
+        """3 and 5 years in the training time unit (36 and 60 for months).
+
+        Raises
+        ------
+        MirprogError
+            The model's :attr:`time_unit` is unknown: give the horizons explicitly.
+        """
+        if self.time_unit is None:
+            raise MirprogError(
+                "This model does not know its time unit (the training Cohort had no "
+                "time_unit, or the file is from schema 1), so there is no safe default "
+                "horizon: give horizons=[...] (--horizons on the command line) in the training "
+                f"time unit (training follow-up up to {self.max_time:g}), e.g. 1095.75 and "
+                "1826.25 for 3 and 5 years in days.")
+        per_year = UNITS_PER_YEAR[self.time_unit]
+        return 3 * per_year, 5 * per_year
 
     def _score(self, data: Cohort | pd.DataFrame, horizons: Sequence[float],
                id: str | None = None) -> tuple[pd.DataFrame, list[Exclusion]]:
@@ -412,8 +415,8 @@ class PrognosticModel(FrameReprMixin):
         cov = pd.DataFrame(index=frame.index)
         for cut in self.cutpoints.cutpoints:
             cov[cut.column] = cut.assign(frame[cut.marker])
-            _check_scale(cut, cov[cut.column], frame[cut.marker],
-                         self.marker_ranges.get(cut.marker))
+            check_scale(cut.marker, cut.thresholds, cut.group_sizes, cov[cut.column],
+                        frame[cut.marker], self.marker_ranges.get(cut.marker), stacklevel=3)
         for c in self.clinical:
             cov[c] = frame[c] if c in self.design.levels else _coerce_numeric(frame[c], c, ids)
         reasons, entries = self._reasons(frame, cov, ids)
@@ -565,22 +568,16 @@ class PrognosticModel(FrameReprMixin):
         Raises
         ------
         ModelFileError
-            Not JSON, not a mirprog model, a newer schema, or inconsistent content.
+            Not JSON, not a mirprog model, an unknown schema, or any field of the wrong
+            type or value, or inconsistent with the others; the message names the
+            field by its JSON path (e.g. ``cutpoints[0].thresholds[1]``).
+
+        Warns
+        -----
+        ModelFileWarning
+            An old (schema 1) file, which records no time unit.
         """
-        try:
-            kwargs = model_io.decode(text, source)
-            kwargs["marker_ranges"] = {m: MarkerRange(**r)
-                                       for m, r in kwargs["marker_ranges"].items()}
-            model = cls(**kwargs)
-            model_io.check(model)
-        except ModelFileError:
-            raise
-        except KeyError as exc:
-            raise ModelFileError(f"{source} is corrupted: field {exc.args[0]!r} is "
-                                 "missing.") from exc
-        except (TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
-            raise ModelFileError(f"{source} is corrupted: {exc}.") from exc
-        return model
+        return cls(**model_io.decode(text, source))
 
     @classmethod
     def load(cls, path: str | Path) -> PrognosticModel:
@@ -605,9 +602,7 @@ class PrognosticModel(FrameReprMixin):
         True
         """
         p = Path(path)
-        if not p.is_file():
-            raise DataFileError(f"No model file at {str(p)!r}.")
-        return cls.from_json(p.read_text(encoding="utf-8"), source=f"Model file {p.name!r}")
+        return cls.from_json(model_io.read(p), source=f"Model file {p.name!r}")
 
 
 def _fmt(h: float) -> str:
@@ -635,36 +630,6 @@ def _table(data: Cohort | pd.DataFrame, id_col: str | None, default_id: str | No
                           f"or duplicated ids ({format_ids(list(ids[bad]))}); each patient "
                           "needs a unique id.", column=id_col if named else None)
     return df.reset_index(drop=True), str(id_col) if named else "row", ids
-
-
-def _check_scale(cut: Cutpoint, groups: pd.Series, values: pd.Series,
-                 rng: MarkerRange | None) -> None:
-    """Warn (ScaleWarning) when new marker values look like another scale (see score())."""
-    v = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
-    if rng is None or len(v) == 0:
-        return
-    issues = []
-    width = rng.p99 - rng.p01 or max(abs(rng.median), 1.0)
-    med = float(np.median(v))
-    if not rng.p01 - width <= med <= rng.p99 + width:
-        issues.append(f"its median {med:.4g} is far outside the training 1st-99th percentile "
-                      f"range [{rng.p01:.4g}, {rng.p99:.4g}]")
-    if len(v) >= 20:
-        iqr, iqr_train = float(np.subtract(*np.quantile(v, [0.75, 0.25]))), rng.q75 - rng.q25
-        if iqr > 0 and iqr_train > 0 and not 0.1 <= iqr / iqr_train <= 10:
-            issues.append(f"its interquartile range {iqr:.4g} is {iqr / iqr_train:.3g} times "
-                          f"the training one ({iqr_train:.4g})")
-        high = float(groups.dropna().astype(float).mean())
-        train_high = cut.group_sizes[1] / sum(cut.group_sizes) if sum(cut.group_sizes) else 0.5
-        if 0.1 <= train_high <= 0.9 and not 0.02 <= high <= 0.98:
-            issues.append(f"{high:.0%} of patients are above the frozen threshold "
-                          f"{cut.thresholds[0]:g} (training: {train_high:.0%})")
-    if issues:
-        warnings.warn(
-            f"Marker {cut.marker!r} looks like it is on another scale than in training: "
-            f"{'; '.join(issues)}. Check its units and normalisation (e.g. raw Ct instead of "
-            "relative expression, log instead of linear); the frozen threshold is applied "
-            "as it is.", ScaleWarning, stacklevel=4)
 
 
 def _binary_levels(design: Design, frame: pd.DataFrame) -> dict[str, tuple[Any, Any]]:

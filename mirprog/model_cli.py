@@ -114,9 +114,10 @@ def add_parsers(subparsers: Any) -> None:
     sc.add_argument("path", help="table to score (.csv, .tsv, .xlsx, .parquet)")
     sc.add_argument("--model", required=True, help="model file written by 'mirprog fit'")
     sc.add_argument("--out", required=True, help="CSV file for the per-patient scores")
-    sc.add_argument("--horizons", nargs="+", type=float, default=[3.0, 5.0],
+    sc.add_argument("--horizons", nargs="+", type=float,
                     help="times for the predicted survival, in the training time unit "
-                         "(default: 3 5)")
+                         "(default: 3 and 5 years in the unit the model file records, e.g. "
+                         "1095.75 1826.25 for days; required when it records none)")
     sc.add_argument("--id", help="id column (default: the model's training id column)")
     sc.add_argument("--validate", action="store_true",
                     help="the table has follow-up: also report Harrell's and Uno's C, the "
@@ -176,6 +177,9 @@ def _fit(args: argparse.Namespace) -> None:
         rule = ", ".join(f"{k}={v}" for k, v in model.adverse.items())
         print(f"  risk groups {'/'.join(model.group_labels or ())} = number of adverse "
               f"factors among {rule}")
+    print(f"  time unit: {model.time_unit}" if model.time_unit else
+          "  time unit: unknown (give --time-unit to record it; 'mirprog score' then needs "
+          "--horizons)")
     print(f"Model written to {args.out}")
 
 
@@ -184,13 +188,14 @@ def _score(args: argparse.Namespace) -> None:
     table = read_table(args.path, id=args.id, columns=[*model.markers, *model.clinical],
                        **file_options(args, cohort=False))
     id_col = args.id or (model.id_col if model.id_col in table.columns else None)
-    scores = model.score(table, horizons=args.horizons, id=id_col)
+    horizons = list(args.horizons or model.default_horizons())
+    scores = model.score(table, horizons=horizons, id=id_col)
     result = None
     if args.validate:
         if model.time_col is None or model.event_col is None:
             raise MirprogError("The model file does not name the time/event columns.")
         cohort = Cohort(table, time=model.time_col, event=model.event_col, id=id_col)
-        within = [h for h in args.horizons if 0 < h <= model.max_time]
+        within = [h for h in horizons if 0 < h <= model.max_time]
         with warnings.catch_warnings():  # already reported by score()
             warnings.simplefilter("ignore", ScaleWarning)
             result = model.validate(cohort, horizon=max(within) if within else None)
@@ -198,6 +203,9 @@ def _score(args: argparse.Namespace) -> None:
     bad = scores[scores["reason"].notna()]
     print(f"Scored {len(scores) - len(bad)} of {len(scores)} patients with {args.model} "
           f"(trained on {model.n} patients, {model.events} events).")
+    if not args.horizons:
+        print(f"Horizons: 3 and 5 years = {horizons[0]:g} and {horizons[1]:g} "
+              f"{model.time_unit} (the model's time unit).")
     for reason, rows in bad.groupby("reason", sort=False):
         print(f"  not scored, {reason}: {format_ids(list(rows.iloc[:, 0]))}")
     if result is not None:

@@ -1,10 +1,10 @@
 """The model file: a :class:`~mirprog.PrognosticModel` as human-readable JSON.
 
-Schema ``mirprog.model/1`` (one JSON object)::
+Schema ``mirprog.model/2`` (one JSON object)::
 
     schema, mirprog_version
     roles          {time, event, id}: column roles of the training cohort
-    training       {n, events, n_excluded, max_time}
+    training       {n, events, n_excluded, max_time, time_unit}
     cutpoints      [Cutpoint fields: marker, column, rule, thresholds, high, ...]
     marker_ranges  {marker: {n, min, p01, q25, median, q75, p99, max}}
     clinical       [clinical covariates]
@@ -13,36 +13,43 @@ Schema ``mirprog.model/1`` (one JSON object)::
     baseline       {centered, estimator, time: [...], cumhaz: [...]}
     risk_groups    null | {adverse: {factor: value}, labels: [...]}
 
+``time_unit`` is ``days``, ``weeks``, ``months``, ``years`` or ``unknown``
+(the training Cohort had no ``time_unit``).  Schema 1 is schema 2 without
+``time_unit``; such a file loads as ``unknown``, with a :class:`ModelFileWarning`.
+
 Floats are written with Python's shortest round-trip repr, so a saved and
-re-loaded model is equal to the original.  A file from a newer schema, or
-one whose parts do not fit together, raises :class:`ModelFileError`.
+re-loaded model is equal to the original.  :func:`decode` checks every field
+once, before any is used (the specs below, built with
+:mod:`mirprog.file_schema`, then how the parts fit together): a wrong type,
+a non-finite number, a boolean for a number, an unknown or missing key,
+unsorted thresholds or baseline times, terms that do not follow from the
+levels, an adverse value the model cannot have, ... raise
+:class:`ModelFileError` naming the field by its JSON path.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import warnings
 from dataclasses import asdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from mirprog.cutpoints import Cutpoint, Cutpoints
-from mirprog.errors import MirprogError
+from mirprog import file_schema as fs
+from mirprog.cutpoints import Cutpoints, cutpoints_spec
+from mirprog.errors import DataFileError, ModelFileError, ModelFileWarning
+from mirprog.scale import MarkerRange
 from mirprog.survival.cox import Design
 
 if TYPE_CHECKING:
     from mirprog.model import PrognosticModel
 
-__all__ = ["SCHEMA", "ModelFileError", "check", "decode", "encode"]
+__all__ = ["SCHEMA", "TIME_UNITS", "ModelFileError", "decode", "encode"]
 
 SCHEMA_PREFIX = "mirprog.model/"
-SCHEMA_VERSION = 1
-SCHEMA = f"{SCHEMA_PREFIX}{SCHEMA_VERSION}"
-
-
-class ModelFileError(MirprogError, ValueError):
-    """A model file is corrupted, or was written by a newer (unknown) schema."""
+SCHEMA_VERSIONS = (1, 2)  # 2 adds training.time_unit
+SCHEMA = f"{SCHEMA_PREFIX}{SCHEMA_VERSIONS[-1]}"
+TIME_UNITS = ("days", "weeks", "months", "years")
 
 
 def encode(m: PrognosticModel, indent: int | None = 2) -> str:
@@ -52,7 +59,7 @@ def encode(m: PrognosticModel, indent: int | None = 2) -> str:
         "schema": SCHEMA, "mirprog_version": m.mirprog_version,
         "roles": {"time": m.time_col, "event": m.event_col, "id": m.id_col},
         "training": {"n": m.n, "events": m.events, "n_excluded": m.n_excluded,
-                     "max_time": m.max_time},
+                     "max_time": m.max_time, "time_unit": m.time_unit or "unknown"},
         "cutpoints": [asdict(c) for c in m.cutpoints.cutpoints],
         "marker_ranges": {k: asdict(r) for k, r in m.marker_ranges.items()},
         "clinical": list(m.clinical),
@@ -86,75 +93,182 @@ def _dumps(obj: Any, indent: int, level: int = 0) -> str:
     return json.dumps(obj, allow_nan=False)
 
 
-def decode(text: str, source: str) -> dict[str, Any]:
-    """Constructor arguments of a PrognosticModel from JSON text (schema checked first).
-
-    ``marker_ranges`` are returned as plain dicts; the caller builds the model
-    and passes it to :func:`check` (wrapped, like this function, by
-    :meth:`PrognosticModel.from_json`, which turns slips into ModelFileError).
-    """
+def read(path: Path) -> str:
+    """The text of the model file at ``path`` (refused: missing, huge, not UTF-8)."""
+    if not path.is_file():
+        raise DataFileError(f"No model file at {str(path)!r}.")
+    size = path.stat().st_size
+    if size > fs.MAX_BYTES:
+        raise ModelFileError(f"Model file {path.name!r} has {size:,} bytes, more than any "
+                             f"mirprog model ({fs.MAX_BYTES:,}); it is not a file mirprog "
+                             "wrote. Give the JSON file written by mirprog fit.")
     try:
-        payload = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(f"{source} is corrupted: not valid JSON ({exc}).") from exc
-    schema = payload.get("schema") if isinstance(payload, dict) else None
-    version = schema[len(SCHEMA_PREFIX):] if isinstance(schema, str) else ""
-    if not (isinstance(schema, str) and schema.startswith(SCHEMA_PREFIX) and version.isdigit()):
-        raise ModelFileError(f"{source} is not a mirprog model (schema {schema!r}, expected "
-                             f"{SCHEMA!r}).")
-    if int(version) > SCHEMA_VERSION:
-        raise ModelFileError(
-            f"{source} was written by a newer mirprog ({payload.get('mirprog_version')}, "
-            f"schema {schema!r}); this version reads {SCHEMA!r}. Upgrade mirprog "
-            "(pip install -U mirprog) to load it.")
-    c, t, roles, groups = payload["cox"], payload["training"], payload["roles"], \
-        payload["risk_groups"]
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"Model file {path.name!r} is not UTF-8 text ({exc}); give the "
+                             "JSON file written by mirprog fit.") from None
+    except OSError as exc:
+        raise DataFileError(f"Cannot read the model file {str(path)!r}: {exc.strerror}.") \
+            from None
+
+
+def _spec(version: int) -> fs.Spec:
+    """The structure of a model file of schema ``version``: every field, its type and range."""
+    training: dict[str, fs.Spec] = {
+        "n": fs.integer(minimum=1), "events": fs.integer(minimum=1),
+        "n_excluded": fs.integer(), "max_time": fs.number(positive=True)}
+    if version >= 2:
+        training["time_unit"] = fs.choice(*TIME_UNITS, "unknown")
+    ties = fs.choice("breslow", "efron")
+    names = fs.array(fs.text(), unique=True)
+    return fs.obj({
+        "schema": fs.text(), "mirprog_version": fs.text(),
+        "roles": fs.obj({"time": fs.text(), "event": fs.text(), "id": fs.optional(fs.text())}),
+        "training": fs.obj(training),
+        "cutpoints": cutpoints_spec,
+        "marker_ranges": fs.mapping(MarkerRange.from_json),
+        "clinical": names,
+        "cox": fs.obj({
+            "ties": ties, "covariates": fs.array(fs.text(), min_len=1, unique=True),
+            "terms": fs.array(fs.text(), min_len=1, unique=True),
+            "term_factor": fs.array(fs.text(), min_len=1),
+            "levels": fs.mapping(fs.array(fs.scalar, min_len=2, unique=True)),
+            "coefficients": fs.mapping(fs.obj({"coef": fs.number(), "se": fs.number(minimum=0),
+                                               "center": fs.number()}))}),
+        "baseline": fs.obj({
+            "centered": fs.choice(True), "estimator": ties,
+            "time": fs.array(fs.number(), min_len=1, order="increasing"),
+            "cumhaz": fs.array(fs.number(minimum=0), min_len=1, order="non-decreasing")}),
+        "risk_groups": fs.optional(fs.obj({"adverse": fs.mapping(fs.scalar),
+                                           "labels": fs.array(fs.text(), min_len=2,
+                                                              unique=True)})),
+    })
+
+
+def decode(text: str, source: str) -> dict[str, Any]:
+    """Constructor arguments of a PrognosticModel from JSON text, every field checked.
+
+    Raises
+    ------
+    ModelFileError
+        Not JSON, not a model, an unknown schema, or a defective field (named by
+        its JSON path).
+
+    Warns
+    -----
+    ModelFileWarning
+        A schema-1 file, which records no time unit.
+    """
+    payload = fs.parse(text, source)
+    version = fs.schema_version(payload, SCHEMA_PREFIX, SCHEMA_VERSIONS, source, "model")
+    p = fs.validate(_spec(version), payload, source)
+    try:
+        _fits_together(p)
+    except fs.Invalid as exc:
+        raise fs.corrupted(source, exc) from None
+    if version == 1:
+        warnings.warn(f"{source} uses schema {p['schema']!r}, which records no time unit: "
+                      "score() needs explicit horizons, in the training time unit. Refit with "
+                      "a Cohort(..., time_unit=...) to record it.", ModelFileWarning,
+                      stacklevel=3)
+    c, t, roles, groups = p["cox"], p["training"], p["roles"], p["risk_groups"]
     coefs = [c["coefficients"][term] for term in c["terms"]]
+    unit = t.get("time_unit", "unknown")
     return {
-        "cutpoints": Cutpoints(tuple(Cutpoint(**{
-            **cp, "thresholds": tuple(float(x) for x in cp["thresholds"]),
-            "group_sizes": tuple(int(s) for s in cp["group_sizes"])})
-            for cp in payload["cutpoints"])),
-        "clinical": tuple(payload["clinical"]),
-        "design": Design(tuple(c["covariates"]), tuple(c["terms"]), tuple(c["term_factor"]),
-                         {k: tuple(v) for k, v in c["levels"].items()}),
-        "coef": tuple(float(x["coef"]) for x in coefs),
-        "se": tuple(float(x["se"]) for x in coefs),
-        "center": tuple(float(x["center"]) for x in coefs), "ties": c["ties"],
-        "baseline_time": tuple(float(x) for x in payload["baseline"]["time"]),
-        "baseline_cumhaz": tuple(float(x) for x in payload["baseline"]["cumhaz"]),
-        "max_time": float(t["max_time"]), "n": int(t["n"]), "events": int(t["events"]),
-        "n_excluded": int(t["n_excluded"]),
-        "marker_ranges": dict(payload["marker_ranges"]),
-        "adverse": None if groups is None else dict(groups["adverse"]),
-        "group_labels": None if groups is None else tuple(groups["labels"]),
+        "cutpoints": Cutpoints(p["cutpoints"]), "clinical": p["clinical"],
+        "design": Design(c["covariates"], c["terms"], c["term_factor"], c["levels"]),
+        "coef": tuple(x["coef"] for x in coefs), "se": tuple(x["se"] for x in coefs),
+        "center": tuple(x["center"] for x in coefs), "ties": c["ties"],
+        "baseline_time": p["baseline"]["time"], "baseline_cumhaz": p["baseline"]["cumhaz"],
+        "max_time": t["max_time"], "n": t["n"], "events": t["events"],
+        "n_excluded": t["n_excluded"], "marker_ranges": p["marker_ranges"],
+        "adverse": None if groups is None else groups["adverse"],
+        "group_labels": None if groups is None else groups["labels"],
         "time_col": roles["time"], "event_col": roles["event"], "id_col": roles["id"],
-        "mirprog_version": str(payload["mirprog_version"]),
+        "mirprog_version": p["mirprog_version"],
+        "time_unit": None if unit == "unknown" else unit,
     }
 
 
-def check(m: PrognosticModel) -> None:
-    """Raise ValueError when a loaded model's parts do not fit together."""
-    bt, bh = np.array(m.baseline_time), np.array(m.baseline_cumhaz)
-    checks: list[tuple[Callable[[], bool], str]] = [
-        (lambda: m.ties in ("breslow", "efron"), f"unknown ties {m.ties!r}"),
-        (lambda: list(m.design.covariates) == [c.column for c in m.cutpoints.cutpoints]
-         + list(m.clinical), "the covariates do not match the markers and clinical factors"),
-        (lambda: len(m.design.term_factor) == len(m.terms),
-         "terms and term_factor differ in length"),
-        (lambda: set(m.marker_ranges) == set(m.markers),
-         "marker_ranges do not match the markers"),
-        (lambda: bool(np.all(np.isfinite(m.coef)) and np.all(np.isfinite(m.center))),
-         "a coefficient is not finite"),
-        (lambda: len(bt) == len(bh) > 0 and bool(np.all(np.isfinite(bh))),
-         "the baseline hazard is empty, not finite, or its times and values differ in length"),
-        (lambda: bool(np.all(np.diff(bt) > 0) and np.all(np.diff(bh) >= 0) and bh[0] >= 0),
-         "baseline times must increase and the cumulative hazard must not decrease"),
-        (lambda: m.max_time >= bt[-1], "max_time is before the last baseline time"),
-        (lambda: m.adverse is None or (set(m.adverse) <= set(m.design.covariates)
-                                       and len(m.group_labels or ()) == len(m.adverse) + 1),
-         "the risk-group factors are not model covariates, or the labels do not fit"),
-    ]
-    for ok, what in checks:
-        if not ok():
-            raise ValueError(what)
+def _first_difference(path: str, found: tuple[str, ...], expected: list[str], why: str) -> None:
+    for i, (f, e) in enumerate(zip(found, expected, strict=False)):
+        if f != e:
+            raise fs.Invalid(f"{path}[{i}]", f"is {f!r}, expected {e!r} ({why})")
+    if len(found) != len(expected):
+        raise fs.Invalid(path, f"has {len(found)} entries, expected {len(expected)} ({why})")
+
+
+def _fits_together(p: dict[str, Any]) -> None:
+    """Raise Invalid where the (well-typed) parts of a model file contradict each other."""
+    c, cuts = p["cox"], p["cutpoints"]
+    _first_difference("cox.covariates", c["covariates"],
+                      [cut.column for cut in cuts] + list(p["clinical"]),
+                      "the marker columns of cutpoints, then clinical")
+    for name in c["levels"]:
+        if name not in c["covariates"]:
+            raise fs.Invalid(fs.key_path("cox.levels", name), "is not a model covariate")
+    factors = [cov for cov in c["covariates"] for _ in range(len(c["levels"].get(cov, "xx")) - 1)]
+    _first_difference("cox.term_factor", c["term_factor"], factors,
+                      "one term per numeric covariate, one per non-reference level")
+    _first_difference("cox.terms", c["terms"][:len(factors)], [
+        t if t.startswith(f + "[") and t.endswith("]") and f in c["levels"] else f
+        for t, f in zip(c["terms"], factors, strict=False)], "named after its covariate")
+    _first_difference("cox.terms", c["terms"], c["terms"][:len(factors)], "one per term_factor")
+    for term in c["terms"]:
+        if term not in c["coefficients"]:
+            raise fs.Invalid(fs.key_path("cox.coefficients", term), "is missing")
+    for term in c["coefficients"]:
+        if term not in c["terms"]:
+            raise fs.Invalid(fs.key_path("cox.coefficients", term), "is not a model term")
+    for m in set(p["marker_ranges"]) ^ {cut.marker for cut in cuts}:
+        raise fs.Invalid(fs.key_path("marker_ranges", m),
+                         "is missing" if m not in p["marker_ranges"] else "is not a marker")
+    _check_training(p)
+    if p["risk_groups"] is not None:
+        _check_groups(p)
+
+
+def _check_training(p: dict[str, Any]) -> None:
+    t, b = p["training"], p["baseline"]
+    if b["estimator"] != p["cox"]["ties"]:
+        raise fs.Invalid("baseline.estimator", f"is {b['estimator']!r}, but cox.ties is "
+                                               f"{p['cox']['ties']!r}; they must agree")
+    if len(b["cumhaz"]) != len(b["time"]):
+        raise fs.Invalid("baseline.cumhaz", f"has {len(b['cumhaz'])} entries, but "
+                                            f"baseline.time has {len(b['time'])}")
+    if t["max_time"] < b["time"][-1]:
+        raise fs.Invalid("training.max_time", f"is {t['max_time']!r}, before the last baseline "
+                                              f"time {b['time'][-1]!r}")
+    if t["events"] > t["n"]:
+        raise fs.Invalid("training.events", f"is {t['events']}, more than training.n "
+                                            f"{t['n']}")
+    if len(b["time"]) > t["events"]:
+        raise fs.Invalid("baseline.time", f"has {len(b['time'])} event times, more than the "
+                                          f"{t['events']} training.events")
+
+
+def _check_groups(p: dict[str, Any]) -> None:
+    adverse, labels = p["risk_groups"]["adverse"], p["risk_groups"]["labels"]
+    levels, cuts = p["cox"]["levels"], {cut.column: cut for cut in p["cutpoints"]}
+    if not adverse:
+        raise fs.Invalid("risk_groups.adverse", "is empty; give at least one factor")
+    for factor, value in adverse.items():
+        path = fs.key_path("risk_groups.adverse", factor)
+        if factor not in p["cox"]["covariates"]:
+            raise fs.Invalid(path, "is not a model covariate")
+        if factor in levels:
+            allowed = list(levels[factor])
+        elif factor in cuts:
+            k = len(cuts[factor].thresholds)
+            allowed = [0, 1] if k == 1 else list(range(1, k + 2))
+        else:
+            allowed = None
+        ok = (any(fs.same(value, a) for a in allowed) if allowed is not None
+              else isinstance(value, int | float) and not isinstance(value, bool))
+        if not ok:
+            raise fs.Invalid(path, f"is {value!r}, which {factor!r} cannot take (expected "
+                                   f"{'a number' if allowed is None else allowed})")
+    if len(labels) != len(adverse) + 1:
+        raise fs.Invalid("risk_groups.labels", f"has {len(labels)} labels, expected "
+                                               f"{len(adverse) + 1} (0 to {len(adverse)} "
+                                               "adverse factors)")

@@ -88,9 +88,9 @@ def test_json_round_trip_is_exact(gbsg: mp.Cohort) -> None:
     cuts = mp.Cutpoints.fit(gbsg, ["progrec", "estrec", "age"], rule="median")
     back = mp.Cutpoints.from_json(cuts.to_json())
     assert back == cuts
-    assert '"schema": "mirprog.cutpoints/1"' in cuts.to_json()
-    with pytest.raises(mp.MirprogError, match="Not a mirprog cutpoints file"):
+    assert '"schema": "mirprog.cutpoints/2"' in cuts.to_json()
+    with pytest.raises(mp.MirprogError, match="not a mirprog cutpoints file"):
         mp.Cutpoints.from_json('{"schema": "other"}')
-    with pytest.raises(mp.MirprogError, match="Corrupted cutpoints JSON"):
+    with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
         mp.Cutpoints.from_json("{not json")
     assert list(cuts.to_frame().index) == ["progrec", "estrec", "age"]

@@ -501,7 +501,7 @@ def test_json_with_an_overflowing_number(model_file: Path, kind: str) -> None:
             PrognosticModel.from_json(text)
     else:
         cuts = PrognosticModel.load(model_file).cutpoints.to_json()
-        with pytest.raises(mp.MirprogError, match="Corrupted cutpoints JSON"):
+        with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
             mp.Cutpoints.from_json(cuts.replace('"group_sizes": [', '"group_sizes": [1e99980, ',
                                                 1))
 
