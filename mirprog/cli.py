@@ -16,6 +16,8 @@ from mirprog.cohort import Cohort, read_cohort
 from mirprog.cutpoints import Cutpoints
 from mirprog.errors import MirprogError, MirprogWarning
 from mirprog.model_cli import add_file_options, file_options
+from mirprog.output import terminal_print as print  # control characters in data escaped
+from mirprog.output import write_csv
 from mirprog.survival import cox, univariate
 from mirprog.tables import format_p, univariate_table
 
@@ -171,7 +173,7 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
     if len(multi.excluded):
         print(f"  {multi.excluded.summary()}")
     if out:
-        uni.table.to_csv(out)
+        write_csv(uni.table, out)
         print(f"\nFull-precision table written to {out}")
 
 

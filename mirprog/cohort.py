@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.errors import CohortError, UnitWarning, format_ids
+from mirprog.output import escape_terminal
 from mirprog.reading import DECIMAL_COMMA, MISSING_CODES, read_table
 
 __all__ = ["AnalysisData", "Cohort", "Exclusion", "Exclusions", "TimeUnit", "UnitWarning",
@@ -116,7 +117,7 @@ class Exclusions:
         groups: dict[tuple[str, str], list[Any]] = {}
         for e in self.entries:
             groups.setdefault((e.reason, e.column), []).append(e.row)
-        parts = [f"{reason} {column} ({format_ids(rows)})"
+        parts = [f"{reason} {escape_terminal(column, newlines=False)} ({format_ids(rows)})"
                  for (reason, column), rows in groups.items()]
         return f"{head}; {len(self.entries)} excluded: " + "; ".join(parts)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from mirprog.output import escape_terminal
+
 __all__ = [
     "CohortError",
     "ConvergenceWarning",
@@ -91,6 +93,8 @@ class ConvergenceWarning(MirprogWarning):
 def format_ids(ids: Sequence[Any], total: int | None = None) -> str:
     """Render the first few offending ids, and how many there are in all.
 
+    Control characters in an id are shown as escapes (:func:`~mirprog.output.escape_terminal`).
+
     Examples
     --------
     >>> format_ids(["p1", "p7"])
@@ -100,6 +104,6 @@ def format_ids(ids: Sequence[Any], total: int | None = None) -> str:
     """
     ids = list(ids)
     count = len(ids) if total is None else total
-    shown = ", ".join(str(i) for i in ids[:MAX_IDS_SHOWN])
+    shown = ", ".join(escape_terminal(i, newlines=False) for i in ids[:MAX_IDS_SHOWN])
     more = count - min(len(ids), MAX_IDS_SHOWN)
     return shown + (f" (and {more} more)" if more > 0 else "")

@@ -22,6 +22,8 @@ from typing import Any
 from mirprog.cohort import Cohort, read_cohort
 from mirprog.errors import MirprogError, format_ids
 from mirprog.model import PrognosticModel, ScaleWarning
+from mirprog.output import terminal_print as print  # control characters in data escaped
+from mirprog.output import write_csv
 from mirprog.reading import read_table
 
 __all__ = ["add_file_options", "add_parsers", "file_options", "run"]
@@ -199,7 +201,7 @@ def _score(args: argparse.Namespace) -> None:
         with warnings.catch_warnings():  # already reported by score()
             warnings.simplefilter("ignore", ScaleWarning)
             result = model.validate(cohort, horizon=max(within) if within else None)
-    scores.to_csv(args.out, index=False)
+    write_csv(scores, args.out, index=False)
     bad = scores[scores["reason"].notna()]
     print(f"Scored {len(scores) - len(bad)} of {len(scores)} patients with {args.model} "
           f"(trained on {model.n} patients, {model.events} events).")

@@ -179,25 +179,26 @@ def calibration_plot(validation: ValidationResult, *, ax: Axes | None = None) ->
     'Predicted survival at t = 1825'
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
-
+    from mirprog.output import escape_mathtext, new_figure
     from mirprog.plots import OKABE_ITO
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.8, 4.5), layout="constrained")
+        ax = new_figure(figsize=(4.8, 4.5), layout="constrained").add_subplot()
     cal = validation.calibration.drop(index="all", errors="ignore")
     ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfect")
     for i, (g, r) in enumerate(cal.iterrows()):
         err = [[max(r["observed"] - r["ci_lower"], 0.0)], [max(r["ci_upper"] - r["observed"], 0.0)]]
         ax.errorbar([r["predicted"]], [r["observed"]], yerr=err, fmt="o", capsize=3,
-                    color=OKABE_ITO[i % (len(OKABE_ITO) - 1)], label=f"{g} (n={r['n']:.0f})")
+                    color=OKABE_ITO[i % (len(OKABE_ITO) - 1)],
+                    label=escape_mathtext(f"{g} (n={r['n']:.0f})"))
     ax.set_xlim(0.0, 1.02)
     ax.set_ylim(0.0, 1.02)
     ax.set_aspect("equal")
     ax.set_xlabel(f"Predicted survival at t = {validation.horizon:g}")
     ax.set_ylabel("Observed survival (Kaplan–Meier)")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", fontsize=9, frameon=False, title=validation.by, title_fontsize=9)
+    ax.legend(loc="upper left", fontsize=9, frameon=False, title=escape_mathtext(validation.by),
+              title_fontsize=9)
     fig = ax.get_figure()
     assert fig is not None
     return fig  # type: ignore[return-value]

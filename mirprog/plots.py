@@ -3,6 +3,13 @@
 Plots only read results (:class:`~mirprog.KMResult`, :class:`~mirprog.LogRankResult`,
 :class:`~mirprog.CoxResult`, ...); they never fit or test anything.  matplotlib is
 imported inside the functions, so ``import mirprog`` does not need it.
+
+Text taken from the data (group labels, terms, titles, units) is drawn literally:
+``$`` is escaped for mathtext (:func:`~mirprog.output.escape_mathtext`), so a marker
+named ``mir$125b$`` keeps its dollars and ``a\\b`` its backslash.  Without ``ax=``,
+the new figure is not kept by pyplot (:func:`~mirprog.output.new_figure`): in Jupyter
+it shows once, as the value of the cell (``fig = km_plot(...)`` shows nothing until
+``fig`` is the last line); to show it in a window, pass ``ax=`` from ``plt.subplots()``.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mirprog.output import escape_mathtext, new_figure
 from mirprog.study import Table3Result
 from mirprog.survival.cox import CoxResult
 from mirprog.survival.km import KMResult
@@ -62,7 +70,8 @@ def km_plot(
         estimable"`` when its likelihood is monotone).
     ax : matplotlib.axes.Axes, optional
         Draw into this axis; the risk table then goes into an inset axis below it
-        (save with ``bbox_inches="tight"`` to keep it).  Default: a new figure.
+        (save with ``bbox_inches="tight"`` to keep it).  Default: a new figure
+        (not kept by pyplot; see the module notes).
     conf_int : bool, default False
         Shade the pointwise confidence band stored in ``km.table``.
     risk_table : bool, default True
@@ -101,10 +110,8 @@ def km_plot(
     'Log-rank p = 0.003'
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
-
     groups = list(km.groups)
-    names = [_group_label(km, g, labels) for g in groups]
+    names = [escape_mathtext(_group_label(km, g, labels)) for g in groups]
     colours = [OKABE_ITO[-1]] if len(groups) == 1 else [
         OKABE_ITO[i % (len(OKABE_ITO) - 1)] for i in range(len(groups))]
     tests = [] if test is None else [test] if isinstance(test, LogRankResult) else list(test)
@@ -115,7 +122,7 @@ def km_plot(
     own_figure = ax is None
     if ax is None:
         height = 4.2 + (_ROW_IN * (len(groups) + 1.5) if risk_table else 0.0)
-        fig = plt.figure(figsize=(7.0, height), layout="constrained")
+        fig = new_figure(figsize=(7.0, height), layout="constrained")
         if risk_table:
             gs = fig.add_gridspec(2, 1, height_ratios=[4.2, _ROW_IN * (len(groups) + 1.5)])
             ax = fig.add_subplot(gs[0])
@@ -135,10 +142,10 @@ def km_plot(
     ax.set_xticks(ticks)
     ax.set_ylim(0.0, 1.03)
     ax.set_ylabel("Survival probability")
-    ax.set_xlabel(f"Time ({time_unit})" if time_unit else "Time")
+    ax.set_xlabel(escape_mathtext(f"Time ({time_unit})") if time_unit else "Time")
     ax.spines[["top", "right"]].set_visible(False)
     if title:
-        ax.set_title(title, loc="left")
+        ax.set_title(escape_mathtext(title), loc="left")
     if risk_table:
         _draw_risk_table(risk_ax, km, ticks, names, colours)
     style: dict[str, Any] = {"title": _annotation(tests, cox), "fontsize": _FONT,
@@ -370,7 +377,8 @@ def forest_plot(
         ``removed`` / ``ND``.
     ax : matplotlib.axes.Axes, optional
         Axis for the estimates; the text columns go into inset axes to its left
-        and right (save with ``bbox_inches="tight"``).  Default: a new figure.
+        and right (save with ``bbox_inches="tight"``).  Default: a new figure
+        (not kept by pyplot; see the module notes).
     title : str, optional
 
     Returns
@@ -395,7 +403,6 @@ def forest_plot(
     3
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
     rows, prefixes = _forest_rows(result)
@@ -403,7 +410,7 @@ def forest_plot(
     series = ([("HR (95% CI)", OKABE_ITO[-1], "o")] if len(prefixes) == 1 else
               [("Univariate HR (95% CI)", OKABE_ITO[0], "o"),
                ("Multivariate HR (95% CI)", OKABE_ITO[1], "s")])
-    left = [("Factor", list(rows["label"]), "left", "black"),
+    left = [("Factor", [escape_mathtext(v) for v in rows["label"]], "left", "black"),
             ("n", [f"{int(v)}" for v in rows["n"]], "right", "black"),
             ("Events", [f"{int(v)}" for v in rows["events"]], "right", "black")]
     right = []
@@ -414,21 +421,21 @@ def forest_plot(
     widths = [sum(_col_width(h, cells) for h, cells, _, _ in cols) for cols in (left, right)]
     height = _ROW_IN * 1.25 * (m + 1.6) + 0.7
     if ax is None:
-        fig = plt.figure(figsize=(widths[0] + 3.0 + widths[1] + 0.3, height),
+        fig = new_figure(figsize=(widths[0] + 3.0 + widths[1] + 0.3, height),
                          layout="constrained")
         gs = fig.add_gridspec(1, 3, width_ratios=[widths[0], 3.0, widths[1]], wspace=0.0)
         left_ax = fig.add_subplot(gs[0])  # fig.axes: text, estimates, text
         ax = fig.add_subplot(gs[1], sharey=left_ax)
         right_ax = fig.add_subplot(gs[2], sharey=left_ax)
         if title:
-            fig.suptitle(title)
+            fig.suptitle(escape_mathtext(title))
     else:
         ax_w = ax.get_position().width * _root(ax).get_figwidth()
         gap = 0.1 / ax_w
         left_ax = ax.inset_axes((-widths[0] / ax_w - gap, 0, widths[0] / ax_w, 1), sharey=ax)
         right_ax = ax.inset_axes((1.0 + gap, 0, widths[1] / ax_w, 1), sharey=ax)
         if title:
-            ax.set_title(title)
+            ax.set_title(escape_mathtext(title))
     _text_columns(left_ax, left, m)
     _text_columns(right_ax, right, m)
 

@@ -21,6 +21,7 @@ from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort
 from mirprog.cutpoints import Cutpoints
 from mirprog.errors import CohortError, MonotoneLikelihoodWarning
+from mirprog.output import write_csv
 from mirprog.signature import CombinedComparison, RiskGroupResult, compare_combined, risk_groups
 from mirprog.study import Table3Result, Table4Result, table3, table4
 from mirprog.subtypes import st_gallen
@@ -375,20 +376,20 @@ def write_outputs(res: StudyResult, out: str | Path, *, compare: bool = True) ->
         written.append(path)
 
     t3 = res.table3
-    t3.frame.to_csv(out / "table3.csv")
+    write_csv(t3.frame, out / "table3.csv")
     written.append(out / "table3.csv")
     save("table3.md", t3.to_markdown())
     save("table3.html", t3.to_html(caption="Table 3 — univariate and multivariate analyses"))
     if res.table4 is not None:
-        res.table4.frame.to_csv(out / "table4.csv")
+        write_csv(res.table4.frame, out / "table4.csv")
         written.append(out / "table4.csv")
         save("table4.md", res.table4.to_markdown())
         save("table4.html", res.table4.to_html(caption="Table 4 — marker within subgroups"))
-    res.comparison.table.to_csv(out / "model_comparison.csv")
-    res.risk.counts.to_csv(out / "risk_groups.csv")
+    write_csv(res.comparison.table, out / "model_comparison.csv")
+    write_csv(res.risk.counts, out / "risk_groups.csv")
     written += [out / "model_comparison.csv", out / "risk_groups.csv"]
     if res.association is not None:
-        res.association.table.to_csv(out / "association_marker_grade.csv")
+        write_csv(res.association.table, out / "association_marker_grade.csv")
         written.append(out / "association_marker_grade.csv")
     written += _figures(res, out)
     if compare:

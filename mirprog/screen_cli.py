@@ -16,6 +16,8 @@ import pandas as pd
 
 from mirprog.cohort import Cohort, read_cohort
 from mirprog.errors import CohortError, DataFileError, MirprogError, format_ids
+from mirprog.output import terminal_print as print  # control characters in data escaped
+from mirprog.output import write_csv
 from mirprog.screen import screen
 from mirprog.stability import screen_bootstrap
 from mirprog.tables import format_ci, format_p
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     screen_s = time.perf_counter() - start - read_s
     table = res.table
     if out.suffix.lower() == ".csv":
-        table.to_csv(out, index=False)
+        write_csv(table, out, index=False)
     else:
         table.to_parquet(out, index=False)
     print(f"Screened {len(table)} markers on {res.n} patients ({res.events} events): "
@@ -119,7 +121,7 @@ def _bootstrap(args: argparse.Namespace, cohort: Cohort, markers: list[str], out
                             progress=args.progress, client=True if args.dask else None,
                             scheduler=args.scheduler)
     path = out.with_name(out.stem + ".stability.csv")
-    stab.table.to_csv(path, index=False)
+    write_csv(stab.table, path, index=False)
     t = stab.table
     print(f"\nBootstrap: {stab.n_boot} resamples (seed {stab.seed}) in "
           f"{time.perf_counter() - start:.1f} s; selected (log-rank q < {stab.q}) in >= 80% "

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from mirprog.output import escape_latex, escape_markdown
 from mirprog.survival.univariate import UnivariateResult
 
 __all__ = ["TableRenderMixin", "format_ci", "format_p", "render_html", "render_latex",
@@ -38,9 +39,14 @@ def format_ci(hr: float, lower: float, upper: float, digits: int = 2) -> str:
 
 
 def render_markdown(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table of a DataFrame of strings (no extra dependency)."""
-    cols = [str(c) for c in frame.columns]
-    cells = [[str(v).replace("|", "\\|") for v in row] for row in frame.itertuples(index=False)]
+    """A GitHub-flavoured Markdown table of a DataFrame of strings (no extra dependency).
+
+    Every header and cell goes through :func:`~mirprog.output.escape_markdown`: pipes,
+    backticks, ``<``, ``>`` and newlines in the data cannot break or inject into the table.
+    The index is not written.
+    """
+    cols = [escape_markdown(c) for c in frame.columns]
+    cells = [[escape_markdown(v) for v in row] for row in frame.itertuples(index=False)]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)) + " |",
              "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
@@ -50,7 +56,7 @@ def render_markdown(frame: pd.DataFrame) -> str:
 
 
 def render_html(frame: pd.DataFrame, caption: str | None = None) -> str:
-    """An HTML ``<table>`` (escaped) of a DataFrame of strings."""
+    """An HTML ``<table>`` of a DataFrame of strings; headers, cells and caption escaped."""
     html = frame.to_html(index=False, escape=True, border=0, classes="mirprog-table")
     if caption:
         html = html.replace(">\n  <thead>", f">\n  <caption>{_escape_html(caption)}</caption>"
@@ -62,26 +68,20 @@ def _escape_html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-                  "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                  "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
-                  "–": "--", "χ": r"$\chi$", "²": r"$^2$", "≤": r"$\le$", "−": "-"}
-
-
-def _latex(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
-
-
 def render_latex(frame: pd.DataFrame, caption: str | None = None) -> str:
-    """A LaTeX ``tabular`` (booktabs rules) of a DataFrame of strings, specials escaped."""
+    """A LaTeX ``tabular`` (booktabs rules) of a DataFrame of strings, specials escaped.
+
+    Headers, cells and the caption go through :func:`~mirprog.output.escape_latex`.
+    """
     cols = "l" + "r" * (len(frame.columns) - 1)
     lines = [r"\begin{tabular}{" + cols + "}", r"\toprule",
-             " & ".join(_latex(str(c)) for c in frame.columns) + r" \\", r"\midrule"]
-    lines += [" & ".join(_latex(str(v)) for v in row) + r" \\"
+             " & ".join(escape_latex(str(c)) for c in frame.columns) + r" \\", r"\midrule"]
+    lines += [" & ".join(escape_latex(str(v)) for v in row) + r" \\"
               for row in frame.itertuples(index=False)]
     lines += [r"\bottomrule", r"\end{tabular}"]
     if caption:
-        lines = [r"\begin{table}", r"\caption{" + _latex(caption) + "}", *lines, r"\end{table}"]
+        lines = [r"\begin{table}", r"\caption{" + escape_latex(caption) + "}", *lines,
+                 r"\end{table}"]
     return "\n".join(lines) + "\n"
 
 

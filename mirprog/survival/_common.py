@@ -73,5 +73,5 @@ class FrameReprMixin:
         raise NotImplementedError
 
     def _repr_html_(self) -> str:
-        html = self.to_frame().to_html()
+        html = self.to_frame().to_html(escape=True)  # ids and levels are data
         return str(html)

@@ -376,10 +376,10 @@ def spline_plot(result: SplineCoxResult, *, ax: Axes | None = None) -> Figure:
     >>> fig = spline_plot(spline_cox(mp.datasets.load_gbsg2(), "progrec", offset=1))
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    from mirprog.output import escape_mathtext, new_figure
 
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
+        ax = new_figure(figsize=(6.0, 4.0), layout="constrained").add_subplot()
     c = result.curve
     ax.fill_between(c["x"], c["ci_lower"], c["ci_upper"], color="#0072B2", alpha=0.2, lw=0,
                     label=f"{result.conf_level:.0%} CI")
@@ -391,8 +391,8 @@ def spline_plot(result: SplineCoxResult, *, ax: Axes | None = None) -> Figure:
         ax.axvline(k, color="#999999", ls=":", lw=0.6)
     ax.plot(result.observed, np.zeros_like(result.observed), "|", color="#000000", alpha=0.3,
             ms=6, transform=ax.get_xaxis_transform())
-    ax.set_xlabel(result.term)
-    ax.set_ylabel(f"log relative hazard vs {result.marker} = {result.reference:g}")
+    ax.set_xlabel(escape_mathtext(result.term))
+    ax.set_ylabel(escape_mathtext(f"log relative hazard vs {result.marker} = {result.reference:g}"))
     ax.set_title(f"non-linearity: LR chi2 = {result.nonlinear_chi2:.2f}, "
                  f"df = {result.nonlinear_df}, p = {result.nonlinear_p:.3g}")
     ax.legend(frameon=False, fontsize=8)

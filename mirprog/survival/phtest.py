@@ -270,11 +270,11 @@ def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None) -> Figur
     >>> fig = mp.ph_plot(ph, "age")
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    from mirprog.output import escape_mathtext, new_figure
 
     intercept, slope = result.trend(term)
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
+        ax = new_figure(figsize=(6.0, 4.0), layout="constrained").add_subplot()
     y = result.residuals[term].to_numpy(float)
     ax.scatter(result.x, y, s=9, color="#0072B2", alpha=0.5, lw=0, label="scaled residual")
     ax.axhline(float(result.coef[term]), color="#000000", ls="--", lw=1,
@@ -282,9 +282,9 @@ def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None) -> Figur
     grid = np.array([result.x.min(), result.x.max()])
     ax.plot(grid, intercept + slope * grid, color="#D55E00", lw=1.6, label="linear trend")
     ax.set_xlabel(_AXIS_LABEL.get(result.transform, result.transform))
-    ax.set_ylabel(f"beta(t) for {term}")
+    ax.set_ylabel(escape_mathtext(f"beta(t) for {term}"))
     if term in result.table.index:
         row = result.table.loc[term]
-        ax.set_title(f"{term}: chi2 = {row['chi2']:.2f}, p = {row['p']:.3g}")
+        ax.set_title(escape_mathtext(f"{term}: chi2 = {row['chi2']:.2f}, p = {row['p']:.3g}"))
     ax.legend(frameon=False, fontsize=8)
     return ax.figure.figure

@@ -1,0 +1,248 @@
+"""Output that is safe to open: one CSV writer and one escaper per medium.
+
+Every file, table and figure mirprog writes passes text that came from the data
+(ids, marker names, levels, column names) through one of these functions, so a
+hostile or merely odd cell cannot run a spreadsheet formula, break a Markdown or
+LaTeX table, drive the terminal, or become a matplotlib mathtext expression.
+
+* :func:`write_csv` -- the only CSV writer (OWASP CSV-injection rule).
+* :func:`escape_markdown`, :func:`escape_latex` -- table cells and headers.
+* :func:`escape_terminal` and :func:`terminal_print` -- ids and levels on a terminal.
+* :func:`escape_mathtext` and :func:`new_figure` -- figure text; figures shown once.
+
+HTML goes through pandas ``to_html(escape=True)`` and :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+import re
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["FORMULA_PREFIX", "FORMULA_STARTS", "escape_latex", "escape_markdown",
+           "escape_mathtext", "escape_terminal", "neutralise_cell", "new_figure",
+           "terminal_print", "write_csv"]
+
+#: First characters that make a spreadsheet read a text cell as a formula (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Prefixed to such a cell: Excel, LibreOffice and Sheets then show it as text.
+FORMULA_PREFIX = "'"
+
+
+# ----------------------------------------------------------------------------- CSV
+
+def neutralise_cell(value: Any) -> Any:
+    """A CSV cell that no spreadsheet evaluates: text starting with a formula character gets ``'``.
+
+    Numbers (including negative ones), booleans, missing values and dates are
+    returned unchanged, so they stay numbers when the file is read back; any
+    other value is judged by the text the CSV will hold.
+
+    Examples
+    --------
+    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")"), neutralise_cell("-2+3")
+    ('\\'=HYPERLINK("http://x")', "'-2+3")
+    >>> neutralise_cell(-0.52), neutralise_cell("miR-21"), neutralise_cell("00001")
+    (-0.52, 'miR-21', '00001')
+    """
+    if value is None or isinstance(value, numbers.Number | np.generic | pd.Timestamp):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return FORMULA_PREFIX + text
+    return value
+
+
+def _neutralise_index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex):
+        return pd.MultiIndex.from_arrays(
+            [_neutralise_index(index.get_level_values(i)) for i in range(index.nlevels)],
+            names=[neutralise_cell(n) for n in index.names])
+    if index.dtype.kind in "biufcmM":  # numbers and dates: nothing to neutralise
+        return index.set_names(neutralise_cell(index.name))
+    return pd.Index([neutralise_cell(v) for v in index], dtype=object,
+                    name=neutralise_cell(index.name), tupleize_cols=False)
+
+
+def _neutralise_column(col: pd.Series) -> pd.Series:
+    if col.dtype.kind in "biufcmM":
+        return col
+    return col.astype(object).map(neutralise_cell, na_action="ignore")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path | IO[str], *, index: bool = True,
+              **to_csv: Any) -> None:
+    """Write ``frame`` as CSV with every text cell neutralised against formula injection.
+
+    The OWASP rule: a text cell, id, index label or column header that starts with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written with a single
+    quote ``'`` in front (``=SUM(A1)`` -> ``'=SUM(A1)``), so a spreadsheet shows it
+    as text instead of running it.  Numbers are left alone (a coefficient of -0.52
+    stays the number -0.52), and text is written exactly as held: an id read as
+    ``"00001"`` stays ``00001``.  Lines end in CRLF (RFC 4180), so a cell holding a
+    carriage return or newline is quoted and reads back as one cell; quotes and
+    separators inside cells are quoted as usual.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    path : str, Path or text file object
+    index : bool, default True
+        Write the row labels, as ``DataFrame.to_csv``.
+    **to_csv
+        Passed to ``DataFrame.to_csv`` (e.g. ``float_format``); keep the default
+        ``lineterminator="\\r\\n"``, or carriage returns in cells go unquoted.
+
+    Examples
+    --------
+    >>> import io
+    >>> buf = io.StringIO()
+    >>> write_csv(pd.DataFrame({"id": ["=1+1", "00002"], "coef": [-0.5, 1.0]}), buf,
+    ...           index=False)
+    >>> print(buf.getvalue().strip())
+    id,coef
+    '=1+1,-0.5
+    00002,1.0
+    """
+    safe = frame.copy(deep=False)
+    safe.columns = _neutralise_index(frame.columns)
+    for i in range(safe.shape[1]):
+        safe.isetitem(i, _neutralise_column(frame.iloc[:, i]).array)
+    if index:
+        safe.index = _neutralise_index(frame.index)
+    safe.to_csv(path, index=index, **{"lineterminator": "\r\n", **to_csv})
+
+
+# ----------------------------------------------------------------------------- terminal
+
+# bidi embeddings, overrides and isolates, marks, and line/paragraph separators
+_INVISIBLE = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                       "\u2066\u2067\u2068\u2069\u2028\u2029")
+
+
+def _visible(ch: str) -> str:
+    if ch == "\n" or (ch.isprintable() and ch not in _INVISIBLE):
+        return ch
+    return repr(ch)[1:-1]
+
+
+def escape_terminal(text: object, *, newlines: bool = True) -> str:
+    """``text`` with control characters shown as escapes, safe to print on a terminal.
+
+    ANSI escape sequences (``\\x1b[...``), carriage returns, NUL and the other C0/C1
+    control characters, DEL, bidi overrides (U+202E) and other non-printable
+    characters become their Python escape (``\\x1b``, ``\\r``, ``\\u202e``), so
+    an id cannot recolour, overwrite or reorder what the terminal shows.  Newlines
+    are kept unless ``newlines=False``; letters of every script are kept.
+
+    Examples
+    --------
+    >>> escape_terminal("p1\\x1b[31m\\rp2\\u202e")
+    'p1\\\\x1b[31m\\\\rp2\\\\u202e'
+    >>> escape_terminal("miR-125b χ²"), escape_terminal("a\\nb", newlines=False)
+    ('miR-125b χ²', 'a\\\\nb')
+    """
+    s = str(text)
+    if s.isprintable() and not _INVISIBLE.intersection(s):
+        return s
+    out = "".join(_visible(ch) for ch in s)
+    return out if newlines else out.replace("\n", "\\n")
+
+
+def terminal_print(*values: object, sep: str = " ", end: str = "\n",
+                   file: IO[str] | None = None, flush: bool = False) -> None:
+    """:func:`print` whose text goes through :func:`escape_terminal` (newlines kept).
+
+    The command line prints ids, marker names and levels through this function only.
+    """
+    text = sep.join(str(v) for v in values)
+    builtins.print(escape_terminal(text), end=end, file=file, flush=flush)
+
+
+# ----------------------------------------------------------------------------- Markdown, LaTeX
+
+_MD_SPECIAL = re.compile(r"([\\`|*\[\]])")
+_MD_ENTITY = {"<": "&lt;", ">": "&gt;"}
+
+
+def escape_markdown(text: object) -> str:
+    """One Markdown table cell: nothing in it can end the cell, the row or the table.
+
+    Backslashes, backticks, pipes, ``*`` and brackets are backslash-escaped, ``<``
+    and ``>`` become ``&lt;`` and ``&gt;`` (no raw HTML), and newlines, carriage
+    returns and other control characters are shown as ``\\n``, ``\\r``, ``\\x1b``.
+
+    Examples
+    --------
+    >>> print(escape_markdown("a|b <script> `x`\\nnext"))
+    a\\|b &lt;script&gt; \\`x\\`\\nnext
+    """
+    s = _MD_SPECIAL.sub(r"\\\1", str(text))
+    s = "".join(_MD_ENTITY.get(ch, ch) for ch in s)
+    return escape_terminal(s, newlines=False)
+
+
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                  "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  "\\": r"\textbackslash{}", "<": r"\textless{}", ">": r"\textgreater{}",
+                  "–": "--", "χ": r"$\chi$", "²": r"$^2$", "≤": r"$\le$", "−": "-"}
+
+
+def escape_latex(text: object) -> str:
+    """One LaTeX table cell: ``\\ { } $ & # ^ _ % ~ < >`` escaped, newlines as spaces.
+
+    Other control characters are shown as escapes (``\\x1b`` typesets as
+    ``\\textbackslash{}x1b``), so a cell can neither run a command nor end a row.
+
+    Examples
+    --------
+    >>> print(escape_latex("50% of a_b & {c}\\n\\\\input{x}"))
+    50\\% of a\\_b \\& \\{c\\} \\textbackslash{}input\\{x\\}
+    """
+    s = escape_terminal(str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in s)
+
+
+# ----------------------------------------------------------------------------- matplotlib
+
+def escape_mathtext(text: object) -> str:
+    """Figure text drawn literally: ``$`` becomes ``\\$``, so mathtext never parses it.
+
+    matplotlib reads a string with an even number of unescaped ``$`` as mathtext
+    (``mir$125b$`` would lose its dollars, ``$\\frac$`` would raise).  With each
+    ``$`` escaped the text is plain and a backslash is drawn as it is (``a\\b``
+    stays ``a\\b``; matplotlib's ``\\$`` -> ``$`` unescaping then restores the
+    original exactly).  Control characters are shown as escapes.  Not for
+    ``text.usetex``, which sends every string to LaTeX.
+
+    Examples
+    --------
+    >>> print(escape_mathtext("mir$125b$ a\\\\b"))
+    mir\\$125b\\$ a\\b
+    """
+    return escape_terminal(text, newlines=True).replace("$", r"\$")
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """A new matplotlib figure that pyplot does not keep (``plt.figure(**kwargs)``, closed).
+
+    Jupyter then shows a plot once, as the value of the cell, instead of once as the
+    value and again when the inline backend flushes pyplot's open figures; the
+    figure still saves (``fig.savefig``) and displays like any returned value.
+    Nothing accumulates in pyplot either (no "more than 20 figures" warning).
+    To show it in a window from a script, pass ``ax=`` from ``plt.subplots()``
+    to the plotting function and call ``plt.show()``.
+    """
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(**kwargs)  # pyplot loads the backend (Jupyter's display hook) ...
+    plt.close(fig)              # ... and forgets the figure, which stays usable
+    return fig
