@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
-from mirprog.errors import CohortError
+from mirprog.errors import ArgumentError, CohortError, format_ids
 from mirprog.survival._common import FrameReprMixin, chi2_sf, grouped, require_groups
 
 __all__ = ["LogRankResult", "PairwiseLogRankResult", "logrank", "logrank_arrays",
@@ -179,8 +179,36 @@ def logrank(
     )
 
 
-def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm") -> np.ndarray:
-    """Adjust p-values for multiple comparisons, as R's ``p.adjust``.
+def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm", *,
+             n: int | None = None) -> np.ndarray:
+    """Adjust p-values for multiple comparisons, exactly as R's ``p.adjust``.
+
+    Parameters
+    ----------
+    p : sequence of float
+        p-values in [0, 1]; NaN marks a missing one (a test that could not be done).
+    method : {"holm", "bh", "bonferroni", "none"}, default "holm"
+        Holm's step-down, Benjamini-Hochberg's FDR, Bonferroni, or no adjustment.
+    n : int, optional
+        Number of comparisons; default the number of non-missing p-values (R's
+        default).  Must be at least that number.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the order given; missing values stay NaN.
+
+    Raises
+    ------
+    ArgumentError
+        A p-value outside [0, 1] or infinite, an unknown ``method``, or ``n`` smaller
+        than the number of non-missing p-values.
+
+    Notes
+    -----
+    As R, the missing values are set aside: the others are adjusted as a family of
+    ``n`` comparisons and the missing ones stay missing, so one test that could not be
+    done does not blank the rest.  With ``n <= 1`` nothing changes.
 
     Examples
     --------
@@ -188,22 +216,44 @@ def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm") -> np.nda
     array([0.03, 0.06, 0.06])
     >>> p_adjust([0.01, 0.04, 0.03], "bh").round(3)
     array([0.03, 0.04, 0.04])
+    >>> p_adjust([0.01, float("nan"), 0.03], "bonferroni")
+    array([0.02,  nan, 0.06])
     """
-    arr = np.asarray(p, dtype=float)
-    m = len(arr)
-    if method == "none" or m == 0:
-        return arr.copy()
+    arr = np.array(p, dtype=float).reshape(-1)
+    if method not in ("holm", "bh", "bonferroni", "none"):
+        raise ArgumentError(f"method must be 'holm', 'bh', 'bonferroni' or 'none', got "
+                            f"{method!r}.", argument="method")
+    present = ~np.isnan(arr)
+    bad = present & ~((arr >= 0) & (arr <= 1))
+    if bad.any():
+        raise ArgumentError(
+            f"p-values must lie in [0, 1] (NaN for a missing one); {int(bad.sum())} do not: "
+            f"{format_ids(arr[bad].tolist())} at position(s) "
+            f"{format_ids(np.flatnonzero(bad).tolist())}. Pass p-values, not statistics or "
+            "log p-values.", argument="p")
+    vals = arr[present]
+    m = len(vals) if n is None else n
+    if m < len(vals):
+        raise ArgumentError(f"n must be at least the number of non-missing p-values "
+                            f"({len(vals)}), got {n}.", argument="n")
+    if method == "none" or m <= 1:
+        return arr
+    arr[present] = _adjusted(vals, method, m)
+    return arr
+
+
+def _adjusted(p: np.ndarray, method: Adjust, n: int) -> np.ndarray:
+    """R's ``p.adjust`` arithmetic on complete p-values, family size ``n``."""
+    lp = len(p)
     if method == "bonferroni":
-        return np.minimum(arr * m, 1.0)
+        return np.minimum(n * p, 1.0)
     if method == "holm":
-        order = np.argsort(arr)
-        adj = np.maximum.accumulate((m - np.arange(m)) * arr[order])
-    elif method == "bh":
-        order = np.argsort(arr)[::-1]
-        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * arr[order])
-    else:
-        raise ValueError(f"method must be 'holm', 'bh', 'bonferroni' or 'none', got {method!r}")
-    out = np.empty(m)
+        order = np.argsort(p, kind="stable")
+        adj = np.maximum.accumulate((n - np.arange(lp)) * p[order])
+    else:   # bh
+        order = np.argsort(-p, kind="stable")
+        adj = np.minimum.accumulate(n / np.arange(lp, 0, -1) * p[order])
+    out = np.empty(lp)
     out[order] = np.minimum(adj, 1.0)
     return out
 
