@@ -11,6 +11,7 @@ from scipy import special
 
 from mirprog.cohort import AnalysisData, Cohort
 from mirprog.errors import CohortError, format_ids
+from mirprog.survival.timefix import timefixed
 
 ALL_GROUP = "all"
 
@@ -41,12 +42,17 @@ def sorted_levels(values: pd.Series) -> list[Any]:
         return sorted(uniq.tolist(), key=str)
 
 
-def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = ()) -> tuple[
-    AnalysisData, np.ndarray, list[Any]
-]:
-    """Complete cases for a grouping column: data, integer group codes and the level list."""
+def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = (), *,
+            timefix: bool = True) -> tuple[AnalysisData, np.ndarray, list[Any]]:
+    """Complete cases for a grouping column: data, integer group codes and the level list.
+
+    With ``timefix`` (the default) near-tied times of those rows are merged
+    (:func:`~mirprog.survival.timefix.aeq_times`); ``False`` leaves them to the caller.
+    """
     columns = ([by] if by is not None else []) + [c for c in extra if c != by]
     data = cohort.complete_cases(columns)
+    if timefix:
+        data = timefixed(data)
     if by is None:
         return data, np.zeros(len(data.time), dtype=np.int64), [ALL_GROUP]
     col = data.frame[by]

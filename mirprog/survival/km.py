@@ -197,6 +197,10 @@ def km(
     its CI, from where the limit curves cross 0.5, taking the midpoint of a
     flat stretch at exactly 0.5) follow R ``survival`` 3.x to the letter.
 
+    Times that differ only by floating-point noise (relative difference below
+    about 1.5e-8) are one time, as R's ``timefix = TRUE``; the table shows the
+    smallest of them, as ``survfit`` does (:func:`~mirprog.survival.timefix.aeq_times`).
+
     Examples
     --------
     >>> import mirprog as mp

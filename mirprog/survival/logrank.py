@@ -13,6 +13,7 @@ import pandas as pd
 from mirprog.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError, format_ids
 from mirprog.survival._common import FrameReprMixin, chi2_sf, grouped, require_groups
+from mirprog.survival.timefix import aeq_times
 
 __all__ = ["LogRankResult", "PairwiseLogRankResult", "logrank", "logrank_arrays",
            "p_adjust", "pairwise_logrank"]
@@ -135,7 +136,8 @@ def logrank(
     -----
     Equals R ``survdiff(Surv(time, event) ~ by)`` (rho = 0).  The trend
     statistic is (w'(O - E))^2 / (w' V w) with V the survdiff covariance (as
-    Stata's ``sts test, trend``).
+    Stata's ``sts test, trend``).  Near-tied times are merged first, as by
+    ``survdiff``'s ``timefix`` (:func:`~mirprog.survival.timefix.aeq_times`).
 
     Examples
     --------
@@ -310,13 +312,14 @@ def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> Pai
     1      I    III  242
     2     II    III  605
     """
-    data, codes, levels = grouped(cohort, by)
+    data, codes, levels = grouped(cohort, by, timefix=False)
     require_groups(levels, by, data)
     rows = []
     for a, b in itertools.combinations(range(len(levels)), 2):
         sel = (codes == a) | (codes == b)
         sub_codes = (codes[sel] == b).astype(np.int64)
-        o, e, v = logrank_arrays(data.time[sel], data.event[sel], sub_codes, 2)
+        # each pair is its own analysis: R survdiff(..., subset = pair) merges its times
+        o, e, v = logrank_arrays(aeq_times(data.time[sel]), data.event[sel], sub_codes, 2)
         chi2, df = _quadratic_chi2(o - e, v, e)
         rows.append((levels[a], levels[b], int(sel.sum()), int(data.event[sel].sum()), chi2,
                      chi2_sf(chi2, df) if df > 0 else float("nan")))

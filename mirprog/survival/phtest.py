@@ -20,6 +20,7 @@ from mirprog.survival._common import FrameReprMixin, chi2_sf
 from mirprog.survival._coxengine import Ties, risk_sets
 from mirprog.survival.cox import CoxResult
 from mirprog.survival.firth import risk_set_sums
+from mirprog.survival.timefix import timefixed
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -201,7 +202,7 @@ def ph_test(
     if getattr(fit, "penalty", None):
         raise CohortError(f"ph_test() needs an ordinary Cox fit; this one is {fit.penalty}-"
                           "penalised. Refit with firth=False to check proportional hazards.")
-    data = cohort.complete_cases(list(fit.design.covariates))
+    data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
     if len(data.ids) != len(fit.ids) or not np.array_equal(data.ids, fit.ids):
         raise CohortError(f"The cohort has {len(data.ids)} complete rows for "
                           f"{list(fit.design.covariates)}, not the {len(fit.ids)} rows the "

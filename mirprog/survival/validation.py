@@ -25,6 +25,7 @@ from mirprog.errors import CohortError, MirprogWarning
 from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog.survival.cox import CoxResult, cox
+from mirprog.survival.timefix import timefixed
 
 __all__ = ["BootstrapFitWarning", "BootstrapValidationResult", "bootstrap_validate"]
 
@@ -249,7 +250,7 @@ def bootstrap_validate(
     """
     fit = cox(cohort, covariates, ties=ties, categorical=categorical, reference=reference,
               max_iter=max_iter)
-    data = cohort.complete_cases(list(fit.design.covariates))
+    data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
     x = fit.design.matrix(data.frame)
     time, event = data.time, data.event
     idx = _resamples(len(time), n_boot, seed, indices)
