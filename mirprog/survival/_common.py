@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import special
 
 from mirprog.cohort import AnalysisData, Cohort
-from mirprog.errors import CohortError, format_ids
+from mirprog.errors import ArgumentError, CohortError, format_ids
 from mirprog.survival.timefix import timefixed
 
 ALL_GROUP = "all"
@@ -42,12 +42,18 @@ def sorted_levels(values: pd.Series) -> list[Any]:
         return sorted(uniq.tolist(), key=str)
 
 
+MAX_GROUPS = 20
+"""Default limit on the groups of a ``by`` column in km, logrank and pairwise_logrank."""
+
+
 def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = (), *,
-            timefix: bool = True) -> tuple[AnalysisData, np.ndarray, list[Any]]:
+            timefix: bool = True, max_groups: int | None = None
+            ) -> tuple[AnalysisData, np.ndarray, list[Any]]:
     """Complete cases for a grouping column: data, integer group codes and the level list.
 
     With ``timefix`` (the default) near-tied times of those rows are merged
     (:func:`~mirprog.survival.timefix.aeq_times`); ``False`` leaves them to the caller.
+    With ``max_groups``, a ``by`` column with more distinct values is refused.
     """
     columns = ([by] if by is not None else []) + [c for c in extra if c != by]
     data = cohort.complete_cases(columns)
@@ -57,8 +63,25 @@ def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = (), *,
         return data, np.zeros(len(data.time), dtype=np.int64), [ALL_GROUP]
     col = data.frame[by]
     levels = sorted_levels(col)
+    if max_groups is not None:
+        _check_group_count(levels, by, max_groups)
     codes = pd.Categorical(col, categories=levels).codes.astype(np.int64)
     return data, codes, levels
+
+
+def _check_group_count(levels: list[Any], by: str, max_groups: int) -> None:
+    if isinstance(max_groups, bool) or not isinstance(max_groups, (int, np.integer)) \
+            or max_groups < 1:
+        raise ArgumentError(f"max_groups must be a positive integer, got {max_groups!r}.",
+                            argument="max_groups")
+    if len(levels) > max_groups:
+        raise CohortError(
+            f"Column {by!r} has {len(levels)} distinct values ({format_ids(levels)}), more "
+            f"than max_groups={max_groups}: it looks continuous, and a curve or test per "
+            f"value is meaningless. Cut it into groups first, e.g. "
+            f"mp.Cutpoints.fit(cohort, [{by!r}], 'median').apply(cohort) and use "
+            f"'{by}_high', or raise max_groups if these really are {len(levels)} groups.",
+            column=by, rows=levels)
 
 
 def require_groups(levels: list[Any], by: str, data: AnalysisData, minimum: int = 2) -> None:

@@ -12,7 +12,13 @@ import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError, format_ids
-from mirprog.survival._common import FrameReprMixin, chi2_sf, grouped, require_groups
+from mirprog.survival._common import (
+    MAX_GROUPS,
+    FrameReprMixin,
+    chi2_sf,
+    grouped,
+    require_groups,
+)
 from mirprog.survival.timefix import aeq_times
 
 __all__ = ["LogRankResult", "PairwiseLogRankResult", "logrank", "logrank_arrays",
@@ -112,6 +118,7 @@ def logrank(
     *,
     trend: bool = False,
     scores: Sequence[float] | None = None,
+    max_groups: int = MAX_GROUPS,
 ) -> LogRankResult:
     """Log-rank test of equal survival across the groups of ``by``.
 
@@ -127,6 +134,9 @@ def logrank(
         for ordered categoricals, otherwise sorted).
     scores : sequence of float, optional
         Scores of the ordered groups for the trend test; default 1, 2, ..., k.
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (it is probably a
+        continuous marker: cut it first with :class:`~mirprog.Cutpoints`).
 
     Returns
     -------
@@ -149,7 +159,7 @@ def logrank(
     >>> mp.logrank(gbsg, by="tgrade", trend=True).df
     1
     """
-    data, codes, levels = grouped(cohort, by)
+    data, codes, levels = grouped(cohort, by, max_groups=max_groups)
     require_groups(levels, by, data)
     k = len(levels)
     observed, expected, variance = logrank_arrays(data.time, data.event, codes, k)
@@ -287,7 +297,8 @@ class PairwiseLogRankResult(FrameReprMixin):
         return self.table
 
 
-def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> PairwiseLogRankResult:
+def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm",
+                     max_groups: int = MAX_GROUPS) -> PairwiseLogRankResult:
     """Log-rank test for each pair of groups, each on that pair's patients only.
 
     Parameters
@@ -297,6 +308,8 @@ def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> Pai
         Grouping column with two or more groups.
     adjust : {"holm", "bh", "bonferroni", "none"}, default "holm"
         Multiplicity adjustment across the pairs (R ``p.adjust``).
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (cut it first).
 
     Returns
     -------
@@ -312,7 +325,7 @@ def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> Pai
     1      I    III  242
     2     II    III  605
     """
-    data, codes, levels = grouped(cohort, by, timefix=False)
+    data, codes, levels = grouped(cohort, by, timefix=False, max_groups=max_groups)
     require_groups(levels, by, data)
     rows = []
     for a, b in itertools.combinations(range(len(levels)), 2):
