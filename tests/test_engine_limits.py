@@ -97,3 +97,30 @@ def test_lazy_resamples_keep_the_results_of_a_seed() -> None:
 def test_bootstrap_argument_errors_are_typed(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(mp.ArgumentError, match=match):
         mp.bootstrap_validate(_cohort(n=80, seed=4), ["x"], **kwargs)
+
+
+def _gbsg() -> mp.Cohort:
+    return mp.datasets.load_gbsg2()
+
+
+BAD_ARGUMENTS = {
+    "km conf_type": (lambda: mp.km(_gbsg(), conf_type="logit"), "conf_type"),
+    "km conf_level": (lambda: mp.km(_gbsg(), conf_level=95), "conf_level"),
+    "cox ties": (lambda: mp.cox(_gbsg(), ["age"], ties="exact"), "ties"),
+    "continuous transform": (lambda: mp.continuous_cox(_gbsg(), "age", transform="sqrt"),
+                             "transform"),
+    "continuous offset": (lambda: mp.continuous_cox(_gbsg(), "age", offset=-1), "offset"),
+    "spline knots": (lambda: mp.spline_cox(_gbsg(), "age", n_knots=2), "n_knots"),
+    "ph_test transform": (lambda: mp.ph_test(mp.cox(_gbsg(), ["age"]), _gbsg(),
+                                             transform="cubic"), "transform"),
+    "backward_select p": (lambda: mp.backward_select(_gbsg(), ["age"], p_enter=0.5,
+                                                     p_remove=0.1), "p_enter"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ARGUMENTS)
+def test_engine_argument_errors_are_mirprog_errors(case: str) -> None:
+    call, match = BAD_ARGUMENTS[case]
+    with pytest.raises(mp.ArgumentError, match=match) as err:
+        call()
+    assert isinstance(err.value, ValueError)

@@ -19,7 +19,8 @@ ALL_GROUP = "all"
 def zcrit(conf_level: float) -> float:
     """Two-sided normal critical value, e.g. 1.959964 for 0.95."""
     if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
+        raise ArgumentError(f"conf_level must be between 0 and 1, got {conf_level}.",
+                            argument="conf_level")
     return float(special.ndtri(1 - (1 - conf_level) / 2))   # = scipy.stats.norm.ppf
 
 

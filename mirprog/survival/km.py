@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
-from mirprog.errors import CohortError
+from mirprog.errors import ArgumentError, CohortError
 from mirprog.survival._common import MAX_GROUPS, FrameReprMixin, grouped, zcrit
 
 __all__ = ["KMResult", "km"]
@@ -133,7 +133,7 @@ def confidence_limits(
             lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
             upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
             return lower, upper
-    raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
+    raise ArgumentError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort
-from mirprog.errors import CohortError
+from mirprog.errors import ArgumentError, CohortError
 from mirprog.survival._common import FrameReprMixin, chi2_sf
 from mirprog.survival._coxengine import Ties, risk_sets
 from mirprog.survival.cox import CoxResult
@@ -99,7 +99,7 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
         n_risk = len(time) - np.concatenate([[0], np.cumsum(np.bincount(inv))[:-1]])
         surv = np.cumprod(1.0 - d / n_risk)
         return np.asarray(1.0 - np.concatenate([[1.0], surv])[inv])
-    raise ValueError(f"Unknown transform {transform!r}: use 'km', 'identity', 'rank' or 'log'.")
+    raise ArgumentError(f"Unknown transform {transform!r}: use 'km', 'identity', 'rank' or 'log'.")
 
 
 def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
