@@ -13,6 +13,7 @@ from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.cutpoints import Cutpoint, Cutpoints
 from mirprog.errors import (
+    ArgumentError,
     CohortError,
     ConvergenceWarning,
     DataFileError,
@@ -80,6 +81,7 @@ from mirprog.survival.validation import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "AssociationResult",
     "BootstrapFitWarning",
     "BootstrapValidationResult",

@@ -13,6 +13,7 @@ from typing import Any
 from mirprog.output import escape_terminal
 
 __all__ = [
+    "ArgumentError",
     "CohortError",
     "ConvergenceWarning",
     "DataFileError",
@@ -47,6 +48,23 @@ class CohortError(MirprogError, ValueError):
         super().__init__(message)
         self.column = column
         self.rows = tuple(rows)[:MAX_IDS_SHOWN]
+
+
+class ArgumentError(MirprogError, ValueError):
+    """An argument of a mirprog function is out of its domain (a p-value above 1, a bad option).
+
+    Subclasses ``ValueError`` too, so code that caught the ``ValueError`` raised before
+    keeps working.
+
+    Attributes
+    ----------
+    argument : str or None
+        The name of the argument at fault.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None):
+        super().__init__(message)
+        self.argument = argument
 
 
 class DataFileError(MirprogError, OSError):

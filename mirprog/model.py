@@ -30,6 +30,7 @@ from mirprog.scale import MarkerRange, ScaleWarning, check_scale
 from mirprog.survival._common import FrameReprMixin, zcrit
 from mirprog.survival._coxengine import Ties, risk_sets
 from mirprog.survival.cox import Design, cox
+from mirprog.survival.timefix import aeq_times
 
 __all__ = ["HorizonWarning", "MarkerRange", "ModelFileError", "PrognosticModel", "ScaleWarning",
            "ValidationResult", "baseline_cumhaz", "calibration_plot"]
@@ -252,7 +253,8 @@ class PrognosticModel(FrameReprMixin):
         x = fit.design.matrix(used.frame)
         center = np.where(np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0), 0.0, x.mean(axis=0))
         coef = tuple(float(b) for b in fit.summary["coef"])
-        bt, bh = baseline_cumhaz(used.time, used.event, (x - center) @ np.array(coef), ties)
+        lp = (x - center) @ np.array(coef)
+        bt, bh = baseline_cumhaz(aeq_times(used.time), used.event, lp, ties)
         design = Design(fit.design.covariates, fit.design.terms, fit.design.term_factor,
                         {k: tuple(_native(v) for v in lv) for k, lv in fit.design.levels.items()})
         adverse = _resolve_groups(groups, design, coef, used.frame)

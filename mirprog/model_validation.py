@@ -20,6 +20,7 @@ from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import concordance_counts
 from mirprog.survival.km import KMResult, km
 from mirprog.survival.logrank import LogRankResult, logrank
+from mirprog.survival.timefix import aeq_times
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -98,7 +99,7 @@ def validation_result(sub: Cohort, scores: pd.DataFrame, ledger: Exclusions, sur
     ``scores`` holds ``linear_predictor``, ``surv_col`` (predicted survival at
     ``horizon``) and, when the model has risk groups, ``risk_group``.
     """
-    time, event = sub.time, sub.event
+    time, event = aeq_times(sub.time), sub.event
     lp = scores["linear_predictor"].to_numpy()
     if "risk_group" in scores.columns:
         by, groups = "risk_group", pd.Categorical(scores["risk_group"])

@@ -35,6 +35,7 @@ from mirprog.survival._batch import (
 from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import Ties
 from mirprog.survival.logrank import Adjust, p_adjust
+from mirprog.survival.timefix import aeq_times
 
 __all__ = ["COLUMNS", "ScreenResult", "screen"]
 
@@ -224,7 +225,7 @@ def screen(
     names = _resolve_markers(cohort, markers)
     blocks = _blocks(names, cohort.n, block_size)
     n_threads = check_threads(threads)
-    s = sample(cohort.time, cohort.event)
+    s = sample(aeq_times(cohort.time), cohort.event)
     opts = _Options(ties, continuous, max_iter)
     bar = progress_bar(progress, len(names), unit="marker", desc="screen",
                        work=cohort.n * len(names))

@@ -39,6 +39,7 @@ from mirprog.survival._batch import sample
 from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import Ties
 from mirprog.survival.logrank import Adjust
+from mirprog.survival.timefix import aeq_times
 
 __all__ = ["ScreenStability", "screen_bootstrap"]
 
@@ -203,7 +204,7 @@ def screen_bootstrap(
                   conf_level=conf_level, block_size=block_size, threads=n_threads,
                   progress=False, client=client, scheduler=scheduler, max_iter=max_iter)
     bounds = np.cumsum([0, *(len(b) for b in _blocks(names, cohort.n, block_size))])
-    data = _Data(values=_Values(cohort, np.arange(cohort.n))(names), time=cohort.time,
+    data = _Data(values=_Values(cohort, np.arange(cohort.n))(names), time=aeq_times(cohort.time),
                  event=cohort.event, names=names,
                  blocks=[(int(a), int(b)) for a, b in itertools.pairwise(bounds)],
                  opts=_Options(ties, continuous, max_iter), fdr=fdr, conf_level=conf_level,

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from mirprog.errors import ArgumentError
 from mirprog.survival._coxengine import ETA_MAX, ETA_MIN, Ties
 
 __all__ = [
@@ -204,7 +205,7 @@ class _Events:
 def complete_events(s: Sample, w_rows: np.ndarray, ties: Ties) -> _Events:
     """The events of each marker's complete cases (``w_rows``, (n, M), sorted)."""
     if ties not in ("breslow", "efron"):
-        raise ValueError(f"ties must be 'breslow' or 'efron', got {ties!r}")
+        raise ArgumentError(f"ties must be 'breslow' or 'efron', got {ties!r}.", argument="ties")
     w_ev = w_rows[s.ev]
     full = bool(w_ev.all())
     w = np.ones((len(s.ev), 1)) if full else w_ev.astype(float)

@@ -10,7 +10,8 @@ import pandas as pd
 from scipy import special
 
 from mirprog.cohort import AnalysisData, Cohort
-from mirprog.errors import CohortError, format_ids
+from mirprog.errors import ArgumentError, CohortError, format_ids
+from mirprog.survival.timefix import timefixed
 
 ALL_GROUP = "all"
 
@@ -18,7 +19,8 @@ ALL_GROUP = "all"
 def zcrit(conf_level: float) -> float:
     """Two-sided normal critical value, e.g. 1.959964 for 0.95."""
     if not 0 < conf_level < 1:
-        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
+        raise ArgumentError(f"conf_level must be between 0 and 1, got {conf_level}.",
+                            argument="conf_level")
     return float(special.ndtri(1 - (1 - conf_level) / 2))   # = scipy.stats.norm.ppf
 
 
@@ -41,18 +43,46 @@ def sorted_levels(values: pd.Series) -> list[Any]:
         return sorted(uniq.tolist(), key=str)
 
 
-def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = ()) -> tuple[
-    AnalysisData, np.ndarray, list[Any]
-]:
-    """Complete cases for a grouping column: data, integer group codes and the level list."""
+MAX_GROUPS = 20
+"""Default limit on the groups of a ``by`` column in km, logrank and pairwise_logrank."""
+
+
+def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = (), *,
+            timefix: bool = True, max_groups: int | None = None
+            ) -> tuple[AnalysisData, np.ndarray, list[Any]]:
+    """Complete cases for a grouping column: data, integer group codes and the level list.
+
+    With ``timefix`` (the default) near-tied times of those rows are merged
+    (:func:`~mirprog.survival.timefix.aeq_times`); ``False`` leaves them to the caller.
+    With ``max_groups``, a ``by`` column with more distinct values is refused.
+    """
     columns = ([by] if by is not None else []) + [c for c in extra if c != by]
     data = cohort.complete_cases(columns)
+    if timefix:
+        data = timefixed(data)
     if by is None:
         return data, np.zeros(len(data.time), dtype=np.int64), [ALL_GROUP]
     col = data.frame[by]
     levels = sorted_levels(col)
+    if max_groups is not None:
+        _check_group_count(levels, by, max_groups)
     codes = pd.Categorical(col, categories=levels).codes.astype(np.int64)
     return data, codes, levels
+
+
+def _check_group_count(levels: list[Any], by: str, max_groups: int) -> None:
+    if isinstance(max_groups, bool) or not isinstance(max_groups, (int, np.integer)) \
+            or max_groups < 1:
+        raise ArgumentError(f"max_groups must be a positive integer, got {max_groups!r}.",
+                            argument="max_groups")
+    if len(levels) > max_groups:
+        raise CohortError(
+            f"Column {by!r} has {len(levels)} distinct values ({format_ids(levels)}), more "
+            f"than max_groups={max_groups}: it looks continuous, and a curve or test per "
+            f"value is meaningless. Cut it into groups first, e.g. "
+            f"mp.Cutpoints.fit(cohort, [{by!r}], 'median').apply(cohort) and use "
+            f"'{by}_high', or raise max_groups if these really are {len(levels)} groups.",
+            column=by, rows=levels)
 
 
 def require_groups(levels: list[Any], by: str, data: AnalysisData, minimum: int = 2) -> None:

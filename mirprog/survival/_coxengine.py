@@ -16,6 +16,8 @@ from typing import Literal
 
 import numpy as np
 
+from mirprog.errors import ArgumentError
+
 Ties = Literal["breslow", "efron"]
 
 
@@ -34,7 +36,7 @@ class RiskSets:
 def risk_sets(time: np.ndarray, event: np.ndarray, ties: Ties) -> RiskSets:
     """Precompute risk-set starts and tie groups for ``time``/``event``."""
     if ties not in ("breslow", "efron"):
-        raise ValueError(f"ties must be 'breslow' or 'efron', got {ties!r}")
+        raise ArgumentError(f"ties must be 'breslow' or 'efron', got {ties!r}.", argument="ties")
     order = np.argsort(time, kind="stable")
     t = time[order]
     e = event[order]

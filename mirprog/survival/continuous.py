@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from mirprog.cohort import Cohort, Exclusion, Exclusions
-from mirprog.errors import CohortError, MirprogWarning, format_ids
+from mirprog.errors import ArgumentError, CohortError, MirprogWarning, format_ids
 from mirprog.survival._common import FrameReprMixin, chi2_sf, zcrit
 from mirprog.survival._coxengine import Ties
 from mirprog.survival.cox import CoxResult, cox
@@ -48,9 +48,10 @@ def _prepare(cohort: Cohort, marker: str, transform: Transform, offset: float
              ) -> tuple[pd.Series, str, np.ndarray]:
     """Marker values (indexed by id), the term name and the transformed marker."""
     if transform not in ("log2", "log", "raw"):
-        raise ValueError(f"transform must be 'log2', 'log' or 'raw', got {transform!r}")
+        raise ArgumentError(f"transform must be 'log2', 'log' or 'raw', got {transform!r}.",
+                            argument="transform")
     if not np.isfinite(offset) or offset < 0 or (transform == "raw" and offset):
-        raise ValueError(f"offset must be a finite number >= 0 for a log transform (e.g. 1 "
+        raise ArgumentError(f"offset must be a finite number >= 0 for a log transform (e.g. 1 "
                          f"when the marker has zeros) and 0 for 'raw', got {offset!r}")
     col = cohort.column(marker)
     if pd.api.types.is_bool_dtype(col.dtype) or not pd.api.types.is_numeric_dtype(col.dtype):
@@ -164,7 +165,7 @@ def rcs_knots(x: ArrayLike, n_knots: int = 4, *, fractied: float = 0.05) -> np.n
     v = np.asarray(x, dtype=float)
     v = v[~np.isnan(v)]
     if n_knots < 3:
-        raise ValueError(f"n_knots must be >= 3, got {n_knots}")
+        raise ArgumentError(f"n_knots must be >= 3, got {n_knots}.", argument="n_knots")
     uniq, counts = np.unique(v, return_counts=True)
     fix = "use fewer knots or pass knots=[...]"
     if len(v) < 6 or len(uniq) - 2 <= n_knots:
@@ -338,7 +339,8 @@ def spline_cox(
     usable = np.isin(cohort.ids, cohort.complete_cases(list(adjust)).ids) & ~np.isnan(xt)
     kn = rcs_knots(xt[usable], n_knots) if knots is None else np.unique(np.asarray(knots, float))
     if len(kn) < 3:
-        raise ValueError(f"A restricted cubic spline needs at least 3 distinct knots, got {kn}")
+        raise ArgumentError(f"A restricted cubic spline needs at least 3 distinct knots, "
+                            f"got {kn}.", argument="knots")
     basis = rcs_basis(xt, kn)
     names = [name + "'" * j for j in range(basis.shape[1])]
     derived = cohort.assign(**dict(zip(names, basis.T, strict=True)))

@@ -20,6 +20,7 @@ from mirprog.survival._coxengine import (
     concordance_counts,
     fit_cox,
 )
+from mirprog.survival.timefix import timefixed
 
 __all__ = ["CoxResult", "Design", "build_design", "cox"]
 
@@ -285,7 +286,8 @@ def cox(
     (relative change in log-likelihood <= 1e-9), so estimates agree with R
     ``coxph`` to rounding.  Wald CI exp(b +/- z se); the score test is the
     log-rank test for a single binary covariate (with Breslow ties, when no
-    event times are tied).
+    event times are tied).  Near-tied times are merged first, as by ``coxph``'s
+    ``timefix`` (:func:`~mirprog.survival.timefix.aeq_times`).
 
     Examples
     --------
@@ -306,7 +308,7 @@ def cox(
         raise CohortError("cox() needs at least one covariate.")
     if len(set(covs)) != len(covs):
         raise CohortError(f"Covariates are repeated: {covs}.")
-    data = cohort.complete_cases(covs)
+    data = timefixed(cohort.complete_cases(covs))
     if int(data.event.sum()) == 0:
         raise CohortError(
             f"No events among the {len(data.time)} rows with complete {covs}; a Cox model needs "

@@ -24,6 +24,7 @@ from mirprog.errors import CohortError
 from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import Ties
 from mirprog.survival.cox import CoxResult, cox
+from mirprog.survival.timefix import timefixed
 
 __all__ = ["CVCutpointResult", "OptimalCutpointResult", "cv_optimal_cutpoint",
            "optimal_cutpoint", "p_lausen92"]
@@ -292,7 +293,7 @@ def optimal_cutpoint(
     if pmethod == "perm" and seed is None:
         seed = fresh_seed()
     n_threads = check_threads(threads)
-    data = cohort.complete_cases([marker])
+    data = timefixed(cohort.complete_cases([marker]))
     values = pd.to_numeric(data.frame[marker], errors="coerce").to_numpy(dtype=float)
     if data.frame[marker].dtype == bool or np.isnan(values).any():
         raise CohortError(f"Marker {marker!r} must be numeric and continuous to search for a "
@@ -425,7 +426,7 @@ def cv_optimal_cutpoint(
     if not isinstance(folds, int | np.integer) or folds < 2:
         raise CohortError(f"folds must be an integer >= 2, got {folds!r}.")
     apparent = optimal_cutpoint(cohort, marker, minprop=minprop, maxprop=maxprop)
-    data = cohort.complete_cases([marker])
+    data = timefixed(cohort.complete_cases([marker]))
     if len(data.time) < folds:
         raise CohortError(f"{folds} folds need at least {folds} patients with {marker!r}; "
                           f"there are {len(data.time)}.", column=marker)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
-from mirprog.errors import CohortError
-from mirprog.survival._common import FrameReprMixin, grouped, zcrit
+from mirprog.errors import ArgumentError, CohortError
+from mirprog.survival._common import MAX_GROUPS, FrameReprMixin, grouped, zcrit
 
 __all__ = ["KMResult", "km"]
 
@@ -133,7 +133,7 @@ def confidence_limits(
             lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
             upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
             return lower, upper
-    raise ValueError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
+    raise ArgumentError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
@@ -171,6 +171,7 @@ def km(
     *,
     conf_type: ConfType = "log",
     conf_level: float = 0.95,
+    max_groups: int = MAX_GROUPS,
 ) -> KMResult:
     """Kaplan–Meier survival curves, overall or per group.
 
@@ -184,6 +185,9 @@ def km(
         Transform for the pointwise confidence interval; ``"log"`` is R's
         default, ``"log-log"`` is Stata's and SAS's.
     conf_level : float, default 0.95
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (it is probably a
+        continuous marker: cut it first with :class:`~mirprog.Cutpoints`).
 
     Returns
     -------
@@ -197,6 +201,10 @@ def km(
     its CI, from where the limit curves cross 0.5, taking the midpoint of a
     flat stretch at exactly 0.5) follow R ``survival`` 3.x to the letter.
 
+    Times that differ only by floating-point noise (relative difference below
+    about 1.5e-8) are one time, as R's ``timefix = TRUE``; the table shows the
+    smallest of them, as ``survfit`` does (:func:`~mirprog.survival.timefix.aeq_times`).
+
     Examples
     --------
     >>> import mirprog as mp
@@ -208,7 +216,7 @@ def km(
     no     440     205  1528.0    1296.0    1814.0
     yes    246      94  2018.0    1918.0       NaN
     """
-    data, codes, levels = grouped(cohort, by)
+    data, codes, levels = grouped(cohort, by, max_groups=max_groups)
     if not levels:
         raise CohortError(f"Column {by!r} is missing in every row, so there is no curve to "
                           f"estimate ({data.exclusions.summary()}).", column=by)

@@ -11,8 +11,15 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
-from mirprog.errors import CohortError
-from mirprog.survival._common import FrameReprMixin, chi2_sf, grouped, require_groups
+from mirprog.errors import ArgumentError, CohortError, format_ids
+from mirprog.survival._common import (
+    MAX_GROUPS,
+    FrameReprMixin,
+    chi2_sf,
+    grouped,
+    require_groups,
+)
+from mirprog.survival.timefix import aeq_times
 
 __all__ = ["LogRankResult", "PairwiseLogRankResult", "logrank", "logrank_arrays",
            "p_adjust", "pairwise_logrank"]
@@ -111,6 +118,7 @@ def logrank(
     *,
     trend: bool = False,
     scores: Sequence[float] | None = None,
+    max_groups: int = MAX_GROUPS,
 ) -> LogRankResult:
     """Log-rank test of equal survival across the groups of ``by``.
 
@@ -126,6 +134,9 @@ def logrank(
         for ordered categoricals, otherwise sorted).
     scores : sequence of float, optional
         Scores of the ordered groups for the trend test; default 1, 2, ..., k.
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (it is probably a
+        continuous marker: cut it first with :class:`~mirprog.Cutpoints`).
 
     Returns
     -------
@@ -135,7 +146,8 @@ def logrank(
     -----
     Equals R ``survdiff(Surv(time, event) ~ by)`` (rho = 0).  The trend
     statistic is (w'(O - E))^2 / (w' V w) with V the survdiff covariance (as
-    Stata's ``sts test, trend``).
+    Stata's ``sts test, trend``).  Near-tied times are merged first, as by
+    ``survdiff``'s ``timefix`` (:func:`~mirprog.survival.timefix.aeq_times`).
 
     Examples
     --------
@@ -147,7 +159,7 @@ def logrank(
     >>> mp.logrank(gbsg, by="tgrade", trend=True).df
     1
     """
-    data, codes, levels = grouped(cohort, by)
+    data, codes, levels = grouped(cohort, by, max_groups=max_groups)
     require_groups(levels, by, data)
     k = len(levels)
     observed, expected, variance = logrank_arrays(data.time, data.event, codes, k)
@@ -179,8 +191,36 @@ def logrank(
     )
 
 
-def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm") -> np.ndarray:
-    """Adjust p-values for multiple comparisons, as R's ``p.adjust``.
+def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm", *,
+             n: int | None = None) -> np.ndarray:
+    """Adjust p-values for multiple comparisons, exactly as R's ``p.adjust``.
+
+    Parameters
+    ----------
+    p : sequence of float
+        p-values in [0, 1]; NaN marks a missing one (a test that could not be done).
+    method : {"holm", "bh", "bonferroni", "none"}, default "holm"
+        Holm's step-down, Benjamini-Hochberg's FDR, Bonferroni, or no adjustment.
+    n : int, optional
+        Number of comparisons; default the number of non-missing p-values (R's
+        default).  Must be at least that number.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the order given; missing values stay NaN.
+
+    Raises
+    ------
+    ArgumentError
+        A p-value outside [0, 1] or infinite, an unknown ``method``, or ``n`` smaller
+        than the number of non-missing p-values.
+
+    Notes
+    -----
+    As R, the missing values are set aside: the others are adjusted as a family of
+    ``n`` comparisons and the missing ones stay missing, so one test that could not be
+    done does not blank the rest.  With ``n <= 1`` nothing changes.
 
     Examples
     --------
@@ -188,22 +228,44 @@ def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm") -> np.nda
     array([0.03, 0.06, 0.06])
     >>> p_adjust([0.01, 0.04, 0.03], "bh").round(3)
     array([0.03, 0.04, 0.04])
+    >>> p_adjust([0.01, float("nan"), 0.03], "bonferroni")
+    array([0.02,  nan, 0.06])
     """
-    arr = np.asarray(p, dtype=float)
-    m = len(arr)
-    if method == "none" or m == 0:
-        return arr.copy()
+    arr = np.array(p, dtype=float).reshape(-1)
+    if method not in ("holm", "bh", "bonferroni", "none"):
+        raise ArgumentError(f"method must be 'holm', 'bh', 'bonferroni' or 'none', got "
+                            f"{method!r}.", argument="method")
+    present = ~np.isnan(arr)
+    bad = present & ~((arr >= 0) & (arr <= 1))
+    if bad.any():
+        raise ArgumentError(
+            f"p-values must lie in [0, 1] (NaN for a missing one); {int(bad.sum())} do not: "
+            f"{format_ids(arr[bad].tolist())} at position(s) "
+            f"{format_ids(np.flatnonzero(bad).tolist())}. Pass p-values, not statistics or "
+            "log p-values.", argument="p")
+    vals = arr[present]
+    m = len(vals) if n is None else n
+    if m < len(vals):
+        raise ArgumentError(f"n must be at least the number of non-missing p-values "
+                            f"({len(vals)}), got {n}.", argument="n")
+    if method == "none" or m <= 1:
+        return arr
+    arr[present] = _adjusted(vals, method, m)
+    return arr
+
+
+def _adjusted(p: np.ndarray, method: Adjust, n: int) -> np.ndarray:
+    """R's ``p.adjust`` arithmetic on complete p-values, family size ``n``."""
+    lp = len(p)
     if method == "bonferroni":
-        return np.minimum(arr * m, 1.0)
+        return np.minimum(n * p, 1.0)
     if method == "holm":
-        order = np.argsort(arr)
-        adj = np.maximum.accumulate((m - np.arange(m)) * arr[order])
-    elif method == "bh":
-        order = np.argsort(arr)[::-1]
-        adj = np.minimum.accumulate(m / np.arange(m, 0, -1) * arr[order])
-    else:
-        raise ValueError(f"method must be 'holm', 'bh', 'bonferroni' or 'none', got {method!r}")
-    out = np.empty(m)
+        order = np.argsort(p, kind="stable")
+        adj = np.maximum.accumulate((n - np.arange(lp)) * p[order])
+    else:   # bh
+        order = np.argsort(-p, kind="stable")
+        adj = np.minimum.accumulate(n / np.arange(lp, 0, -1) * p[order])
+    out = np.empty(lp)
     out[order] = np.minimum(adj, 1.0)
     return out
 
@@ -235,7 +297,8 @@ class PairwiseLogRankResult(FrameReprMixin):
         return self.table
 
 
-def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> PairwiseLogRankResult:
+def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm",
+                     max_groups: int = MAX_GROUPS) -> PairwiseLogRankResult:
     """Log-rank test for each pair of groups, each on that pair's patients only.
 
     Parameters
@@ -245,6 +308,8 @@ def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> Pai
         Grouping column with two or more groups.
     adjust : {"holm", "bh", "bonferroni", "none"}, default "holm"
         Multiplicity adjustment across the pairs (R ``p.adjust``).
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (cut it first).
 
     Returns
     -------
@@ -260,13 +325,14 @@ def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm") -> Pai
     1      I    III  242
     2     II    III  605
     """
-    data, codes, levels = grouped(cohort, by)
+    data, codes, levels = grouped(cohort, by, timefix=False, max_groups=max_groups)
     require_groups(levels, by, data)
     rows = []
     for a, b in itertools.combinations(range(len(levels)), 2):
         sel = (codes == a) | (codes == b)
         sub_codes = (codes[sel] == b).astype(np.int64)
-        o, e, v = logrank_arrays(data.time[sel], data.event[sel], sub_codes, 2)
+        # each pair is its own analysis: R survdiff(..., subset = pair) merges its times
+        o, e, v = logrank_arrays(aeq_times(data.time[sel]), data.event[sel], sub_codes, 2)
         chi2, df = _quadratic_chi2(o - e, v, e)
         rows.append((levels[a], levels[b], int(sel.sum()), int(data.event[sel].sum()), chi2,
                      chi2_sf(chi2, df) if df > 0 else float("nan")))

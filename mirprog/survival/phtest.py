@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort
-from mirprog.errors import CohortError
+from mirprog.errors import ArgumentError, CohortError
 from mirprog.survival._common import FrameReprMixin, chi2_sf
 from mirprog.survival._coxengine import Ties, risk_sets
 from mirprog.survival.cox import CoxResult
 from mirprog.survival.firth import risk_set_sums
+from mirprog.survival.timefix import timefixed
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -98,7 +99,7 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
         n_risk = len(time) - np.concatenate([[0], np.cumsum(np.bincount(inv))[:-1]])
         surv = np.cumprod(1.0 - d / n_risk)
         return np.asarray(1.0 - np.concatenate([[1.0], surv])[inv])
-    raise ValueError(f"Unknown transform {transform!r}: use 'km', 'identity', 'rank' or 'log'.")
+    raise ArgumentError(f"Unknown transform {transform!r}: use 'km', 'identity', 'rank' or 'log'.")
 
 
 def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
@@ -201,7 +202,7 @@ def ph_test(
     if getattr(fit, "penalty", None):
         raise CohortError(f"ph_test() needs an ordinary Cox fit; this one is {fit.penalty}-"
                           "penalised. Refit with firth=False to check proportional hazards.")
-    data = cohort.complete_cases(list(fit.design.covariates))
+    data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
     if len(data.ids) != len(fit.ids) or not np.array_equal(data.ids, fit.ids):
         raise CohortError(f"The cohort has {len(data.ids)} complete rows for "
                           f"{list(fit.design.covariates)}, not the {len(fit.ids)} rows the "

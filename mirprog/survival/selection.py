@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, Exclusions
-from mirprog.errors import CohortError
+from mirprog.errors import ArgumentError, CohortError
 from mirprog.survival._common import FrameReprMixin, chi2_sf
 from mirprog.survival._coxengine import Ties
 from mirprog.survival.cox import CoxResult, cox
@@ -99,7 +99,7 @@ def factor_test(fit: CoxResult, factor: str, cohort: Cohort, method: Method = "l
             reduced_loglik = fit.loglik_null
         stat = 2.0 * (fit.loglik - reduced_loglik)
     else:
-        raise ValueError(f"method must be 'lr' or 'wald', got {method!r}")
+        raise ArgumentError(f"method must be 'lr' or 'wald', got {method!r}.", argument="method")
     return stat, df, chi2_sf(stat, df)
 
 
@@ -193,7 +193,7 @@ def backward_select(
     if not candidates:
         raise CohortError("backward_select() needs at least one candidate factor.")
     if not 0 < p_enter <= p_remove < 1:
-        raise ValueError(f"Need 0 < p_enter <= p_remove < 1, got p_enter={p_enter}, "
+        raise ArgumentError(f"Need 0 < p_enter <= p_remove < 1, got p_enter={p_enter}, "
                          f"p_remove={p_remove} (SPSS defaults: 0.05 and 0.10).")
     categorical = list(categorical or ())
     reference = dict(reference or {})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,10 +21,11 @@ from numpy.typing import ArrayLike
 
 from mirprog._progress import progress_bar
 from mirprog.cohort import Cohort
-from mirprog.errors import CohortError, MirprogWarning
+from mirprog.errors import ArgumentError, CohortError, MirprogWarning
 from mirprog.survival._common import FrameReprMixin
 from mirprog.survival._coxengine import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog.survival.cox import CoxResult, cox
+from mirprog.survival.timefix import timefixed
 
 __all__ = ["BootstrapFitWarning", "BootstrapValidationResult", "bootstrap_validate"]
 
@@ -101,18 +102,30 @@ def _progress_bar(progress: bool | None, total: int) -> Any:
     return progress_bar(progress, total, unit="fit", desc="bootstrap")
 
 
-def _resamples(n: int, n_boot: int, seed: int | None, indices: ArrayLike | None) -> np.ndarray:
+def _resamples(n: int, n_boot: int, seed: int | None, indices: ArrayLike | None
+               ) -> tuple[int, Iterator[np.ndarray]]:
+    """How many resamples, and an iterator over their row positions (drawn one at a time).
+
+    Drawing resample b as ``rng.integers(0, n, size=n)`` after b - 1 others gives the
+    same numbers as row b of one ``(n_boot, n)`` draw, so a seed's results do not depend
+    on the laziness; memory is one resample, not n_boot x n integers.
+    """
     if indices is None:
-        if not (isinstance(n_boot, int | np.integer) and n_boot >= 1):
-            raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
-        return np.random.default_rng(seed).integers(0, n, size=(int(n_boot), n))
+        if isinstance(n_boot, bool) or not (isinstance(n_boot, int | np.integer)
+                                            and n_boot >= 1):
+            raise ArgumentError(f"n_boot must be a positive integer, got {n_boot!r}.",
+                                argument="n_boot")
+        rng = np.random.default_rng(seed)
+        return int(n_boot), (rng.integers(0, n, size=n) for _ in range(int(n_boot)))
     idx = np.asarray(indices)
     if idx.ndim != 2 or idx.shape[1] != n or idx.shape[0] < 1 or idx.dtype.kind not in "iu":
-        raise ValueError(f"indices must be an integer array of shape (n_boot, {n}) (one row "
-                         f"position per used row), got shape {idx.shape} and dtype {idx.dtype}")
+        raise ArgumentError(f"indices must be an integer array of shape (n_boot, {n}) (one "
+                            f"row position per used row), got shape {idx.shape} and dtype "
+                            f"{idx.dtype}.", argument="indices")
     if idx.min() < 0 or idx.max() >= n:
-        raise ValueError(f"indices must be 0-based row positions in [0, {n - 1}]")
-    return idx
+        raise ArgumentError(f"indices must be 0-based row positions in [0, {n - 1}].",
+                            argument="indices")
+    return len(idx), iter(idx)
 
 
 def _replicate(time: np.ndarray, event: np.ndarray, x: np.ndarray, rows: np.ndarray,
@@ -162,7 +175,8 @@ def bootstrap_validate(
         The model's columns (e.g. clinical factors plus a signature score), as
         in :func:`mirprog.cox`; rows missing any are excluded (``result.fit.excluded``).
     n_boot : int, default 200
-        Number of resamples (R ``B``; Harrell suggests 200-400).
+        Number of resamples (R ``B``; Harrell suggests 200-400).  They are drawn
+        one at a time, so memory does not grow with ``n_boot``.
     seed : int, optional
         Seed of the resampling (``numpy.random.default_rng``): same seed, same
         resamples, same table.  Set it for a reproducible analysis.
@@ -249,35 +263,35 @@ def bootstrap_validate(
     """
     fit = cox(cohort, covariates, ties=ties, categorical=categorical, reference=reference,
               max_iter=max_iter)
-    data = cohort.complete_cases(list(fit.design.covariates))
+    data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
     x = fit.design.matrix(data.frame)
     time, event = data.time, data.event
-    idx = _resamples(len(time), n_boot, seed, indices)
+    total, draws = _resamples(len(time), n_boot, seed, indices)
     rows = []
-    bar = _progress_bar(progress, len(idx))
+    bar = _progress_bar(progress, total)
     try:
-        for b in range(len(idx)):
-            rows.append(_replicate(time, event, x, idx[b], ties, max_iter))
+        for resample in draws:
+            rows.append(_replicate(time, event, x, resample, ties, max_iter))
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
     reps = pd.DataFrame(rows, columns=["status", "c_train", "c_test", "slope_test"],
-                        index=pd.RangeIndex(len(idx), name="replicate"))
+                        index=pd.RangeIndex(total, name="replicate"))
     failures = dict(Counter(s for s in reps["status"] if s != OK))
     ok = reps[reps["status"] == OK]
     if ok.empty:
-        raise CohortError(f"All {len(idx)} bootstrap refits of {list(fit.terms)} failed "
+        raise CohortError(f"All {total} bootstrap refits of {list(fit.terms)} failed "
                           f"({failures}). Merge sparse levels or drop terms with few events.")
     if failures:
-        warnings.warn(f"{sum(failures.values())} of {len(idx)} bootstrap refits failed ("
+        warnings.warn(f"{sum(failures.values())} of {total} bootstrap refits failed ("
                       + ", ".join(f"{k}: {v}" for k, v in failures.items())
                       + f"); the optimism averages the other {len(ok)} (see .replicates).",
                       BootstrapFitWarning, stacklevel=2)
     table = _table(fit.concordance, ok)
     return BootstrapValidationResult(
-        table=table, replicates=reps, failures=failures, fit=fit, n_boot=len(idx),
+        table=table, replicates=reps, failures=failures, fit=fit, n_boot=total,
         seed=seed if indices is None else None, ties=ties)
 
 
