@@ -19,13 +19,10 @@ from typing import Any
 import pandas as pd
 
 from mirprog.errors import DataFileError, format_ids
+from mirprog.missing import DECIMAL_COMMA, MISSING_CODES, PLAIN_NUMBER
 
 __all__ = ["read_table"]
 
-MISSING_CODES = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "-", "?", "missing",
-                           "unknown", "#n/a", "nd"})
-DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+")
-_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _UNNAMED = re.compile(r"Unnamed: \d+(_level_\d+)?")
 _SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
@@ -155,7 +152,7 @@ def _check_decimal_comma(df: pd.DataFrame, p: Path, id: str | None, opts: Mappin
         comma = text.str.fullmatch(DECIMAL_COMMA).to_numpy(dtype=bool)
         if not comma.any():
             continue
-        plain = text.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
+        plain = text.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
         if not (comma | plain | text.str.lower().isin(MISSING_CODES).to_numpy()).all():
             continue
         rows = list(labels[present][comma])
