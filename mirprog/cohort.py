@@ -17,6 +17,11 @@ row ids and the fix -- and nothing is guessed behind the user's back:
   2 = event (the ``lung`` data), ``"yes"``/``"no"`` -- are accepted only through
   an explicit ``event_values=`` mapping, and a code the mapping does not name
   is still an error.
+* a text column of numbers follows one rule (:mod:`mirprog.missing`): known
+  missing-value codes (``.``, ``-``, ``NA``, ``ND``, ``?``, ...) become missing,
+  and the ledger of an analysis that excludes the row names the code seen; any
+  other text in it (``3O``, ``<0.01``) is refused by every analysis using the
+  column.  Genuinely categorical text (``I/II/III``, ``yes``/``no``) is untouched.
 * :class:`UnitWarning` flags follow-up times that look like a mix of units
   (days and years in one column) or are implausible for a stated
   ``time_unit`` (see :class:`Cohort`, Notes).
@@ -51,7 +56,13 @@ from mirprog._checks import (
     warn_units,
 )
 from mirprog.errors import CohortError, UnitWarning, format_ids
-from mirprog.missing import DECIMAL_COMMA, MISSING_CODES
+from mirprog.missing import (
+    DECIMAL_COMMA,
+    MISSING_CODES,
+    TextNumbers,
+    bad_numbers_error,
+    convert_text_numbers,
+)
 from mirprog.reading import read_table
 
 __all__ = ["AnalysisData", "Cohort", "Exclusion", "Exclusions", "TimeUnit", "UnitWarning",
@@ -60,11 +71,21 @@ __all__ = ["AnalysisData", "Cohort", "Exclusion", "Exclusions", "TimeUnit", "Uni
 
 @dataclass(frozen=True)
 class Exclusion:
-    """One row left out of one analysis, with the column and the reason."""
+    """One row left out of one analysis, with the column and the reason.
+
+    ``code`` is the missing-value code seen in the cell (e.g. ``"."`` or
+    ``"ND"``, see :mod:`mirprog.missing`), ``None`` for an empty cell or NaN.
+    """
 
     row: Any
     column: str
     reason: str
+    code: str | None = None
+
+    @property
+    def why(self) -> str:
+        """The reason, with the code seen: ``"missing (code '.')"``."""
+        return self.reason if self.code is None else f"{self.reason} (code {self.code!r})"
 
 
 @dataclass(frozen=True)
@@ -102,9 +123,9 @@ class Exclusions:
         return tuple(e.row for e in self.entries)
 
     def to_frame(self) -> pd.DataFrame:
-        """The ledger as a DataFrame with columns ``row, column, reason``."""
+        """The ledger as a DataFrame with columns ``row, column, reason`` (with any code seen)."""
         return pd.DataFrame(
-            [(e.row, e.column, e.reason) for e in self.entries],
+            [(e.row, e.column, e.why) for e in self.entries],
             columns=["row", "column", "reason"],
         )
 
@@ -113,11 +134,12 @@ class Exclusions:
         head = f"{self.n_used} of {self.n_total} rows used"
         if not self.entries:
             return head + "; none excluded"
-        groups: dict[tuple[str, str], list[Any]] = {}
+        groups: dict[tuple[str, str, str | None], list[Any]] = {}
         for e in self.entries:
-            groups.setdefault((e.reason, e.column), []).append(e.row)
-        parts = [f"{reason} {column} ({format_ids(rows)})"
-                 for (reason, column), rows in groups.items()]
+            groups.setdefault((e.reason, e.column, e.code), []).append(e.row)
+        parts = [f"{reason} {column} ("
+                 + ("" if code is None else f"code {code!r}; ") + f"{format_ids(rows)})"
+                 for (reason, column, code), rows in groups.items()]
         return f"{head}; {len(self.entries)} excluded: " + "; ".join(parts)
 
     def merge(self, other: Exclusions) -> Exclusions:
@@ -239,6 +261,7 @@ class Cohort:
         ids = self._validate_ids(df, id)
         df.index = pd.Index(ids, name=None if id is not None else df.index.name)
         check_cells(df, ids)
+        self._text = convert_text_numbers(df, {time, event, *([id] if id else [])})
         df[time] = self._validate_time(df[time], time, ids)
         df[event] = self._validate_event(df[event], event, ids, mapping)
         if int(df[event].sum()) == 0:
@@ -467,20 +490,36 @@ class Cohort:
 
     # -- derived cohorts ---------------------------------------------------------------------
 
-    def _replace(self, data: pd.DataFrame) -> Cohort:
+    def _replace(self, data: pd.DataFrame,
+                 text: TextNumbers | None = None) -> Cohort:
+        text = self._text if text is None else text
         new = object.__new__(Cohort)
         new._data = data
         new.time_col, new.event_col, new.id_col = self.time_col, self.event_col, self.id_col
         new.event_values, new.time_unit = self.event_values, self.time_unit
+        new._text = TextNumbers(*({c: v for c, v in part.items() if c in data.columns}
+                                  for part in text))
         return new
 
     def assign(self, **columns: Any) -> Cohort:
-        """A new Cohort with columns added or replaced (time, event and id are protected)."""
+        """A new Cohort with columns added or replaced (time, event and id are protected).
+
+        New text columns of numbers follow the cohort's rule (:mod:`mirprog.missing`):
+        missing-value codes become NaN, other text in them is refused.
+        """
         for name in columns:
             if name in (self.time_col, self.event_col, self.id_col):
                 raise CohortError(f"Column {name!r} is the cohort's {name} role and cannot be "
                                   "replaced; build a new Cohort instead.", column=name)
-        return self._replace(self._data.assign(**columns))
+        data = self._data.assign(**columns)
+        added = data[list(columns)].copy()
+        check_cells(added, data.index)
+        found = convert_text_numbers(added, set())
+        text = TextNumbers(*({c: v for c, v in old.items() if c not in columns} | new
+                             for old, new in zip(self._text, found, strict=True)))
+        for name in columns:
+            data[name] = added[name]
+        return self._replace(data, text)
 
     def subset(self, mask: Any) -> Cohort:
         """A new Cohort with the rows where ``mask`` is true (a boolean array or Series).
@@ -525,6 +564,10 @@ class Cohort:
         self.require(*columns)
         sub = self._data[columns]
         for name in columns:
+            if name in self._text.bad:
+                bad = self._text.bad[name].reindex(self.ids).to_numpy(dtype=bool)
+                if bad.any():
+                    raise bad_numbers_error(sub[name], name, bad, self.ids)
             values = sub[name]
             if pd.api.types.is_float_dtype(values.dtype):
                 inf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
@@ -535,6 +578,7 @@ class Cohort:
                         f"{format_ids(rows)}. Replace it by a finite value, or by NaN if it is "
                         "unknown (the analysis then excludes and reports those rows).",
                         column=name, rows=rows)
+        codes = self._text.codes
         missing = sub.isna().to_numpy()
         keep: np.ndarray = np.asarray(~missing.any(axis=1), dtype=bool)
         entries = []
@@ -542,8 +586,8 @@ class Cohort:
             for pos in np.flatnonzero(~keep):
                 col = columns[int(np.argmax(missing[pos]))]
                 row = self.ids[int(pos)]
-                entries.append(Exclusion(row.item() if hasattr(row, "item") else row, col,
-                                         "missing"))
+                code = codes[col].get(row) if col in codes else None
+                entries.append(Exclusion(native(row), col, "missing", code))
         ex = Exclusions(self.n, int(keep.sum()), tuple(entries))
         return AnalysisData(
             frame=sub.loc[keep],

@@ -13,7 +13,9 @@ markers, the study columns of ``reproduce``) goes through :func:`parse_numbers`:
   excludes the row says so in its ledger (``missing pgr (code '.'; p7)``);
 * a cell holding a number written as text (``"12.5"``, ``" 3e2 "``) is that number;
 * any other text (``3O``, ``<0.01``, ``1,2``, ``5 yrs``) is refused with a
-  :class:`~mirprog.errors.CohortError` naming the column, the cells and the fix.
+  :class:`~mirprog.errors.CohortError` naming the column, the cells and the fix
+  (a :class:`~mirprog.Cohort` keeps such a column as it is and refuses it in
+  every analysis that uses it, see :meth:`mirprog.Cohort.complete_cases`).
 
 A text column is read as numbers when it has at least one number and at
 least as many number cells as other text cells (:func:`looks_numeric`);
@@ -32,7 +34,8 @@ import pandas as pd
 
 from mirprog.errors import CohortError, format_ids
 
-__all__ = ["MISSING_CODES", "NumericText", "looks_numeric", "parse_numbers"]
+__all__ = ["MISSING_CODES", "NumericText", "TextNumbers", "convert_text_numbers", "looks_numeric",
+           "parse_numbers"]
 
 #: Texts read as "missing" in a numeric column (compared stripped and lower-cased).
 MISSING_CODES = frozenset({"", ".", "-", "--", "?", "na", "n/a", "n.a.", "nd", "n.d.", "nan",
@@ -116,8 +119,9 @@ def bad_numbers_error(col: pd.Series, name: str, bad: np.ndarray, ids: pd.Index,
                      "value to use, or mark it missing")
     hint = (" Note: " + "; ".join(hints) + ".") if hints else ""
     return CohortError(
-        f"{what} {name!r} holds numbers, but {int(bad.sum())} cell(s) are text that is not a "
-        f"number nor a missing-value code: {examples} in rows {format_ids(rows)}. Correct "
+        f"{what} {name!r} has non-numeric values ({examples}) in rows {format_ids(rows)}: "
+        f"{int(bad.sum())} cell(s) of text that is neither a number nor a missing-value "
+        "code. Correct "
         "those cells (a typo such as '3O' for 30?), or write a missing-value code (NA, '.', "
         "ND, ...) where the value is unknown; if the column is really categorical, pass it as "
         f"df[{name!r}].astype('category').{hint}", column=name, rows=rows)
@@ -146,15 +150,23 @@ def parse_numbers(col: pd.Series, name: str, ids: pd.Index | None = None,
     return parsed
 
 
-def convert_text_numbers(df: pd.DataFrame, skip: set[str]) -> dict[str, pd.Series]:
-    """Turn text columns of numbers in ``df`` (in place) into floats; return the codes seen.
+class TextNumbers(NamedTuple):
+    """What :func:`convert_text_numbers` found: codes seen, and columns left as text."""
+
+    codes: dict[str, pd.Series]   # column -> the code seen in each row that had one
+    bad: dict[str, pd.Series]     # column -> bool per row: text that is not a number nor a code
+
+
+def convert_text_numbers(df: pd.DataFrame, skip: set[str]) -> TextNumbers:
+    """Turn text columns of numbers in ``df`` (in place) into floats; report what was seen.
 
     Columns in ``skip`` (the time, event and id roles, validated apart) are left
-    alone.  The result maps a column to the missing-value code seen in each of
-    its rows that had one (indexed by ``df.index``).  Raises
-    :class:`CohortError` for a mostly-numeric column with other text.
+    alone.  A mostly-numeric column that also holds other text (``3O``, ``pos``)
+    is left as it is and listed in ``bad``: :meth:`mirprog.Cohort.complete_cases`
+    refuses it for any analysis, while functions that read their own codes
+    (:func:`mirprog.st_gallen`'s ``pos``/``neg``) still can.
     """
-    codes: dict[str, pd.Series] = {}
+    found = TextNumbers({}, {})
     for i, dtype in enumerate(df.dtypes):   # (by dtype first: most columns are numbers)
         name = str(df.columns[i])
         if name in skip or not _is_text_dtype(dtype):
@@ -163,8 +175,9 @@ def convert_text_numbers(df: pd.DataFrame, skip: set[str]) -> dict[str, pd.Serie
         if parsed is None:
             continue
         if parsed.bad.any():
-            raise bad_numbers_error(df.iloc[:, i], name, parsed.bad, df.index)
+            found.bad[name] = pd.Series(parsed.bad, index=df.index)
+            continue
         df[name] = parsed.values.to_numpy()
         if len(parsed.codes):
-            codes[name] = parsed.codes
-    return codes
+            found.codes[name] = parsed.codes
+    return found
