@@ -197,3 +197,62 @@ def warn_units(values: np.ndarray, name: str, ids: pd.Index,
             f"median follow-up is {np.median(years):.0f} years, which is implausible. Are the "
             "times in a smaller unit (days or months)? Fix the values or time_unit."),
             stacklevel=3)
+
+
+def _mask_values(values: pd.Series, label: str, column: str | None) -> np.ndarray:
+    """True where a mask value is True or 1; missing is False; anything else is an error."""
+    if pd.api.types.is_bool_dtype(values.dtype) and values.dtype != object:
+        return values.fillna(False).to_numpy(dtype=bool)
+    cells = values.astype(object)
+    present = cells.notna().to_numpy()
+    ok = np.array([not p or isinstance(v, bool | np.bool_) or (
+        isinstance(v, int | float | np.number) and v in (0, 1)) for v, p in zip(cells, present,
+                                                                               strict=True)],
+                  dtype=bool)
+    if not ok.all():
+        found = sorted({repr(native(v)) for v in cells[~ok]})[:5]
+        raise CohortError(
+            f"{label} must be boolean (True/False or 1/0; missing = not in it); found "
+            f"{', '.join(found)}. Build it with a comparison, e.g. df['grade'] == 3.",
+            column=column)
+    return present & np.array([bool(v) if p else False for v, p in zip(cells, present,
+                                                                       strict=True)], dtype=bool)
+
+
+def row_mask(mask: Any, ids: pd.Index, label: str, column: str | None = None) -> np.ndarray:
+    """A boolean array in the cohort's row order from a user's mask (a Series is aligned).
+
+    A pandas Series is matched to the rows by its index (the cohort's ids, in
+    any order); one whose labels are not exactly the cohort's rows is refused
+    rather than applied by position.  Arrays and lists are taken in row order.
+    Missing (NaN/NA/None) means "not selected"; values must be True/False or 1/0.
+    """
+    if isinstance(mask, pd.DataFrame):
+        raise CohortError(f"{label} must be one column (a Series or array), got a DataFrame "
+                          f"with columns {list(mask.columns)[:5]}.", column=column)
+    if isinstance(mask, pd.Series):
+        if mask.index.has_duplicates:
+            dup = list(mask.index[mask.index.duplicated()].unique())
+            raise CohortError(f"{label} is a pandas Series with repeated index labels "
+                              f"({format_ids(dup)}); it cannot be matched to the cohort's rows.",
+                              column=column, rows=dup)
+        if not mask.index.equals(ids):
+            known, given = set(ids), set(mask.index)
+            if known != given:
+                extra = [v for v in mask.index if v not in known]
+                absent = [v for v in ids if v not in given]
+                raise CohortError(
+                    f"{label} is a pandas Series whose index does not match the cohort's rows "
+                    f"({len(extra)} label(s) are not cohort rows, e.g. {format_ids(extra)}; "
+                    f"{len(absent)} row(s) are not in it, e.g. {format_ids(absent)}). It is not "
+                    "applied by position: build it from cohort.data (indexed by the cohort's "
+                    "ids), e.g. cohort.data['age'] > 60, or pass mask.to_numpy() if it is in "
+                    "the cohort's row order.", column=column, rows=extra or absent)
+            mask = mask.reindex(ids)
+        values = pd.Series(mask.to_numpy(), index=ids)
+        return _mask_values(values if mask.dtype == object else mask, label, column)
+    arr = np.asarray(mask)
+    if arr.shape != (len(ids),):
+        raise CohortError(f"{label} needs one value per row ({len(ids)}), got shape "
+                          f"{arr.shape}.", column=column)
+    return _mask_values(pd.Series(arr, index=ids), label, column)

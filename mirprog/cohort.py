@@ -52,6 +52,7 @@ from mirprog._checks import (
     lookup_event,
     missing_column_error,
     native,
+    row_mask,
     to_numeric,
     warn_units,
 )
@@ -522,14 +523,18 @@ class Cohort:
         return self._replace(data, text)
 
     def subset(self, mask: Any) -> Cohort:
-        """A new Cohort with the rows where ``mask`` is true (a boolean array or Series).
+        """A new Cohort with the rows where ``mask`` is true.
 
-        Raises :class:`CohortError` if the subset is empty or has no events.
+        ``mask`` is a boolean array in row order, or a pandas Series matched to
+        the rows by its index (the cohort's ids, as in ``cohort.data``; any
+        order).  Missing values mean "not in the subset"; 1/0 count as
+        True/False.
+
+        Raises :class:`CohortError` if a Series' index is not the cohort's rows
+        (it is never applied by position), a value is not True/False/1/0, the
+        subset is empty or has no events.
         """
-        mask_arr = np.asarray(mask, dtype=bool)
-        if mask_arr.shape != (self.n,):
-            raise CohortError(f"subset mask must have one value per row ({self.n}), "
-                              f"got shape {mask_arr.shape}.")
+        mask_arr = row_mask(mask, self.ids, "The subset mask")
         data = self._data.loc[mask_arr]
         if len(data) == 0:
             raise CohortError("The subset is empty: no row matches the filter.")
