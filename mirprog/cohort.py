@@ -210,9 +210,10 @@ class Cohort:
     Notes
     -----
     The mixed-units heuristic targets the commonest merge mistake, years and
-    days in one column: it warns when at least 10% of the rows (and at least
+    days in one column: it warns when at least 2% of the rows (and at least
     5) have a positive time below 15, at least as many have a time above 200,
-    and fewer than half as many fall in between.  A cohort in one unit fills
+    and fewer than half as many as below 15 fall in between -- a minority
+    cluster such as 10% of the rows in years among days.  A cohort in one unit fills
     the 15-200 range (days: the first months of follow-up; months: most of
     it), so it rarely triggers; a days/months mixture is not detected.
 

@@ -364,9 +364,10 @@ def read_table(
         The ``id`` column is read as text, so ``00001`` stays ``00001`` (ids that
         are all plain integers, ``17`` but not ``017``, become integers).  A file
         written by R's ``write.csv`` (an empty first header cell over the row
-        names) has those row names as its index, not as a column.  A two-row header (``read_options={"header": [0, 1]}``) is flattened:
-        each column is named by its lower row (joined with the upper row when
-        lower names repeat).
+        names) has those row names as its index, not as a column.  A two-row
+        header (``read_options={"header": [0, 1]}``) is flattened: each column
+        is named by its lower row (joined with the upper row when lower names
+        repeat).
 
     Raises
     ------
@@ -377,7 +378,8 @@ def read_table(
         (rows with more fields than the header, or unnamed columns where a
         needed column was expected); text columns holding numbers with a
         decimal comma; a header that repeats a column name; an Excel sheet the
-        workbook does not have (the message lists its sheets).  Each message names the ``read_options`` to use.
+        workbook does not have (the message lists its sheets).  Each message
+        names the ``read_options`` to use.
 
     Notes
     -----
