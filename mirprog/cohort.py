@@ -17,6 +17,11 @@ row ids and the fix -- and nothing is guessed behind the user's back:
   2 = event (the ``lung`` data), ``"yes"``/``"no"`` -- are accepted only through
   an explicit ``event_values=`` mapping, and a code the mapping does not name
   is still an error.
+* a text column of numbers follows one rule (:mod:`mirprog.missing`): known
+  missing-value codes (``.``, ``-``, ``NA``, ``ND``, ``?``, ...) become missing,
+  and the ledger of an analysis that excludes the row names the code seen; any
+  other text in it (``3O``, ``<0.01``) is refused by every analysis using the
+  column.  Genuinely categorical text (``I/II/III``, ``yes``/``no``) is untouched.
 * :class:`UnitWarning` flags follow-up times that look like a mix of units
   (days and years in one column) or are implausible for a stated
   ``time_unit`` (see :class:`Cohort`, Notes).
@@ -29,43 +34,60 @@ row ids and the fix -- and nothing is guessed behind the user's back:
 
 from __future__ import annotations
 
-import difflib
-import warnings
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from mirprog._checks import (
+    YEARS_PER_UNIT,
+    TimeUnit,
+    check_cells,
+    check_columns,
+    event_mapping,
+    event_values_hint,
+    lookup_event,
+    missing_column_error,
+    native,
+    row_mask,
+    to_numeric,
+    warn_units,
+)
 from mirprog.errors import CohortError, UnitWarning, format_ids
+from mirprog.missing import (
+    DECIMAL_COMMA,
+    MISSING_CODES,
+    TextNumbers,
+    bad_numbers_error,
+    convert_text_numbers,
+)
 from mirprog.output import escape_terminal
-from mirprog.reading import DECIMAL_COMMA, MISSING_CODES, read_table
+from mirprog.reading import read_table
 
 __all__ = ["AnalysisData", "Cohort", "Exclusion", "Exclusions", "TimeUnit", "UnitWarning",
            "read_cohort", "read_table"]
 
-TimeUnit = Literal["days", "weeks", "months", "years"]
-_YEARS_PER_UNIT: dict[str, float] = {"days": 1 / 365.25, "weeks": 7 / 365.25,
-                                     "months": 1 / 12, "years": 1.0}
-# mixed-units heuristic (see Cohort, Notes)
-_UNIT_LOW, _UNIT_HIGH = 15.0, 200.0
-_UNIT_SHARE, _UNIT_MIN_ROWS = 0.10, 5
-# longest plausible follow-up and median follow-up, in years
-_MAX_YEARS, _MAX_MEDIAN_YEARS = 110.0, 30.0
-_EVENT_WORDS = frozenset({"1", "2", "yes", "y", "true", "t", "event", "dead", "death", "died",
-                          "deceased", "relapse", "relapsed", "recurrence", "progression",
-                          "progressed"})
-
 
 @dataclass(frozen=True)
 class Exclusion:
-    """One row left out of one analysis, with the column and the reason."""
+    """One row left out of one analysis, with the column and the reason.
+
+    ``code`` is the missing-value code seen in the cell (e.g. ``"."`` or
+    ``"ND"``, see :mod:`mirprog.missing`), ``None`` for an empty cell or NaN.
+    """
 
     row: Any
     column: str
     reason: str
+    code: str | None = None
+
+    @property
+    def why(self) -> str:
+        """The reason, with the code seen: ``"missing (code '.')"``."""
+        return self.reason if self.code is None else f"{self.reason} (code {self.code!r})"
 
 
 @dataclass(frozen=True)
@@ -103,9 +125,9 @@ class Exclusions:
         return tuple(e.row for e in self.entries)
 
     def to_frame(self) -> pd.DataFrame:
-        """The ledger as a DataFrame with columns ``row, column, reason``."""
+        """The ledger as a DataFrame with columns ``row, column, reason`` (with any code seen)."""
         return pd.DataFrame(
-            [(e.row, e.column, e.reason) for e in self.entries],
+            [(e.row, e.column, e.why) for e in self.entries],
             columns=["row", "column", "reason"],
         )
 
@@ -114,11 +136,13 @@ class Exclusions:
         head = f"{self.n_used} of {self.n_total} rows used"
         if not self.entries:
             return head + "; none excluded"
-        groups: dict[tuple[str, str], list[Any]] = {}
+        groups: dict[tuple[str, str, str | None], list[Any]] = {}
         for e in self.entries:
-            groups.setdefault((e.reason, e.column), []).append(e.row)
-        parts = [f"{reason} {escape_terminal(column, newlines=False)} ({format_ids(rows)})"
-                 for (reason, column), rows in groups.items()]
+            groups.setdefault((e.reason, e.column, e.code), []).append(e.row)
+        parts = [f"{reason} {escape_terminal(column, newlines=False)} ("
+                 + ("" if code is None else f"code {escape_terminal(repr(code), newlines=False)}; ")
+                 + f"{format_ids(rows)})"
+                 for (reason, column, code), rows in groups.items()]
         return f"{head}; {len(self.entries)} excluded: " + "; ".join(parts)
 
     def merge(self, other: Exclusions) -> Exclusions:
@@ -139,173 +163,6 @@ class AnalysisData(NamedTuple):
     exclusions: Exclusions
 
 
-def _suggest(name: str, columns: Iterable[Hashable]) -> str:
-    name = str(name)
-    cols = [str(c) for c in columns]
-    close = difflib.get_close_matches(name, cols, n=3, cutoff=0.5)
-    lowered = [c for c in cols if c.lower() == name.lower()]
-    hits = list(dict.fromkeys(lowered + close))
-    if hits:
-        return "Did you mean " + " or ".join(repr(h) for h in hits) + "?"
-    shown = ", ".join(repr(c) for c in cols[:12])
-    return f"Available columns: {shown}{' ...' if len(cols) > 12 else ''}."
-
-
-def _missing_column_error(name: str, role: str, columns: Iterable[Hashable]) -> CohortError:
-    return CohortError(
-        f"The {role} column {name!r} is not in the table. {_suggest(name, columns)}",
-        column=name,
-    )
-
-
-def _native(value: Any) -> Any:
-    """A numpy scalar as the Python scalar it holds (for readable reprs in messages)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _to_numeric(col: pd.Series) -> pd.Series:
-    """``pd.to_numeric(errors="coerce")``, falling back to element-wise conversion."""
-    try:
-        return pd.to_numeric(col, errors="coerce")
-    except (TypeError, ValueError, OverflowError):
-        def one(v: Any) -> float:
-            try:
-                return float(v)
-            except (TypeError, ValueError, OverflowError):
-                return float("nan")
-
-        return pd.Series([one(v) for v in col], index=col.index, dtype=float)
-
-
-def _check_columns(df: pd.DataFrame, roles: Mapping[str, Any]) -> None:
-    """Column names unique; role columns given as text, present and distinct."""
-    dup = df.columns[df.columns.duplicated()].unique().tolist()
-    if dup:
-        raise CohortError(
-            f"Column names must be unique, but {format_ids([repr(d) for d in dup])} appear(s) "
-            "more than once (after converting names to text). Rename them, e.g. "
-            "df.columns = [...], before building the Cohort.", column=str(dup[0]))
-    for role, name in roles.items():
-        if name is None:
-            continue
-        if not isinstance(name, str):
-            hint = (f" Pass {role}={str(name)!r}." if str(name) in df.columns else "")
-            raise CohortError(f"The {role} column must be named by a string, got {name!r}.{hint}",
-                              column=str(name))
-        if name not in df.columns:
-            raise _missing_column_error(name, role, df.columns)
-    given = [(role, name) for role, name in roles.items() if name is not None]
-    for i, (role, name) in enumerate(given):
-        for other, other_name in given[i + 1:]:
-            if name == other_name:
-                raise CohortError(f"The {role} and {other} roles both name column {name!r}; "
-                                  "each role needs its own column.", column=name)
-
-
-def _odd_cell(value: Any) -> bool:
-    return not isinstance(value, Hashable) or isinstance(value, complex | np.complexfloating)
-
-
-def _check_cells(df: pd.DataFrame, ids: pd.Index) -> None:
-    """Refuse containers (lists, dicts, sets) and complex numbers in cells (no analysis can)."""
-    for i, dtype in enumerate(df.dtypes):       # (by dtype first: df[name] costs ~50 us)
-        if not (pd.api.types.is_complex_dtype(dtype) or pd.api.types.is_object_dtype(dtype)):
-            continue
-        name, col = df.columns[i], df.iloc[:, i]
-        if pd.api.types.is_complex_dtype(col.dtype):
-            odd = col.notna().to_numpy(dtype=bool)
-            imag = odd & (np.imag(col.to_numpy()) != 0)
-            odd = imag if imag.any() else odd
-        elif pd.api.types.is_object_dtype(col.dtype):
-            odd = col.map(_odd_cell).to_numpy(dtype=bool)
-        else:
-            continue
-        if odd.any():
-            rows = list(ids[odd])
-            raise CohortError(
-                f"Column {name!r} holds containers or complex numbers (e.g. "
-                f"{_native(col[odd].iloc[0])!r}) in rows {format_ids(rows)}, not single real "
-                "values. "
-                f"Give one value per cell (e.g. df.explode({name!r}) for lists, or the real "
-                "part of a complex number).", column=name, rows=rows)
-
-
-def _event_mapping(event_values: Mapping[Any, int] | None, name: str) -> dict[Any, int] | None:
-    """Validate ``event_values`` (code -> 0/1) and return it as a dict."""
-    if event_values is None:
-        return None
-    if not isinstance(event_values, Mapping) or len(event_values) == 0:
-        raise CohortError(
-            f"event_values must be a non-empty mapping from each code of {name!r} to 1 (event) "
-            f"or 0 (censored), e.g. {{'yes': 1, 'no': 0}}; got {event_values!r}.", column=name)
-    bad = [k for k, v in event_values.items()
-           if isinstance(v, str) or not isinstance(v, bool | int | float | np.number)
-           or v not in (0, 1)]
-    if bad:
-        raise CohortError(
-            f"event_values must map every code to 1 (event) or 0 (censored); "
-            f"{', '.join(f'{k!r}: {event_values[k]!r}' for k in bad[:5])} is not.", column=name)
-    return {k: int(v) for k, v in event_values.items()}
-
-
-def _event_values_hint(col: pd.Series) -> str:
-    """How to pass ``event_values=`` for the codes found (e.g. ``{2: 1, 1: 0}``)."""
-    try:
-        codes = [_native(v) for v in pd.unique(col.dropna())]
-    except TypeError:
-        codes = []
-    if len(codes) != 2:
-        return ("pass event_values={code: 1, ...} mapping every code to 1 (event) or "
-                "0 (censored)")
-    numeric = all(isinstance(c, int | float) and not isinstance(c, bool) for c in codes)
-    if numeric and sorted(codes) == [1, 2]:
-        return ("pass event_values={2: 1, 1: 0} for R's coding (1 = censored, 2 = event, as "
-                "in the lung data)")
-    words = [c for c in codes if str(c).strip().lower() in _EVENT_WORDS]
-    ev = max(codes) if numeric else (words[0] if len(words) == 1 else max(codes, key=str))
-    other = codes[1] if codes[0] == ev else codes[0]
-    return f"pass event_values={{{ev!r}: 1, {other!r}: 0}} if {ev!r} marks the event"
-
-
-def _lookup_event(mapping: Mapping[Any, int], value: Any) -> int:
-    try:
-        return mapping.get(value, -1)
-    except TypeError:  # unhashable cell
-        return -1
-
-
-def _warn_units(values: np.ndarray, name: str, ids: pd.Index,
-                time_unit: TimeUnit | None) -> None:
-    """Emit :class:`UnitWarning` for a days/years mixture or implausible times (Cohort, Notes)."""
-    n = len(values)
-    low = (values > 0) & (values < _UNIT_LOW)
-    high = values > _UNIT_HIGH
-    middle = (values >= _UNIT_LOW) & (values <= _UNIT_HIGH)
-    need = max(_UNIT_MIN_ROWS, _UNIT_SHARE * n)
-    n_low, n_high = int(low.sum()), int(high.sum())
-    if n_low >= need and n_high >= need and middle.sum() < 0.5 * min(n_low, n_high):
-        warnings.warn(UnitWarning(
-            f"The time column {name!r} looks like a mix of units: {n_low} row(s) below "
-            f"{_UNIT_LOW:g} ({format_ids(list(ids[low]))}) and {n_high} above {_UNIT_HIGH:g} "
-            f"({format_ids(list(ids[high]))}), with only {int(middle.sum())} in between -- "
-            "years and days in one column? Convert every row to one unit. If the times are "
-            "right, ignore this UnitWarning."), stacklevel=3)
-    if time_unit is None:
-        return
-    years = values * _YEARS_PER_UNIT[time_unit]
-    too_long = years > _MAX_YEARS
-    if too_long.any():
-        warnings.warn(UnitWarning(
-            f"The time column {name!r} is in {time_unit} (time_unit={time_unit!r}), but "
-            f"{int(too_long.sum())} row(s) have more than {_MAX_YEARS:g} years of follow-up: "
-            f"{format_ids(list(ids[too_long]))}. Are the times in a smaller unit (days "
-            "rather than months or years)? Fix the values or time_unit."), stacklevel=3)
-    elif float(np.median(years)) > _MAX_MEDIAN_YEARS:
-        warnings.warn(UnitWarning(
-            f"The time column {name!r} is in {time_unit} (time_unit={time_unit!r}), but its "
-            f"median follow-up is {np.median(years):.0f} years, which is implausible. Are the "
-            "times in a smaller unit (days or months)? Fix the values or time_unit."),
-            stacklevel=3)
 
 
 class Cohort:
@@ -355,9 +212,10 @@ class Cohort:
     Notes
     -----
     The mixed-units heuristic targets the commonest merge mistake, years and
-    days in one column: it warns when at least 10% of the rows (and at least
+    days in one column: it warns when at least 2% of the rows (and at least
     5) have a positive time below 15, at least as many have a time above 200,
-    and fewer than half as many fall in between.  A cohort in one unit fills
+    and fewer than half as many as below 15 fall in between -- a minority
+    cluster such as 10% of the rows in years among days.  A cohort in one unit fills
     the 15-200 range (days: the first months of follow-up; months: most of
     it), so it rarely triggers; a days/months mixture is not detected.
 
@@ -395,18 +253,19 @@ class Cohort:
             )
         df = data.copy()
         df.columns = [str(c) for c in df.columns]
-        _check_columns(df, {"time": time, "event": event, "id": id})
-        if time_unit is not None and time_unit not in _YEARS_PER_UNIT:
+        check_columns(df, {"time": time, "event": event, "id": id})
+        if time_unit is not None and time_unit not in YEARS_PER_UNIT:
             raise CohortError(f"Unknown time_unit {time_unit!r}: use one of "
-                              f"{', '.join(repr(u) for u in _YEARS_PER_UNIT)}.", column=time)
-        mapping = _event_mapping(event_values, event)
+                              f"{', '.join(repr(u) for u in YEARS_PER_UNIT)}.", column=time)
+        mapping = event_mapping(event_values, event)
         if len(df) == 0:
             raise CohortError(
                 "The cohort is empty (0 rows). Check the file/filter that produced it.",
             )
         ids = self._validate_ids(df, id)
         df.index = pd.Index(ids, name=None if id is not None else df.index.name)
-        _check_cells(df, ids)
+        check_cells(df, ids)
+        self._text = convert_text_numbers(df, {time, event, *([id] if id else [])})
         df[time] = self._validate_time(df[time], time, ids)
         df[event] = self._validate_event(df[event], event, ids, mapping)
         if int(df[event].sum()) == 0:
@@ -415,7 +274,7 @@ class Cohort:
                 "no survival comparison is possible. Check the coding (1 = event) or the subset.",
                 column=event,
             )
-        _warn_units(df[time].to_numpy(dtype=float), time, ids, time_unit)
+        warn_units(df[time].to_numpy(dtype=float), time, ids, time_unit)
         self._data = df
         self.time_col = time
         self.event_col = event
@@ -455,7 +314,7 @@ class Cohort:
                               "use text or integer ids.", column=id, rows=odd)
         dup_mask = col.duplicated(keep=False).to_numpy()
         if dup_mask.any():
-            dups = [_native(d) for d in pd.unique(col[dup_mask])]
+            dups = [native(d) for d in pd.unique(col[dup_mask])]
             raise CohortError(
                 f"The id column {id!r} has duplicated ids: {format_ids(dups)}. Each patient must "
                 "appear once; merge or remove the repeated rows.",
@@ -488,7 +347,7 @@ class Cohort:
         rows = list(ids[bad])
         values = col[bad]
         texts = [str(v).strip() for v in values]
-        examples = ", ".join(repr(_native(v)) for v in values.head(3))
+        examples = ", ".join(repr(native(v)) for v in values.head(3))
         if all(DECIMAL_COMMA.fullmatch(t) for t in texts):
             msg = (f"The time column {name!r} has numbers with a decimal comma ({examples}) in "
                    f"rows {format_ids(rows)}. Read the file with read_options={{'decimal': "
@@ -506,7 +365,7 @@ class Cohort:
     @staticmethod
     def _validate_time(col: pd.Series, name: str, ids: pd.Index) -> pd.Series:
         Cohort._check_time_dtype(col, name)
-        numeric = _to_numeric(col)
+        numeric = to_numeric(col)
         if pd.api.types.is_complex_dtype(numeric.dtype):
             raise CohortError(f"The time column {name!r} holds complex numbers; it must hold "
                               "real follow-up times.", column=name)
@@ -544,11 +403,11 @@ class Cohort:
                 column=name, rows=rows,
             )
         if mapping is not None:
-            coded = col.astype(object).map(lambda v: _lookup_event(mapping, v))
+            coded = col.astype(object).map(lambda v: lookup_event(mapping, v))
             unknown = (coded < 0).to_numpy()
             if unknown.any():
                 rows = list(ids[unknown])
-                codes = list(dict.fromkeys(repr(_native(v)) for v in col[unknown]))
+                codes = list(dict.fromkeys(repr(native(v)) for v in col[unknown]))
                 raise CohortError(
                     f"The event column {name!r} has code(s) {', '.join(codes[:5])} that "
                     f"event_values does not name, in rows {format_ids(rows)}. Add them to "
@@ -557,16 +416,16 @@ class Cohort:
             return pd.Series(coded.to_numpy(dtype=np.int64), index=col.index, name=name)
         if col.dtype == bool:
             return col.astype(np.int64)
-        numeric = _to_numeric(col)
+        numeric = to_numeric(col)
         bad = ~numeric.isin([0, 1]).to_numpy()
         if bad.any():
             rows = list(ids[bad])
-            values = sorted({repr(_native(v)) for v in col[bad]})[:5]
+            values = sorted({repr(native(v)) for v in col[bad]})[:5]
             raise CohortError(
                 f"The event column {name!r} must be coded 0/1 (or False/True); found "
                 f"{', '.join(values)} in rows {format_ids(rows)}. Recode it, e.g. "
                 f"df[{name!r}] = (df[{name!r}] == <event value>).astype(int), or "
-                f"{_event_values_hint(col)}.",
+                f"{event_values_hint(col)}.",
                 column=name, rows=rows,
             )
         return pd.Series(numeric.to_numpy(dtype=np.int64), index=col.index, name=name)
@@ -631,34 +490,54 @@ class Cohort:
         """Raise :class:`CohortError` if any of ``names`` is not a column."""
         for name in names:
             if name not in self._data.columns:
-                raise _missing_column_error(name, role, self._data.columns)
+                raise missing_column_error(name, role, self._data.columns)
 
     # -- derived cohorts ---------------------------------------------------------------------
 
-    def _replace(self, data: pd.DataFrame) -> Cohort:
+    def _replace(self, data: pd.DataFrame,
+                 text: TextNumbers | None = None) -> Cohort:
+        text = self._text if text is None else text
         new = object.__new__(Cohort)
         new._data = data
         new.time_col, new.event_col, new.id_col = self.time_col, self.event_col, self.id_col
         new.event_values, new.time_unit = self.event_values, self.time_unit
+        new._text = TextNumbers(*({c: v for c, v in part.items() if c in data.columns}
+                                  for part in text))
         return new
 
     def assign(self, **columns: Any) -> Cohort:
-        """A new Cohort with columns added or replaced (time, event and id are protected)."""
+        """A new Cohort with columns added or replaced (time, event and id are protected).
+
+        New text columns of numbers follow the cohort's rule (:mod:`mirprog.missing`):
+        missing-value codes become NaN, other text in them is refused.
+        """
         for name in columns:
             if name in (self.time_col, self.event_col, self.id_col):
                 raise CohortError(f"Column {name!r} is the cohort's {name} role and cannot be "
                                   "replaced; build a new Cohort instead.", column=name)
-        return self._replace(self._data.assign(**columns))
+        data = self._data.assign(**columns)
+        added = data[list(columns)].copy()
+        check_cells(added, data.index)
+        found = convert_text_numbers(added, set())
+        text = TextNumbers(*({c: v for c, v in old.items() if c not in columns} | new
+                             for old, new in zip(self._text, found, strict=True)))
+        for name in columns:
+            data[name] = added[name]
+        return self._replace(data, text)
 
     def subset(self, mask: Any) -> Cohort:
-        """A new Cohort with the rows where ``mask`` is true (a boolean array or Series).
+        """A new Cohort with the rows where ``mask`` is true.
 
-        Raises :class:`CohortError` if the subset is empty or has no events.
+        ``mask`` is a boolean array in row order, or a pandas Series matched to
+        the rows by its index (the cohort's ids, as in ``cohort.data``; any
+        order).  Missing values mean "not in the subset"; 1/0 count as
+        True/False.
+
+        Raises :class:`CohortError` if a Series' index is not the cohort's rows
+        (it is never applied by position), a value is not True/False/1/0, the
+        subset is empty or has no events.
         """
-        mask_arr = np.asarray(mask, dtype=bool)
-        if mask_arr.shape != (self.n,):
-            raise CohortError(f"subset mask must have one value per row ({self.n}), "
-                              f"got shape {mask_arr.shape}.")
+        mask_arr = row_mask(mask, self.ids, "The subset mask")
         data = self._data.loc[mask_arr]
         if len(data) == 0:
             raise CohortError("The subset is empty: no row matches the filter.")
@@ -693,6 +572,10 @@ class Cohort:
         self.require(*columns)
         sub = self._data[columns]
         for name in columns:
+            if name in self._text.bad:
+                bad = self._text.bad[name].reindex(self.ids).to_numpy(dtype=bool)
+                if bad.any():
+                    raise bad_numbers_error(sub[name], name, bad, self.ids)
             values = sub[name]
             if pd.api.types.is_float_dtype(values.dtype):
                 inf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
@@ -703,6 +586,7 @@ class Cohort:
                         f"{format_ids(rows)}. Replace it by a finite value, or by NaN if it is "
                         "unknown (the analysis then excludes and reports those rows).",
                         column=name, rows=rows)
+        codes = self._text.codes
         missing = sub.isna().to_numpy()
         keep: np.ndarray = np.asarray(~missing.any(axis=1), dtype=bool)
         entries = []
@@ -710,8 +594,8 @@ class Cohort:
             for pos in np.flatnonzero(~keep):
                 col = columns[int(np.argmax(missing[pos]))]
                 row = self.ids[int(pos)]
-                entries.append(Exclusion(row.item() if hasattr(row, "item") else row, col,
-                                         "missing"))
+                code = codes[col].get(row) if col in codes else None
+                entries.append(Exclusion(native(row), col, "missing", code))
         ex = Exclusions(self.n, int(keep.sum()), tuple(entries))
         return AnalysisData(
             frame=sub.loc[keep],

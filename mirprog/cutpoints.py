@@ -17,6 +17,7 @@ import pandas as pd
 from mirprog import file_schema as fs
 from mirprog.cohort import Cohort
 from mirprog.errors import CohortError, ModelFileError
+from mirprog.missing import parse_numbers
 from mirprog.scale import MarkerRange, check_scale
 
 __all__ = ["Cutpoint", "Cutpoints"]
@@ -84,16 +85,7 @@ def _numeric_marker(values: pd.Series, marker: str) -> pd.Series:
     if values.dtype == bool:
         raise CohortError(f"Marker {marker!r} is already binary (True/False); use it directly "
                           "as a factor instead of cutting it.", column=marker)
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() & values.notna()
-    if bad.any():
-        rows = list(values.index[bad.to_numpy()])
-        examples = ", ".join(repr(v) for v in values[bad].head(3))
-        raise CohortError(
-            f"Marker {marker!r} has non-numeric values ({examples}) in rows {rows[:5]}. Convert "
-            "them to numbers, or to missing (NaN) if they were not measured.",
-            column=marker, rows=rows)
-    return numeric
+    return parse_numbers(values, marker, what="Marker").values
 
 
 def _fit_one(values: pd.Series, marker: str, rule: Rule, high: High, q: Any,

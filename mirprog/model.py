@@ -24,6 +24,7 @@ from mirprog import model_io
 from mirprog.cohort import Cohort, Exclusion, Exclusions, TimeUnit
 from mirprog.cutpoints import Cutpoints
 from mirprog.errors import CohortError, MirprogError, MirprogWarning, format_ids
+from mirprog.missing import parse_numbers
 from mirprog.model_io import ModelFileError
 from mirprog.model_validation import ValidationResult, calibration_plot, validation_result
 from mirprog.scale import MarkerRange, ScaleWarning, check_scale
@@ -73,15 +74,13 @@ def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
 
 def _coerce_numeric(values: pd.Series, name: str, ids: pd.Index) -> pd.Series:
     """A clinical covariate that entered the model as a number, as floats (NaN stays NaN)."""
-    num = pd.to_numeric(values.astype(float) if values.dtype == bool else values, errors="coerce")
-    bad = (num.isna() & values.notna()).to_numpy()
-    if bad.any():
-        examples = ", ".join(repr(v) for v in values[bad].head(3))
-        raise CohortError(
-            f"Column {name!r} entered the model as a number but has non-numeric values "
-            f"({examples}) in rows {format_ids(list(ids[bad]))}. Recode it as in training.",
-            column=name, rows=list(ids[bad]))
-    return num.astype(float)
+    if values.dtype == bool:
+        return values.astype(float)
+    try:
+        return parse_numbers(values, name, ids, what="Column").values
+    except CohortError as exc:
+        raise CohortError(f"Column {name!r} entered the model as a number (as in training). "
+                          f"{exc}", column=name, rows=list(exc.rows)) from None
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,17 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mirprog.errors import DataFileError, format_ids
+from mirprog.missing import DECIMAL_COMMA, MISSING_CODES, PLAIN_NUMBER
 
 __all__ = ["read_table"]
 
-MISSING_CODES = frozenset({"", "na", "n/a", "nan", "null", "none", ".", "-", "?", "missing",
-                           "unknown", "#n/a", "nd"})
-DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+")
-_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _UNNAMED = re.compile(r"Unnamed: \d+(_level_\d+)?")
+_MANGLED = re.compile(r"(.+)\.(\d+)")
+_CANONICAL_INT = re.compile(r"-?(0|[1-9]\d{0,17})")
 _SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
@@ -155,7 +155,7 @@ def _check_decimal_comma(df: pd.DataFrame, p: Path, id: str | None, opts: Mappin
         comma = text.str.fullmatch(DECIMAL_COMMA).to_numpy(dtype=bool)
         if not comma.any():
             continue
-        plain = text.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
+        plain = text.str.fullmatch(PLAIN_NUMBER).to_numpy(dtype=bool)
         if not (comma | plain | text.str.lower().isin(MISSING_CODES).to_numpy()).all():
             continue
         rows = list(labels[present][comma])
@@ -180,6 +180,8 @@ def _check_header(df: pd.DataFrame, p: Path, needed: Sequence[str | None],
     columns = [str(c) for c in df.columns]
     missing = [r for r in needed if isinstance(r, str) and r not in columns]
     unnamed = [c for c in columns if _UNNAMED.fullmatch(c)]
+    if unnamed == ["Unnamed: 0"] == columns[:1]:
+        unnamed = []        # R's write.csv: row names under an empty header cell
     implicit = "index_col" not in opts and not isinstance(df.index, pd.RangeIndex)
     if not implicit and not (missing and unnamed):
         return
@@ -215,6 +217,100 @@ def _is_na(value: Any) -> bool:
         return False
 
 
+def _check_sheet(p: Path, sheet: Any) -> None:
+    """Refuse an Excel sheet name or position the workbook does not have, listing its sheets."""
+    if sheet is None or isinstance(sheet, list):
+        return
+    try:
+        with pd.ExcelFile(p) as book:
+            names = [str(n) for n in book.sheet_names]
+    except Exception:  # unreadable workbook: read_excel reports it
+        return
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if -len(names) <= sheet < len(names):
+            return
+    elif str(sheet) in names:
+        return
+    close = [n for n in names if n.strip().lower() == str(sheet).strip().lower()]
+    raise DataFileError(
+        f"{p.name} has no sheet {sheet!r}"
+        + (f" (did you mean {close[0]!r}?)" if close else "")
+        + f"; its sheets are {', '.join(repr(n) for n in names)}. Pass sheet=<name or "
+        "position> (--sheet on the command line); positions count from 0.")
+
+
+def _text_ids(opts: dict[str, Any], id: str | None, suffix: str) -> dict[str, Any]:
+    """Read the id column as text (``00001`` stays ``00001``), unless ``dtype`` is given."""
+    if id is None or "dtype" in opts or suffix == ".parquet":
+        return opts
+    return opts | {"dtype": {id: str}}
+
+
+def _canonical_ids(df: pd.DataFrame, id: str | None) -> pd.DataFrame:
+    """Ids read as text that are all plain integers (``17``, not ``017``) become integers."""
+    if id is None or id not in df.columns or not pd.api.types.is_object_dtype(df[id].dtype):
+        return df
+    col = df[id]
+    text = col.dropna()
+    if text.empty or not all(isinstance(v, str) and _CANONICAL_INT.fullmatch(v) for v in text):
+        return df
+    if col.isna().any():
+        return df
+    out = df.copy()
+    out[id] = col.astype(np.int64)
+    return out
+
+
+def _duplicate_names(p: Path, df: pd.DataFrame, suffix: str, sheet: Any,
+                     kwargs: Mapping[str, Any]) -> None:
+    """Refuse a file whose header repeats a column name (pandas renames the copy ``x.1``)."""
+    columns = [str(c) for c in df.columns]
+    suspects = [c for c in columns if (m := _MANGLED.fullmatch(c)) and m.group(1) in columns]
+    header = kwargs.get("header", 0)
+    if not suspects or not isinstance(header, int) or isinstance(header, bool) or "names" in kwargs:
+        return
+    raw_opts = {k: v for k, v in kwargs.items()
+                if k not in ("header", "names", "index_col", "usecols", "dtype", "nrows",
+                             "skipfooter", "converters")}
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            raw = pd.read_excel(p, sheet_name=sheet, header=None, nrows=header + 1, dtype=str,
+                                **raw_opts)
+        else:
+            raw = pd.read_csv(p, header=None, nrows=header + 1, dtype=str, **raw_opts)
+    except Exception:  # the header could not be re-read: nothing more to say
+        return
+    names = [str(v).strip() for v in raw.iloc[header].tolist() if not _is_na(v)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise DataFileError(
+            f"{p.name} has repeated column names: {', '.join(repr(d) for d in dup[:5])} "
+            "appear(s) more than once in its header (pandas would silently rename the copies "
+            f"{', '.join(repr(d + '.1') for d in dup[:2])}). Rename them in the file so that "
+            "each column has its own name.")
+
+
+def _r_row_names(df: pd.DataFrame, opts: Mapping[str, Any]) -> pd.DataFrame:
+    """A table written by R's ``write.csv``: the unnamed first column holds row names.
+
+    The header of such a file starts with ``""``; pandas calls that column
+    ``Unnamed: 0``.  When it is the only unnamed column and its values are
+    unique and present, it becomes the row labels (used to name rows when no
+    id column is given) and is not a data column (never a marker).
+    """
+    if "index_col" in opts or opts.get("header", 0) != 0 or df.shape[1] < 2:
+        return df
+    columns = [str(c) for c in df.columns]
+    if columns[0] != "Unnamed: 0" or any(_UNNAMED.fullmatch(c) for c in columns[1:]):
+        return df
+    first = df.iloc[:, 0]
+    if first.isna().any() or first.duplicated().any():
+        return df
+    out = df.iloc[:, 1:].copy()
+    out.index = pd.Index(first.to_numpy(), name=None)
+    return out
+
+
 def _read_frame(p: Path, suffix: str, sheet: str | int, opts: dict[str, Any]) -> Any:
     if suffix in (".csv", ".txt", ".tsv"):
         sep_given = "sep" in opts or "delimiter" in opts
@@ -226,6 +322,7 @@ def _read_frame(p: Path, suffix: str, sheet: str | int, opts: dict[str, Any]) ->
         except UnicodeDecodeError as exc:
             raise _encoding_error(p, exc, str(opts.get("encoding") or "utf-8")) from exc
     if suffix in (".xlsx", ".xlsm", ".xls"):
+        _check_sheet(p, sheet)
         return pd.read_excel(p, sheet_name=sheet, **opts)
     if suffix == ".parquet":
         return pd.read_parquet(p, **opts)
@@ -264,9 +361,13 @@ def read_table(
     Returns
     -------
     pandas.DataFrame
-        A two-row header (``read_options={"header": [0, 1]}``) is flattened:
-        each column is named by its lower row (joined with the upper row when
-        lower names repeat).
+        The ``id`` column is read as text, so ``00001`` stays ``00001`` (ids that
+        are all plain integers, ``17`` but not ``017``, become integers).  A file
+        written by R's ``write.csv`` (an empty first header cell over the row
+        names) has those row names as its index, not as a column.  A two-row
+        header (``read_options={"header": [0, 1]}``) is flattened: each column
+        is named by its lower row (joined with the upper row when lower names
+        repeat).
 
     Raises
     ------
@@ -276,7 +377,9 @@ def read_table(
         non-UTF-8 file (without ``encoding``); a title line or merged header
         (rows with more fields than the header, or unnamed columns where a
         needed column was expected); text columns holding numbers with a
-        decimal comma.  Each message names the ``read_options`` to use.
+        decimal comma; a header that repeats a column name; an Excel sheet the
+        workbook does not have (the message lists its sheets).  Each message
+        names the ``read_options`` to use.
 
     Notes
     -----
@@ -294,6 +397,7 @@ def read_table(
     opts = _read_options(read_options)
     suffix = p.suffix.lower()
     excel = suffix in (".xlsx", ".xlsm", ".xls")
+    opts = _text_ids(opts, id, suffix)
     try:
         df = _read_frame(p, suffix, sheet, opts)
     except DataFileError:
@@ -310,6 +414,12 @@ def read_table(
                             "name one sheet (sheet='Sheet1').")
     df = _flatten_header(df)
     _check_single_column(df, p)
+    if suffix != ".parquet":
+        _duplicate_names(p, df, suffix, sheet,
+                         ({"sep": "\t"} if suffix == ".tsv" else {}) | opts)
     _check_header(df, p, [*columns, id], opts)
+    if suffix != ".parquet":
+        df = _r_row_names(df, opts)
+    df = _canonical_ids(df, id)
     _check_decimal_comma(df, p, id, opts, excel)
     return df

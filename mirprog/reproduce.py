@@ -20,7 +20,8 @@ import pandas as pd
 from mirprog.association import AssociationResult, associate
 from mirprog.cohort import Cohort
 from mirprog.cutpoints import Cutpoints
-from mirprog.errors import CohortError, MonotoneLikelihoodWarning
+from mirprog.errors import CohortError, MonotoneLikelihoodWarning, format_ids
+from mirprog.missing import parse_numbers
 from mirprog.output import write_csv
 from mirprog.signature import CombinedComparison, RiskGroupResult, compare_combined, risk_groups
 from mirprog.study import Table3Result, Table4Result, table3, table4
@@ -109,6 +110,28 @@ class StudyResult:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+def study_numbers(values: pd.Series, column: str, role: str,
+                  allowed: tuple[int, ...] | None = None) -> pd.Series:
+    """A study column as floats; text or a value outside ``allowed`` is a :class:`CohortError`.
+
+    Missing-value codes are missing (:mod:`mirprog.missing`); other text is never
+    quietly read as missing (``3O`` is refused, not dropped).
+    """
+    numeric = parse_numbers(values, column, what=f"The study's {role} column").values
+    if allowed is not None:
+        odd = (numeric.notna() & ~numeric.isin(allowed)).to_numpy()
+        if odd.any():
+            rows = list(values.index[odd])
+            found = sorted({float(v) for v in numeric[odd]})[:5]
+            raise CohortError(
+                f"The study's {role} column {column!r} must be coded "
+                f"{'/'.join(map(str, allowed))} (NaN where unknown); found "
+                f"{', '.join(f'{v:g}' for v in found)} in rows {format_ids(rows)}. Recode it, "
+                f"or map the {role} role to another column (--map {role}=...).",
+                column=column, rows=rows)
+    return numeric
+
+
 def _derive(cohort: Cohort, cols: StudyColumns) -> tuple[Cohort, Cutpoints, dict[str, str],
                                                          list[str]]:
     """Add the paper's binary factors; return the cohort, marker cutpoints, labels, candidates."""
@@ -122,7 +145,7 @@ def _derive(cohort: Cohort, cols: StudyColumns) -> tuple[Cohort, Cutpoints, dict
     new: dict[str, Any] = {}
 
     def binary(name: str, values: pd.Series, cut: float, label: str) -> None:
-        numeric = pd.to_numeric(values, errors="coerce")
+        numeric = study_numbers(values, str(values.name), name.removesuffix("_gt"))
         new[name] = (numeric > cut).astype("Float64").where(numeric.notna())
         labels[name] = label
         candidates.append(name)
@@ -136,7 +159,7 @@ def _derive(cohort: Cohort, cols: StudyColumns) -> tuple[Cohort, Cutpoints, dict
     binary("nodes_gt", data[cols.nodes], cols.nodes_cut,
            f"Lymph nodes (≤{cols.nodes_cut:g}; >{cols.nodes_cut:g})")
     if cols.grade:
-        g = pd.to_numeric(data[cols.grade], errors="coerce")
+        g = study_numbers(data[cols.grade], cols.grade, "grade", (1, 2, 3))
         new["grade3"] = (g == 3).astype("Float64").where(g.notna())
         labels["grade3"] = "Grade (SBR1+2; SBR3)"
         candidates.append("grade3")
@@ -147,7 +170,8 @@ def _derive(cohort: Cohort, cols: StudyColumns) -> tuple[Cohort, Cutpoints, dict
     for role, label in (("er", "ER"), ("pr", "PR"), ("her2", "HER2")):
         column = getattr(cols, role)
         if column:
-            new[f"{role}_pos"] = pd.to_numeric(data[column], errors="coerce").astype("Float64")
+            new[f"{role}_pos"] = study_numbers(data[column], column, role, (0, 1)).astype(
+                "Float64")
             labels[f"{role}_pos"] = f"{label} status (negative; positive)"
             candidates.append(f"{role}_pos")
     return cohort.assign(**new), cuts, labels, candidates

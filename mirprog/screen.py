@@ -23,6 +23,7 @@ from mirprog._parallel import check_threads, run_tasks
 from mirprog._progress import progress_bar
 from mirprog.cohort import Cohort
 from mirprog.errors import CohortError, MirprogError
+from mirprog.missing import bad_numbers_error, looks_numeric
 from mirprog.survival._batch import (
     Sample,
     binary_model,
@@ -290,7 +291,22 @@ def _check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: 
         raise MirprogError(f"max_iter must be a positive integer, got {max_iter!r}.")
 
 
+def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> None:
+    """A marker column of numbers with a stray text cell is refused, never silently skipped."""
+    roles = {cohort.time_col, cohort.event_col, cohort.id_col}
+    names = cohort.columns if markers is None else (
+        [markers] if isinstance(markers, str) else list(markers))
+    for name in names:
+        if name in roles or name not in cohort.columns:
+            continue
+        parsed = looks_numeric(cohort.column(name))
+        if parsed is not None and parsed.bad.any():
+            raise bad_numbers_error(cohort.column(name), name, parsed.bad, cohort.ids,
+                                    what="Marker")
+
+
 def _resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]:
+    _refuse_text_in_numbers(cohort, markers)
     roles = {cohort.time_col, cohort.event_col, cohort.id_col}
     dtypes: dict[str, Any] = dict(zip(cohort.columns, cohort.dtypes, strict=True))
     numeric = {dt: _is_numeric(dt) for dt in set(dtypes.values())}

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from mirprog._checks import row_mask
 from mirprog.cohort import Cohort
 from mirprog.errors import CohortError, format_ids
 
@@ -121,21 +122,6 @@ def st_gallen(cohort: Cohort, *, er: str, pr: str, her2: str, grade: str,
 
 def subgroup_mask(cohort: Cohort, subgroup: str | np.ndarray | pd.Series) -> np.ndarray:
     """Boolean mask of a subgroup given as a boolean column name or a mask (NA = not in it)."""
-    if isinstance(subgroup, str):
-        values = cohort.column(subgroup)
-    else:
-        arr = np.asarray(subgroup)
-        if arr.shape != (cohort.n,):
-            raise CohortError(f"A subgroup mask needs one value per row ({cohort.n}), got "
-                              f"shape {arr.shape}.")
-        values = pd.Series(arr, index=cohort.ids)
-    try:
-        filled = values.astype("boolean").fillna(False)
-    except (TypeError, ValueError):
-        name = subgroup if isinstance(subgroup, str) else None
-        found = sorted({repr(v) for v in values.dropna().tolist()})[:5]
-        raise CohortError(
-            f"Subgroup {name or 'mask'!r} must be boolean (True/False or 1/0; missing = not in "
-            f"it); found {', '.join(found)}. Build it with a comparison, e.g. "
-            "df['grade'] == 3.", column=name) from None
-    return filled.to_numpy(dtype=bool)
+    name = subgroup if isinstance(subgroup, str) else None
+    values = cohort.column(subgroup) if isinstance(subgroup, str) else subgroup
+    return row_mask(values, cohort.ids, f"Subgroup {name or 'mask'!r}", column=name)

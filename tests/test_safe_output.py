@@ -115,7 +115,7 @@ def test_every_cli_csv_is_neutralised(tmp_path: Path, capsys: pytest.CaptureFixt
     model = tmp_path / "model.json"
     assert main(["fit", *base, "--markers", "=m1", "--out", str(model)]) == 0
     assert main(["score", str(path), "--id", "id", "--model", str(model),
-                 "--out", str(outs["score"])]) == 0
+                 "--horizons", "100", "200", "--out", str(outs["score"])]) == 0
     capsys.readouterr()
     files = [*outs.values(), tmp_path / "screen.stability.csv"]
     for f in files:
