@@ -21,6 +21,7 @@ from mirprog.errors import MirprogError
 __all__ = ["check_threads", "fresh_seed", "run_tasks"]
 
 _MAX_THREADS = 8
+SCHEDULER_TIMEOUT = 10.0  # seconds to reach a scheduler address (distributed: 30)
 
 
 def check_threads(threads: int | None) -> int:
@@ -88,7 +89,13 @@ def _dask_client(client: Any, scheduler: str | None) -> Iterator[Any]:
         raise MirprogError("Give client= or scheduler=, not both.")
     owned: list[Any] = []
     if scheduler is not None:
-        client = Client(scheduler)
+        try:  # distributed waits 30 s by default for an address nobody answers
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except Exception as exc:  # refused, timed out, or not a Dask server (MemoryError...)
+            raise MirprogError(f"scheduler={scheduler!r}: cannot reach a Dask scheduler there "
+                               f"(time limit {SCHEDULER_TIMEOUT:g} s): {exc}. Check the "
+                               "address (e.g. tcp://host:8786) and that the scheduler "
+                               "runs.") from None
         owned.append(client)
     elif client is True:
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,

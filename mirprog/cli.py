@@ -7,14 +7,19 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
+import os
 import sys
-import warnings
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from mirprog.cli_checks import WarningNotes, check_output, refuse_repeats
 from mirprog.cohort import Cohort, read_cohort
 from mirprog.cutpoints import Cutpoints
-from mirprog.errors import MirprogError, MirprogWarning
+from mirprog.errors import MirprogError
 from mirprog.model_cli import add_file_options, file_options
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
@@ -53,6 +58,17 @@ def _parse_cut(text: str) -> tuple[str, float]:
             f"--cut expects COLUMN=THRESHOLD (e.g. nodes=3), got {text!r}") from None
 
 
+def _positive_number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"--events expects a positive number (the cohort's "
+                                         f"total events, e.g. 120), got {text!r}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mirprog",
@@ -70,11 +86,13 @@ def _build_parser() -> argparse.ArgumentParser:
     an.add_argument("--time", help="follow-up time column")
     an.add_argument("--event", help="event column (1 = event, 0 = censored)")
     an.add_argument("--id", help="patient id column")
-    an.add_argument("--markers", nargs="*", default=None,
+    an.add_argument("--markers", nargs="*", action="extend", default=None,
                     help="continuous markers to split at the median")
-    an.add_argument("--cut", nargs="*", type=_parse_cut, default=None, metavar="COL=THRESHOLD",
+    an.add_argument("--cut", nargs="*", action="extend", type=_parse_cut, default=None,
+                    metavar="COL=THRESHOLD",
                     help="fixed splits: high = value > threshold (e.g. nodes=3)")
-    an.add_argument("--factors", nargs="*", default=None, help="factors used as they are")
+    an.add_argument("--factors", nargs="*", action="extend", default=None,
+                    help="factors used as they are")
     an.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     an.add_argument("--out", help="write the full-precision univariate table to this CSV")
     add_file_options(an)
@@ -85,7 +103,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     "reference cohort (default) or on your cohort, write tables and figures, "
                     "and compare with the published numbers.")
     rp.add_argument("--cohort", help="your cohort file instead of the bundled one")
-    rp.add_argument("--map", nargs="*", default=[], metavar="ROLE=COLUMN",
+    rp.add_argument("--map", nargs="*", action="extend", default=[], metavar="ROLE=COLUMN",
                     help="column roles for --cohort, e.g. time=months event=relapse "
                          "marker=mir125b nodes=ln_pos grade=sbr er=er pr=pr her2=her2 "
                          "(role=none drops an optional factor)")
@@ -99,7 +117,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     "with the cohort summary, Tables 3 and 4, KM and forest figures, the model "
                     "comparison and the methods in plain words.")
     rep.add_argument("--cohort", help="your cohort file instead of the bundled one")
-    rep.add_argument("--map", nargs="*", default=[], metavar="ROLE=COLUMN",
+    rep.add_argument("--map", nargs="*", action="extend", default=[], metavar="ROLE=COLUMN",
                      help="column roles for --cohort (as for reproduce)")
     rep.add_argument("--out", default="mirprog-report.html", help="the HTML file to write")
     rep.add_argument("--title", default=None, help="report title")
@@ -114,7 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
                                       "consistency (HR vs CI, p vs CI, chi2 mislabelled as HR)")
     au.add_argument("table", nargs="?", help="CSV with label, value, ci_lower, ci_upper, p "
                                              "(default: the reference study's tables)")
-    au.add_argument("--events", type=float, default=None,
+    au.add_argument("--events", type=_positive_number, default=None,
                     help="total events in the cohort, if known (checks CI widths against it)")
     return parser
 
@@ -133,8 +151,12 @@ def _analyze(args: argparse.Namespace) -> None:
         cohort = read_cohort(args.path, time=time, event=event, id=args.id,
                              **file_options(args))
     markers = list(args.markers if args.markers is not None else (preset.markers if preset else []))
-    cuts = dict(args.cut) if args.cut is not None else dict(preset.cuts if preset else {})
+    cut_list = list(args.cut) if args.cut is not None else list((preset.cuts if preset else {})
+                                                                 .items())
     factors = list(args.factors if args.factors is not None else (preset.factors if preset else []))
+    refuse_repeats([("--markers", markers), ("--cut", [name for name, _ in cut_list])])
+    refuse_repeats([("--factors", factors)])
+    cuts = dict(cut_list)
     _report(cohort, markers, cuts, factors, args.ties, args.out)
 
 
@@ -182,7 +204,12 @@ def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     from mirprog import reproduce
     from mirprog.datasets import load_reference_cohort
 
-    roles = dict(_parse_role(m) for m in args.map)
+    pairs = [_parse_role(m) for m in args.map]
+    roles = dict(pairs)
+    if len(roles) < len(pairs):
+        twice = sorted({r for r, _ in pairs if sum(r == q for q, _ in pairs) > 1})
+        raise MirprogError(f"--map gives the role(s) {', '.join(twice)} more than once: give "
+                           "each role one column.")
     columns = reproduce.StudyColumns.from_mapping(roles)
     if args.cohort:
         cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id,
@@ -241,41 +268,103 @@ def _parse_role(text: str) -> tuple[str, str]:
     return role, column
 
 
+def _run(args: argparse.Namespace) -> None:
+    _check_paths(args)
+    if args.command == "analyze":
+        _analyze(args)
+    elif args.command == "reproduce":
+        _reproduce(args)
+    elif args.command == "report":
+        _report_html(args)
+    elif args.command == "screen":
+        from mirprog import screen_cli
+
+        screen_cli.run(args)
+    elif args.command in ("fit", "score"):
+        from mirprog import model_cli
+
+        model_cli.run(args)
+    elif args.command == "audit":
+        from mirprog import audit
+
+        table = args.table or str(audit._published_path())
+        print(audit.main_report(table, events=args.events))
+    sys.stdout.flush()  # a closed pipe fails here, inside main, not at interpreter exit
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Every output path is checked before any work starts (issue 14, item 7)."""
+    inputs = {"analyze": [("input", args.path if args.command == "analyze" else None)],
+              "reproduce": [("--cohort", getattr(args, "cohort", None))],
+              "report": [("--cohort", getattr(args, "cohort", None))],
+              "fit": [("input", getattr(args, "path", None))],
+              "score": [("input", getattr(args, "path", None)),
+                        ("--model", getattr(args, "model", None))],
+              "screen": [("input", getattr(args, "path", None)),
+                         ("--clinical", getattr(args, "clinical", None))]}.get(args.command)
+    out = getattr(args, "out", None)
+    if inputs is None or out is None:
+        return
+    check_output(out, inputs=inputs, directory=args.command == "reproduce")
+    if args.command == "screen" and args.bootstrap:
+        stem = Path(out)
+        check_output(stem.with_name(stem.stem + ".stability.csv"),
+                     option="--out (its .stability.csv)", inputs=inputs)
+
+
+def _internal_error(exc: BaseException) -> int:
+    """An exception that is not a user mistake: one line, exit 1, traceback on request."""
+    if os.environ.get("MIRPROG_DEBUG"):
+        traceback.print_exception(exc)
+    where = ""
+    frames = traceback.extract_tb(exc.__traceback__)  # the last: where it was raised
+    if frames:
+        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}"
+    text = " ".join(str(exc).split())[:300]
+    print(f"mirprog: internal error: {type(exc).__name__}{where}: {text} -- this is a bug in "
+          "mirprog, please report it with the command line (MIRPROG_DEBUG=1 shows the "
+          "traceback).", file=sys.stderr)
+    return 1
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: point stdout at devnull so that the exit flush cannot fail."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``mirprog`` command; returns the exit code."""
+    """Entry point of the ``mirprog`` command; returns the exit code.
+
+    0: done; 2: a user mistake (one ``mirprog: error: ...`` line on stderr; argparse
+    usage errors exit with 2 too); 1: an internal error (one line asking for a bug
+    report; the traceback only with ``MIRPROG_DEBUG=1``); 141 (128 + SIGPIPE, as the
+    shell reports for Unix tools): the reader of stdout went away, e.g. ``| head``.
+    """
     args = _build_parser().parse_args(argv)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MirprogWarning)
-        try:
-            if args.command == "analyze":
-                _analyze(args)
-            elif args.command == "reproduce":
-                _reproduce(args)
-            elif args.command == "report":
-                _report_html(args)
-            elif args.command == "screen":
-                from mirprog import screen_cli
-
-                screen_cli.run(args)
-            elif args.command in ("fit", "score"):
-                from mirprog import model_cli
-
-                model_cli.run(args)
-            elif args.command == "audit":
-                from mirprog import audit
-
-                table = args.table or str(audit._published_path())
-                print(audit.main_report(table, events=args.events))
-        except MirprogError as exc:
-            print(f"mirprog: error: {exc}", file=sys.stderr)
-            return 2
-        finally:
-            for w in caught:
-                if issubclass(w.category, MirprogWarning):
-                    print(f"mirprog: warning: {w.message}", file=sys.stderr)
-                else:
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return 0
+    notes = WarningNotes()
+    error: str | None = None
+    try:
+        with notes.collect():
+            _run(args)
+        code = 0
+    except MirprogError as exc:
+        error, code = str(exc), 2
+    except BrokenPipeError:
+        _quiet_stdout()
+        code = 128 + 13
+    except KeyboardInterrupt:
+        error, code = "interrupted", 130
+    except OSError as exc:  # the file system refused (disk full, permissions changed...)
+        error, code = f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 2
+    except Exception as exc:
+        code = _internal_error(exc)
+    for line in notes.lines():
+        print(line, file=sys.stderr)
+    if error is not None:
+        print(f"mirprog: error: {error}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

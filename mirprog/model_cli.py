@@ -19,6 +19,7 @@ import argparse
 import warnings
 from typing import Any
 
+from mirprog.cli_checks import refuse_repeats
 from mirprog.cohort import Cohort, read_cohort
 from mirprog.errors import MirprogError, format_ids
 from mirprog.model import PrognosticModel, ScaleWarning
@@ -50,7 +51,7 @@ def add_file_options(parser: argparse.ArgumentParser, cohort: bool = True) -> No
                                     "row) or 0,1 (a two-row header)")
     g.add_argument("--sheet", help="Excel sheet name or position (default: the first)")
     if cohort:
-        g.add_argument("--event-values", nargs="+", metavar="CODE=0|1",
+        g.add_argument("--event-values", nargs="+", action="extend", metavar="CODE=0|1",
                        help="recode the event column, e.g. yes=1 no=0 or 2=1 1=0 (R's lung)")
         g.add_argument("--time-unit", choices=["days", "weeks", "months", "years"],
                        help="unit of the time column (checked for plausibility)")
@@ -96,11 +97,14 @@ def add_parsers(subparsers: Any) -> None:
     fit.add_argument("--time", required=True, help="follow-up time column")
     fit.add_argument("--event", required=True, help="event column (1 = event, 0 = censored)")
     fit.add_argument("--id", help="patient id column")
-    fit.add_argument("--markers", nargs="*", default=[], help="markers split at the median")
-    fit.add_argument("--cut", nargs="*", type=_parse_cut, default=[], metavar="MARKER=THRESHOLD",
+    fit.add_argument("--markers", nargs="*", action="extend", default=[],
+                     help="markers split at the median")
+    fit.add_argument("--cut", nargs="*", action="extend", type=_parse_cut, default=[],
+                     metavar="MARKER=THRESHOLD",
                      help="markers split at a fixed threshold: high = value > threshold")
-    fit.add_argument("--clinical", nargs="*", default=[], help="clinical factors used as given")
-    fit.add_argument("--groups", nargs="+", metavar="default|FACTOR=VALUE",
+    fit.add_argument("--clinical", nargs="*", action="extend", default=[],
+                     help="clinical factors used as given")
+    fit.add_argument("--groups", nargs="+", action="extend", metavar="default|FACTOR=VALUE",
                      help="risk groups: 'default' (every binary factor, adverse = its higher-"
                           "hazard level) or the adverse value of each factor, e.g. "
                           "mir125b_high=1 nodes_high=1")
@@ -163,6 +167,8 @@ def _groups(values: list[str] | None) -> dict[str, Any] | str | None:
 def _fit(args: argparse.Namespace) -> None:
     cohort = read_cohort(args.path, time=args.time, event=args.event, id=args.id,
                          **file_options(args))
+    refuse_repeats([("--markers", args.markers), ("--cut", [name for name, _ in args.cut])])
+    refuse_repeats([("--clinical", args.clinical)])
     thresholds = dict(args.cut)
     markers = list(args.markers) + [m for m in thresholds if m not in args.markers]
     model = PrognosticModel.fit(cohort, markers, args.clinical, thresholds=thresholds,

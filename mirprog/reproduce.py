@@ -82,14 +82,28 @@ class StudyColumns:
             if key == "other_markers":
                 values[key] = tuple(v for v in text.split(",") if v and v.lower() != "none")
             elif key.endswith("_cut"):
-                values[key] = float(text)
+                values[key] = _number(key, text, float)
             elif key == "marker_adverse":
-                values[key] = int(text)
+                values[key] = _number(key, text, int)
+                if values[key] not in (0, 1):
+                    raise CohortError(f"Study role marker_adverse must be 1 (high) or 0 "
+                                      f"(low), got {text!r}.")
             elif key == "time_unit":
                 values[key] = text or None
             else:
                 values[key] = None if text.lower() in ("", "none") else text
         return replace(cls(), **values)
+
+
+def _number(role: str, text: str, kind: type) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value):
+        raise CohortError(f"Study role {role} needs a finite {kind.__name__} "
+                          f"(e.g. {role}=3), got {text!r}.")
+    return value
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ the main command turns into a one-line message and exit code 2.
 from __future__ import annotations
 
 import argparse
+import socket
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -46,7 +48,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--marker-col", default="marker", help="long layout: marker name column")
     p.add_argument("--sample-col", default="sample", help="long layout: sample/patient column")
     p.add_argument("--value-col", default="value", help="long layout: value column")
-    p.add_argument("--markers", nargs="*", default=None,
+    p.add_argument("--markers", nargs="*", action="extend", default=None,
                    help="markers to screen (default: every numeric column but time/event/id)")
     p.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     p.add_argument("--continuous", choices=["log2", "raw"], default="log2",
@@ -80,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise MirprogError(f"--out must end in .csv or .parquet, got {out.name!r}.")
+    if args.scheduler:
+        _probe_scheduler(args.scheduler)
     start = time.perf_counter()
     if args.layout == "long":
         cohort, markers = _long_cohort(args)
@@ -111,6 +115,26 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap:
         _bootstrap(args, cohort, list(table["marker"]), out)
     return 0
+
+
+def _probe_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail fast, before reading the data, when nothing listens at --scheduler's address."""
+    url = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = url.hostname, url.port
+    except ValueError:  # a port that is not a number
+        host = port = None
+    if not host or port is None:
+        raise MirprogError(f"--scheduler expects a Dask scheduler address such as "
+                           f"tcp://host:8786, got {address!r}.")
+    if url.scheme not in ("tcp", "tls"):
+        return  # other transports (ucx, inproc): left to distributed
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise MirprogError(f"--scheduler {address!r}: no Dask scheduler answers there "
+                           f"({exc.strerror or exc}). Start one (dask scheduler) or drop "
+                           "--scheduler to run on threads.") from None
 
 
 def _bootstrap(args: argparse.Namespace, cohort: Cohort, markers: list[str], out: Path) -> None:
