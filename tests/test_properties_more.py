@@ -214,7 +214,10 @@ def test_cutpoints_and_model_json_round_trip(df: pd.DataFrame, rule: str, high: 
     assert mp.Cutpoints.from_json(cuts.to_json()) == cuts
     assert mp.Cutpoints.from_json(cuts.to_json(indent=None)).to_json() == cuts.to_json()
 
-    model = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x", "g"], groups="default"))
+    try:
+        model = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x", "g"], groups="default"))
+    except mp.CohortError:  # e.g. collinear on the few complete rows: a refusal, not a bug
+        assume(False)
     text = model.to_json()
     loaded = PrognosticModel.from_json(text)
     assert loaded == model
