@@ -8,12 +8,14 @@ the main command turns into a one-line message and exit code 2.
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from mirprog.cohort import Cohort, read_cohort
@@ -49,7 +51,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--sample-col", default="sample", help="long layout: sample/patient column")
     p.add_argument("--value-col", default="value", help="long layout: value column")
     p.add_argument("--markers", nargs="*", action="extend", default=None,
-                   help="markers to screen (default: every numeric column but time/event/id)")
+                   help="markers to screen (default: every numeric column but time/event/id, "
+                        "outcome-like names and 0/1 columns; the output lists them)")
     p.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     p.add_argument("--continuous", choices=["log2", "raw"], default="log2",
                    help="scale of the continuous Cox model (default log2)")
@@ -91,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
         cohort, markers = read_cohort(args.path, time=args.time, event=args.event,
                                       id=args.id), None
     read_s = time.perf_counter() - start
+    if args.markers is None and markers is None:
+        markers, left_out = default_markers(cohort)
+        _print_selection(markers, left_out)
     res = screen(cohort, args.markers if args.markers is not None else markers,
                  ties=args.ties, continuous=args.continuous, fdr=args.fdr,
                  block_size=args.block_size, threads=args.threads, progress=args.progress,
@@ -115,6 +121,80 @@ def run(args: argparse.Namespace) -> int:
     if args.bootstrap:
         _bootstrap(args, cohort, list(table["marker"]), out)
     return 0
+
+
+# names that say "outcome, not marker": substrings, and tokens between _ . - or spaces
+_OUTCOME_WORDS = re.compile(r"time|event|status|death|dead|died|surviv|recur|relaps|follow|"
+                            r"censor|vital|progress|metasta|fup", re.IGNORECASE)
+_OUTCOME_TOKENS = {"os", "dfs", "rfs", "pfs", "efs", "dss", "mfs", "ttp", "ttr", "fu", "dod",
+                   "days", "months", "years", "weeks"}
+
+_ID_TOKENS = {"id", "pid", "patient", "patientid", "subject", "subjectid", "sample",
+              "sampleid", "case", "caseid", "barcode"}
+
+
+def _row_numbers(values: pd.Series) -> bool:
+    """A column of distinct whole numbers k, k+1, ..., k+n-1: an id, not a measurement."""
+    v = values.dropna().to_numpy(dtype=float)
+    if len(v) < 10 or len(v) < len(values) or not np.all(v == np.round(v)):
+        return False
+    v = np.sort(v)
+    return bool(np.all(np.diff(v) == 1))
+
+
+def default_markers(cohort: Cohort) -> tuple[list[str], dict[str, str]]:
+    """The columns ``mirprog screen`` screens when --markers is not given, and the rest.
+
+    Left out, with the reason: the cohort's time, event and id columns; columns
+    named like an outcome (time, event, status, death, recurrence, relapse,
+    follow-up, os/dfs/rfs..., e.g. ``dtime``, ``death``, ``os_time``) or an id
+    (``pid``, ``sample``); columns holding both 0 and 1 and nothing else
+    (event-like, and no marker to split at a median); consecutive whole numbers
+    (row numbers, numeric ids); non-numeric columns.  Name any of them with
+    --markers to screen it anyway.
+    """
+    roles = {cohort.time_col: "the time column", cohort.event_col: "the event column",
+             cohort.id_col: "the id column"}
+    data = cohort.data
+    markers: list[str] = []
+    left_out: dict[str, str] = {}
+    for col, dtype in zip(cohort.columns, cohort.dtypes, strict=True):
+        tokens = {t.lower() for t in re.split(r"[\s_.\-]+", str(col)) if t}
+        if col in roles:
+            left_out[col] = roles[col]
+        elif _OUTCOME_WORDS.search(str(col)) or tokens & _OUTCOME_TOKENS:
+            left_out[col] = "outcome-like name"
+        elif tokens & _ID_TOKENS:
+            left_out[col] = "id-like name"
+        elif not (pd.api.types.is_numeric_dtype(dtype)
+                  and not pd.api.types.is_bool_dtype(dtype)):
+            left_out[col] = "not numeric"
+        elif set(pd.unique(data[col].dropna())) == {0, 1}:
+            left_out[col] = "0/1 values (event-like)"
+        elif _row_numbers(data[col]):
+            left_out[col] = "consecutive whole numbers (row numbers or ids)"
+        else:
+            markers.append(col)
+    if not markers:
+        raise CohortError("No marker columns to screen: every column was left out ("
+                          + _listing(left_out) + "). Name the markers with --markers.")
+    return markers, left_out
+
+
+def _listing(left_out: dict[str, str], limit: int = 12) -> str:
+    items = [f"{col!r}: {why}" for col, why in left_out.items()]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(items[:limit]) + more
+
+
+def _print_selection(markers: list[str], left_out: dict[str, str]) -> None:
+    shown = ", ".join(markers[:20]) + (f" (and {len(markers) - 20} more)"
+                                       if len(markers) > 20 else "")
+    print(f"Markers screened ({len(markers)}, every numeric column but those left out): "
+          f"{shown}.")
+    if left_out:
+        print(f"Left out ({len(left_out)}; name one with --markers to screen it): "
+              f"{_listing(left_out)}.")
 
 
 def _probe_scheduler(address: str, timeout: float = 5.0) -> None:
