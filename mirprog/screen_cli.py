@@ -299,8 +299,29 @@ def _long_cohort(args: argparse.Namespace) -> tuple[Cohort, list[str]]:
     overlap = set(wide.columns) & set(clinical.columns)
     if overlap:
         raise CohortError(f"Marker names clash with clinical columns: {sorted(overlap)[:5]}.")
+    _report_unmatched(wide.index, clinical[id_col], id_col)
     data = clinical.merge(wide, left_on=id_col, right_index=True, how="left")
     return Cohort(data, time=args.time, event=args.event, id=id_col), list(wide.columns)
+
+
+def _report_unmatched(samples: pd.Index, patients: pd.Series, id_col: str) -> None:
+    """Say which samples have no clinical row (left out) and which patients no sample."""
+    known = set(patients)
+    orphans = [s for s in samples if s not in known]
+    if len(orphans) == len(samples):
+        raise CohortError(
+            f"None of the {len(samples)} samples matches a clinical {id_col!r} (samples "
+            f"{format_ids(orphans)}; clinical {format_ids(list(patients))}). Check that both "
+            "files use the same ids (same spelling, leading zeros, text vs numbers).",
+            column=id_col)
+    if orphans:
+        print(f"note: {len(orphans)} sample(s) without a clinical row left out (no time or "
+              f"event): {format_ids(orphans)}.")
+    measured = set(samples)
+    unmeasured = [p for p in patients if p not in measured]
+    if unmeasured:
+        print(f"note: {len(unmeasured)} patient(s) without any sample (missing for every "
+              f"marker): {format_ids(unmeasured)}.")
 
 
 if __name__ == "__main__":  # pragma: no cover - `mirprog screen` once wired into mirprog.cli
