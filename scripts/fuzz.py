@@ -3,7 +3,8 @@
 Runs the fuzz targets of ``tests/test_fuzz.py`` -- random and malformed
 cohort files (CSV/TSV/TXT in several dialects and encodings, Excel, Parquet,
 truncated or bit-flipped, plain random bytes), hostile DataFrames, corrupted
-model files and random ``mirprog`` command lines -- round after round, each
+model files, random ``mirprog`` command lines, and every subcommand of the
+parser with random options, values, input and output paths -- round after round, each
 round with a fresh random hypothesis seed and many more examples than the CI
 run, until the time is up.
 
@@ -15,7 +16,8 @@ Usage (from anywhere; the repository is found from this file)::
 
 Contract checked: the API raises only ``MirprogError`` subclasses and warns only
 with ``MirprogWarning`` subclasses; the CLI returns 0 or 2 (one-paragraph
-``mirprog: error: ...``, no traceback) and argparse usage errors exit with 2.
+``mirprog: error: ...``, no traceback) and argparse usage errors exit with 2; every
+CLI call finishes within ``--call-limit`` seconds (a watchdog fails it otherwise).
 
 A failing round prints hypothesis' shrunk failing example and the command that
 replays it, and the script exits with status 1 (0 when every round passed).  The
@@ -35,15 +37,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = "tests/test_fuzz.py"
-# examples per round at scale 1, as in tests/test_fuzz.py (readers, frames, CLI, model files)
-BASE_EXAMPLES = 500 + 300 + 200 + 100
+# examples per round at scale 1, as in tests/test_fuzz.py (readers, frames, CLI, every
+# subcommand, model files)
+BASE_EXAMPLES = 500 + 300 + 200 + 60 + 100
 GRACE = 60.0
 
 
-def run_round(seed: int, scale: float, timeout: float, verbose: bool) -> tuple[str, str]:
+def run_round(seed: int, scale: float, timeout: float, verbose: bool,
+              call_limit: float = 30.0) -> tuple[str, str]:
     """One pytest run of the fuzz targets; returns ("ok" | "FAILED" | "stopped", output)."""
     env = dict(os.environ, MIRPROG_FUZZ_RANDOM="1", MIRPROG_FUZZ_EXAMPLES=str(scale),
-               PYTHONHASHSEED="0")
+               MIRPROG_FUZZ_CALL_LIMIT=str(call_limit), PYTHONHASHSEED="0")
     cmd = [sys.executable, "-m", "pytest", TARGET, "-q", "-x", "-p", "no:cacheprovider",
            f"--hypothesis-seed={seed}"]
     try:
@@ -67,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None,
                         help="seed of the first round (default: random); later rounds add 1")
     parser.add_argument("--rounds", type=int, default=None, help="stop after this many rounds")
+    parser.add_argument("--call-limit", type=float, default=30.0,
+                        help="seconds one mirprog command may take before it counts as a "
+                             "hang (default 30)")
     parser.add_argument("--verbose", action="store_true", help="print every round's output")
     args = parser.parse_args(argv)
 
@@ -78,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     while time.monotonic() < deadline and (args.rounds is None or rounds < args.rounds):
         start = time.monotonic()
         # the round running at the deadline gets GRACE more seconds (e.g. to shrink a failure)
-        status, output = run_round(seed, args.scale, deadline - start + GRACE, args.verbose)
+        status, output = run_round(seed, args.scale, deadline - start + GRACE, args.verbose,
+                                   args.call_limit)
         rounds += 1
         complete += status == "ok"
         print(f"round {rounds}: seed {seed}: {status} ({time.monotonic() - start:.0f} s)",

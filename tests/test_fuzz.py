@@ -8,7 +8,9 @@ Contract checked on random and malformed input:
   :class:`~mirprog.errors.MirprogWarning` subclasses;
 * the command line (:func:`mirprog.cli.main`) never raises for a user mistake:
   it returns 0, or 2 with a one-paragraph ``mirprog: error: ...`` message on
-  stderr and no traceback (argparse's own usage errors exit with code 2 too).
+  stderr and no traceback (argparse's own usage errors exit with code 2 too);
+  every subcommand of the parser is called with random options and paths, and
+  each call runs under a watchdog (``MIRPROG_FUZZ_CALL_LIMIT`` seconds, default 30).
 
 Inputs: almost-valid cohort tables with a share of cells replaced by hostile
 tokens (text, missing codes, decimal commas, huge or infinite numbers,
@@ -30,9 +32,11 @@ is on only for the random runs, to report a small failing example.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
+import signal
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,6 +49,7 @@ from hypothesis import HealthCheck, Phase, currently_in_test_context, event, giv
 from hypothesis import strategies as st
 
 import mirprog as mp
+from mirprog import cli
 from mirprog.cli import main
 from mirprog.model import PrognosticModel
 
@@ -344,11 +349,33 @@ def _options(draw: Callable[..., Any], command: str, opt: list[str]) -> list[str
     return argv
 
 
+CALL_LIMIT = float(os.environ.get("MIRPROG_FUZZ_CALL_LIMIT", "30"))  # seconds per CLI call
+
+
+class CallTimeout(BaseException):
+    """Raised by the watchdog; a BaseException, so no ``except Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def watchdog(seconds: float, argv: list[str]) -> Iterator[None]:
+    """Fail a CLI call that runs longer than ``seconds`` (a hang, as in issue 14 item 1)."""
+    def expire(signum: int, frame: object) -> None:
+        raise CallTimeout(f"mirprog {' '.join(argv)} ran longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_cli(argv: list[str]) -> tuple[int, str]:
-    """Run ``main(argv)`` as the shell would; return the exit code and stderr."""
+    """Run ``main(argv)`` as the shell would, under a time limit; return exit code and stderr."""
     err, out = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
-            warnings.catch_warnings():
+            warnings.catch_warnings(), watchdog(CALL_LIMIT, argv):
         warnings.simplefilter("ignore")  # the CLI prints warnings; not an exit-code matter
         try:
             code = main(argv)
@@ -364,7 +391,7 @@ def check_cli(argv: list[str]) -> None:
     code, err = run_cli(argv)
     if currently_in_test_context():
         event(f"{argv[0]}: exit {'2 (argparse)' if code == -2 else code}")
-    assert code in (0, 2, -2), (argv, code, err)
+    assert code in (0, 2, -2), (argv, code, err)  # 1: an internal error (a bug)
     assert "Traceback" not in err, (argv, err)
     if code == 2:
         message = [line for line in err.splitlines() if line.startswith("mirprog: error:")]
@@ -378,6 +405,68 @@ def test_cli_never_raises(scratch: Path, model_file: Path, file: tuple[str, byte
                           data: st.DataObject) -> None:
     path = write(scratch, *file, name="cli")
     check_cli(data.draw(argvs(str(path), str(model_file), str(scratch / "out.json"))))
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli._build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+SUBCOMMANDS = _subcommands()
+JUNK = ["", "-1", "0", "2", "nan", "inf", "1e999", "x", "m=3", "m=x", "=", "t", "e", "m", "g",
+        "time=t", "event=e", "marker=m", "age_cut=x", "none", "é", "--", "-x"]
+SKIP = {"--dask", "--help"}  # a local Dask cluster takes seconds to start: tested elsewhere
+
+
+@st.composite
+def any_command(draw: Callable[..., Any], paths: dict[str, str]) -> list[str]:
+    """Any subcommand of the parser, with a random subset of its options and random values.
+
+    Values come from the option's kind: choices (or a wrong one), numbers (or junk),
+    files (the fuzz file, the model, a folder, a missing file), output paths (good,
+    a folder, a missing folder, the input itself), column names and junk.
+    """
+    command = draw(st.sampled_from(sorted(SUBCOMMANDS)))
+    actions = [a for a in SUBCOMMANDS[command]._actions
+               if not set(a.option_strings) & SKIP and a.dest != "help"]
+    chosen = draw(st.lists(st.sampled_from(actions), unique_by=id, max_size=7))
+    required = [a for a in actions if a.required or (not a.option_strings and a.nargs is None)]
+    files = st.sampled_from([paths["data"], paths["data"], paths["model"], paths["dir"],
+                             paths["missing"]])
+    argv = [command]
+    for action in [*required, *(a for a in chosen if a not in required)]:
+        if action.dest == "out":
+            values = [draw(st.sampled_from([paths["out"], paths["out"], paths["dir"],
+                                            paths["missing"] + "/o.csv", paths["data"]]))]
+        elif action.dest == "model":  # binary model files: wt-model's ModelFileError checks
+            values = [draw(st.sampled_from([paths["model"], paths["model"], paths["dir"],
+                                            paths["missing"], paths["broken_model"]]))]
+        elif action.dest in ("path", "table", "cohort", "clinical"):
+            values = [draw(files)]
+        elif action.nargs == 0:
+            values = []
+        elif action.choices is not None:
+            values = [draw(st.sampled_from([*map(str, action.choices), "bogus"]))]
+        else:
+            n = 1 if action.nargs in (None, "?") else draw(st.integers(0, 3))
+            values = draw(st.lists(st.sampled_from(JUNK), min_size=n, max_size=n))
+        argv += [*action.option_strings[:1], *values]
+    return argv
+
+
+@fuzz_settings(60)
+@given(file=files(), data=st.data())
+def test_every_subcommand_with_random_arguments(scratch: Path, model_file: Path,
+                                                file: tuple[str, bytes],
+                                                data: st.DataObject) -> None:
+    path = write(scratch, *file, name="any")
+    paths = {"data": str(path), "model": str(model_file), "dir": str(scratch),
+             "missing": str(scratch / "no-such-folder"), "out": str(scratch / "any-out.csv"),
+             "broken_model": str(scratch / "broken-model.json")}
+    Path(paths["broken_model"]).write_text(model_file.read_text()[:200], encoding="utf-8")
+    with contextlib.chdir(scratch):  # default outputs (reproduce, report) land there
+        check_cli(data.draw(any_command(paths)))
 
 
 @st.composite
