@@ -33,9 +33,11 @@ def test_unmatched_samples_and_unmeasured_patients_are_named(
     out = capsys.readouterr().out
     assert code == 0
     assert "2 sample(s) without a clinical row left out" in out
-    assert "x1" in out and "x2" in out
+    assert "x1" in out
+    assert "x2" in out
     assert "2 patient(s) without any sample" in out
-    assert "p28" in out and "p29" in out
+    assert "p28" in out
+    assert "p29" in out
 
 
 def test_no_sample_matching_is_refused(tmp_path: Path,
