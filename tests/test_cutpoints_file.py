@@ -19,6 +19,7 @@ import mirprog as mp
 from mirprog.errors import ModelFileError
 from mirprog.model import PrognosticModel
 from mirprog.scale import ScaleWarning
+from tests._tamper import pop_field, set_field
 
 
 @cache
@@ -34,16 +35,8 @@ def cuts() -> mp.Cutpoints:
                         {**mp.Cutpoints.fit(g, ["progrec", "estrec", "age"]).ranges})
 
 
-def _edit(path: str, value: Any = ..., pop: bool = False) -> Callable[[dict[str, Any]], None]:
-    def edit(p: dict[str, Any]) -> None:
-        *parents, last = [int(k) if k.isdigit() else k for k in path.split("/")]
-        for k in parents:
-            p = p[k]
-        if pop:
-            p.pop(last)
-        else:
-            p[last] = value  # type: ignore[index]
-    return edit
+def _edit(path: str, value: Any = ..., pop: bool = False) -> Callable[[dict[str, Any]], object]:
+    return pop_field(path) if pop else set_field(path, value)
 
 
 TAMPERINGS = [

@@ -26,6 +26,7 @@ import mirprog as mp
 from mirprog import cli, file_schema
 from mirprog.errors import ModelFileError, ModelFileWarning
 from mirprog.model import PrognosticModel
+from tests._tamper import Edit, pop_field, set_field
 
 
 @cache
@@ -48,26 +49,9 @@ def saved() -> str:
     return model().to_json()
 
 
-Edit = Callable[[dict[str, Any]], object]
 
 
-def _set(path: str, value: Any) -> Edit:
-    """An edit setting the field at a dotted path (list positions as numbers)."""
-    def edit(p: dict[str, Any]) -> None:
-        *parents, last = [int(k) if k.isdigit() else k for k in path.split("/")]
-        for k in parents:
-            p = p[k]
-        p[last] = value  # type: ignore[index]
-    return edit
-
-
-def _pop(path: str) -> Edit:
-    def edit(p: dict[str, Any]) -> None:
-        *parents, last = [int(k) if k.isdigit() else k for k in path.split("/")]
-        for k in parents:
-            p = p[k]
-        p.pop(last)
-    return edit
+_set, _pop = set_field, pop_field
 
 
 def _cumhaz_reversed(p: dict[str, Any]) -> None:
