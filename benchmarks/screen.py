@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 import mirprog as mp
-from mirprog.screen import screen
+from mirprog.stats.screen.markers import screen
 
 SEED = 20260707
 
@@ -135,10 +135,10 @@ def cli_time(frame: pd.DataFrame) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cohort.parquet"
         frame.to_parquet(path)
-        from mirprog import cli
+        from mirprog.cli import commands as cli
 
         wired = "screen" in Path(cli.__file__).read_text()
-        module = "mirprog.cli" if wired else "mirprog.screen_cli"
+        module = "mirprog.cli" if wired else "mirprog.cli.screen"
         cmd = [sys.executable, "-m", module, "screen", str(path), "--time", "time",
                "--event", "event", "--out", str(Path(tmp) / "out.csv"), "--no-progress"]
         start = time.perf_counter()

@@ -6,7 +6,7 @@ Run: ``python examples/gbsg2_univariate.py``
 from __future__ import annotations
 
 import mirprog as mp
-from mirprog.tables import univariate_table
+from mirprog.present.format import univariate_table
 
 
 def main() -> None:

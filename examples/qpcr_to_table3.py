@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 import mirprog as mp
-from mirprog.qpcr import relative_expression, to_cohort
-from mirprog.tables import univariate_table
+from mirprog.data.qpcr import relative_expression, to_cohort
+from mirprog.present.format import univariate_table
 
 SEED = 2015
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 
 import mirprog as mp
-from mirprog.reproduce import StudyColumns, run_study, write_outputs
+from mirprog.study.reproduce import StudyColumns, run_study, write_outputs
 
 
 def main() -> None:

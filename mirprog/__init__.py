@@ -8,10 +8,15 @@
 (43.21, 1, True)
 """
 
-from mirprog import audit, datasets, plots, qpcr, tables
-from mirprog.association import AssociationResult, associate
-from mirprog.cohort import Cohort, Exclusion, Exclusions, read_cohort
-from mirprog.cutpoints import Cutpoint, Cutpoints
+# Old module paths whose names are also functions here (``mirprog.screen``, ``mirprog.report``)
+# are loaded first: loading one later would rebind ``mirprog.screen`` from the function to
+# the module.
+import mirprog.report
+import mirprog.screen  # noqa: F401
+from mirprog import datasets
+from mirprog._version import __version__
+from mirprog.data import qpcr
+from mirprog.data.cohort import Cohort, Exclusion, Exclusions, read_cohort
 from mirprog.errors import (
     ArgumentError,
     CohortError,
@@ -23,16 +28,26 @@ from mirprog.errors import (
     MonotoneLikelihoodWarning,
     UnitWarning,
 )
-from mirprog.model import (
+from mirprog.factors.cutpoints import Cutpoint, Cutpoints, OptimalCutpointResult, optimal_cutpoint
+from mirprog.factors.subtypes import st_gallen
+from mirprog.model.prognostic import (
     HorizonWarning,
     ModelFileError,
     PrognosticModel,
     ScaleWarning,
     ValidationResult,
 )
-from mirprog.report import report
-from mirprog.screen import ScreenResult, screen
-from mirprog.signature import (
+from mirprog.present import format as tables
+from mirprog.present import plots
+from mirprog.present.plots import ph_plot, spline_plot
+from mirprog.stats import audit
+from mirprog.stats.association import AssociationResult, associate
+from mirprog.stats.bootstrap import (
+    BootstrapFitWarning,
+    BootstrapValidationResult,
+    bootstrap_validate,
+)
+from mirprog.stats.comparison import (
     CombinedComparison,
     ModelComparison,
     RiskGroupResult,
@@ -40,45 +55,31 @@ from mirprog.signature import (
     compare_models,
     risk_groups,
 )
-from mirprog.stability import ScreenStability, screen_bootstrap
-from mirprog.study import Table3Result, Table4Result, table3, table4
-from mirprog.subtypes import st_gallen
-from mirprog.survival import (
-    CoxResult,
-    KMResult,
-    LogRankResult,
-    PairwiseLogRankResult,
-    SelectionResult,
-    UnivariateResult,
-    backward_select,
-    cox,
-    km,
-    logrank,
-    p_adjust,
-    pairwise_logrank,
-    univariate,
-)
-from mirprog.survival.continuous import (
+from mirprog.stats.cox.continuous import (
     NonPositiveMarkerWarning,
     SplineCoxResult,
     continuous_cox,
     spline_cox,
-    spline_plot,
 )
-from mirprog.survival.cutpoint_opt import (
-    CVCutpointResult,
-    OptimalCutpointResult,
-    cv_optimal_cutpoint,
-    optimal_cutpoint,
+from mirprog.stats.cox.coxph import CoxResult, cox
+from mirprog.stats.cox.phtest import PHTestResult, ph_test
+from mirprog.stats.cox.selection import SelectionResult, backward_select
+from mirprog.stats.cutpoint_cv import CVCutpointResult, cv_optimal_cutpoint
+from mirprog.stats.factor_table import FactorTableResult, factor_table
+from mirprog.stats.km import KMResult, km
+from mirprog.stats.logrank import (
+    LogRankResult,
+    PairwiseLogRankResult,
+    logrank,
+    p_adjust,
+    pairwise_logrank,
 )
-from mirprog.survival.phtest import PHTestResult, ph_plot, ph_test
-from mirprog.survival.validation import (
-    BootstrapFitWarning,
-    BootstrapValidationResult,
-    bootstrap_validate,
-)
-
-__version__ = "0.1.0"
+from mirprog.stats.screen.markers import ScreenResult, screen
+from mirprog.stats.screen.stability import ScreenStability, screen_bootstrap
+from mirprog.stats.subgroup_table import SubgroupTableResult, subgroup_table
+from mirprog.stats.univariate import UnivariateResult, univariate
+from mirprog.study.paper import Table3Result, Table4Result, table3, table4
+from mirprog.study.report import report
 
 __all__ = [
     "ArgumentError",
@@ -96,6 +97,7 @@ __all__ = [
     "DataFileError",
     "Exclusion",
     "Exclusions",
+    "FactorTableResult",
     "HorizonWarning",
     "KMResult",
     "LogRankResult",
@@ -116,6 +118,7 @@ __all__ = [
     "ScreenStability",
     "SelectionResult",
     "SplineCoxResult",
+    "SubgroupTableResult",
     "Table3Result",
     "Table4Result",
     "UnitWarning",
@@ -132,6 +135,7 @@ __all__ = [
     "cox",
     "cv_optimal_cutpoint",
     "datasets",
+    "factor_table",
     "km",
     "logrank",
     "optimal_cutpoint",
@@ -149,6 +153,7 @@ __all__ = [
     "spline_cox",
     "spline_plot",
     "st_gallen",
+    "subgroup_table",
     "table3",
     "table4",
     "tables",

@@ -16,6 +16,7 @@ HTML goes through pandas ``to_html(escape=True)`` and :func:`html.escape`.
 from __future__ import annotations
 
 import builtins
+import math
 import numbers
 import re
 from pathlib import Path
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["FORMULA_PREFIX", "FORMULA_STARTS", "escape_latex", "escape_markdown",
-           "escape_mathtext", "escape_terminal", "neutralise_cell", "new_figure",
-           "terminal_print", "write_csv"]
+           "escape_mathtext", "escape_terminal", "format_ci", "format_number", "format_p",
+           "neutralise_cell",
+           "new_figure", "render_html", "render_latex", "render_markdown", "terminal_print",
+           "write_csv"]
 
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -246,3 +249,84 @@ def new_figure(**kwargs: Any) -> Figure:
     fig = plt.figure(**kwargs)  # pyplot loads the backend (Jupyter's display hook) ...
     plt.close(fig)              # ... and forgets the figure, which stays usable
     return fig
+
+
+def format_p(p: float, digits: int = 3) -> str:
+    """Format a p-value for a table: ``"0.009"``, ``"<0.001"``, ``"NA"``.
+
+    Examples
+    --------
+    >>> format_p(0.00912), format_p(2e-7), format_p(float("nan"))
+    ('0.009', '<0.001', 'NA')
+    """
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "NA"
+    floor = 10.0 ** -digits
+    return f"<{floor:.{digits}f}" if p < floor else f"{p:.{digits}f}"
+
+
+def format_ci(hr: float, lower: float, upper: float, digits: int = 2) -> str:
+    """``"6.90 (1.35–35.26)"``; NA parts print as ``NA`` and infinite limits as ``inf``.
+
+    Examples
+    --------
+    >>> format_ci(6.9012, 1.3511, 35.262)
+    '6.90 (1.35–35.26)'
+    """
+    lo, hi = format_number(lower, digits), format_number(upper, digits)
+    return f"{format_number(hr, digits)} ({lo}–{hi})"
+
+
+def render_markdown(frame: pd.DataFrame) -> str:
+    """A GitHub-flavoured Markdown table of a DataFrame of strings (no extra dependency).
+
+    Every header and cell goes through :func:`~mirprog.output.escape_markdown`: pipes,
+    backticks, ``<``, ``>`` and newlines in the data cannot break or inject into the table.
+    The index is not written.
+    """
+    cols = [escape_markdown(c) for c in frame.columns]
+    cells = [[escape_markdown(v) for v in row] for row in frame.itertuples(index=False)]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |"
+              for r in cells]
+    return "\n".join(lines) + "\n"
+
+
+def render_html(frame: pd.DataFrame, caption: str | None = None) -> str:
+    """An HTML ``<table>`` of a DataFrame of strings; headers, cells and caption escaped."""
+    html = frame.to_html(index=False, escape=True, border=0, classes="mirprog-table")
+    if caption:
+        html = html.replace(">\n  <thead>", f">\n  <caption>{_escape_html(caption)}</caption>"
+                            "\n  <thead>", 1)
+    return str(html)
+
+
+def _escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_latex(frame: pd.DataFrame, caption: str | None = None) -> str:
+    """A LaTeX ``tabular`` (booktabs rules) of a DataFrame of strings, specials escaped.
+
+    Headers, cells and the caption go through :func:`~mirprog.output.escape_latex`.
+    """
+    cols = "l" + "r" * (len(frame.columns) - 1)
+    lines = [r"\begin{tabular}{" + cols + "}", r"\toprule",
+             " & ".join(escape_latex(str(c)) for c in frame.columns) + r" \\", r"\midrule"]
+    lines += [" & ".join(escape_latex(str(v)) for v in row) + r" \\"
+              for row in frame.itertuples(index=False)]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if caption:
+        lines = [r"\begin{table}", r"\caption{" + escape_latex(caption) + "}", *lines,
+                 r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def format_number(v: float, digits: int) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "NA"
+    if math.isinf(v):
+        return "inf"
+    return f"{v:.{digits}f}"

@@ -32,14 +32,14 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
-from mirprog.association import (
+from mirprog.errors import CohortError, MirprogError
+from mirprog.stats.association import (
     AssociationResult,
     associate,
     count_tables,
     fisher_2x2,
     freeman_halton,
 )
-from mirprog.errors import CohortError, MirprogError
 
 REF = Path(__file__).parent / "reference"
 RTOL = 1e-6

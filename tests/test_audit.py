@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import mirprog as mp
-from mirprog import audit
 from mirprog.errors import DataFileError, MirprogError
-from mirprog.tables import format_p
+from mirprog.present.format import format_p
+from mirprog.stats import audit
 
 Z95 = float(stats.norm.ppf(0.975))
 AGE = "Age (≤50 yr; >50 yr)"

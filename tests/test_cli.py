@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mirprog.cli import main
+from mirprog.cli.commands import main
 
 
 def test_analyze_bundled_dataset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

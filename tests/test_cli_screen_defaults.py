@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.cli import main
-from mirprog.screen_cli import default_markers
+from mirprog.cli.commands import main
+from mirprog.cli.screen import default_markers
 
 
 def rotterdam_like(n: int = 80) -> pd.DataFrame:

@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog import cli
-from mirprog.cli import main
-from mirprog.cli_checks import WarningNotes
+from mirprog.cli import commands as cli
+from mirprog.cli.checks import WarningNotes
+from mirprog.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 60.0  # seconds: every command here takes a few
@@ -260,7 +260,7 @@ def test_an_unreachable_dask_scheduler_fails_fast(tmp_path: Path, data_csv: Path
 
 
 def test_unreachable_scheduler_in_the_api_is_a_mirprog_error() -> None:
-    from mirprog._parallel import run_tasks
+    from mirprog._compute.parallel import run_tasks
 
     with pytest.raises(mp.MirprogError, match="scheduler='nonsense': cannot reach"):
         run_tasks(abs, [1, 2], scheduler="nonsense")

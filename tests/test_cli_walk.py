@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mirprog import cli
+from mirprog.cli import commands as cli
 
 
 def _subparsers() -> dict[str, argparse.ArgumentParser]:

@@ -28,14 +28,14 @@ import pytest
 from numpy.testing import assert_allclose
 
 import mirprog as mp
-from mirprog.survival.continuous import (
+from mirprog.present.plots import spline_plot
+from mirprog.stats.cox.continuous import (
     NonPositiveMarkerWarning,
     SplineCoxResult,
     continuous_cox,
     rcs_basis,
     rcs_knots,
     spline_cox,
-    spline_plot,
 )
 
 matplotlib.use("Agg")

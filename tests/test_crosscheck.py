@@ -223,7 +223,7 @@ def test_concordance_matches_lifelines_and_sksurv(gbsg_split: mp.Cohort, frame: 
 def test_concordance_tie_conventions(time: list[float], event: list[int],
                                      risk: list[float]) -> None:
     """Hand-made tie patterns: all three implementations count pairs the same way."""
-    from mirprog.survival._coxengine import concordance_counts
+    from mirprog._engine.coxph import concordance_counts
 
     t, e, r = np.asarray(time), np.asarray(event), np.asarray(risk)
     ours = concordance_counts(t, e, r)["concordance"]

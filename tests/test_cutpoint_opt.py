@@ -20,8 +20,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
-from mirprog.cutpoints import High
-from mirprog.survival.cutpoint_opt import logrank_scores, p_lausen92
+from mirprog._engine.maxstat import logrank_scores, p_lausen92
+from mirprog.factors.cutpoints import High
 from tests._reference import gbsg2_cohort
 
 REF = Path(__file__).parent / "reference"
@@ -108,11 +108,11 @@ def test_permutation_p_is_the_same_on_threads_and_on_dask() -> None:
     two = mp.optimal_cutpoint(gbsg, "age", pmethod="perm", n_perm=1100, seed=5, threads=2)
     assert one.p == two.p
     # the p is the share of permutations reaching the statistic, chunk by chunk
-    from mirprog.survival.cutpoint_opt import _perm_hits, _scan
+    from mirprog._engine.maxstat import _permutation_hits, scan_splits
     data = gbsg.complete_cases(["age"])
-    scan = _scan(data.time, data.event.astype(float), data.frame["age"].to_numpy(float),
+    scan = scan_splits(data.time, data.event.astype(float), data.frame["age"].to_numpy(float),
                  0.1, 0.9, "age")
-    hits = sum(_perm_hits((c, min(200, 1100 - 200 * c)), scan, one.statistic, 5)
+    hits = sum(_permutation_hits((c, min(200, 1100 - 200 * c)), scan, one.statistic, 5)
                for c in range(6))
     assert one.p == (1 + hits) / 1101
     distributed = pytest.importorskip("distributed")

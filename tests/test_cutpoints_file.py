@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 import mirprog as mp
+from mirprog.data.scale import ScaleWarning
 from mirprog.errors import ModelFileError
-from mirprog.model import PrognosticModel
-from mirprog.scale import ScaleWarning
+from mirprog.model.prognostic import PrognosticModel
 from tests._tamper import pop_field, set_field
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-import mirprog.survival.validation as validation
+import mirprog.stats.bootstrap as validation
 
 
 def _cohort(n: int = 120, seed: int = 1) -> mp.Cohort:

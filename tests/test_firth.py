@@ -25,8 +25,8 @@ from numpy.testing import assert_allclose
 from scipy import optimize, stats
 
 import mirprog as mp
-from mirprog.survival._coxengine import fit_cox, risk_sets
-from mirprog.survival.firth import firth_cox, penalised
+from mirprog._engine.coxph import fit_cox, risk_sets
+from mirprog._engine.firth import firth_cox, penalised
 
 REF = Path(__file__).parent / "reference"
 RTOL = 1e-6

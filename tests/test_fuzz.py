@@ -49,9 +49,9 @@ from hypothesis import HealthCheck, Phase, currently_in_test_context, event, giv
 from hypothesis import strategies as st
 
 import mirprog as mp
-from mirprog import cli
-from mirprog.cli import main
-from mirprog.model import PrognosticModel
+from mirprog.cli import commands as cli
+from mirprog.cli.commands import main
+from mirprog.model.prognostic import PrognosticModel
 
 SCALE = float(os.environ.get("MIRPROG_FUZZ_EXAMPLES", "1"))
 RANDOM = bool(os.environ.get("MIRPROG_FUZZ_RANDOM"))
@@ -527,7 +527,7 @@ def test_regressions(tmp_path: Path, data: bytes) -> None:
 
 
 # Crashes the fuzzing found outside mirprog/cohort.py, fixed by the diffs of the issue 9
-# report (subtypes.subgroup_mask, km, cutpoint_opt._scan, phtest._quad, _coxengine.fit_cox,
+# report (subtypes.subgroup_mask, km, cutpoint_opt.scan_splits, phtest._quad, _coxengine.fit_cox,
 # model_cli._score, the from_json of model.py and cutpoints.py).
 
 

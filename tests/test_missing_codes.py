@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.cli import main
-from mirprog.missing import MISSING_CODES, parse_numbers
-from mirprog.model import PrognosticModel
-from mirprog.reproduce import StudyColumns, run_study
+from mirprog.cli.commands import main
+from mirprog.data.missing import MISSING_CODES, parse_numbers
+from mirprog.model.prognostic import PrognosticModel
+from mirprog.study.reproduce import StudyColumns, run_study
 
 
 @pytest.fixture(scope="module")

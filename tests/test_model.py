@@ -25,15 +25,15 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import mirprog as mp
-from mirprog import model_cli
+from mirprog.cli import model as model_cli
 from mirprog.errors import CohortError, DataFileError, MirprogError
-from mirprog.model import (
+from mirprog.model.prognostic import (
     HorizonWarning,
     PrognosticModel,
     ScaleWarning,
     ValidationResult,
-    calibration_plot,
 )
+from mirprog.present.plots import calibration_plot
 
 REF = Path(__file__).parent / "reference" / "model_gbsg2.json"
 RTOL, ATOL = 1e-6, 1e-10

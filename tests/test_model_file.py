@@ -23,9 +23,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mirprog as mp
-from mirprog import cli, file_schema
+from mirprog.cli import commands as cli
+from mirprog.data import file_schema
 from mirprog.errors import ModelFileError, ModelFileWarning
-from mirprog.model import PrognosticModel
+from mirprog.model.prognostic import PrognosticModel
 from tests._tamper import Edit, pop_field, set_field
 
 

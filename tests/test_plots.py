@@ -18,8 +18,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import mirprog as mp
-from mirprog import plots
-from mirprog.tables import format_ci, format_p
+from mirprog.present import plots
+from mirprog.present.format import format_ci, format_p
 
 matplotlib.use("Agg")
 
@@ -331,10 +331,10 @@ def test_plots_never_compute_statistics(gb: mp.Cohort, monkeypatch: pytest.Monke
     def forbidden(*args: object, **kwargs: object) -> None:
         raise AssertionError("a plot called a statistical function")
 
-    for module, name in [("mirprog.survival.km", "km"), ("mirprog.survival.logrank", "logrank"),
-                         ("mirprog.survival.cox", "cox"), ("mirprog.survival.univariate", "cox"),
-                         ("mirprog.survival.univariate", "logrank"), ("mirprog.survival", "km"),
-                         ("mirprog.survival", "logrank"), ("mirprog.survival", "cox"),
+    for module, name in [("mirprog.stats.km", "km"), ("mirprog.stats.logrank", "logrank"),
+                         ("mirprog.stats.cox.coxph", "cox"), ("mirprog.stats.univariate", "cox"),
+                         ("mirprog.stats.univariate", "logrank"),
+                         ("mirprog.stats.factor_table", "univariate"),
                          ("mirprog", "km"), ("mirprog", "logrank"), ("mirprog", "cox"),
                          ("mirprog", "univariate"), ("mirprog", "table3")]:
         monkeypatch.setattr(importlib.import_module(module), name, forbidden)

@@ -35,7 +35,7 @@ from numpy.testing import assert_allclose
 from pandas.testing import assert_frame_equal
 
 import mirprog as mp
-from mirprog.model import PrognosticModel
+from mirprog.model.prognostic import PrognosticModel
 
 PHASES = tuple(Phase) if os.environ.get("MIRPROG_HYPOTHESIS_SHRINK") else (
     Phase.explicit, Phase.reuse, Phase.generate)

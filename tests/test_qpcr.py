@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.errors import CohortError
-from mirprog.qpcr import (
+from mirprog.data.qpcr import (
     QPCRResult,
     fold_change_filter,
     load_table1,
@@ -19,6 +18,7 @@ from mirprog.qpcr import (
     signed_fold_change,
     to_cohort,
 )
+from mirprog.errors import CohortError
 
 
 def tidy(rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.reading import read_table
+from mirprog.data.reading import read_table
 
 ROWS = "1,1,0.5\n2,0,0.7\n3,1,0.1\n"
 

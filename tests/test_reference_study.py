@@ -28,7 +28,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
-from mirprog.survival.selection import factor_test
+from mirprog.stats.cox.selection import factor_test
 from tests._reference import arr, close, ref
 
 GBSG2_CSV = Path(__file__).parents[1] / "mirprog" / "datasets" / "gbsg2.csv"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import mirprog as mp
-from mirprog.reproduce import StudyColumns, run_study
+from mirprog.study.reproduce import StudyColumns, run_study
 
 GBSG_COLUMNS = StudyColumns(time="time", event="cens", marker="progrec",
                             other_markers=("estrec",), age="age", size="tsize",

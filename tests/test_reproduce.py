@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.cli import main
-from mirprog.reproduce import StudyColumns, compare_published, run_study
+from mirprog.cli.commands import main
+from mirprog.study.reproduce import StudyColumns, compare_published, run_study
 
 GBSG_MAP = ["time=time", "event=cens", "marker=progrec", "other_markers=estrec", "size=tsize",
             "nodes=pnodes", "grade=none", "er=none", "pr=none", "her2=none", "size_cut=20",

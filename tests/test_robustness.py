@@ -33,8 +33,8 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.cohort import UnitWarning
-from mirprog.model import PrognosticModel
+from mirprog.data.cohort import UnitWarning
+from mirprog.model.prognostic import PrognosticModel
 
 
 def frame(**overrides: Any) -> pd.DataFrame:

@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.cli import main
+from mirprog.cli.commands import main
 from mirprog.output import FORMULA_STARTS, escape_mathtext, escape_terminal, write_csv
+from mirprog.study import reproduce
 
 matplotlib.use("Agg")
 
@@ -143,8 +144,8 @@ def test_no_csv_written_around_the_safe_writer() -> None:
 # ----------------------------------------------------------------------------- study exports
 
 @pytest.fixture(scope="module")
-def hostile_study() -> mp.reproduce.StudyResult:
-    from mirprog import reproduce
+def hostile_study() -> reproduce.StudyResult:
+    from mirprog.study import reproduce
 
     ref = mp.datasets.load_reference_cohort()
     marker = "=<b>mir</b>$1$|`x`"
@@ -154,9 +155,9 @@ def hostile_study() -> mp.reproduce.StudyResult:
     return reproduce.run_study(cohort, reproduce.StudyColumns(marker=marker))
 
 
-def test_reproduce_outputs_are_safe(hostile_study: mp.reproduce.StudyResult,
+def test_reproduce_outputs_are_safe(hostile_study: reproduce.StudyResult,
                                     tmp_path: Path) -> None:
-    written = mp.reproduce.write_outputs(hostile_study, tmp_path, compare=False)
+    written = reproduce.write_outputs(hostile_study, tmp_path, compare=False)
     csvs = [p for p in written if p.suffix == ".csv"]
     assert {p.name for p in csvs} >= {"table3.csv", "model_comparison.csv", "risk_groups.csv"}
     for p in csvs:
@@ -175,8 +176,8 @@ def test_reproduce_outputs_are_safe(hostile_study: mp.reproduce.StudyResult,
     assert "&lt;b&gt;mir" in html
 
 
-def test_report_html_escapes_data(hostile_study: mp.reproduce.StudyResult) -> None:
-    from mirprog.report import report_html
+def test_report_html_escapes_data(hostile_study: reproduce.StudyResult) -> None:
+    from mirprog.study.report import report_html
 
     page = report_html(hostile_study, title="<script>alert(1)</script>")
     assert "<script>" not in page

@@ -26,11 +26,11 @@ import pytest
 from numpy.testing import assert_allclose
 
 import mirprog as mp
+from mirprog._engine import cox_batch as _batch
+from mirprog._engine.coxph import SingularDesignError, Ties, fit_cox
 from mirprog.errors import CohortError, MirprogError
-from mirprog.screen import COLUMNS, ScreenResult, _medians, screen
-from mirprog.survival import _batch
-from mirprog.survival._coxengine import SingularDesignError, Ties, fit_cox
-from mirprog.survival.logrank import _quadratic_chi2, logrank_arrays
+from mirprog.stats.logrank import _quadratic_chi2, logrank_arrays
+from mirprog.stats.screen.markers import COLUMNS, ScreenResult, _medians, screen
 
 REF = Path(__file__).parent / "reference"
 R_RTOL = 1e-6
@@ -282,7 +282,7 @@ def test_threads_give_identical_results(cohort: mp.Cohort) -> None:
 
 
 def test_default_blocks_are_balanced() -> None:
-    from mirprog.screen import _blocks
+    from mirprog.stats.screen.markers import _blocks
     names = [f"m{j}" for j in range(2000)]
     sizes = [len(b) for b in _blocks(names, 1100, None)]
     assert sizes == [1000, 1000]
@@ -403,7 +403,7 @@ def test_dask_in_process_cluster_on_request(cohort: mp.Cohort) -> None:
 
 
 def _cli(argv: list[str]) -> int:
-    from mirprog import screen_cli
+    from mirprog.cli import screen as screen_cli
 
     parser = argparse.ArgumentParser(prog="mirprog")
     screen_cli.add_parser(parser.add_subparsers(dest="command"))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mirprog.cli import main
+from mirprog.cli.commands import main
 
 
 def _files(tmp_path: Path, samples: list[str], patients: list[str]) -> tuple[Path, Path]:

@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 
 import mirprog as mp
 from mirprog.errors import MirprogError
-from mirprog.stability import _Data, _resamples, screen_bootstrap
+from mirprog.stats.screen.stability import _Data, _resamples, screen_bootstrap
 
 REF = Path(__file__).parent / "reference"
 MARKERS = ["m01", "m02", "m05", "m07", "m_mono", "m_const", "m_allna", "m_neg"]
@@ -27,7 +27,7 @@ def cohort() -> mp.Cohort:
 
 def _data(res_cohort: mp.Cohort, markers: list[str], seed: int, by: Any = "q_logrank") -> _Data:
     """The resamples' shared data as screen_bootstrap builds it (one block)."""
-    from mirprog.screen import _Options, _Values
+    from mirprog.stats.screen.markers import _Options, _Values
     return _Data(values=_Values(res_cohort, np.arange(res_cohort.n))(markers),
                  time=res_cohort.time, event=res_cohort.event, names=markers,
                  blocks=[(0, len(markers))], opts=_Options("breslow", "log2", 20), fdr="bh",
@@ -147,7 +147,7 @@ def test_errors(cohort: mp.Cohort, kwargs: dict[str, Any], match: str) -> None:
 def test_command_line_bootstrap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from mirprog import screen_cli
+    from mirprog.cli import screen as screen_cli
 
     parser = argparse.ArgumentParser(prog="mirprog")
     screen_cli.add_parser(parser.add_subparsers(dest="command"))

@@ -169,7 +169,7 @@ R_ITERATES = {
 
 @pytest.mark.parametrize(("data", "k"), [(d, k) for d in R_ITERATES for k in R_ITERATES[d]])
 def test_newton_iterates_follow_r(data: str, k: int) -> None:
-    from mirprog.survival._coxengine import fit_cox
+    from mirprog._engine.coxph import fit_cox
     from tests.test_crosscheck import OVERSHOOT
 
     if data == "overshoot":

@@ -30,13 +30,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 import mirprog as mp
+from mirprog._engine.coxph import fit_cox
 from mirprog.errors import MirprogError
-from mirprog.survival._coxengine import fit_cox
-from mirprog.survival.validation import (
-    TABLE_COLUMNS,
-    BootstrapFitWarning,
-    bootstrap_validate,
-)
+from mirprog.stats.bootstrap import TABLE_COLUMNS, BootstrapFitWarning, bootstrap_validate
 
 REF = Path(__file__).parent / "reference"
 with open(REF / "issue8b_validate.json") as _fh:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mirprog.cohort import Cohort
+from mirprog.data.cohort import Cohort
 from mirprog.errors import DataFileError, MirprogError
 
 __all__ = ["dataset_path", "load_gbsg2", "load_reference_cohort"]

@@ -20,21 +20,22 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mirprog import model_io
-from mirprog.cohort import Cohort, Exclusion, Exclusions, TimeUnit
-from mirprog.cutpoints import Cutpoints
+from mirprog._engine.coxph import Ties, risk_sets
+from mirprog._engine.dist import zcrit
+from mirprog._engine.timefix import aeq_times
+from mirprog._result import FrameReprMixin
+from mirprog.data.cohort import Cohort, Exclusion, Exclusions, TimeUnit
+from mirprog.data.missing import parse_numbers
+from mirprog.data.scale import MarkerRange, ScaleWarning, check_scale
 from mirprog.errors import CohortError, MirprogError, MirprogWarning, format_ids
-from mirprog.missing import parse_numbers
-from mirprog.model_io import ModelFileError
-from mirprog.model_validation import ValidationResult, calibration_plot, validation_result
-from mirprog.scale import MarkerRange, ScaleWarning, check_scale
-from mirprog.survival._common import FrameReprMixin, zcrit
-from mirprog.survival._coxengine import Ties, risk_sets
-from mirprog.survival.cox import Design, cox
-from mirprog.survival.timefix import aeq_times
+from mirprog.factors.cutpoints import Cutpoints
+from mirprog.model import file as model_io
+from mirprog.model.file import ModelFileError
+from mirprog.model.validation import ValidationResult, validation_result
+from mirprog.stats.cox.coxph import Design, cox
 
 __all__ = ["HorizonWarning", "MarkerRange", "ModelFileError", "PrognosticModel", "ScaleWarning",
-           "ValidationResult", "baseline_cumhaz", "calibration_plot"]
+           "ValidationResult", "baseline_cumhaz"]
 
 
 UNITS_PER_YEAR: dict[str, float] = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0,
@@ -257,7 +258,7 @@ class PrognosticModel(FrameReprMixin):
         design = Design(fit.design.covariates, fit.design.terms, fit.design.term_factor,
                         {k: tuple(_native(v) for v in lv) for k, lv in fit.design.levels.items()})
         adverse = _resolve_groups(groups, design, coef, used.frame)
-        from mirprog import __version__
+        from mirprog._version import __version__
 
         return cls(
             cutpoints=cuts, clinical=tuple(clinical), design=design, coef=coef,

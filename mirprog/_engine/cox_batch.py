@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from mirprog._engine.coxph import ETA_MAX, ETA_MIN, Ties
 from mirprog.errors import ArgumentError
-from mirprog.survival._coxengine import ETA_MAX, ETA_MIN, Ties
 
 __all__ = [
     "BatchCox",

@@ -7,28 +7,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from mirprog.cohort import AnalysisData, Cohort
+from mirprog.data.cohort import AnalysisData, Cohort, timefixed
 from mirprog.errors import ArgumentError, CohortError, format_ids
-from mirprog.survival.timefix import timefixed
 
 ALL_GROUP = "all"
 
 
-def zcrit(conf_level: float) -> float:
-    """Two-sided normal critical value, e.g. 1.959964 for 0.95."""
-    if not 0 < conf_level < 1:
-        raise ArgumentError(f"conf_level must be between 0 and 1, got {conf_level}.",
-                            argument="conf_level")
-    return float(special.ndtri(1 - (1 - conf_level) / 2))   # = scipy.stats.norm.ppf
 
 
-def chi2_sf(x: float, df: float) -> float:
-    """Upper tail of the chi-square distribution (NaN-safe)."""
-    if not np.isfinite(x):
-        return float("nan") if np.isnan(x) else 0.0
-    return float(special.chdtrc(df, max(x, 0.0)))            # = scipy.stats.chi2.sf
 
 
 def sorted_levels(values: pd.Series) -> list[Any]:
@@ -96,12 +83,3 @@ def require_groups(levels: list[Any], by: str, data: AnalysisData, minimum: int 
         )
 
 
-class FrameReprMixin:
-    """Gives result objects a notebook display through their ``to_frame()``."""
-
-    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _repr_html_(self) -> str:
-        html = self.to_frame().to_html(escape=True)  # ids and levels are data
-        return str(html)

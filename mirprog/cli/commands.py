@@ -16,15 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mirprog.cli_checks import WarningNotes, check_output, refuse_repeats
-from mirprog.cohort import Cohort, read_cohort
-from mirprog.cutpoints import Cutpoints
+from mirprog.cli.checks import WarningNotes, check_output, refuse_repeats
+from mirprog.cli.model import add_file_options, file_options
+from mirprog.data.cohort import Cohort, read_cohort
 from mirprog.errors import MirprogError
-from mirprog.model_cli import add_file_options, file_options
+from mirprog.factors.cutpoints import Cutpoints
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
-from mirprog.survival import cox, univariate
-from mirprog.tables import format_p, univariate_table
+from mirprog.present.format import format_p, univariate_table
+from mirprog.stats.cox.coxph import cox
+from mirprog.stats.univariate import univariate
 
 __all__ = ["main"]
 
@@ -123,7 +124,8 @@ def _build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--title", default=None, help="report title")
     add_file_options(rep)
 
-    from mirprog import model_cli, screen_cli
+    from mirprog.cli import model as model_cli
+    from mirprog.cli import screen as screen_cli
 
     model_cli.add_parsers(sub)
     screen_cli.add_parser(sub)
@@ -201,8 +203,8 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
 
 def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     """The cohort and study roles named by --cohort/--map (default: the bundled cohort)."""
-    from mirprog import reproduce
     from mirprog.datasets import load_reference_cohort
+    from mirprog.study import reproduce
 
     pairs = [_parse_role(m) for m in args.map]
     roles = dict(pairs)
@@ -221,8 +223,8 @@ def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
 
 
 def _report_html(args: argparse.Namespace) -> None:
-    from mirprog import reproduce
-    from mirprog.report import report
+    from mirprog.study import reproduce
+    from mirprog.study.report import report
 
     cohort, columns, label = _study_cohort(args)
     res = reproduce.run_study(cohort, columns)  # type: ignore[arg-type]
@@ -233,7 +235,7 @@ def _report_html(args: argparse.Namespace) -> None:
 def _reproduce(args: argparse.Namespace) -> None:
     import time
 
-    from mirprog import reproduce
+    from mirprog.study import reproduce
 
     start = time.perf_counter()
     cohort, columns, label = _study_cohort(args)
@@ -277,15 +279,15 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "report":
         _report_html(args)
     elif args.command == "screen":
-        from mirprog import screen_cli
+        from mirprog.cli import screen as screen_cli
 
         screen_cli.run(args)
     elif args.command in ("fit", "score"):
-        from mirprog import model_cli
+        from mirprog.cli import model as model_cli
 
         model_cli.run(args)
     elif args.command == "audit":
-        from mirprog import audit
+        from mirprog.stats import audit
 
         table = args.table or str(audit._published_path())
         print(audit.main_report(table, events=args.events))

@@ -1,0 +1,1 @@
+"""Execution machinery every layer may use: threads, Dask, progress bars."""

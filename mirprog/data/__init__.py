@@ -1,0 +1,1 @@
+"""Files and DataFrames in, a validated Cohort out: reading, checks, missing codes, qPCR, scales."""

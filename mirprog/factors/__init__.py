@@ -1,0 +1,1 @@
+"""Columns derived from a cohort by frozen, JSON-serialisable rules: cutpoints, subtypes."""

@@ -1,0 +1,1 @@
+"""Results into strings, tables and figures; computes nothing."""

@@ -1,0 +1,601 @@
+"""Figures drawn from result objects: Kaplan–Meier curves with a risk table, forest plots.
+
+Plots only read results (:class:`~mirprog.KMResult`, :class:`~mirprog.LogRankResult`,
+:class:`~mirprog.CoxResult`, ...); they never fit or test anything.  matplotlib is
+imported inside the functions, so ``import mirprog`` does not need it.
+
+Text taken from the data (group labels, terms, titles, units) is drawn literally:
+``$`` is escaped for mathtext (:func:`~mirprog.output.escape_mathtext`), so a marker
+named ``mir$125b$`` keeps its dollars and ``a\\b`` its backslash.  Without ``ax=``,
+the new figure is not kept by pyplot (:func:`~mirprog.output.new_figure`): in Jupyter
+it shows once, as the value of the cell (``fig = km_plot(...)`` shows nothing until
+``fig`` is the last line); to show it in a window, pass ``ax=`` from ``plt.subplots()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from mirprog.model.validation import ValidationResult
+from mirprog.output import escape_mathtext, new_figure
+from mirprog.present.format import format_ci, format_p
+from mirprog.stats.cox.continuous import SplineCoxResult
+from mirprog.stats.cox.coxph import CoxResult
+from mirprog.stats.cox.phtest import PHTestResult
+from mirprog.stats.factor_table import FactorTableResult as Table3Result
+from mirprog.stats.km import KMResult
+from mirprog.stats.logrank import LogRankResult
+from mirprog.stats.univariate import UnivariateResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["OKABE_ITO", "calibration_plot", "forest_plot", "km_plot", "ph_plot", "spline_plot"]
+
+#: Okabe–Ito colour-blind-safe palette (black last, used for a single curve).
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+             "#000000")
+_PH_AXIS_LABEL = {"km": "1 - KM(t-)", "identity": "time", "rank": "rank of time",
+                  "log": "log(time)"}
+_ROW_IN = 0.24      # height of one risk-table / forest row, inches
+_CHAR_IN = 0.075    # rough width of one character at the table font size, inches
+_FONT = 9
+_NE = "not estimable"
+
+
+def km_plot(
+    km: KMResult,
+    *,
+    test: LogRankResult | Sequence[LogRankResult] | None = None,
+    cox: CoxResult | None = None,
+    ax: Axes | None = None,
+    conf_int: bool = False,
+    risk_table: bool = True,
+    time_unit: str | None = None,
+    labels: Mapping[Hashable, str] | None = None,
+    title: str | None = None,
+    risk_times: Sequence[float] | None = None,
+) -> Figure:
+    """Kaplan–Meier curves with censoring ticks, a number-at-risk table and test annotations.
+
+    Parameters
+    ----------
+    km : KMResult
+        The curves (one per group, or one overall curve).
+    test : LogRankResult or sequence of LogRankResult, optional
+        Annotated as ``"Log-rank p = 0.009"`` (``"Log-rank trend p = ..."`` for a
+        trend test); pass ``[res.logrank, res.trend]`` to show both.
+    cox : CoxResult, optional
+        Its first term is annotated as ``"HR 6.90 (1.35–35.26)"`` (``"HR not
+        estimable"`` when its likelihood is monotone).
+    ax : matplotlib.axes.Axes, optional
+        Draw into this axis; the risk table then goes into an inset axis below it
+        (save with ``bbox_inches="tight"`` to keep it).  Default: a new figure
+        (not kept by pyplot; see the module notes).
+    conf_int : bool, default False
+        Shade the pointwise confidence band stored in ``km.table``.
+    risk_table : bool, default True
+        Number at risk per group under the x axis, at the x ticks.
+    time_unit : str, optional
+        The x label becomes ``"Time (<time_unit>)"``.
+    labels : mapping, optional
+        Group value -> display name, e.g. ``{0: "miR-125b low", 1: "miR-125b high"}``;
+        default ``"<by>=<value>"`` (``"All patients"`` for one overall curve).
+    title : str, optional
+    risk_times : sequence of float, optional
+        Times of the x ticks and risk-table columns; default: automatic ticks.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the plot (``ax.figure`` when ``ax`` is given).
+
+    Notes
+    -----
+    The number at risk at time t is read from ``km.table``: the ``n_at_risk`` of
+    the group's first distinct time >= t, and 0 beyond its last follow-up
+    (:meth:`KMResult.at`), as in survminer's risk table.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import mirprog as mp
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> fig = mp.plots.km_plot(mp.km(gbsg, by="horTh"), test=mp.logrank(gbsg, by="horTh"),
+    ...                        time_unit="days", labels={"no": "No tamoxifen",
+    ...                                                  "yes": "Tamoxifen"})
+    >>> len(fig.axes)  # curves and risk table
+    2
+    >>> fig.axes[0].get_legend().get_title().get_text()
+    'Log-rank p = 0.003'
+    >>> plt.close(fig)
+    """
+    groups = list(km.groups)
+    names = [escape_mathtext(_group_label(km, g, labels)) for g in groups]
+    colours = [OKABE_ITO[-1]] if len(groups) == 1 else [
+        OKABE_ITO[i % (len(OKABE_ITO) - 1)] for i in range(len(groups))]
+    tests = [] if test is None else [test] if isinstance(test, LogRankResult) else list(test)
+    for t in tests:
+        if km.by is not None and t.by != km.by:
+            raise ValueError(f"The log-rank test is by {t.by!r} but the curves are by "
+                             f"{km.by!r}; pass the test of the same grouping.")
+    own_figure = ax is None
+    if ax is None:
+        height = 4.2 + (_ROW_IN * (len(groups) + 1.5) if risk_table else 0.0)
+        fig = new_figure(figsize=(7.0, height), layout="constrained")
+        if risk_table:
+            gs = fig.add_gridspec(2, 1, height_ratios=[4.2, _ROW_IN * (len(groups) + 1.5)])
+            ax = fig.add_subplot(gs[0])
+            risk_ax = fig.add_subplot(gs[1], sharex=ax)
+        else:
+            ax = fig.add_subplot()
+    elif risk_table:
+        ax_h = ax.get_position().height * _root(ax).get_figheight()
+        h = _ROW_IN * (len(groups) + 1) / ax_h
+        risk_ax = ax.inset_axes((0.0, -0.62 / ax_h - h, 1.0, h), sharex=ax)
+
+    tmax = float(km.table["time"].max())
+    for g, name, colour in zip(groups, names, colours, strict=True):
+        _draw_curve(ax, km, g, name, colour, conf_int)
+    ticks = _time_ticks(tmax, risk_times)
+    ax.set_xlim(0.0, max(tmax * 1.03, float(ticks[-1])))
+    ax.set_xticks(ticks)
+    ax.set_ylim(0.0, 1.03)
+    ax.set_ylabel("Survival probability")
+    ax.set_xlabel(escape_mathtext(f"Time ({time_unit})") if time_unit else "Time")
+    ax.spines[["top", "right"]].set_visible(False)
+    if title:
+        ax.set_title(escape_mathtext(title), loc="left")
+    if risk_table:
+        _draw_risk_table(risk_ax, km, ticks, names, colours)
+    style: dict[str, Any] = {"title": _annotation(tests, cox), "fontsize": _FONT,
+                             "title_fontsize": _FONT, "alignment": "left", "framealpha": 0.85,
+                             "edgecolor": "none"}
+    # measure the legend once laid out, then put it in a corner no curve crosses
+    legend = ax.legend(loc="lower left", **style)
+    _root(ax).draw_without_rendering()
+    size = legend.get_window_extent().transformed(ax.transAxes.inverted())
+    loc, clash = _legend_loc(ax, km, size.x1 + 0.01, size.y1 + 0.01, conf_int)
+    if clash and own_figure:  # no free corner: widen the figure, legend right of the plot
+        fig.set_figwidth(7.0 + legend.get_window_extent().width / fig.dpi)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **style)
+    else:
+        ax.legend(**style, **{"loc": loc, "frameon": clash})  # white box if crowded (ax=)
+    return _root(ax)
+
+
+def _root(ax: Axes) -> Figure:
+    """The figure to save: the root figure, also for an axis inside a SubFigure."""
+    return ax.figure.figure
+
+
+def _group_label(km: KMResult, group: Any, labels: Mapping[Hashable, str] | None) -> str:
+    if labels is not None and group in labels:
+        return str(labels[group])
+    return "All patients" if km.by is None else f"{km.by}={group}"
+
+
+def _draw_curve(ax: Axes, km: KMResult, group: Any, name: str, colour: str,
+                conf_int: bool) -> None:
+    tab = km.table[km.table["group"] == group]
+    n, events = (int(v) for v in km.median.loc[group, ["n", "events"]])
+    x = np.concatenate([[0.0], tab["time"].to_numpy(float)])
+    y = np.concatenate([[1.0], tab["survival"].to_numpy(float)])
+    ax.step(x, y, where="post", color=colour, lw=1.6, label=f"{name} (n={n}, events={events})")
+    cens = tab[tab["n_censored"] > 0]
+    ax.plot(cens["time"], cens["survival"], ls="none", marker="|", ms=6, mew=1.0, color=colour)
+    if conf_int:
+        lo = np.concatenate([[1.0], tab["ci_lower"].to_numpy(float)])
+        hi = np.concatenate([[1.0], tab["ci_upper"].to_numpy(float)])
+        ax.fill_between(x, lo, hi, step="post", color=colour, alpha=0.18, lw=0)
+
+
+def _time_ticks(tmax: float, risk_times: Sequence[float] | None) -> np.ndarray:
+    if risk_times is not None:
+        ticks: np.ndarray = np.asarray(risk_times, dtype=float)
+        if ticks.ndim != 1 or ticks.size == 0 or not np.all(np.isfinite(ticks)) or \
+                np.any(ticks < 0):
+            raise ValueError(f"risk_times must be a non-empty sequence of times >= 0, "
+                             f"got {risk_times!r}.")
+        return np.unique(ticks)
+    from matplotlib.ticker import MaxNLocator
+
+    auto = np.asarray(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, tmax))
+    return auto[(auto >= 0) & (auto <= tmax * 1.03)]
+
+
+def _annotation(tests: Sequence[LogRankResult], cox: CoxResult | None) -> str | None:
+    ps = [format_p(t.p) for t in tests]  # "0.009" -> "p = 0.009", "<0.001" -> "p < 0.001"
+    lines = [f"Log-rank{' trend' if t.trend else ''} p {'<' if p[0] == '<' else '='} "
+             f"{p.lstrip('<')}" for t, p in zip(tests, ps, strict=True)]
+    if cox is not None and len(cox.summary):
+        term = cox.summary.index[0]
+        r = cox.summary.iloc[0]
+        lines.append("HR not estimable" if term in cox.monotone
+                     else f"HR {format_ci(r['hr'], r['ci_lower'], r['ci_upper'])}")
+    return "\n".join(lines) or None
+
+
+def _legend_loc(ax: Axes, km: KMResult, w: float, h: float, conf_int: bool
+                ) -> tuple[str, bool]:
+    """The first corner where no curve (or band) crosses a w x h box (axes fraction).
+
+    Else the least crowded corner.  Layout only: a non-increasing step curve crosses
+    the box's x span between its values at both ends, read from ``km.table``.
+    """
+    (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
+    boxes = {"lower left": (0.0, w, 0.0, h), "upper right": (1 - w, 1.0, 1 - h, 1.0),
+             "lower right": (1 - w, 1.0, 0.0, h), "upper center": (0.5 - w / 2, 0.5 + w / 2,
+                                                                   1 - h, 1.0)}
+    cols = ["ci_lower", "ci_upper"] if conf_int else ["survival"]
+    crossings = {}
+    for loc, (bx0, bx1, by0, by1) in boxes.items():
+        x0, x1 = x_lo + bx0 * (x_hi - x_lo), x_lo + bx1 * (x_hi - x_lo)
+        y0, y1 = y_lo + by0 * (y_hi - y_lo), y_lo + by1 * (y_hi - y_lo)
+        crossings[loc] = 0
+        for g in km.groups:
+            tab = km.table[km.table["group"] == g]
+            t = tab["time"].to_numpy(float)
+            if t[-1] < x0:
+                continue
+            before = tab[t <= x0]
+            inside = tab[(t > x0) & (t <= x1)][cols].to_numpy(float)
+            start = before[cols].to_numpy(float)[-1] if len(before) else np.ones(len(cols))
+            ys = np.concatenate([start, inside.ravel()])
+            ys = ys[np.isfinite(ys)]
+            crossings[loc] += bool(ys.size and ys.min() <= y1 and ys.max() >= y0)
+    best = min(crossings, key=lambda k: crossings[k])  # dicts keep order: first wins ties
+    return best, crossings[best] > 0
+
+
+def _draw_risk_table(risk_ax: Axes, km: KMResult, ticks: np.ndarray, names: list[str],
+                     colours: list[str]) -> None:
+    at = km.at(ticks.tolist())  # reads km.table: n_at_risk of the first time >= t, 0 after the last
+    for row, g in enumerate(km.groups):
+        counts = at.loc[at["group"] == g, "n_at_risk"].to_numpy()
+        for t, n in zip(ticks, counts, strict=True):
+            risk_ax.text(t, row, f"{int(n)}", ha="center", va="center", fontsize=_FONT,
+                         color=colours[row])
+    risk_ax.set_ylim(len(names) - 0.5, -0.5)
+    risk_ax.set_yticks(range(len(names)), names, fontsize=_FONT)
+    for tick_label, colour in zip(risk_ax.get_yticklabels(), colours, strict=True):
+        tick_label.set_color(colour)
+    # pad the group names clear of the counts centred on t = 0
+    half = 0.5 * _CHAR_IN * 72 * len(str(int(at["n_at_risk"].max())))
+    risk_ax.tick_params(axis="y", length=0, pad=half + 6)
+    risk_ax.tick_params(axis="x", length=0, labelbottom=False)
+    risk_ax.spines[:].set_visible(False)
+    risk_ax.set_title("Number at risk", loc="left", fontsize=_FONT, fontweight="bold")
+
+
+# ----------------------------------------------------------------------------- forest plot
+
+def _forest_rows(result: CoxResult | UnivariateResult | Table3Result
+                 ) -> tuple[pd.DataFrame, list[str]]:
+    """Rows ``label, n, events`` plus ``hr, lo, hi, p, note`` columns per series (prefix)."""
+    if isinstance(result, CoxResult):  # n and events are the model's
+        s = result.summary
+        f = s.assign(n=result.n, events=result.events, monotone=s.index.isin(result.monotone))
+        label = list(s.index.astype(str))
+    elif isinstance(result, UnivariateResult):
+        f, label = result.table, list(result.table.index.astype(str))
+    elif isinstance(result, Table3Result):
+        f = result.frame
+        label = [_t3_label(str(term), r) for term, r in f.iterrows()]
+    else:
+        raise TypeError("forest_plot() takes a CoxResult, UnivariateResult or Table3Result, "
+                        f"got {type(result).__name__}.")
+    rows = f.rename(columns={"ci_lower": "lo", "ci_upper": "hi", "multi_ci_lower": "multi_lo",
+                             "multi_ci_upper": "multi_hi"}).reset_index(drop=True)
+    rows["label"], rows["note"] = label, [_NE if m else "" for m in f["monotone"]]
+    if not isinstance(result, Table3Result):
+        return rows, [""]
+    rows["multi_note"] = ["" if s else "removed" if e else "ND"
+                          for s, e in zip(f["selected"], f["entered"], strict=True)]
+    return rows, ["", "multi_"]
+
+
+def _t3_label(term: str, r: pd.Series) -> str:
+    factor, label = str(r["factor"]), str(r["label"])
+    level = term[len(factor) + 1:-1] if term.startswith(f"{factor}[") else ""
+    return f"{label} [{level}]" if level else label
+
+
+def _finite_pos(v: float) -> bool:
+    return bool(np.isfinite(v) and v > 0)
+
+
+def _log_limits(rows: pd.DataFrame, prefixes: list[str]) -> tuple[float, float]:
+    vals = [1.0]
+    for pre in prefixes:
+        ok = rows[f"{pre}note"] == ""
+        for col in ("hr", "lo", "hi"):
+            vals += [v for v in rows.loc[ok, f"{pre}{col}"] if _finite_pos(v)]
+    lo, hi = min(vals), max(vals)
+    return lo / 1.35, hi * 1.35
+
+
+def _draw_estimate(ax: Axes, y: float, hr: float, lo: float, hi: float, note: str,
+                   colour: str, marker: str, xlim: tuple[float, float]) -> None:
+    arrow = {"arrowstyle": "-|>", "color": colour, "lw": 1.2, "mutation_scale": 9}
+    if note or not _finite_pos(hr):
+        if note == _NE and _finite_pos(hr):  # estimate drifting to 0 or infinity
+            edge = xlim[1] if hr > 1 else xlim[0]
+            ax.annotate("", xy=(edge, y), xytext=(1.0, y), arrowprops={**arrow, "ls": "--"})
+        return
+    clipped = False
+    for limit, edge in ((hi, xlim[1]), (lo, xlim[0])):
+        if _finite_pos(limit) and xlim[0] <= limit <= xlim[1]:
+            ax.plot([hr, limit], [y, y], color=colour, lw=1.2, solid_capstyle="butt")
+        else:  # infinite, zero or beyond the axis: an arrow to the edge
+            clipped = True
+            ax.annotate("", xy=(edge, y), xytext=(hr, y), arrowprops=arrow)
+    ax.plot([hr], [y], ls="none", marker=marker, ms=6.5, color=colour,
+            mfc="white" if clipped else colour, zorder=3)
+
+
+def _ci_text(r: pd.Series, pre: str) -> tuple[str, str]:
+    note = r[f"{pre}note"] or ("" if _finite_pos(r[f"{pre}hr"]) else _NE)
+    if note:
+        return note, "NA" if note == _NE else ""
+    return format_ci(r[f"{pre}hr"], r[f"{pre}lo"], r[f"{pre}hi"]), format_p(r[f"{pre}p"])
+
+
+def _col_width(header: str, cells: list[str]) -> float:
+    return _CHAR_IN * max(len(header), *(len(c) for c in cells)) + 0.15
+
+
+def _text_columns(ax: Axes, columns: list[tuple[str, list[str], str, str]], nrows: int) -> None:
+    """Write (header, cells, align, colour) columns side by side, x in inches."""
+    x = 0.0
+    for header, cells, align, colour in columns:
+        width = _col_width(header, cells)
+        xpos = x if align == "left" else x + width - 0.15
+        ax.text(xpos, -1, header, ha=align, va="center", fontsize=_FONT, fontweight="bold",
+                color=colour)
+        for i, cell in enumerate(cells):
+            ax.text(xpos, i, cell, ha=align, va="center", fontsize=_FONT, color=colour)
+        x += width
+    ax.set_xlim(0.0, x)
+    ax.set_ylim(nrows - 0.5, -1.6)
+    ax.axis("off")
+
+
+def forest_plot(
+    result: CoxResult | UnivariateResult | Table3Result,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Hazard ratios with 95% CIs on a log axis, one row per term, with n, events, HR and p.
+
+    Parameters
+    ----------
+    result : CoxResult, UnivariateResult or Table3Result
+        A Table 3 shows univariate (circles) and multivariate (squares) estimates
+        side by side; factors removed by selection or not entered read
+        ``removed`` / ``ND``.
+    ax : matplotlib.axes.Axes, optional
+        Axis for the estimates; the text columns go into inset axes to its left
+        and right (save with ``bbox_inches="tight"``).  Default: a new figure
+        (not kept by pyplot; see the module notes).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Nothing is dropped: a term with a monotone likelihood (no events in a
+    group) reads "not estimable" with a dashed arrow towards its drifting
+    estimate; an infinite or off-scale confidence limit is an arrow to the
+    axis edge with an open marker.  For a :class:`~mirprog.CoxResult`, n and
+    events are the model's.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import mirprog as mp
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> fig = mp.plots.forest_plot(mp.cox(gbsg, ["horTh", "tgrade", "pnodes"]))
+    >>> len(fig.axes)  # labels, estimates, HR text
+    3
+    >>> plt.close(fig)
+    """
+    from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
+    rows, prefixes = _forest_rows(result)
+    m = len(rows)
+    series = ([("HR (95% CI)", OKABE_ITO[-1], "o")] if len(prefixes) == 1 else
+              [("Univariate HR (95% CI)", OKABE_ITO[0], "o"),
+               ("Multivariate HR (95% CI)", OKABE_ITO[1], "s")])
+    left = [("Factor", [escape_mathtext(v) for v in rows["label"]], "left", "black"),
+            ("n", [f"{int(v)}" for v in rows["n"]], "right", "black"),
+            ("Events", [f"{int(v)}" for v in rows["events"]], "right", "black")]
+    right = []
+    for pre, (head, colour, _marker) in zip(prefixes, series, strict=True):
+        texts = [_ci_text(r, pre) for _, r in rows.iterrows()]
+        right += [(head, [t[0] for t in texts], "left", colour),
+                  ("p", [t[1] for t in texts], "right", colour)]
+    widths = [sum(_col_width(h, cells) for h, cells, _, _ in cols) for cols in (left, right)]
+    height = _ROW_IN * 1.25 * (m + 1.6) + 0.7
+    if ax is None:
+        fig = new_figure(figsize=(widths[0] + 3.0 + widths[1] + 0.3, height),
+                         layout="constrained")
+        gs = fig.add_gridspec(1, 3, width_ratios=[widths[0], 3.0, widths[1]], wspace=0.0)
+        left_ax = fig.add_subplot(gs[0])  # fig.axes: text, estimates, text
+        ax = fig.add_subplot(gs[1], sharey=left_ax)
+        right_ax = fig.add_subplot(gs[2], sharey=left_ax)
+        if title:
+            fig.suptitle(escape_mathtext(title))
+    else:
+        ax_w = ax.get_position().width * _root(ax).get_figwidth()
+        gap = 0.1 / ax_w
+        left_ax = ax.inset_axes((-widths[0] / ax_w - gap, 0, widths[0] / ax_w, 1), sharey=ax)
+        right_ax = ax.inset_axes((1.0 + gap, 0, widths[1] / ax_w, 1), sharey=ax)
+        if title:
+            ax.set_title(escape_mathtext(title))
+    _text_columns(left_ax, left, m)
+    _text_columns(right_ax, right, m)
+
+    xlim = _log_limits(rows, prefixes)
+    ax.set_xscale("log")
+    ax.set_xlim(*xlim)
+    offsets = [0.0] if len(prefixes) == 1 else [-0.17, 0.17]
+    for pre, (head, colour, marker), dy in zip(prefixes, series, offsets, strict=True):
+        for i, (_, r) in enumerate(rows.iterrows()):
+            _draw_estimate(ax, i + dy, r[f"{pre}hr"], r[f"{pre}lo"], r[f"{pre}hi"],
+                           r[f"{pre}note"], colour, marker, xlim)
+        if len(prefixes) > 1:
+            ax.plot([], [], ls="none", marker=marker, color=colour, label=head.split()[0])
+    ax.plot([1.0, 1.0], [-0.6, m - 0.5], color="0.45", lw=0.8, ls="--", zorder=0)
+    cands = np.array([b * 10.0 ** k for k in range(-3, 4) for b in (1, 2, 5)])
+    cands = cands[(cands >= xlim[0]) & (cands <= xlim[1])]
+    ax.xaxis.set_major_locator(FixedLocator(cands.tolist()))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    ax.set_xlabel("Hazard ratio (95% CI, log scale)", fontsize=_FONT)
+    ax.tick_params(axis="x", labelsize=_FONT)
+    ax.set_yticks([])
+    ax.set_ylim(m - 0.5, -1.6)
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    if len(prefixes) > 1:
+        ax.legend(loc="upper center", ncol=2, fontsize=_FONT - 1, frameon=False,
+                  borderaxespad=0.1, handletextpad=0.2, columnspacing=1.0)
+    return _root(ax)
+
+
+def spline_plot(result: SplineCoxResult, *, ax: Axes | None = None) -> Figure:
+    """Log relative hazard of a spline fit over the marker, with its pointwise CI band.
+
+    Reads the result only.  The x axis is the transformed marker (e.g.
+    ``log2(progrec + 1)``); dotted lines mark the reference value and the
+    knots, ticks at the bottom the observed values; the title gives the
+    non-linearity test.  Draws into ``ax`` (default: a new figure); returns the Figure.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import mirprog as mp
+    >>> from mirprog.survival.continuous import spline_cox, spline_plot
+    >>> fig = spline_plot(spline_cox(mp.datasets.load_gbsg2(), "progrec", offset=1))
+    >>> plt.close(fig)
+    """
+    from mirprog.output import escape_mathtext, new_figure
+
+    if ax is None:
+        ax = new_figure(figsize=(6.0, 4.0), layout="constrained").add_subplot()
+    c = result.curve
+    ax.fill_between(c["x"], c["ci_lower"], c["ci_upper"], color="#0072B2", alpha=0.2, lw=0,
+                    label=f"{result.conf_level:.0%} CI")
+    ax.plot(c["x"], c["log_hr"], color="#0072B2", lw=1.8, label="spline")
+    ax.axhline(0.0, color="#000000", lw=0.8)
+    ax.axvline(result.reference_x,
+               color="#000000", ls=":", lw=0.8)
+    for k in result.knots:
+        ax.axvline(k, color="#999999", ls=":", lw=0.6)
+    ax.plot(result.observed, np.zeros_like(result.observed), "|", color="#000000", alpha=0.3,
+            ms=6, transform=ax.get_xaxis_transform())
+    ax.set_xlabel(escape_mathtext(result.term))
+    ax.set_ylabel(escape_mathtext(f"log relative hazard vs {result.marker} = {result.reference:g}"))
+    ax.set_title(f"non-linearity: LR chi2 = {result.nonlinear_chi2:.2f}, "
+                 f"df = {result.nonlinear_df}, p = {result.nonlinear_p:.3g}")
+    ax.legend(frameon=False, fontsize=8)
+    return ax.figure.figure
+
+
+def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None) -> Figure:
+    """Scaled Schoenfeld residuals of ``term`` against transformed time.
+
+    Draws the residuals, the fitted coefficient (flat line: proportional
+    hazards) and the least-squares trend of the residuals (:meth:`PHTestResult.trend`);
+    the title gives the term's test.  Reads the result only.
+
+    Parameters
+    ----------
+    result : PHTestResult
+    term : str
+        A model term (a column of ``result.residuals``).
+    ax : matplotlib.axes.Axes, optional
+        Default: a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import mirprog as mp
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> ph = mp.ph_test(mp.cox(gbsg, ["horTh", "age"]), gbsg)
+    >>> fig = mp.ph_plot(ph, "age")
+    >>> plt.close(fig)
+    """
+    from mirprog.output import escape_mathtext, new_figure
+
+    intercept, slope = result.trend(term)
+    if ax is None:
+        ax = new_figure(figsize=(6.0, 4.0), layout="constrained").add_subplot()
+    y = result.residuals[term].to_numpy(float)
+    ax.scatter(result.x, y, s=9, color="#0072B2", alpha=0.5, lw=0, label="scaled residual")
+    ax.axhline(float(result.coef[term]), color="#000000", ls="--", lw=1,
+               label="coefficient (proportional hazards)")
+    grid = np.array([result.x.min(), result.x.max()])
+    ax.plot(grid, intercept + slope * grid, color="#D55E00", lw=1.6, label="linear trend")
+    ax.set_xlabel(_PH_AXIS_LABEL.get(result.transform, result.transform))
+    ax.set_ylabel(escape_mathtext(f"beta(t) for {term}"))
+    if term in result.table.index:
+        row = result.table.loc[term]
+        ax.set_title(escape_mathtext(f"{term}: chi2 = {row['chi2']:.2f}, p = {row['p']:.3g}"))
+    ax.legend(frameon=False, fontsize=8)
+    return ax.figure.figure
+
+
+def calibration_plot(validation: ValidationResult, *, ax: Axes | None = None) -> Figure:
+    """Predicted against observed (KM) survival at the horizon, per group.
+
+    Only reads ``validation.calibration``; points on the diagonal are perfectly
+    calibrated, the bars are the KM confidence intervals.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import mirprog as mp
+    >>> from mirprog.model import PrognosticModel, calibration_plot
+    >>> g = mp.datasets.load_gbsg2()
+    >>> model = PrognosticModel.fit(g.subset(g.ids <= 400), ["progrec"], ["horTh"])
+    >>> fig = calibration_plot(model.validate(g.subset(g.ids > 400), horizon=1825))
+    >>> fig.axes[0].get_xlabel()
+    'Predicted survival at t = 1825'
+    >>> plt.close(fig)
+    """
+    from mirprog.output import escape_mathtext, new_figure
+    from mirprog.present.plots import OKABE_ITO
+
+    if ax is None:
+        ax = new_figure(figsize=(4.8, 4.5), layout="constrained").add_subplot()
+    cal = validation.calibration.drop(index="all", errors="ignore")
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfect")
+    for i, (g, r) in enumerate(cal.iterrows()):
+        err = [[max(r["observed"] - r["ci_lower"], 0.0)], [max(r["ci_upper"] - r["observed"], 0.0)]]
+        ax.errorbar([r["predicted"]], [r["observed"]], yerr=err, fmt="o", capsize=3,
+                    color=OKABE_ITO[i % (len(OKABE_ITO) - 1)],
+                    label=escape_mathtext(f"{g} (n={r['n']:.0f})"))
+    ax.set_xlim(0.0, 1.02)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_aspect("equal")
+    ax.set_xlabel(f"Predicted survival at t = {validation.horizon:g}")
+    ax.set_ylabel("Observed survival (Kaplan–Meier)")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper left", fontsize=9, frameon=False, title=escape_mathtext(validation.by),
+              title_fontsize=9)
+    fig = ax.get_figure()
+    assert fig is not None
+    return fig  # type: ignore[return-value]

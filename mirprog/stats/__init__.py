@@ -1,0 +1,1 @@
+"""Cohort in, frozen result out: Kaplan–Meier, log-rank, Cox and its relatives, tables, screens."""

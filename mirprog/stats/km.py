@@ -1,0 +1,249 @@
+"""Kaplan–Meier estimates with Greenwood variance, as R's ``survfit``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mirprog._engine.dist import zcrit
+from mirprog._result import FrameReprMixin
+from mirprog.data.cohort import Cohort, Exclusions
+from mirprog.errors import ArgumentError, CohortError
+from mirprog.stats._common import MAX_GROUPS, grouped
+
+__all__ = ["KMResult", "km"]
+
+ConfType = Literal["log", "log-log", "plain"]
+_TOL = float(np.sqrt(np.finfo(float).eps))
+
+_TABLE_COLUMNS = ["group", "time", "n_at_risk", "n_events", "n_censored", "survival",
+                  "std_err", "ci_lower", "ci_upper"]
+
+
+@dataclass(frozen=True)
+class KMResult(FrameReprMixin):
+    """Kaplan–Meier curves for one cohort, overall or by group.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per group and distinct time (events and censorings), with
+        columns ``group, time, n_at_risk, n_events, n_censored, survival,
+        std_err, ci_lower, ci_upper``.  ``std_err`` is the standard error of
+        the survival estimate (Greenwood), on the survival scale, as in
+        ``summary(survfit(...))``.
+    median : pandas.DataFrame
+        Indexed by group: ``n, events, median, ci_lower, ci_upper`` (NaN when the
+        curve or its confidence limit never reaches 0.5).
+    by : str or None
+        Grouping column (``None`` for one overall curve, whose group is ``"all"``).
+    groups : tuple
+        Group labels in display order.
+    conf_type, conf_level : str, float
+        The confidence-interval transform and level.
+    n, events : int
+        Rows used and events among them.
+    excluded : Exclusions
+        Rows left out (missing grouping value) and why.
+    """
+
+    table: pd.DataFrame
+    median: pd.DataFrame
+    by: str | None
+    groups: tuple[Any, ...]
+    conf_type: ConfType
+    conf_level: float
+    n: int
+    events: int
+    excluded: Exclusions
+
+    def to_frame(self) -> pd.DataFrame:
+        """The curve table."""
+        return self.table
+
+    def at(self, times: Sequence[float]) -> pd.DataFrame:
+        """Survival at given times, per group (as ``summary(fit, times=...)``).
+
+        The estimate at ``t`` is the curve's value at the last distinct time
+        ``<= t`` and ``n_at_risk`` counts patients still followed at ``t``.
+        Beyond a group's last follow-up the estimate is not defined and is NaN.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``group, time, n_at_risk, survival, std_err, ci_lower, ci_upper``.
+        """
+        rows = []
+        for g in self.groups:
+            tab = self.table[self.table["group"] == g]
+            t_arr = tab["time"].to_numpy()
+            # n at risk at t = n at risk at the first distinct time >= t
+            for t in np.asarray(times, dtype=float):
+                first_after = np.searchsorted(t_arr, t, side="left")
+                if first_after >= len(t_arr):
+                    rows.append((g, t, 0, np.nan, np.nan, np.nan, np.nan))
+                    continue
+                n_risk = int(tab["n_at_risk"].iloc[first_after])
+                pos = np.searchsorted(t_arr, t, side="right") - 1
+                if pos < 0:
+                    rows.append((g, t, n_risk, 1.0, 0.0, 1.0, 1.0))
+                else:
+                    r = tab.iloc[pos]
+                    rows.append((g, t, n_risk, r["survival"], r["std_err"], r["ci_lower"],
+                                 r["ci_upper"]))
+        return pd.DataFrame(rows, columns=["group", "time", "n_at_risk", "survival", "std_err",
+                                           "ci_lower", "ci_upper"])
+
+
+def _curve(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+    """Distinct times, risk sets, events, censorings, survival and Greenwood SE of log S."""
+    order = np.argsort(time, kind="stable")
+    t, e = time[order], event[order]
+    uniq, first, counts = np.unique(t, return_index=True, return_counts=True)
+    d = np.add.reduceat(e, first).astype(float)
+    c = counts - d
+    n_risk = len(t) - first
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - d / n_risk)
+        terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
+    se_log = np.sqrt(np.cumsum(terms))
+    return {"time": uniq, "n_risk": n_risk.astype(np.int64), "d": d.astype(np.int64),
+            "c": c.astype(np.int64), "surv": surv, "se_log": se_log}
+
+
+def confidence_limits(
+    surv: np.ndarray, se_log: np.ndarray, conf_type: ConfType, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise limits for S from the SE of log S, exactly as R's ``survfit_confint``."""
+    z = zcrit(conf_level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if conf_type == "plain":
+            half = se_log * surv * z
+            return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
+        if conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            lower = np.exp(np.log(xx) - z * se_log)
+            upper = np.minimum(np.exp(np.log(xx) + z * se_log), 1.0)
+            return lower, upper
+        if conf_type == "log-log":
+            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+            half = z * se_log / np.log(xx)
+            lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
+            upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
+            return lower, upper
+    raise ArgumentError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
+
+
+def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
+    """Time at which the cumulative curve ``y`` first reaches ``p`` (R's ``findq``)."""
+    finite = y[~np.isnan(y)]
+    if finite.size == 0 or finite.max() < p:
+        return float("nan")
+    xmax = x[-1]
+    _, first = np.unique(y, return_index=True)  # drop repeated y values, keep first x
+    keep = np.sort(first)
+    x, y = x[keep], y[keep]
+    last_point = not np.isnan(y[-1]) and abs(p - y[-1]) < _TOL
+    ok = ~np.isnan(y)
+    x, y = x[ok], y[ok]
+
+    def first_reaching(v: np.ndarray) -> int | None:
+        # approx(v, 1:n, p, "constant", f=1): entry with the smallest v >= p, NA outside range
+        if p < v.min() or p > v.max():
+            return None
+        cand = np.flatnonzero(v >= p)
+        return int(cand[np.argmin(v[cand])])
+
+    i1 = first_reaching(y + _TOL)
+    i2 = first_reaching(y - _TOL)
+    if last_point and i1 is not None:
+        return float((x[i1] + xmax) / 2)
+    if i1 is None or i2 is None:
+        return float("nan")
+    return float((x[i1] + x[i2]) / 2)
+
+
+def km(
+    cohort: Cohort,
+    by: str | None = None,
+    *,
+    conf_type: ConfType = "log",
+    conf_level: float = 0.95,
+    max_groups: int = MAX_GROUPS,
+) -> KMResult:
+    """Kaplan–Meier survival curves, overall or per group.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    by : str, optional
+        Grouping column (e.g. ``"mir125b_high"``); rows where it is missing are
+        excluded from this analysis and listed in ``excluded``.
+    conf_type : {"log", "log-log", "plain"}, default "log"
+        Transform for the pointwise confidence interval; ``"log"`` is R's
+        default, ``"log-log"`` is Stata's and SAS's.
+    conf_level : float, default 0.95
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (it is probably a
+        continuous marker: cut it first with :class:`~mirprog.Cutpoints`).
+
+    Returns
+    -------
+    KMResult
+
+    Notes
+    -----
+    S(t) = prod_{t_j <= t} (1 - d_j / n_j); Greenwood:
+    Var(log S) = sum d_j / (n_j (n_j - d_j)).  Patients censored at an event
+    time are at risk at that time.  Confidence limits and the median (with
+    its CI, from where the limit curves cross 0.5, taking the midpoint of a
+    flat stretch at exactly 0.5) follow R ``survival`` 3.x to the letter.
+
+    Times that differ only by floating-point noise (relative difference below
+    about 1.5e-8) are one time, as R's ``timefix = TRUE``; the table shows the
+    smallest of them, as ``survfit`` does (:func:`~mirprog.survival.timefix.aeq_times`).
+
+    Examples
+    --------
+    >>> import mirprog as mp
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> fit = mp.km(gbsg, by="horTh")
+    >>> fit.median.round(1)
+             n  events  median  ci_lower  ci_upper
+    group
+    no     440     205  1528.0    1296.0    1814.0
+    yes    246      94  2018.0    1918.0       NaN
+    """
+    data, codes, levels = grouped(cohort, by, max_groups=max_groups)
+    if not levels:
+        raise CohortError(f"Column {by!r} is missing in every row, so there is no curve to "
+                          f"estimate ({data.exclusions.summary()}).", column=by)
+    tables, medians = [], []
+    for k, g in enumerate(levels):
+        sel = codes == k
+        cur = _curve(data.time[sel], data.event[sel])
+        lower, upper = confidence_limits(cur["surv"], cur["se_log"], conf_type, conf_level)
+        with np.errstate(invalid="ignore"):
+            std_err = cur["surv"] * cur["se_log"]
+        tab = pd.DataFrame({
+            "group": [g] * len(cur["time"]), "time": cur["time"], "n_at_risk": cur["n_risk"],
+            "n_events": cur["d"], "n_censored": cur["c"], "survival": cur["surv"],
+            "std_err": std_err, "ci_lower": lower, "ci_upper": upper,
+        })
+        tables.append(tab)
+        x = np.concatenate([[0.0], cur["time"]])
+        medians.append({
+            "group": g, "n": int(sel.sum()), "events": int(cur["d"].sum()),
+            "median": _findq(x, np.concatenate([[0.0], 1 - cur["surv"]]), 0.5),
+            "ci_lower": _findq(x, np.concatenate([[0.0], 1 - lower]), 0.5),
+            "ci_upper": _findq(x, np.concatenate([[0.0], 1 - upper]), 0.5),
+        })
+    table = pd.concat(tables, ignore_index=True)[_TABLE_COLUMNS]
+    median = pd.DataFrame(medians).set_index("group")
+    return KMResult(table=table, median=median, by=by, groups=tuple(levels),
+                    conf_type=conf_type, conf_level=conf_level, n=len(data.time),
+                    events=int(data.event.sum()), excluded=data.exclusions)

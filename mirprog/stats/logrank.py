@@ -1,0 +1,338 @@
+"""Log-rank tests: k groups, trend over ordered groups, and pairwise comparisons."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from mirprog._engine.dist import chi2_sf
+from mirprog._engine.timefix import aeq_times
+from mirprog._result import FrameReprMixin
+from mirprog.data.cohort import Cohort, Exclusions
+from mirprog.errors import ArgumentError, CohortError, format_ids
+from mirprog.stats._common import MAX_GROUPS, grouped, require_groups
+
+__all__ = ["LogRankResult", "PairwiseLogRankResult", "logrank", "logrank_arrays",
+           "p_adjust", "pairwise_logrank"]
+
+Adjust = Literal["holm", "bh", "bonferroni", "none"]
+
+
+@dataclass(frozen=True)
+class LogRankResult(FrameReprMixin):
+    """A log-rank (or trend) test across groups.
+
+    Attributes
+    ----------
+    chi2, df, p : float, int, float
+        The test statistic, its degrees of freedom (k - 1, or 1 for trend) and p-value.
+    table : pandas.DataFrame
+        Indexed by group: ``n, observed, expected`` and, for a trend test, ``score``.
+    variance : numpy.ndarray
+        The k x k covariance matrix of observed minus expected (R ``survdiff$var``).
+    by : str
+        Grouping column.
+    groups : tuple
+        Group labels, in the order of ``table`` and ``variance``.
+    trend : bool
+        Whether this is the one-degree-of-freedom test for trend.
+    n, events : int
+        Rows used and events among them.
+    excluded : Exclusions
+        Rows left out and why.
+    """
+
+    chi2: float
+    df: int
+    p: float
+    table: pd.DataFrame
+    variance: np.ndarray
+    by: str
+    groups: tuple[Any, ...]
+    trend: bool
+    n: int
+    events: int
+    excluded: Exclusions
+
+    def to_frame(self) -> pd.DataFrame:
+        """The observed/expected table."""
+        return self.table
+
+
+def logrank_arrays(
+    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected and their covariance for integer group codes 0..k-1.
+
+    Uses the hypergeometric variance with the (n - d)/(n - 1) tie factor,
+    as R's ``survdiff`` (rho = 0).
+    """
+    event_times = np.unique(time[event == 1])
+    # at risk per group at each event time: members with time >= t
+    n_risk = np.empty((len(event_times), k))
+    deaths = np.zeros((len(event_times), k))
+    for g in range(k):
+        tg = np.sort(time[codes == g])
+        n_risk[:, g] = len(tg) - np.searchsorted(tg, event_times, side="left")
+    pos = np.searchsorted(event_times, time[event == 1])
+    np.add.at(deaths, (pos, codes[event == 1]), 1.0)
+    n_tot = n_risk.sum(axis=1)
+    d_tot = deaths.sum(axis=1)
+    share = n_risk / n_tot[:, None]
+    observed = deaths.sum(axis=0)
+    expected = (share * d_tot[:, None]).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tie = np.where(n_tot > 1, d_tot * (n_tot - d_tot) / (n_tot - 1), 0.0)
+    variance = np.diag((tie[:, None] * share).sum(axis=0)) - np.einsum(
+        "t,ti,tj->ij", tie, share, share
+    )
+    return observed, expected, variance
+
+
+def _quadratic_chi2(o_minus_e: np.ndarray, variance: np.ndarray, expected: np.ndarray
+                    ) -> tuple[float, int]:
+    """R's survdiff statistic: drop groups with E = 0, then the first group."""
+    keep = expected > 0
+    if keep.sum() < 2:
+        return 0.0, 0
+    diff = o_minus_e[keep][1:]
+    v = variance[np.ix_(keep, keep)][1:, 1:]
+    try:
+        return float(diff @ np.linalg.solve(v, diff)), int(keep.sum() - 1)
+    except np.linalg.LinAlgError:  # singular, as R survdiff's "exactly singular"
+        return float("nan"), int(keep.sum() - 1)
+
+
+def logrank(
+    cohort: Cohort,
+    by: str,
+    *,
+    trend: bool = False,
+    scores: Sequence[float] | None = None,
+    max_groups: int = MAX_GROUPS,
+) -> LogRankResult:
+    """Log-rank test of equal survival across the groups of ``by``.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    by : str
+        Grouping column (binary marker, risk group, grade...). Rows where it is
+        missing are excluded and reported.
+    trend : bool, default False
+        Test for a trend over ordered groups (1 df) instead of any difference
+        (k - 1 df).  Groups are ordered as in ``result.groups`` (category order
+        for ordered categoricals, otherwise sorted).
+    scores : sequence of float, optional
+        Scores of the ordered groups for the trend test; default 1, 2, ..., k.
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (it is probably a
+        continuous marker: cut it first with :class:`~mirprog.Cutpoints`).
+
+    Returns
+    -------
+    LogRankResult
+
+    Notes
+    -----
+    Equals R ``survdiff(Surv(time, event) ~ by)`` (rho = 0).  The trend
+    statistic is (w'(O - E))^2 / (w' V w) with V the survdiff covariance (as
+    Stata's ``sts test, trend``).  Near-tied times are merged first, as by
+    ``survdiff``'s ``timefix`` (:func:`~mirprog.survival.timefix.aeq_times`).
+
+    Examples
+    --------
+    >>> import mirprog as mp
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> res = mp.logrank(gbsg, by="horTh")
+    >>> round(res.chi2, 3), res.df, round(res.p, 4)
+    (8.565, 1, 0.0034)
+    >>> mp.logrank(gbsg, by="tgrade", trend=True).df
+    1
+    """
+    data, codes, levels = grouped(cohort, by, max_groups=max_groups)
+    require_groups(levels, by, data)
+    k = len(levels)
+    observed, expected, variance = logrank_arrays(data.time, data.event, codes, k)
+    o_minus_e = observed - expected
+    table = pd.DataFrame(
+        {"n": np.bincount(codes, minlength=k), "observed": observed, "expected": expected},
+        index=pd.Index(levels, name="group"),
+    )
+    if trend:
+        w = np.arange(1.0, k + 1) if scores is None else np.asarray(scores, dtype=float)
+        if w.shape != (k,):
+            raise CohortError(f"scores must give one number per group of {by!r} ({k}: "
+                              f"{list(levels)}), got {len(w)}.", column=by)
+        table["score"] = w
+        with np.errstate(divide="ignore", invalid="ignore"):
+            chi2 = float((w @ o_minus_e) ** 2 / (w @ variance @ w))
+        df = 1
+    else:
+        chi2, df = _quadratic_chi2(o_minus_e, variance, expected)
+    if not np.isfinite(chi2) or (df > 0 and np.allclose(variance, 0.0)):
+        raise CohortError(
+            f"The log-rank test by {by!r} is undefined: its variance is zero, because nobody "
+            "outlives the event times (e.g. every patient has the event at the same time). "
+            "Check the time column.", column=by)
+    return LogRankResult(
+        chi2=chi2, df=df, p=chi2_sf(chi2, df) if df > 0 else float("nan"), table=table,
+        variance=variance, by=by, groups=tuple(levels), trend=trend, n=len(data.time),
+        events=int(data.event.sum()), excluded=data.exclusions,
+    )
+
+
+def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm", *,
+             n: int | None = None) -> np.ndarray:
+    """Adjust p-values for multiple comparisons, exactly as R's ``p.adjust``.
+
+    Parameters
+    ----------
+    p : sequence of float
+        p-values in [0, 1]; NaN marks a missing one (a test that could not be done).
+    method : {"holm", "bh", "bonferroni", "none"}, default "holm"
+        Holm's step-down, Benjamini-Hochberg's FDR, Bonferroni, or no adjustment.
+    n : int, optional
+        Number of comparisons; default the number of non-missing p-values (R's
+        default).  Must be at least that number.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values in the order given; missing values stay NaN.
+
+    Raises
+    ------
+    ArgumentError
+        A p-value outside [0, 1] or infinite, an unknown ``method``, or ``n`` smaller
+        than the number of non-missing p-values.
+
+    Notes
+    -----
+    As R, the missing values are set aside: the others are adjusted as a family of
+    ``n`` comparisons and the missing ones stay missing, so one test that could not be
+    done does not blank the rest.  With ``n <= 1`` nothing changes.
+
+    Examples
+    --------
+    >>> p_adjust([0.01, 0.04, 0.03], "holm").round(3)
+    array([0.03, 0.06, 0.06])
+    >>> p_adjust([0.01, 0.04, 0.03], "bh").round(3)
+    array([0.03, 0.04, 0.04])
+    >>> p_adjust([0.01, float("nan"), 0.03], "bonferroni")
+    array([0.02,  nan, 0.06])
+    """
+    arr = np.array(p, dtype=float).reshape(-1)
+    if method not in ("holm", "bh", "bonferroni", "none"):
+        raise ArgumentError(f"method must be 'holm', 'bh', 'bonferroni' or 'none', got "
+                            f"{method!r}.", argument="method")
+    present = ~np.isnan(arr)
+    bad = present & ~((arr >= 0) & (arr <= 1))
+    if bad.any():
+        raise ArgumentError(
+            f"p-values must lie in [0, 1] (NaN for a missing one); {int(bad.sum())} do not: "
+            f"{format_ids(arr[bad].tolist())} at position(s) "
+            f"{format_ids(np.flatnonzero(bad).tolist())}. Pass p-values, not statistics or "
+            "log p-values.", argument="p")
+    vals = arr[present]
+    m = len(vals) if n is None else n
+    if m < len(vals):
+        raise ArgumentError(f"n must be at least the number of non-missing p-values "
+                            f"({len(vals)}), got {n}.", argument="n")
+    if method == "none" or m <= 1:
+        return arr
+    arr[present] = _adjusted(vals, method, m)
+    return arr
+
+
+def _adjusted(p: np.ndarray, method: Adjust, n: int) -> np.ndarray:
+    """R's ``p.adjust`` arithmetic on complete p-values, family size ``n``."""
+    lp = len(p)
+    if method == "bonferroni":
+        return np.minimum(n * p, 1.0)
+    if method == "holm":
+        order = np.argsort(p, kind="stable")
+        adj = np.maximum.accumulate((n - np.arange(lp)) * p[order])
+    else:   # bh
+        order = np.argsort(-p, kind="stable")
+        adj = np.minimum.accumulate(n / np.arange(lp, 0, -1) * p[order])
+    out = np.empty(lp)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+@dataclass(frozen=True)
+class PairwiseLogRankResult(FrameReprMixin):
+    """Log-rank tests between every pair of groups.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``group1, group2, n, events, chi2, p, p_adj``.
+    adjust : str
+        The multiplicity adjustment applied to ``p_adj``.
+    by : str
+    n, events : int
+    excluded : Exclusions
+    """
+
+    table: pd.DataFrame
+    adjust: Adjust
+    by: str
+    n: int
+    events: int
+    excluded: Exclusions
+
+    def to_frame(self) -> pd.DataFrame:
+        """The pairwise table."""
+        return self.table
+
+
+def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm",
+                     max_groups: int = MAX_GROUPS) -> PairwiseLogRankResult:
+    """Log-rank test for each pair of groups, each on that pair's patients only.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    by : str
+        Grouping column with two or more groups.
+    adjust : {"holm", "bh", "bonferroni", "none"}, default "holm"
+        Multiplicity adjustment across the pairs (R ``p.adjust``).
+    max_groups : int, default 20
+        A ``by`` column with more distinct values is refused (cut it first).
+
+    Returns
+    -------
+    PairwiseLogRankResult
+
+    Examples
+    --------
+    >>> import mirprog as mp
+    >>> res = mp.pairwise_logrank(mp.datasets.load_gbsg2(), by="tgrade")
+    >>> res.table[["group1", "group2", "n"]]
+      group1 group2    n
+    0      I     II  525
+    1      I    III  242
+    2     II    III  605
+    """
+    data, codes, levels = grouped(cohort, by, timefix=False, max_groups=max_groups)
+    require_groups(levels, by, data)
+    rows = []
+    for a, b in itertools.combinations(range(len(levels)), 2):
+        sel = (codes == a) | (codes == b)
+        sub_codes = (codes[sel] == b).astype(np.int64)
+        # each pair is its own analysis: R survdiff(..., subset = pair) merges its times
+        o, e, v = logrank_arrays(aeq_times(data.time[sel]), data.event[sel], sub_codes, 2)
+        chi2, df = _quadratic_chi2(o - e, v, e)
+        rows.append((levels[a], levels[b], int(sel.sum()), int(data.event[sel].sum()), chi2,
+                     chi2_sf(chi2, df) if df > 0 else float("nan")))
+    table = pd.DataFrame(rows, columns=["group1", "group2", "n", "events", "chi2", "p"])
+    table["p_adj"] = p_adjust(table["p"].to_numpy(), adjust)
+    return PairwiseLogRankResult(table=table, adjust=adjust, by=by, n=len(data.time),
+                                 events=int(data.event.sum()), excluded=data.exclusions)

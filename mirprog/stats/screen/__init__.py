@@ -1,0 +1,1 @@
+"""Many markers at once: the screen and its bootstrap stability."""

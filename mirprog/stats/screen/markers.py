@@ -1,0 +1,464 @@
+"""Screen many markers at once: median-split log-rank, binary and continuous Cox, FDR.
+
+One row per marker, computed for all markers together by the batched shape
+of the Cox engine (:mod:`mirprog.survival._batch`), block by block, on the
+machine's cores or on a Dask cluster (:mod:`mirprog._parallel`).  Every
+number equals what :func:`mirprog.logrank` and :func:`mirprog.cox` give for
+that marker alone; :mod:`mirprog.stability` screens bootstrap resamples.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from mirprog._compute.parallel import check_threads, run_tasks
+from mirprog._compute.progress import progress_bar
+from mirprog._engine.cox_batch import (
+    Sample,
+    binary_model,
+    complete_events,
+    continuous_model,
+    fit_models,
+    logrank_block,
+    sample,
+)
+from mirprog._engine.coxph import Ties
+from mirprog._engine.timefix import aeq_times
+from mirprog._result import FrameReprMixin
+from mirprog.data.cohort import Cohort
+from mirprog.data.missing import bad_numbers_error, looks_numeric
+from mirprog.errors import CohortError, MirprogError
+from mirprog.stats.logrank import Adjust, p_adjust
+
+__all__ = ["COLUMNS", "ScreenResult", "screen"]
+
+Continuous = Literal["log2", "raw"]
+
+COLUMNS = ["marker", "n", "events", "n_high", "logrank_chi2", "logrank_p", "hr", "ci_lower",
+           "ci_upper", "p", "lr_chi2", "hr_cont", "ci_lower_cont", "ci_upper_cont", "p_cont",
+           "lr_chi2_cont", "q_logrank", "q", "q_cont", "note"]
+
+# Flags per marker, turned into the ``note`` column.
+_NOTES = {
+    1: "all values missing",
+    2: "constant (no variation)",
+    4: "no events among the non-missing rows",
+    8: "median split leaves a group empty (ties at the median)",
+    16: "non-positive values: log2 undefined, no continuous model",
+    32: "log-rank undefined (zero variance)",
+    64: "log-rank: a group has no expected events",
+    128: "binary Cox: monotone likelihood, HR not estimable",
+    256: "binary Cox: did not converge",
+    512: "binary Cox: singular information",
+    1024: "continuous Cox: monotone likelihood, HR not estimable",
+    2048: "continuous Cox: did not converge",
+    4096: "continuous Cox: singular information",
+}
+_BLOCK_ELEMENTS = 2**21  # rows x markers per block: about 16 MB per (rows, markers) array
+_MIN_BLOCK = 32          # markers per block at least (per-block overhead)
+
+
+@dataclass(frozen=True)
+class ScreenResult(FrameReprMixin):
+    """A marker screen: one row per marker.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``marker``; ``n`` (rows with the marker), ``events``,
+        ``n_high`` (above the marker's median); ``logrank_chi2``,
+        ``logrank_p`` (median split); ``hr``, ``ci_lower``, ``ci_upper``,
+        ``p`` (Wald), ``lr_chi2`` (likelihood ratio) of the Cox model on the
+        high/low split; the same with suffix ``_cont`` for the continuous
+        marker; ``q_logrank``, ``q``, ``q_cont`` (multiplicity-adjusted
+        ``logrank_p``, ``p``, ``p_cont`` across the markers with a finite p);
+        ``note`` (why numbers are missing or not meaningful; empty if none).
+    ties : str
+    continuous : str
+        ``"log2"`` or ``"raw"``: the scale of the continuous model.
+    fdr : str
+        The adjustment behind the q columns.
+    conf_level : float
+    n, events : int
+        Rows and events of the cohort screened.
+    """
+
+    table: pd.DataFrame
+    ties: Ties
+    continuous: Continuous
+    fdr: Adjust
+    conf_level: float
+    n: int
+    events: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-marker table."""
+        return self.table
+
+    def __repr__(self) -> str:
+        t = self.table
+        noted = int((t["note"] != "").sum())
+        return (f"ScreenResult({len(t)} markers, n={self.n}, events={self.events}, "
+                f"ties={self.ties!r}, continuous={self.continuous!r}, fdr={self.fdr!r}; "
+                f"q < 0.05: log-rank {int((t['q_logrank'] < 0.05).sum())}, "
+                f"binary Cox {int((t['q'] < 0.05).sum())}, "
+                f"continuous Cox {int((t['q_cont'] < 0.05).sum())}; {noted} with notes)")
+
+
+@dataclass(frozen=True)
+class _Options:
+    ties: Ties
+    continuous: Continuous
+    max_iter: int
+
+
+def screen(
+    cohort: Cohort,
+    markers: Sequence[str] | None = None,
+    *,
+    rule: Literal["median"] = "median",
+    ties: Ties = "breslow",
+    continuous: Continuous = "log2",
+    fdr: Adjust = "bh",
+    conf_level: float = 0.95,
+    block_size: int | None = None,
+    threads: int | None = None,
+    progress: bool | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    max_iter: int = 20,
+) -> ScreenResult:
+    """Screen markers for prognostic value: log-rank and Cox, binary and continuous.
+
+    For every marker, on its own complete cases: the median split (high =
+    strictly above the marker's median, as :class:`~mirprog.Cutpoints`), its
+    log-rank test, a Cox model on the high/low factor, and a Cox model on the
+    marker itself (log2 or raw scale); then q-values across markers.
+
+    Parameters
+    ----------
+    cohort : Cohort
+    markers : sequence of str, optional
+        Marker columns; default every numeric (non-boolean) column other than
+        time, event and id.
+    rule : {"median"}
+        The split (only the median for now).
+    ties : {"breslow", "efron"}, default "breslow"
+    continuous : {"log2", "raw"}, default "log2"
+        Scale of the continuous model; a marker with a value <= 0 gets no
+        log2 model (noted), never an error.
+    fdr : {"bh", "holm", "bonferroni", "none"}, default "bh"
+        Adjustment of the p-values across markers (R ``p.adjust``).
+    conf_level : float, default 0.95
+    block_size : int, optional
+        Markers per block.  Default: blocks of equal size with about 2**21
+        values (16 MB per working array), or about 32 markers for very long
+        cohorts.  Memory grows with it; results do not change beyond
+        rounding (~1e-13), and for a given block size they are the same bit
+        for bit however many threads or Dask workers run the blocks.
+    threads : int, optional
+        Blocks computed at once in threads of this process (numpy releases
+        the GIL in the arithmetic).  Default: the CPUs available to the
+        process, at most 8.  Ignored with Dask.
+    progress : bool, optional
+        Show a tqdm progress bar (True requires ``tqdm``); default: only when
+        the screen is large and tqdm is installed.
+    client : dask.distributed.Client or True, optional
+        Run the blocks on this Dask client (its workers need mirprog
+        installed); ``True`` starts an in-process ``LocalCluster`` of 2
+        workers for the call.  Results are identical to a local run with the
+        same ``block_size``.  One client can serve many cohorts (e.g. one
+        screen per cancer type): pass it to each call.
+    scheduler : str, optional
+        Address of a running Dask scheduler (e.g. ``"tcp://10.0.0.5:8786"``);
+        a client is opened and closed for the call.
+    max_iter : int, default 20
+        Newton–Raphson iteration limit (R's ``iter.max``).
+
+    Returns
+    -------
+    ScreenResult
+        ``result.table`` has the columns listed in :class:`ScreenResult`.
+
+    Raises
+    ------
+    CohortError
+        A marker column is missing, repeated or not numeric; no markers.
+    MirprogError
+        An unknown option, ``progress=True`` without tqdm, or Dask options
+        without ``dask.distributed``.
+
+    Notes
+    -----
+    Each marker's numbers equal :func:`mirprog.logrank` and :func:`mirprog.cox`
+    on that marker (R ``survdiff``; ``coxph`` with its Newton–Raphson rules),
+    to about 1e-12; for markers noted as monotone the coefficient is only
+    defined by where iteration stops and agrees to about 1e-7.  Markers
+    without a usable split or model get NaN and a ``note`` instead of an
+    error: all values missing, constant, no event among the non-missing
+    rows, a median split leaving a group empty, values <= 0 on the log2
+    scale, or an information matrix that is zero up to rounding (1e-10 of
+    its scale; :func:`mirprog.cox` raises there).  Wald CI exp(b +/- z se);
+    ``lr_chi2`` = 2 (loglik - loglik at 0).  No warnings are emitted per
+    marker: monotone and non-converged fits are named in ``note``.
+
+    Examples
+    --------
+    >>> import mirprog as mp
+    >>> from mirprog.screen import screen
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> res = screen(gbsg, ["progrec", "estrec", "age"], continuous="raw")
+    >>> res.table[["marker", "n_high", "logrank_p", "hr", "q"]].round(4)
+        marker  n_high  logrank_p      hr       q
+    0  progrec     343     0.0000  0.4658  0.0000
+    1   estrec     342     0.0049  0.7222  0.0077
+    2      age     323     0.3900  1.1046  0.3903
+    """
+    _check_options(rule, ties, continuous, fdr, conf_level, max_iter)
+    names = _resolve_markers(cohort, markers)
+    blocks = _blocks(names, cohort.n, block_size)
+    n_threads = check_threads(threads)
+    s = sample(aeq_times(cohort.time), cohort.event)
+    opts = _Options(ties, continuous, max_iter)
+    bar = progress_bar(progress, len(names), unit="marker", desc="screen",
+                       work=cohort.n * len(names))
+    try:
+        parts = run_tasks(screen_block, blocks, shared=(s, opts), prepare=_Values(cohort, s.order),
+                          threads=n_threads, client=client, scheduler=scheduler,
+                          done=None if bar is None else lambda block: bar.update(len(block)))
+    finally:
+        if bar is not None:
+            bar.close()
+    table = _table(names, parts, conf_level, fdr)
+    return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
+                        conf_level=conf_level, n=cohort.n, events=len(s.ev))
+
+
+def _blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
+    """The markers in blocks: ``block_size`` each, or by default equal blocks of ~2**21 values."""
+    if block_size is None:
+        count = -(-len(names) // max(_MIN_BLOCK, _BLOCK_ELEMENTS // max(1, n)))
+        block_size = -(-len(names) // count)
+    elif not (isinstance(block_size, int | np.integer) and not isinstance(block_size, bool)
+              and block_size > 0):
+        raise MirprogError(f"block_size must be a positive integer, got {block_size!r}.")
+    size = int(block_size)
+    return [names[i:i + size] for i in range(0, len(names), size)]
+
+
+class _Values:
+    """A block's marker values as a float (rows, markers) array, rows in time order.
+
+    Reading the cohort's frame is done under a lock (pandas objects are not
+    safe to read from several threads at once); the reordering is not.
+    """
+
+    def __init__(self, cohort: Cohort, order: np.ndarray) -> None:
+        self.frame, self.order = cohort._data, order
+        self.lock = threading.Lock()
+
+    def __call__(self, block: Sequence[str]) -> np.ndarray:
+        with self.lock:
+            if len(block) <= 16:     # column by column: pandas' frame[list] costs ~0.2 ms
+                raw = np.empty((len(self.order), len(block)))
+                for j, name in enumerate(block):
+                    raw[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
+            else:
+                raw = self.frame[list(block)].to_numpy(dtype=float, na_value=np.nan)
+        return np.take(raw, self.order, axis=0)
+
+
+def _check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
+                   max_iter: int) -> None:
+    choices = {"rule": (rule, ("median",)), "ties": (ties, ("breslow", "efron")),
+               "continuous": (continuous, ("log2", "raw")),
+               "fdr": (fdr, ("bh", "holm", "bonferroni", "none"))}
+    for name, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise MirprogError(f"{name} must be one of {', '.join(map(repr, allowed))}; "
+                               f"got {value!r}.")
+    if not 0 < conf_level < 1:
+        raise MirprogError(f"conf_level must be between 0 and 1, got {conf_level!r}.")
+    if not (isinstance(max_iter, int) and max_iter > 0):
+        raise MirprogError(f"max_iter must be a positive integer, got {max_iter!r}.")
+
+
+def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> None:
+    """A marker column of numbers with a stray text cell is refused, never silently skipped."""
+    roles = {cohort.time_col, cohort.event_col, cohort.id_col}
+    names = cohort.columns if markers is None else (
+        [markers] if isinstance(markers, str) else list(markers))
+    for name in names:
+        if name in roles or name not in cohort.columns:
+            continue
+        parsed = looks_numeric(cohort.column(name))
+        if parsed is not None and parsed.bad.any():
+            raise bad_numbers_error(cohort.column(name), name, parsed.bad, cohort.ids,
+                                    what="Marker")
+
+
+def _resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]:
+    _refuse_text_in_numbers(cohort, markers)
+    roles = {cohort.time_col, cohort.event_col, cohort.id_col}
+    dtypes: dict[str, Any] = dict(zip(cohort.columns, cohort.dtypes, strict=True))
+    numeric = {dt: _is_numeric(dt) for dt in set(dtypes.values())}
+    if markers is None:
+        names = [c for c, dt in dtypes.items() if c not in roles and numeric[dt]]
+        if not names:
+            raise CohortError("No numeric marker columns besides time/event/id; pass "
+                              "markers=[...] naming the marker columns.")
+        return names
+    names = [markers] if isinstance(markers, str) else list(markers)
+    if not names:
+        raise CohortError("markers is empty: name at least one marker column.")
+    dup = [name for name, count in Counter(names).items() if count > 1]
+    if dup:
+        raise CohortError(f"Markers are repeated: {dup[:5]}. Name each marker once.",
+                          column=dup[0])
+    cohort.require(*(name for name in names if name not in dtypes), role="marker")
+    for m in names:
+        if m in roles:
+            raise CohortError(f"{m!r} is the cohort's time/event/id column, not a marker.",
+                              column=m)
+        dtype = dtypes[m]
+        if not numeric[dtype]:
+            raise CohortError(f"Marker {m!r} is not numeric (dtype {dtype}); convert it to "
+                              "numbers (NaN where not measured) or leave it out.", column=m)
+    return names
+
+
+def _is_numeric(dtype: Any) -> bool:
+    return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
+
+
+def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per row of ``vt``, ``np.quantile`` of its non-missing values at 0.5 (NaN if none), exactly.
+
+    ``n`` counts the non-missing values per row (np.partition puts NaN last).
+    """
+    out = np.full(vt.shape[0], np.nan)
+    for c in np.unique(n[n > 0]):
+        cols = np.flatnonzero(n == c)
+        hi = int(c) // 2
+        part = np.partition(vt[cols], hi, axis=1)
+        b = part[:, hi]
+        if c % 2:
+            out[cols] = b
+        else:                                # numpy's linear interpolation at 1/2
+            a = part[:, :hi].max(axis=1)
+            out[cols] = b - (b - a) * 0.5
+    return out
+
+
+def screen_block(values: np.ndarray, s: Sample, opts: _Options) -> dict[str, np.ndarray]:
+    """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order."""
+    m = values.shape[1]
+    values = np.ascontiguousarray(values)            # the engine's layout
+    w = ~np.isnan(values)
+    n = w.sum(axis=0)
+    events = w[s.ev].sum(axis=0)
+    vmin, vmax = np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
+    flags = np.where(n == 0, 1, 0)
+    flags |= np.where((n > 0) & (vmin == vmax), 2, 0)
+    flags |= np.where((n > 0) & (events == 0), 4, 0)
+    high = values > _medians(values.T, n)
+    n_high = high.sum(axis=0)
+    flags |= np.where((flags == 0) & ((n_high == 0) | (n_high == n)), 8, 0)
+    out = {"n": n, "events": events, "n_high": n_high}
+    for key in ("lr_chi2", "lr_df", "coef", "se", "loglik", "loglik_null", "coef_cont",
+                "se_cont", "loglik_cont", "loglik_null_cont"):
+        out[key] = np.full(m, np.nan)
+    ok = np.flatnonzero(flags == 0)
+    ev = complete_events(s, _cols(w, ok), opts.ties) if ok.size else None
+    binary = binary_model(s, _cols(high, ok), _cols(w, ok), opts.ties, ev) if ok.size else None
+    x = values
+    if opts.continuous == "log2":
+        flags |= np.where(((flags & 7) == 0) & (vmin <= 0), 16, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.log2(values)
+    ok_cont = np.flatnonzero((flags & 23) == 0)
+    if not np.array_equal(ok, ok_cont):         # (usually the same markers)
+        ev = complete_events(s, _cols(w, ok_cont), opts.ties) if ok_cont.size else None
+    cont = (continuous_model(s, _cols(x, ok_cont), _cols(w, ok_cont), opts.ties, ev)
+            if ok_cont.size else None)
+    # one Newton loop for both models: its bookkeeping dominates on small blocks
+    fits = fit_models([(binary, ok.size), (cont, ok_cont.size)], max_iter=opts.max_iter)
+    if binary is not None:
+        lr = logrank_block(binary)
+        out["lr_chi2"][ok], out["lr_df"][ok] = lr.chi2, lr.df
+        _store(out, "", fits[0], ok)
+        flags[ok] |= _cox_flags(fits[0], 128)
+        flags[ok] |= np.where(lr.df == 0, 64, 0)
+        flags[ok] |= np.where((lr.df > 0) & ~(lr.variance > 0), 32, 0)
+    if ok_cont.size:
+        _store(out, "_cont", fits[1], ok_cont)
+        flags[ok_cont] |= _cox_flags(fits[1], 1024)
+    out["flags"] = flags
+    return out
+
+
+def _cols(a: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Columns of a block, in C order (fancy indexing would give Fortran order)."""
+    return a if len(cols) == a.shape[1] else np.take(a, cols, axis=1)
+
+
+def _store(out: dict[str, np.ndarray], suffix: str, cox: Any, cols: np.ndarray) -> None:
+    for key in ("coef", "se", "loglik", "loglik_null"):
+        out[key + suffix][cols] = getattr(cox, key)
+
+
+def _cox_flags(cox: Any, base: int) -> np.ndarray:
+    quiet_failure = ~cox.converged & ~cox.singular & ~cox.monotone
+    return (np.where(cox.monotone, base, 0) | np.where(quiet_failure, 2 * base, 0)
+            | np.where(cox.singular, 4 * base, 0))
+
+
+def _norm_p(z: np.ndarray) -> np.ndarray:
+    return np.asarray(2.0 * special.ndtr(-np.abs(z)))
+
+
+def _table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: float,
+           fdr: Adjust) -> pd.DataFrame:
+    """The per-marker table from the :func:`screen_block` results of consecutive blocks."""
+    r = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    zc = float(special.ndtri(1 - (1 - conf_level) / 2))   # = zcrit(conf_level), bit for bit
+    cols: dict[str, Any] = {"marker": np.array(names, dtype=object),
+                            "n": r["n"].astype(np.int64),
+                            "events": r["events"].astype(np.int64),
+                            "n_high": r["n_high"].astype(np.int64)}
+    undefined = (r["flags"] & 32) > 0
+    chi2 = np.where(undefined, np.nan, r["lr_chi2"])
+    cols["logrank_chi2"] = chi2
+    with np.errstate(invalid="ignore"):
+        cols["logrank_p"] = np.where(r["lr_df"] > 0, special.chdtrc(1, chi2), np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):   # a monotone fit's upper limit is inf
+        for suffix in ("", "_cont"):
+            b, se = r["coef" + suffix], r["se" + suffix]
+            cols["hr" + suffix] = np.exp(b)
+            cols["ci_lower" + suffix] = np.exp(b - zc * se)
+            cols["ci_upper" + suffix] = np.exp(b + zc * se)
+            cols["p" + suffix] = _norm_p(b / se)
+            cols["lr_chi2" + suffix] = 2 * (r["loglik" + suffix] - r["loglik_null" + suffix])
+    for q, p in (("q_logrank", "logrank_p"), ("q", "p"), ("q_cont", "p_cont")):
+        cols[q] = _adjust(cols[p], fdr)
+    cols["note"] = np.array([_note(int(f)) for f in r["flags"]], dtype=object)
+    return pd.DataFrame(cols, copy=False)            # insertion order is COLUMNS
+
+
+def _adjust(p: np.ndarray, method: Adjust) -> np.ndarray:
+    out = np.full(len(p), np.nan)
+    finite = np.isfinite(p)
+    out[finite] = p_adjust(p[finite], method)
+    return out
+
+
+def _note(flags: int) -> str:
+    return "; ".join(text for bit, text in _NOTES.items() if flags & bit) if flags else ""
