@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mirprog.cli.checks import WarningNotes, check_output, refuse_repeats
 from mirprog.cli.model import add_file_options, file_options
@@ -70,12 +71,8 @@ def _positive_number(text: str) -> float:
     return value
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="mirprog",
-        description="Prognostic biomarker survival analysis (median splits, log-rank, Cox).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _add_analyze(sub: Any) -> None:
+    """The ``analyze`` subcommand's arguments."""
     an = sub.add_parser(
         "analyze", help="univariate log-rank + Cox table, and a multivariate Cox model",
         description="Split markers at the cohort median (high = above the median), cut clinical "
@@ -97,6 +94,15 @@ def _build_parser() -> argparse.ArgumentParser:
     an.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     an.add_argument("--out", help="write the full-precision univariate table to this CSV")
     add_file_options(an)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mirprog",
+        description="Prognostic biomarker survival analysis (median splits, log-rank, Cox).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_analyze(sub)
 
     rp = sub.add_parser(
         "reproduce", help="the reference study's Tables 3 and 4, Fig. 6 and model comparison",

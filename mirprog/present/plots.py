@@ -125,19 +125,7 @@ def km_plot(
             raise ValueError(f"The log-rank test is by {t.by!r} but the curves are by "
                              f"{km.by!r}; pass the test of the same grouping.")
     own_figure = ax is None
-    if ax is None:
-        height = 4.2 + (_ROW_IN * (len(groups) + 1.5) if risk_table else 0.0)
-        fig = new_figure(figsize=(7.0, height), layout="constrained")
-        if risk_table:
-            gs = fig.add_gridspec(2, 1, height_ratios=[4.2, _ROW_IN * (len(groups) + 1.5)])
-            ax = fig.add_subplot(gs[0])
-            risk_ax = fig.add_subplot(gs[1], sharex=ax)
-        else:
-            ax = fig.add_subplot()
-    elif risk_table:
-        ax_h = ax.get_position().height * _root(ax).get_figheight()
-        h = _ROW_IN * (len(groups) + 1) / ax_h
-        risk_ax = ax.inset_axes((0.0, -0.62 / ax_h - h, 1.0, h), sharex=ax)
+    ax, risk_ax = _km_axes(ax, len(groups), risk_table)
 
     tmax = float(km.table["time"].max())
     for g, name, colour in zip(groups, names, colours, strict=True):
@@ -151,7 +139,7 @@ def km_plot(
     ax.spines[["top", "right"]].set_visible(False)
     if title:
         ax.set_title(escape_mathtext(title), loc="left")
-    if risk_table:
+    if risk_ax is not None:
         _draw_risk_table(risk_ax, km, ticks, names, colours)
     style: dict[str, Any] = {"title": _annotation(tests, cox), "fontsize": _FONT,
                              "title_fontsize": _FONT, "alignment": "left", "framealpha": 0.85,
@@ -162,11 +150,31 @@ def km_plot(
     size = legend.get_window_extent().transformed(ax.transAxes.inverted())
     loc, clash = _legend_loc(ax, km, size.x1 + 0.01, size.y1 + 0.01, conf_int)
     if clash and own_figure:  # no free corner: widen the figure, legend right of the plot
+        fig = _root(ax)
         fig.set_figwidth(7.0 + legend.get_window_extent().width / fig.dpi)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **style)
     else:
         ax.legend(**style, **{"loc": loc, "frameon": clash})  # white box if crowded (ax=)
     return _root(ax)
+
+
+def _km_axes(ax: Axes | None, n_groups: int, risk_table: bool) -> tuple[Axes, Axes | None]:
+    """The curve axis and the risk-table axis (None without one): a new figure, or in ``ax``."""
+    risk_ax = None
+    if ax is None:
+        height = 4.2 + (_ROW_IN * (n_groups + 1.5) if risk_table else 0.0)
+        fig = new_figure(figsize=(7.0, height), layout="constrained")
+        if risk_table:
+            gs = fig.add_gridspec(2, 1, height_ratios=[4.2, _ROW_IN * (n_groups + 1.5)])
+            ax = fig.add_subplot(gs[0])
+            risk_ax = fig.add_subplot(gs[1], sharex=ax)
+        else:
+            ax = fig.add_subplot()
+    elif risk_table:
+        ax_h = ax.get_position().height * _root(ax).get_figheight()
+        h = _ROW_IN * (n_groups + 1) / ax_h
+        risk_ax = ax.inset_axes((0.0, -0.62 / ax_h - h, 1.0, h), sharex=ax)
+    return ax, risk_ax
 
 
 def _root(ax: Axes) -> Figure:
@@ -408,8 +416,6 @@ def forest_plot(
     3
     >>> plt.close(fig)
     """
-    from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
-
     rows, prefixes = _forest_rows(result)
     m = len(rows)
     series = ([("HR (95% CI)", OKABE_ITO[-1], "o")] if len(prefixes) == 1 else
@@ -454,6 +460,14 @@ def forest_plot(
                            r[f"{pre}note"], colour, marker, xlim)
         if len(prefixes) > 1:
             ax.plot([], [], ls="none", marker=marker, color=colour, label=head.split()[0])
+    _hr_axis(ax, m, xlim, legend=len(prefixes) > 1)
+    return _root(ax)
+
+
+def _hr_axis(ax: Axes, m: int, xlim: tuple[float, float], *, legend: bool) -> None:
+    """The forest plot's estimate axis: the HR = 1 line, 1-2-5 log ticks, the legend."""
+    from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
+
     ax.plot([1.0, 1.0], [-0.6, m - 0.5], color="0.45", lw=0.8, ls="--", zorder=0)
     cands = np.array([b * 10.0 ** k for k in range(-3, 4) for b in (1, 2, 5)])
     cands = cands[(cands >= xlim[0]) & (cands <= xlim[1])]
@@ -465,10 +479,9 @@ def forest_plot(
     ax.set_yticks([])
     ax.set_ylim(m - 0.5, -1.6)
     ax.spines[["top", "right", "left"]].set_visible(False)
-    if len(prefixes) > 1:
+    if legend:
         ax.legend(loc="upper center", ncol=2, fontsize=_FONT - 1, frameon=False,
                   borderaxespad=0.1, handletextpad=0.2, columnspacing=1.0)
-    return _root(ax)
 
 
 def spline_plot(result: SplineCoxResult, *, ax: Axes | None = None) -> Figure:

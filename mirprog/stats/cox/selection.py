@@ -127,6 +127,18 @@ def _entry_test(cohort: Cohort, factor: str, test: EntryTest, ties: Ties,
     return fit.n, fit.events, fit.score_chi2, fit.lr_df, fit.score_p
 
 
+def _screening(cohort: Cohort, candidates: Sequence[str], test: EntryTest, ties: Ties,
+               categorical: Sequence[str], reference: Mapping[str, Hashable], p_enter: float
+               ) -> pd.DataFrame:
+    """The univariate entry test of every candidate: n, events, statistic, df, p, entered."""
+    rows = []
+    for f in candidates:
+        n, events, stat, df, p = _entry_test(cohort, f, test, ties, categorical, reference)
+        rows.append({"factor": f, "n": n, "events": events, "statistic": stat, "df": df,
+                     "p": p, "entered": bool(p < p_enter)})
+    return pd.DataFrame(rows).set_index("factor")
+
+
 def backward_select(
     cohort: Cohort,
     candidates: Sequence[str],
@@ -198,12 +210,7 @@ def backward_select(
                          f"p_remove={p_remove} (SPSS defaults: 0.05 and 0.10).")
     categorical = list(categorical or ())
     reference = dict(reference or {})
-    screen_rows = []
-    for f in candidates:
-        n, events, stat, df, p = _entry_test(cohort, f, entry_test, ties, categorical, reference)
-        screen_rows.append({"factor": f, "n": n, "events": events, "statistic": stat, "df": df,
-                            "p": p, "entered": bool(p < p_enter)})
-    screening = pd.DataFrame(screen_rows).set_index("factor")
+    screening = _screening(cohort, candidates, entry_test, ties, categorical, reference, p_enter)
     entered = tuple(f for f in candidates if screening.loc[f, "entered"])
     data = cohort.complete_cases(list(entered))  # no factor entered: nothing excluded
     steps: list[dict[str, object]] = []
