@@ -19,6 +19,7 @@ import builtins
 import math
 import numbers
 import re
+from html import escape as html_escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -30,9 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMULA_PREFIX", "FORMULA_STARTS", "escape_latex", "escape_markdown",
            "escape_mathtext", "escape_terminal", "format_ci", "format_number", "format_p",
-           "neutralise_cell",
-           "new_figure", "render_html", "render_latex", "render_markdown", "terminal_print",
-           "write_csv"]
+           "neutralise_cell", "new_figure", "render_html", "render_latex", "render_markdown",
+           "terminal_print", "write_csv"]
 
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -298,13 +298,9 @@ def render_html(frame: pd.DataFrame, caption: str | None = None) -> str:
     """An HTML ``<table>`` of a DataFrame of strings; headers, cells and caption escaped."""
     html = frame.to_html(index=False, escape=True, border=0, classes="mirprog-table")
     if caption:
-        html = html.replace(">\n  <thead>", f">\n  <caption>{_escape_html(caption)}</caption>"
-                            "\n  <thead>", 1)
+        shown = html_escape(caption, quote=False)  # &, < and > only, as before
+        html = html.replace(">\n  <thead>", f">\n  <caption>{shown}</caption>\n  <thead>", 1)
     return str(html)
-
-
-def _escape_html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_latex(frame: pd.DataFrame, caption: str | None = None) -> str:
