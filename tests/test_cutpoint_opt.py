@@ -20,7 +20,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
-from mirprog._engine.maxstat import logrank_scores, p_lausen92
+from mirprog._engine.logrank import logrank_scores
+from mirprog._engine.maxstat import p_lausen92
 from mirprog.factors.cutpoints import High
 from tests._reference import gbsg2_cohort
 

@@ -29,7 +29,7 @@ import mirprog as mp
 from mirprog._engine import cox_batch as _batch
 from mirprog._engine.coxph import SingularDesignError, Ties, fit_cox
 from mirprog.errors import CohortError, MirprogError
-from mirprog.stats.logrank import _quadratic_chi2, logrank_arrays
+from mirprog._engine.logrank import logrank_arrays, quadratic_chi2
 from mirprog.stats.screen.markers import COLUMNS, ScreenResult, _medians, screen
 
 REF = Path(__file__).parent / "reference"
@@ -222,7 +222,7 @@ def _check_engine_against_fit_cox(seed: int, ties: str) -> None:
     for j in range(x.shape[1]):
         k = w[:, j]
         o, e, v = logrank_arrays(s.time[k], s.event[k], high[k, j].astype(np.int64), 2)
-        chi2, df = _quadratic_chi2(o - e, v, e)
+        chi2, df = quadratic_chi2(o - e, v, e)
         assert lr.df[j] == df
         assert_allclose(lr.chi2[j], chi2, rtol=1e-10, atol=1e-12)
         for fit, cov in ((binary, high[k, j].astype(float)), (cont, xs[k, j])):

@@ -37,11 +37,11 @@ import numpy as np
 from scipy import sparse
 
 from mirprog._engine.coxph import ETA_MAX, ETA_MIN, Ties
+from mirprog._engine.logrank import TwoGroupLogRank, two_group
 from mirprog.errors import ArgumentError
 
 __all__ = [
     "BatchCox",
-    "BatchLogRank",
     "Sample",
     "binary_block",
     "binary_model",
@@ -616,33 +616,9 @@ def _still_drifting(deriv: Callable[[np.ndarray, Cols], Derivs], beta: np.ndarra
     return np.asarray(broken | (np.abs(b - beta) > distance))
 
 
-@dataclass(frozen=True)
-class BatchLogRank:
-    """Two-group log-rank (R ``survdiff``) per marker: high group observed/expected, chi2, df."""
-
-    observed: np.ndarray
-    expected: np.ndarray
-    variance: np.ndarray
-    chi2: np.ndarray
-    df: np.ndarray
-
-
-def logrank_block(b: _Binary) -> BatchLogRank:
-    """survdiff's two-group statistic from the numbers at risk and the events per event time."""
-    n_tot, n_high, d_tot = b.n_tot, b.n_high, b.d_tot
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = n_high / n_tot            # nobody at risk only where the marker has no event
-        if not b.ev.full:
-            share = np.where(d_tot > 0, share, 0.0)
-        tie = np.where(n_tot > 1, d_tot * (n_tot - d_tot) / (n_tot - 1), 0.0)
-        expected = _wsum(d_tot, share)
-        variance = _wsum(tie, share) - _wsum(tie, share * share)
-        diff = b.events_high - expected
-        # survdiff drops a group with E = 0: E_high = 0 iff no high patient is at risk at any
-        # event time (sums of whole numbers, exact)
-        both = (_wsum(d_tot, n_high) > 0) & (_wsum(d_tot, n_tot - n_high) > 0)
-        chi2 = np.where(both, diff * (diff / variance), 0.0)
-    return BatchLogRank(b.events_high, expected, variance, chi2, both.astype(np.int64))
+def logrank_block(b: _Binary) -> TwoGroupLogRank:
+    """survdiff's two-group statistic per marker from the binary model's counts."""
+    return two_group(b.n_tot, b.n_high, b.d_tot, b.events_high)
 
 
 class _Joint:
@@ -698,7 +674,7 @@ def binary_model(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties,
 
 
 def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
-                 max_iter: int = 20) -> tuple[BatchCox, BatchLogRank]:
+                 max_iter: int = 20) -> tuple[BatchCox, TwoGroupLogRank]:
     """Cox on a 0/1 covariate and the log-rank test, for each column of ``high``."""
     b = binary_model(s, high, w_rows, ties)
     return newton(b, high.shape[1], max_iter=max_iter), logrank_block(b)

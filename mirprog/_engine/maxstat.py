@@ -8,22 +8,10 @@ from typing import Any
 import numpy as np
 
 from mirprog._compute.parallel import run_tasks
+from mirprog._engine.logrank import logrank_scores
 from mirprog.errors import CohortError
 
-__all__ = ["SplitScan", "logrank_scores", "p_lausen92", "permutation_p", "scan_splits"]
-
-
-def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """Log-rank scores ``event - H(t)`` as ``exactRankTests::cscores.Surv`` (maxstat's).
-
-    ``H`` adds ``1 / (N - r + 1)`` per event, where ``r`` counts the times
-    ``<= t``: with tied times every tied event uses the largest rank of the tie.
-    """
-    order = np.argsort(time, kind="stable")
-    ts = time[order]
-    rank = np.searchsorted(ts, time, side="right")        # number of times <= t
-    fact = event / (len(time) - rank + 1.0)
-    return np.asarray(event - np.cumsum(fact[order])[rank - 1], dtype=float)
+__all__ = ["SplitScan", "p_lausen92", "permutation_p", "scan_splits"]
 
 
 def p_lausen92(statistic: float, minprop: float = 0.1, maxprop: float = 0.9) -> float:

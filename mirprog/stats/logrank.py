@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog._engine.dist import chi2_sf
+from mirprog._engine.logrank import logrank_arrays, quadratic_chi2
 from mirprog._engine.timefix import aeq_times
 from mirprog._result import FrameReprMixin
 from mirprog.data.cohort import Cohort, Exclusions
@@ -62,50 +63,6 @@ class LogRankResult(FrameReprMixin):
     def to_frame(self) -> pd.DataFrame:
         """The observed/expected table."""
         return self.table
-
-
-def logrank_arrays(
-    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observed, expected and their covariance for integer group codes 0..k-1.
-
-    Uses the hypergeometric variance with the (n - d)/(n - 1) tie factor,
-    as R's ``survdiff`` (rho = 0).
-    """
-    event_times = np.unique(time[event == 1])
-    # at risk per group at each event time: members with time >= t
-    n_risk = np.empty((len(event_times), k))
-    deaths = np.zeros((len(event_times), k))
-    for g in range(k):
-        tg = np.sort(time[codes == g])
-        n_risk[:, g] = len(tg) - np.searchsorted(tg, event_times, side="left")
-    pos = np.searchsorted(event_times, time[event == 1])
-    np.add.at(deaths, (pos, codes[event == 1]), 1.0)
-    n_tot = n_risk.sum(axis=1)
-    d_tot = deaths.sum(axis=1)
-    share = n_risk / n_tot[:, None]
-    observed = deaths.sum(axis=0)
-    expected = (share * d_tot[:, None]).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tie = np.where(n_tot > 1, d_tot * (n_tot - d_tot) / (n_tot - 1), 0.0)
-    variance = np.diag((tie[:, None] * share).sum(axis=0)) - np.einsum(
-        "t,ti,tj->ij", tie, share, share
-    )
-    return observed, expected, variance
-
-
-def _quadratic_chi2(o_minus_e: np.ndarray, variance: np.ndarray, expected: np.ndarray
-                    ) -> tuple[float, int]:
-    """R's survdiff statistic: drop groups with E = 0, then the first group."""
-    keep = expected > 0
-    if keep.sum() < 2:
-        return 0.0, 0
-    diff = o_minus_e[keep][1:]
-    v = variance[np.ix_(keep, keep)][1:, 1:]
-    try:
-        return float(diff @ np.linalg.solve(v, diff)), int(keep.sum() - 1)
-    except np.linalg.LinAlgError:  # singular, as R survdiff's "exactly singular"
-        return float("nan"), int(keep.sum() - 1)
 
 
 def logrank(
@@ -174,7 +131,7 @@ def logrank(
             chi2 = float((w @ o_minus_e) ** 2 / (w @ variance @ w))
         df = 1
     else:
-        chi2, df = _quadratic_chi2(o_minus_e, variance, expected)
+        chi2, df = quadratic_chi2(o_minus_e, variance, expected)
     if not np.isfinite(chi2) or (df > 0 and np.allclose(variance, 0.0)):
         raise CohortError(
             f"The log-rank test by {by!r} is undefined: its variance is zero, because nobody "
@@ -329,7 +286,7 @@ def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm",
         sub_codes = (codes[sel] == b).astype(np.int64)
         # each pair is its own analysis: R survdiff(..., subset = pair) merges its times
         o, e, v = logrank_arrays(aeq_times(data.time[sel]), data.event[sel], sub_codes, 2)
-        chi2, df = _quadratic_chi2(o - e, v, e)
+        chi2, df = quadratic_chi2(o - e, v, e)
         rows.append((levels[a], levels[b], int(sel.sum()), int(data.event[sel].sum()), chi2,
                      chi2_sf(chi2, df) if df > 0 else float("nan")))
     table = pd.DataFrame(rows, columns=["group1", "group2", "n", "events", "chi2", "p"])
