@@ -21,8 +21,6 @@ MAX_FUNCTION_CODE_LINES = 60
 # Files over a limit while another change splits them; each entry says which and why.
 ALLOWED_LONG_FILES: set[str] = set()
 ALLOWED_PRIVATE_IMPORTS: set[tuple[str, str]] = {
-    # temporary: the engine's one Newton driver replaces firth's use of _solve
-    ("_engine/firth.py", "_solve"),
     # temporary: the screen's shared pieces get public names once ExecOptions lands there
     ("stats/screen/stability.py", "_blocks"), ("stats/screen/stability.py", "_check_options"),
     ("stats/screen/stability.py", "_Options"), ("stats/screen/stability.py", "_resolve_markers"),

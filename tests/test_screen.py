@@ -28,8 +28,8 @@ from numpy.testing import assert_allclose
 import mirprog as mp
 from mirprog._engine import cox_batch as _batch
 from mirprog._engine.coxph import SingularDesignError, Ties, fit_cox
-from mirprog.errors import CohortError, MirprogError
 from mirprog._engine.logrank import logrank_arrays, quadratic_chi2
+from mirprog.errors import CohortError, MirprogError
 from mirprog.stats.screen.markers import COLUMNS, ScreenResult, _medians, screen
 
 REF = Path(__file__).parent / "reference"

@@ -1,27 +1,24 @@
 """The batched shape of the Cox engine: M one-covariate Cox models (and log-rank tests) at once.
 
-:mod:`mirprog.survival._coxengine` fits one model on one sample; here the
+:mod:`mirprog._engine.coxph` fits one model on one sample; here the
 same arithmetic runs on a block of M markers that share the follow-up data
 but each have their own complete cases.  Rows are sorted by time once; a
 marker's missing rows get weight 0, so its risk sets, its tied-event groups
-and its Efron fractions are exactly those :func:`~._coxengine.fit_cox` builds
-from that marker's complete cases.  Risk-set sums are evaluated only at the
+and its Efron fractions are exactly those :func:`~mirprog._engine.coxph.fit_cox`
+builds from that marker's complete cases.  Risk-set sums are evaluated only at the
 distinct event times (sums over the row segments between them, then a
 reverse cumulative sum), rows taken in cache-sized chunks.
 
-The Newton–Raphson iteration is ``fit_cox``'s, applied marker by marker in
-vectors: a trial point that lowers the log-likelihood is pulled back by 1/2,
-1/3, ... of its step; convergence is ``|1 - best/newlik| <= eps`` after a full
-step; the best accepted point is kept when iterations run out; R's
-infinite-coefficient flag is confirmed by further Newton steps
-(``_still_drifting``).  Markers drop out of the computation as they converge.
+The iteration is the one Newton–Raphson driver's (:mod:`mirprog._engine.newton`,
+R's rules), run on the M markers as M models of one coefficient; markers drop
+out of the computation as they converge.
 
 Two ways of computing the derivatives share that driver: from the rows
 (any covariate: S0, S1, S2 per event time) and, for a 0/1 covariate, from
 the numbers at risk and the events in each group (the same log-likelihood,
 score and information in closed form, an order of magnitude cheaper).
 :func:`fit_models` runs both in one Newton loop, whose per-step bookkeeping
-would otherwise be paid twice.
+would otherwise be paid twice.  Their log-rank tests come from :mod:`mirprog._engine.logrank`.
 """
 
 from __future__ import annotations
@@ -36,6 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from mirprog._engine import newton as driver
 from mirprog._engine.coxph import ETA_MAX, ETA_MIN, Ties
 from mirprog._engine.logrank import TwoGroupLogRank, two_group
 from mirprog.errors import ArgumentError
@@ -520,22 +518,24 @@ class BatchCox:
     iterations: np.ndarray
 
 
-def _solve(u: np.ndarray, info: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Newton step u / info as ``_coxengine._solve`` does it (Cholesky), and where it failed.
-
-    Call under ``np.errstate(invalid="ignore", divide="ignore")``.
-    """
-    ok = np.isfinite(info) & (info > 0)
-    c = np.sqrt(np.where(ok, info, np.nan))
-    return (u / c) / c, ~ok
-
-
 SINGULAR_TOL = 1e-10  # information at beta = 0 below this fraction of its scale: singular
 
 
-def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *, max_iter: int = 20,
-           eps: float = 1e-9, toler_inf: float = float(np.sqrt(1e-9))) -> BatchCox:
-    """``fit_cox``'s Newton–Raphson from beta = 0 for ``m`` one-covariate models at once.
+class _OneCovariate:
+    """A block's (M,)-shaped derivatives in the driver's (M, 1), (M, 1, 1) shapes."""
+
+    def __init__(self, deriv: Callable[[np.ndarray, Cols], Derivs]) -> None:
+        self.deriv = deriv
+
+    def __call__(self, beta: np.ndarray, cols: Cols) -> tuple[np.ndarray, np.ndarray,
+                                                               np.ndarray, np.ndarray]:
+        loglik, u, info, scale = self.deriv(beta[:, 0], cols)
+        return loglik, u[:, None], info[:, None, None], scale
+
+
+def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *,
+           max_iter: int = 20) -> BatchCox:
+    """The one Newton–Raphson driver (:func:`mirprog._engine.newton.newton`) on m markers.
 
     ``deriv(beta, cols)`` gives log-likelihood, score, information and the
     information's scale for the markers ``cols`` (None = all).  A marker whose
@@ -543,77 +543,15 @@ def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *, max_iter: int
     singular (``fit_cox`` raises there, or returns a standard error ~1e5
     times its typical size when rounding leaves a positive remainder).
     """
-    beta = np.zeros(m)
-    halving = np.zeros(m, dtype=np.int64)
-    converged = np.zeros(m, dtype=bool)
-    iterations = np.zeros(m, dtype=np.int64)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        loglik_null, u, info, scale = deriv(beta, None)
-        step, failed = _solve(u, info)
-        failed |= ~(info > SINGULAR_TOL * scale)
-        score_chi2 = u * step
-        best = loglik_null.copy()
-        newbeta = beta + step
-        active = ~failed
-        idx = np.flatnonzero(active)
-        for it in range(1, max_iter + 1):
-            if idx.size == 0:
-                break
-            full = idx.size == m
-            sel: slice | np.ndarray = slice(None) if full else idx
-            b, nb, lik, h = beta[sel], newbeta[sel], best[sel], halving[sel]
-            newlik, u_i, info_i, _ = deriv(nb, None if full else idx)
-            iterations[sel] = it
-            finite = np.isfinite(newlik) & np.isfinite(u_i) & np.isfinite(info_i)
-            conv = finite & (np.abs(1 - lik / newlik) <= eps) & (h == 0)
-            worse = ~conv & (~finite | (newlik < lik))
-            better = ~conv & ~worse
-            step, bad = _solve(u_i, info_i)
-            # worse: pull the trial back towards beta by 1/2, 1/3, ... of the step
-            h = np.where(worse, h + 1, 0)          # conv happens only at h == 0
-            trial = np.where(worse, (nb + h * b) / (h + 1), nb + step)
-            beta[sel] = np.where(worse, b, nb)     # (b, nb are views when sel is a slice)
-            newbeta[sel] = np.where(conv, nb, trial)
-            best[sel] = np.where(worse, lik, newlik)
-            halving[sel] = h
-            if conv.any():
-                u[sel] = np.where(conv, u_i, u[sel])
-                info[sel] = np.where(conv, info_i, info[sel])
-                converged[sel] |= conv
-            done = conv | (bad & better)
-            if done.any():
-                failed[sel] |= bad & better
-                active[sel] &= ~done
-                idx = np.flatnonzero(active)
-        out = np.flatnonzero(~converged & ~failed)   # ran out: the best accepted point, as R
-        if out.size:
-            best[out], u[out], info[out], _ = deriv(beta[out], out)
-        var = 1.0 / info
-        infs = np.abs(u * var)
-        infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))
-        infinite &= ~failed
-        flagged = np.flatnonzero(infinite)
-        if flagged.size:
-            infinite[flagged] = _still_drifting(deriv, beta[flagged], flagged)
-        nan = np.where(failed, np.nan, 1.0)
-        return BatchCox(coef=beta * nan, se=np.sqrt(var) * nan, loglik=best * nan,
-                        loglik_null=loglik_null * nan, score_chi2=score_chi2 * nan,
-                        converged=converged, monotone=infinite, singular=failed,
-                        iterations=iterations)
-
-
-def _still_drifting(deriv: Callable[[np.ndarray, Cols], Derivs], beta: np.ndarray,
-                    cols: np.ndarray, steps: int = 5, distance: float = 1.0) -> np.ndarray:
-    """``_coxengine._still_drifting`` for several markers: do 5 more Newton steps move b by > 1?"""
-    b = beta.copy()
-    broken = np.zeros(len(beta), dtype=bool)
-    for _ in range(steps):
-        _, u, info, _ = deriv(b, cols)
-        step, bad = _solve(u, info)
-        broken |= bad
-        b = b + step
-        broken |= ~np.isfinite(b)
-    return np.asarray(broken | (np.abs(b - beta) > distance))
+    fit = driver.newton(_OneCovariate(deriv), m, 1, max_iter=max_iter,
+                        singular_tol=SINGULAR_TOL)
+    nan = np.where(fit.failed, np.nan, 1.0)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(fit.var[:, 0, 0])
+    return BatchCox(coef=fit.beta[:, 0] * nan, se=se * nan, loglik=fit.loglik * nan,
+                    loglik_null=fit.loglik_null * nan, score_chi2=fit.score_chi2 * nan,
+                    converged=fit.converged, monotone=fit.infinite[:, 0], singular=fit.failed,
+                    iterations=fit.iterations)
 
 
 def logrank_block(b: _Binary) -> TwoGroupLogRank:

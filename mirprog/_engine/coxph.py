@@ -1,9 +1,10 @@
 """The one Cox partial-likelihood engine behind every Cox number in mirprog.
 
 Works on plain arrays; :func:`mirprog.cox` builds the design from a Cohort
-and wraps the output in a :class:`~mirprog.survival.cox.CoxResult`.
-
-The Newton–Raphson iteration, its step halving, its stopping rule and its
+and wraps the output in a :class:`~mirprog.stats.cox.coxph.CoxResult`.  Here: the
+risk sets, the log partial likelihood with its score and information (Breslow
+and Efron ties), and :func:`fit_cox`, one model on the one Newton–Raphson
+driver (:mod:`mirprog._engine.newton`), whose step halving, stopping rule and
 test for infinite coefficients replicate R ``survival``'s ``coxfit6`` /
 ``coxph.fit``, so fits agree with ``coxph`` to rounding, even where the
 likelihood is monotone and the estimate depends on when iteration stops.
@@ -16,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 
+from mirprog._engine.newton import Derivs, newton
 from mirprog.errors import ArgumentError
 
 Ties = Literal["breslow", "efron"]
@@ -122,15 +124,6 @@ class SingularDesignError(ValueError):
     """The information matrix is singular (collinear or constant covariates)."""
 
 
-def _solve(info: np.ndarray, vec: np.ndarray) -> np.ndarray:
-    try:
-        chol = np.linalg.cholesky(info)
-    except np.linalg.LinAlgError as exc:
-        raise SingularDesignError(str(exc)) from exc
-    y = np.linalg.solve(chol, vec)
-    return np.asarray(np.linalg.solve(chol.T, y))
-
-
 def fit_cox(
     time: np.ndarray,
     event: np.ndarray,
@@ -168,73 +161,25 @@ def fit_cox(
     rs = risk_sets(np.asarray(time, float), np.asarray(event), ties)
     means = centring(x)
     xs = (x - means)[rs.order]
-    beta = np.zeros(x.shape[1])
+    p = x.shape[1]
+
+    def deriv(beta: np.ndarray, cols: object) -> Derivs:
+        loglik, u, info = derivatives(beta[0], xs, rs)
+        return np.array([loglik]), u[None], info[None], None
+
     with np.errstate(over="ignore", invalid="ignore"):
-        loglik_null, u, info = derivatives(beta, xs, rs)
-    if not (np.isfinite(loglik_null) and np.all(np.isfinite(u)) and np.all(np.isfinite(info))):
+        at_zero = deriv(np.zeros((1, p)), None)
+    if not all(np.all(np.isfinite(a)) for a in at_zero[:3]):
         raise SingularDesignError("the score or information is not finite at beta = 0 "
                                   "(extreme covariate values)")
-    step = _solve(info, u)
-    score_chi2 = float(u @ step)
-    best = loglik_null           # log-likelihood at beta, the best point accepted so far
-    newbeta = beta + step        # the trial point
-    halving = 0                  # consecutive rejected trials
-    converged = False
-    iterations = 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 - reported in CoxFit
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite trial is halved
-            newlik, u, info = derivatives(newbeta, xs, rs)
-        finite = np.isfinite(newlik) and np.all(np.isfinite(u)) and np.all(np.isfinite(info))
-        if finite and abs(1 - best / newlik) <= eps and halving == 0:
-            converged = True
-            beta, best = newbeta, newlik
-            break
-        if not finite or newlik < best:
-            # worse: pull the trial back towards beta, by 1/2, then 1/3, 1/4, ... of the step
-            halving += 1
-            newbeta = (newbeta + halving * beta) / (halving + 1)
-        else:
-            halving = 0
-            beta, best = newbeta, newlik
-            newbeta = beta + _solve(info, u)
-    if not converged:  # out of iterations: report the best accepted point, as R does
-        best, u, info = derivatives(beta, xs, rs)
-    try:
-        var = np.linalg.inv(info)
-    except np.linalg.LinAlgError as exc:  # singular at the estimate (e.g. absurd magnitudes)
-        raise SingularDesignError(str(exc)) from exc
-    if np.any(np.diag(var) < 0):  # numerically singular: the inverse is not a covariance
+    fit = newton(deriv, 1, p, max_iter=max_iter, eps=eps, toler_inf=toler_inf,
+                 at_start=at_zero)
+    if fit.failed[0] or fit.var_failed[0]:
         raise SingularDesignError("the information matrix is not positive definite")
-    var = (var + var.T) / 2
-    infs = np.abs(u @ var)
-    infinite = ~np.isfinite(u) | ((infs > eps) & (infs > toler_inf * np.abs(beta)))
-    if infinite.any():
-        infinite &= _still_drifting(beta, xs, rs)
-    return CoxFit(coef=beta, var=var, loglik=best, loglik_null=loglik_null,
-                  score_chi2=score_chi2, score_final=u, iterations=iterations,
-                  converged=converged, infinite=infinite, means=means)
-
-
-def _still_drifting(beta: np.ndarray, xs: np.ndarray, rs: RiskSets, steps: int = 5,
-                    distance: float = 1.0) -> np.ndarray:
-    """Confirm R's infinite-coefficient flag: do more Newton steps keep moving the estimate?
-
-    R's rule (``|U V| > toler.inf |b|``) also fires when an estimate is close to
-    0.  Along a monotone likelihood each further Newton step moves the
-    coefficient by about one unit; at a finite maximum the steps vanish.  Flags
-    are kept where ``steps`` extra steps move a coefficient by more than
-    ``distance`` (and kept too when the extra steps cannot be computed).
-    """
-    b = beta.copy()
-    for _ in range(steps):
-        _, u, info = derivatives(b, xs, rs)
-        try:
-            b = b + _solve(info, u)
-        except SingularDesignError:
-            return np.ones_like(beta, dtype=bool)
-        if not np.all(np.isfinite(b)):
-            return np.ones_like(beta, dtype=bool)
-    return np.asarray(np.abs(b - beta) > distance)
+    return CoxFit(coef=fit.beta[0], var=fit.var[0], loglik=float(fit.loglik[0]),
+                  loglik_null=float(fit.loglik_null[0]), score_chi2=float(fit.score_chi2[0]),
+                  score_final=fit.score[0], iterations=int(fit.iterations[0]),
+                  converged=bool(fit.converged[0]), infinite=fit.infinite[0], means=means)
 
 
 def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray

@@ -26,12 +26,12 @@ from mirprog._engine.coxph import (
     RiskSets,
     SingularDesignError,
     Ties,
-    _solve,
     centring,
     derivatives,
     risk_sets,
 )
 from mirprog._engine.dist import chi2_sf
+from mirprog._engine.newton import Derivs, newton, solve
 from mirprog.errors import ConvergenceWarning
 
 __all__ = ["FirthFit", "firth_cox", "penalised", "risk_set_sums"]
@@ -86,35 +86,49 @@ def penalised(beta: np.ndarray, xs: np.ndarray, rs: RiskSets) -> tuple[float, np
     return loglik + penalty, modified, info
 
 
+class _Penalised:
+    """``l*``, ``U*`` and ``I`` over the ``free`` coefficients, in the driver's shapes.
+
+    A point where ``I`` is singular has ``l* = -inf`` (the driver pulls the step back).
+    """
+
+    def __init__(self, fixed: np.ndarray, free: np.ndarray, xs: np.ndarray,
+                 rs: RiskSets) -> None:
+        self.fixed, self.free, self.xs, self.rs = fixed, free, xs, rs
+
+    def __call__(self, b: np.ndarray, cols: object) -> Derivs:
+        beta = self.fixed.copy()
+        beta[self.free] = b[0]
+        f = self.free
+        try:
+            lik, u, info = penalised(beta, self.xs, self.rs)
+        except SingularDesignError:
+            k = len(f)
+            return np.array([-np.inf]), np.full((1, k), np.nan), np.full((1, k, k), np.nan), None
+        return np.array([lik]), u[f][None], info[np.ix_(f, f)][None], None
+
+
 def _maximise(beta: np.ndarray, free: np.ndarray, xs: np.ndarray, rs: RiskSets,
               max_iter: int, tol: float) -> tuple[np.ndarray, float, int, bool]:
     """Maximise ``l*`` over the ``free`` coefficients (the others stay fixed).
 
-    Modified-score Newton steps ``I_ff^-1 U*_f`` (Heinze & Schemper), halved
-    while they lower ``l*``; converged when a full step moves no coefficient
-    by more than ``tol``.
+    Modified-score Newton steps ``I_ff^-1 U*_f`` (Heinze & Schemper) on the one
+    driver, pulled back while they lower ``l*`` (beyond rounding); converged when a
+    full step would move no coefficient by more than ``tol`` (coxphf's rule).
+
+    Raises
+    ------
+    SingularDesignError
+        When ``I`` is singular at the start.
     """
     beta = beta.astype(float).copy()
+    model = _Penalised(beta, free, xs, rs)
     lik, u, info = penalised(beta, xs, rs)
-    for it in range(1, max_iter + 1):
-        step = np.zeros_like(beta)
-        step[free] = _solve(info[np.ix_(free, free)], u[free])
-        if np.max(np.abs(step)) <= tol:
-            return beta, lik, it, True
-        for _ in range(40):
-            trial = beta + step
-            try:
-                new = penalised(trial, xs, rs)
-            except SingularDesignError:
-                new = (-np.inf, u, info)
-            if np.isfinite(new[0]) and new[0] >= lik - 1e-12 * abs(lik):
-                break
-            step /= 2
-        else:  # no improvement even for a tiny step: at the maximum up to rounding
-            return beta, lik, it, bool(np.max(np.abs(step)) * 2**40 <= 1e-6)
-        beta = trial
-        lik, u, info = new
-    return beta, lik, max_iter, False
+    at_start: Derivs = (np.array([lik]), u[free][None], info[np.ix_(free, free)][None], None)
+    fit = newton(model, 1, len(free), max_iter=max_iter, xtol=tol, slack=1e-12,
+                 start=beta[free][None], at_start=at_start)
+    beta[free] = fit.beta[0]
+    return beta, float(fit.loglik[0]), int(fit.iterations[0]), bool(fit.converged[0])
 
 
 @dataclass(frozen=True)
@@ -277,7 +291,11 @@ def firth_cox(
     zero = np.zeros(k)
     loglik_null = penalised(zero, xs, rs)[0]
     _, u0, i0 = derivatives(zero, xs, rs)
-    score_chi2 = float(u0 @ _solve(i0, u0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step0, bad0 = solve(i0[None], u0[None])
+    if bad0[0]:
+        raise SingularDesignError("the information matrix is not positive definite at 0")
+    score_chi2 = float(u0 @ step0[0])
     beta, lstar, iterations, converged = _maximise(zero, np.arange(k), xs, rs, max_iter, tol)
     loglik_plain, _, info = derivatives(beta, xs, rs)
     var = np.linalg.inv(info)
