@@ -16,7 +16,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
 from mirprog._engine.timefix import TIMEFIX_TOLERANCE, aeq_times
-from mirprog.model.prognostic import baseline_cumhaz
+from mirprog._engine.coxph import baseline_cumhaz
 from tests._reference import REF, close, ref
 
 FIX = ref("issue14_timefix")

@@ -182,6 +182,27 @@ def fit_cox(
                   converged=bool(fit.converged[0]), infinite=fit.infinite[0], means=means)
 
 
+def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
+                    ties: Ties) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline cumulative hazard at each distinct event time, for the covariates lp = 0.
+
+    ``lp`` is the (centred) linear predictor of the training rows.  With
+    ``ties="breslow"`` the increment at a time with d events is d / S, S the
+    sum of exp(lp) over the risk set (Breslow); with ``"efron"`` it is
+    sum_{k=0}^{d-1} 1 / (S - (k/d) D), D the events' own sum (the
+    Efron-adjusted estimator).  These are R's ``survfit.coxph`` defaults for the
+    same ties (``ctype`` 1 and 2), i.e. ``basehaz(fit, centered = TRUE)``.
+    """
+    time, event = np.asarray(time, float), np.asarray(event)
+    rs = risk_sets(time, event, ties)
+    r = np.exp(np.asarray(lp, float))[rs.order]
+    s0 = np.cumsum(r[::-1])[::-1][rs.first]
+    d0 = np.bincount(rs.group, weights=r[rs.event_rows], minlength=rs.n_groups)
+    inc = np.bincount(rs.group, weights=1.0 / (s0 - rs.frac * d0[rs.group]),
+                      minlength=rs.n_groups)
+    return np.unique(time[event == 1]), np.cumsum(inc)
+
+
 def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray
                        ) -> dict[str, float]:
     """Harrell's pair counts for a risk score (higher = shorter survival), as R ``concordance``.
