@@ -15,8 +15,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
-from mirprog._engine.timefix import TIMEFIX_TOLERANCE, aeq_times
 from mirprog._engine.coxph import baseline_cumhaz
+from mirprog._engine.timefix import TIMEFIX_TOLERANCE, aeq_times
 from tests._reference import REF, close, ref
 
 FIX = ref("issue14_timefix")

@@ -18,7 +18,7 @@ import numpy as np
 
 from mirprog.errors import MirprogError
 
-__all__ = ["check_threads", "fresh_seed", "run_tasks"]
+__all__ = ["check_threads", "run_tasks"]
 
 _MAX_THREADS = 8
 SCHEDULER_TIMEOUT = 10.0  # seconds to reach a scheduler address (distributed: 30)
@@ -36,11 +36,6 @@ def check_threads(threads: int | None) -> int:
             and threads > 0):
         raise MirprogError(f"threads must be a positive integer, got {threads!r}.")
     return int(threads)
-
-
-def fresh_seed() -> int:
-    """A new random seed, for runs given none (reported so that they can be repeated)."""
-    return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
 
 
 def run_tasks(fn: Callable[..., Any], items: Sequence[Any], *, shared: tuple[Any, ...] = (),

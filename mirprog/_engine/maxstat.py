@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mirprog._compute.parallel import run_tasks
+from mirprog._compute.resample import permutations
 from mirprog._engine.logrank import logrank_scores
 from mirprog.errors import CohortError
 
@@ -75,7 +76,7 @@ def scan_splits(time: np.ndarray, event: np.ndarray, x: np.ndarray, minprop: flo
     return SplitScan(xs, y, m, expect, var, z)
 
 
-_PERM_CHUNK = 200   # permutations per task; chunk c draws from default_rng([seed, c])
+_PERM_CHUNK = 200   # permutations per task; chunk c is draw c of the seed
 
 
 def permutation_p(scan: SplitScan, statistic: float, n_perm: int, seed: int, threads: int,
@@ -96,7 +97,7 @@ def permutation_p(scan: SplitScan, statistic: float, n_perm: int, seed: int, thr
 def _permutation_hits(chunk: tuple[int, int], scan: SplitScan, statistic: float, seed: int) -> int:
     """Permutations of chunk ``chunk = (index, size)`` whose max |Z| reaches ``statistic``."""
     index, size = chunk
-    perm = np.random.default_rng([seed, index]).permuted(np.tile(scan.y, (size, 1)), axis=1)
+    perm = permutations(seed, index, scan.y, size)
     stat = np.abs((np.cumsum(perm, axis=1)[:, scan.m - 1] - scan.expect)
                   / np.sqrt(scan.var)).max(axis=1)
     return int((stat >= statistic * (1 - 1e-12)).sum())

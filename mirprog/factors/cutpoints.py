@@ -14,7 +14,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mirprog._compute.parallel import check_threads, fresh_seed
+from mirprog._compute.parallel import check_threads
+from mirprog._compute.resample import fresh_seed
 from mirprog._engine.maxstat import p_lausen92, permutation_p, scan_splits
 from mirprog._result import FrameReprMixin
 from mirprog.data import file_schema as fs

@@ -20,6 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from mirprog._compute.progress import progress_bar
+from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog._result import FrameReprMixin
 from mirprog.data.cohort import Cohort, timefixed
@@ -62,7 +63,7 @@ class BootstrapValidationResult(FrameReprMixin):
         The model fitted on all rows (its ``concordance`` is the apparent C).
     n_boot : int
     seed : int or None
-        Seed of the resampling (None when ``indices`` were given or no seed was set).
+        Seed of the resampling, given or drawn fresh (None when ``indices`` were given).
     ties : str
     """
 
@@ -101,21 +102,19 @@ def _progress_bar(progress: bool | None, total: int) -> Any:
     return progress_bar(progress, total, unit="fit", desc="bootstrap")
 
 
-def _resamples(n: int, n_boot: int, seed: int | None, indices: ArrayLike | None
+def _resamples(n: int, n_boot: int, seed: int, indices: ArrayLike | None
                ) -> tuple[int, Iterator[np.ndarray]]:
     """How many resamples, and an iterator over their row positions (drawn one at a time).
 
-    Drawing resample b as ``rng.integers(0, n, size=n)`` after b - 1 others gives the
-    same numbers as row b of one ``(n_boot, n)`` draw, so a seed's results do not depend
-    on the laziness; memory is one resample, not n_boot x n integers.
+    Resample b is :func:`~mirprog._compute.resample.bootstrap_rows` ``(seed, b, n)``,
+    mirprog's one seed convention; memory is one resample, not n_boot x n integers.
     """
     if indices is None:
         if isinstance(n_boot, bool) or not (isinstance(n_boot, int | np.integer)
                                             and n_boot >= 1):
             raise ArgumentError(f"n_boot must be a positive integer, got {n_boot!r}.",
                                 argument="n_boot")
-        rng = np.random.default_rng(seed)
-        return int(n_boot), (rng.integers(0, n, size=n) for _ in range(int(n_boot)))
+        return int(n_boot), (bootstrap_rows(seed, b, n) for b in range(int(n_boot)))
     idx = np.asarray(indices)
     if idx.ndim != 2 or idx.shape[1] != n or idx.shape[0] < 1 or idx.dtype.kind not in "iu":
         raise ArgumentError(f"indices must be an integer array of shape (n_boot, {n}) (one "
@@ -177,8 +176,10 @@ def bootstrap_validate(
         Number of resamples (R ``B``; Harrell suggests 200-400).  They are drawn
         one at a time, so memory does not grow with ``n_boot``.
     seed : int, optional
-        Seed of the resampling (``numpy.random.default_rng``): same seed, same
-        resamples, same table.  Set it for a reproducible analysis.
+        Seed of the resampling: resample ``b`` is drawn from
+        ``numpy.random.default_rng([seed, b])`` (mirprog's one seed convention), so
+        the same seed gives the same resamples and the same table.  Default: a fresh
+        seed, reported in ``result.seed``.
     ties : {"breslow", "efron"}, default "breslow"
         Ties method of every fit (``rms::cph``'s default is ``"efron"``).
     categorical, reference :
@@ -256,16 +257,18 @@ def bootstrap_validate(
     >>> val.table.round(3)
            apparent  bootstrap_train   test  optimism  corrected  n_used
     index
-    C         0.682            0.683  0.682     0.001      0.681      20
-    Dxy       0.364            0.365  0.363     0.002      0.362      20
-    slope     1.000            1.000  0.945     0.055      0.945      20
+    C         0.682            0.687  0.682     0.005      0.677      20
+    Dxy       0.364            0.373  0.364     0.009      0.355      20
+    slope     1.000            1.000  0.884     0.116      0.884      20
     """
     fit = cox(cohort, covariates, ties=ties, categorical=categorical, reference=reference,
               max_iter=max_iter)
     data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
     x = fit.design.matrix(data.frame)
     time, event = data.time, data.event
-    total, draws = _resamples(len(time), n_boot, seed, indices)
+    if indices is None:
+        seed = resolve_seed(seed)
+    total, draws = _resamples(len(time), n_boot, seed or 0, indices)
     rows = []
     bar = _progress_bar(progress, total)
     try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mirprog._compute.resample import resolve_seed, stratified_folds
 from mirprog._engine.coxph import Ties
 from mirprog._engine.maxstat import scan_splits
 from mirprog._result import FrameReprMixin
@@ -62,7 +63,8 @@ class CVCutpointResult(FrameReprMixin):
     folds : pandas.DataFrame
         Per fold: ``n_train, n_test, events_test, cutpoint, statistic``.
     n_folds : int
-    seed : int or None
+    seed : int
+        The seed of the fold assignment (given, or drawn fresh).
     """
 
     marker: str
@@ -71,7 +73,7 @@ class CVCutpointResult(FrameReprMixin):
     cv_cox: CoxResult
     folds: pd.DataFrame
     n_folds: int
-    seed: int | None
+    seed: int
 
     @property
     def apparent_hr(self) -> float:
@@ -94,15 +96,6 @@ class CVCutpointResult(FrameReprMixin):
                 for name, fit in (("apparent", self.apparent_cox),
                                   ("cross-validated", self.cv_cox))}
         return pd.DataFrame(rows).T.rename_axis("estimate")
-
-
-def _fold_ids(event: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:
-    """Random fold labels 0..folds-1, stratified by event status."""
-    fold = np.empty(len(event), dtype=np.int64)
-    for status in (0, 1):
-        idx = np.flatnonzero(event == status)
-        fold[rng.permutation(idx)] = np.arange(len(idx)) % folds
-    return fold
 
 
 def cv_optimal_cutpoint(
@@ -128,7 +121,8 @@ def cv_optimal_cutpoint(
     marker : str
     folds : int, default 5
     seed : int, optional
-        Seed of the fold assignment (same seed, same result).
+        Seed of the fold assignment (draw 0 of ``numpy.random.default_rng([seed, 0])``):
+        same seed, same result.  Default: a fresh seed, reported in ``result.seed``.
     minprop, maxprop : float
         As in :func:`optimal_cutpoint`.
     ties : {"breslow", "efron"}, default "breslow"
@@ -156,7 +150,8 @@ def cv_optimal_cutpoint(
         raise CohortError(f"{folds} folds need at least {folds} patients with {marker!r}; "
                           f"there are {len(data.time)}.", column=marker)
     values = data.frame[marker].to_numpy(dtype=float)
-    fold = _fold_ids(data.event, folds, np.random.default_rng(seed))
+    seed = resolve_seed(seed)
+    fold = stratified_folds(data.event, folds, seed)
     group = np.empty(len(values))
     rows = []
     for k in range(folds):

@@ -19,8 +19,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from mirprog._compute.parallel import check_threads, fresh_seed, run_tasks
+from mirprog._compute.parallel import check_threads, run_tasks
 from mirprog._compute.progress import progress_bar
+from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine.cox_batch import sample
 from mirprog._engine.coxph import Ties
 from mirprog._engine.timefix import aeq_times
@@ -194,10 +195,7 @@ def screen_bootstrap(
         raise MirprogError(f"q must be between 0 and 1, got {q!r}.")
     if by not in _P:
         raise MirprogError(f"by must be one of {', '.join(map(repr, _P))}; got {by!r}.")
-    if seed is None:
-        seed = fresh_seed()
-    elif not (isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed >= 0):
-        raise MirprogError(f"seed must be a non-negative integer, got {seed!r}.")
+    seed = resolve_seed(seed)
     n_threads = check_threads(threads)
     names = _resolve_markers(cohort, markers)
     full = screen(cohort, names, ties=ties, continuous=continuous, fdr=fdr,
@@ -230,7 +228,7 @@ def _resamples(batch: range, data: _Data) -> dict[str, np.ndarray]:
     out = {k: np.full((len(batch), len(data.names)), np.nan) for k in ("p", "q", "hr")}
     n = len(data.time)
     for i, b in enumerate(batch):
-        rows = np.random.default_rng([data.seed, b]).integers(0, n, n)
+        rows = bootstrap_rows(data.seed, b, n)
         event = data.event[rows]
         if not event.any():
             continue
