@@ -3,12 +3,15 @@
 * the rooms of README's "The package, room by room" exist as packages;
 * no file in ``mirprog/`` over 800 lines, no function over 60 lines of code (its lines less
   the docstring, comments and blank lines);
-* a leading-underscore name is not imported from another mirprog module.
+* a leading-underscore name is not imported from another mirprog module;
+* each engine (distributions, the log-rank tie factor, random streams, the Newton step)
+  is written in one file.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,29 @@ def test_private_names_stay_in_their_module() -> None:
                     and not node.attr.startswith("__")):
                 offenders.append((str(path.relative_to(PACKAGE)), node.attr))
     assert set(offenders) <= ALLOWED_PRIVATE_IMPORTS, sorted(set(offenders))
+
+
+# One engine per statistic: the arithmetic each of these names stands for lives in one file.
+ONE_HOME = {
+    # distribution functions (p-values, critical values): _engine/dist.py
+    r"special\.(ndtr|ndtri|chdtrc|chdtri|gammaincinv|gammaincc)\b|stats\.(norm|chi2)\.":
+        "_engine/dist.py",
+    # survdiff's hypergeometric tie factor d (n - d) / (n - 1): _engine/logrank.py
+    r"\(n(_tot)? - 1\)": "_engine/logrank.py",
+    # random streams: _compute/resample.py
+    r"default_rng|SeedSequence|RandomState": "_compute/resample.py",
+    # the Newton step's pull-back by 1/2, 1/3, ... of the step: _engine/newton.py
+    r"\((h|hh|halving) \+ 1\)": "_engine/newton.py",
+}
+
+
+@pytest.mark.parametrize("pattern", sorted(ONE_HOME))
+def test_each_engine_is_written_once(pattern: str) -> None:
+    homes = set()
+    for path in _modules():
+        code = "\n".join(line.split("#")[0] for line in path.read_text(encoding="utf-8")
+                         .splitlines() if not line.lstrip().startswith((">>>", "...")))
+        code = re.sub(r'"""[\s\S]*?"""', "", code)       # docstrings may name them
+        if re.search(pattern, code):
+            homes.add(str(path.relative_to(PACKAGE)))
+    assert homes == {ONE_HOME[pattern]}

@@ -18,7 +18,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from mirprog._engine.coxph import (
     ETA_MAX,
@@ -30,7 +29,7 @@ from mirprog._engine.coxph import (
     derivatives,
     risk_sets,
 )
-from mirprog._engine.dist import chi2_sf
+from mirprog._engine.dist import chi2_ppf, chi2_sf
 from mirprog._engine.newton import Derivs, newton, solve
 from mirprog.errors import ConvergenceWarning
 
@@ -301,7 +300,7 @@ def firth_cox(
     var = np.linalg.inv(info)
     var = (var + var.T) / 2
     se = np.sqrt(np.diag(var))
-    crit = float(2 * special.gammaincinv(0.5, conf_level))   # scipy.stats.chi2.ppf(c, 1)
+    crit = chi2_ppf(conf_level, 1)
     lower, upper, lr = np.empty(k), np.empty(k), np.empty(k)
     profiles_ok = True
     for j in range(k):

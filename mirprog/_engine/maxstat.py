@@ -9,6 +9,7 @@ import numpy as np
 
 from mirprog._compute.parallel import run_tasks
 from mirprog._compute.resample import permutations
+from mirprog._engine.dist import normal_pdf
 from mirprog._engine.logrank import logrank_scores
 from mirprog.errors import CohortError
 
@@ -31,7 +32,7 @@ def p_lausen92(statistic: float, minprop: float = 0.1, maxprop: float = 0.9) -> 
     b = float(statistic)
     if b < 1:
         return 1.0
-    db = float(np.exp(-b * b / 2.0) / np.sqrt(2 * np.pi))   # scipy.stats.norm.pdf
+    db = normal_pdf(b)
     p = 4 * db / b + db * (b - 1 / b) * np.log(maxprop * (1 - minprop)
                                                 / ((1 - maxprop) * minprop))
     return float(min(max(p, 0.0), 1.0))

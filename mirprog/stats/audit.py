@@ -22,9 +22,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from mirprog._engine.dist import zcrit
+from mirprog._engine.dist import chi2_sf, normal_p, zcrit
 from mirprog._result import FrameReprMixin
 from mirprog.errors import DataFileError, MirprogError
 
@@ -88,7 +87,7 @@ def _meets(a_lo: float, a_hi: float, b_lo: float, b_hi: float) -> bool:
 
 
 def _chi2_sf(x: float) -> float:
-    return float(special.chdtrc(1, max(x, 0.0)))
+    return chi2_sf(x, 1)
 
 
 def _ci_stats(lo: _Printed, hi: _Printed, zc: float) -> dict[str, float]:
@@ -107,9 +106,9 @@ def _ci_stats(lo: _Printed, hi: _Printed, zc: float) -> dict[str, float]:
     return {
         "hr_from_ci": gm, "hr_from_ci_lo": math.sqrt(lo.lo * hi.lo),
         "hr_from_ci_hi": math.sqrt(lo.hi * hi.hi), "se_log_hr": se,
-        "p_wald": 2 * float(special.ndtr(-abs(math.log(gm)) / se)),
-        "p_wald_lo": 2 * float(special.ndtr(-max(z, default=math.inf))),
-        "p_wald_hi": 1.0 if straddles else 2 * float(special.ndtr(-min(z))),
+        "p_wald": float(normal_p(math.log(gm) / se)),
+        "p_wald_lo": float(normal_p(max(z, default=math.inf))),
+        "p_wald_hi": 1.0 if straddles else float(normal_p(min(z))),
         "chi2_from_ci_lo": h_lo / se_max**2,
         "chi2_from_ci_hi": math.inf if se_min <= 0 else h_hi / se_min**2,
         "min_events": float(math.ceil(4 / se_max**2 - 1e-9)),

@@ -9,10 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
-from mirprog._engine.dist import chi2_sf, zcrit
+from mirprog._engine.dist import chi2_sf, normal_p, zcrit
 from mirprog._engine.firth import firth_cox
 from mirprog._result import FrameReprMixin
 from mirprog.data.cohort import AnalysisData, Cohort, Exclusions, timefixed
@@ -345,7 +344,7 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
         summary = pd.DataFrame({
             "coef": fit.coef, "se": se, "hr": np.exp(fit.coef),
             "ci_lower": np.exp(fit.coef - zc * se), "ci_upper": np.exp(fit.coef + zc * se),
-            "z": z, "p": 2 * special.ndtr(-np.abs(z)),
+            "z": z, "p": normal_p(z),
         }, index=pd.Index(terms, name="term"))
     p = len(terms)
     lr = 2 * (fit.loglik - fit.loglik_null)

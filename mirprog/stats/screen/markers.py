@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from mirprog._compute.parallel import check_threads, run_tasks
 from mirprog._compute.progress import progress_bar
@@ -31,6 +30,7 @@ from mirprog._engine.cox_batch import (
     sample,
 )
 from mirprog._engine.coxph import Ties
+from mirprog._engine.dist import chi2_sf_array, normal_p, zcrit
 from mirprog._engine.timefix import aeq_times
 from mirprog._result import FrameReprMixin
 from mirprog.data.cohort import Cohort
@@ -421,15 +421,11 @@ def _cox_flags(cox: Any, base: int) -> np.ndarray:
             | np.where(cox.singular, 4 * base, 0))
 
 
-def _norm_p(z: np.ndarray) -> np.ndarray:
-    return np.asarray(2.0 * special.ndtr(-np.abs(z)))
-
-
 def _table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: float,
            fdr: Adjust) -> pd.DataFrame:
     """The per-marker table from the :func:`screen_block` results of consecutive blocks."""
     r = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    zc = float(special.ndtri(1 - (1 - conf_level) / 2))   # = zcrit(conf_level), bit for bit
+    zc = zcrit(conf_level)
     cols: dict[str, Any] = {"marker": np.array(names, dtype=object),
                             "n": r["n"].astype(np.int64),
                             "events": r["events"].astype(np.int64),
@@ -438,14 +434,14 @@ def _table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: flo
     chi2 = np.where(undefined, np.nan, r["lr_chi2"])
     cols["logrank_chi2"] = chi2
     with np.errstate(invalid="ignore"):
-        cols["logrank_p"] = np.where(r["lr_df"] > 0, special.chdtrc(1, chi2), np.nan)
+        cols["logrank_p"] = np.where(r["lr_df"] > 0, chi2_sf_array(chi2, 1), np.nan)
     with np.errstate(over="ignore", invalid="ignore"):   # a monotone fit's upper limit is inf
         for suffix in ("", "_cont"):
             b, se = r["coef" + suffix], r["se" + suffix]
             cols["hr" + suffix] = np.exp(b)
             cols["ci_lower" + suffix] = np.exp(b - zc * se)
             cols["ci_upper" + suffix] = np.exp(b + zc * se)
-            cols["p" + suffix] = _norm_p(b / se)
+            cols["p" + suffix] = normal_p(b / se)
             cols["lr_chi2" + suffix] = 2 * (r["loglik" + suffix] - r["loglik_null" + suffix])
     for q, p in (("q_logrank", "logrank_p"), ("q", "p"), ("q_cont", "p_cont")):
         cols[q] = _adjust(cols[p], fdr)
