@@ -49,3 +49,21 @@ def test_no_sample_matching_is_refused(tmp_path: Path,
     assert code == 2
     assert "None of the 10 samples matches a clinical 'pid'" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("which", ["long", "clinical"])
+def test_long_layout_files_get_the_dialect_checks(tmp_path: Path, which: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Both files go through mirprog's one reader: a semicolon CSV is refused, not misread."""
+    patients = [f"p{i}" for i in range(12)]
+    lp, cp = _files(tmp_path, patients, patients)
+    bad = lp if which == "long" else cp
+    pd.read_csv(bad).to_csv(bad, sep=";", decimal=",", index=False)
+    code = main(["screen", str(lp), "--layout", "long", "--clinical", str(cp), "--id", "pid",
+                 "--time", "t", "--event", "e", "--out", str(tmp_path / "s.csv")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert bad.name in err
+    assert "sep" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

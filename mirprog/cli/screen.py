@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from mirprog.data.cohort import Cohort, read_cohort
-from mirprog.errors import CohortError, DataFileError, MirprogError, format_ids
+from mirprog.data.reading import read_table
+from mirprog.errors import CohortError, MirprogError, format_ids
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
 from mirprog.present.format import format_ci, format_p
@@ -28,7 +29,6 @@ from mirprog.stats.screen.stability import screen_bootstrap
 
 __all__ = ["add_parser", "run"]
 
-_SEPARATORS = {".csv": ",", ".txt": ",", ".tsv": "\t"}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -249,25 +249,11 @@ def _top(table: pd.DataFrame, k: int) -> pd.DataFrame:
         "p cont": top["p_cont"].map(format_p), "note": top["note"]})
 
 
-def _read_table(path: str) -> pd.DataFrame:
-    p = Path(path)
-    if not p.is_file():
-        raise DataFileError(f"No file at {str(p)!r}. Check the path (relative to {Path.cwd()}).")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(p)
-        if suffix in _SEPARATORS:
-            return pd.read_csv(p, sep=_SEPARATORS[suffix])
-    except Exception as exc:  # pandas/pyarrow raise many types for unreadable files
-        raise DataFileError(f"Could not read {p.name}: {exc}.") from exc
-    raise DataFileError(f"Unknown file type {suffix!r} for {p.name}: use .csv, .tsv or .parquet.")
-
-
 def _long_cohort(args: argparse.Namespace) -> tuple[Cohort, list[str]]:
     """Pivot a (marker, sample, value) table to patients x markers and attach time/event."""
-    long = _read_table(args.path)
     key = [args.marker_col, args.sample_col, args.value_col]
+    # the one file reader: its dialect checks (separator, decimal comma, encoding) apply here
+    long = read_table(args.path, id=args.sample_col, columns=key)
     if any(c not in long.columns for c in key):
         raise CohortError(
             f"The long layout needs columns {key[0]!r}, {key[1]!r} and {key[2]!r} (or name "
@@ -282,7 +268,7 @@ def _long_cohort(args: argparse.Namespace) -> tuple[Cohort, list[str]]:
     wide.columns = [str(c) for c in wide.columns]
     id_col = args.id or key[1]
     if args.clinical:
-        clinical = _read_table(args.clinical)
+        clinical = read_table(args.clinical, id=id_col, columns=[id_col, args.time, args.event])
         if id_col not in clinical.columns:
             raise CohortError(f"The clinical file has no id column {id_col!r}: pass --id "
                               "naming the column that matches the samples.", column=id_col)
