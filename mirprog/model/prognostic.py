@@ -10,7 +10,6 @@ re-applies exactly that -- no threshold or coefficient is ever refitted.
 from __future__ import annotations
 
 import math
-import string
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from mirprog.data.missing import parse_numbers
 from mirprog.data.scale import MarkerRange, ScaleWarning, check_scale
 from mirprog.errors import CohortError, MirprogError, MirprogWarning, format_ids
 from mirprog.factors.cutpoints import Cutpoints
+from mirprog.factors.risk_groups import adverse_groups, default_labels
 from mirprog.model import file as model_io
 from mirprog.model.file import ModelFileError
 from mirprog.model.validation import ValidationResult, validation_result
@@ -248,8 +248,7 @@ class PrognosticModel(FrameReprMixin):
             n_excluded=len(fit.excluded),
             marker_ranges={m: MarkerRange.of(cohort.column(m)) for m in markers},
             adverse=adverse,
-            group_labels=None if adverse is None else tuple(string.ascii_uppercase[:len(adverse)
-                                                                                   + 1]),
+            group_labels=None if adverse is None else default_labels(len(adverse)),
             time_col=cohort.time_col, event_col=cohort.event_col, id_col=cohort.id_col,
             mirprog_version=__version__, time_unit=cohort.time_unit)
 
@@ -455,15 +454,7 @@ class PrognosticModel(FrameReprMixin):
     def _groups(self, cov: pd.DataFrame) -> pd.Categorical[str]:
         assert self.adverse is not None
         assert self.group_labels is not None
-        count = pd.Series(0.0, index=cov.index)
-        for factor, value in self.adverse.items():
-            values, levels = cov[factor], self.design.levels.get(factor)
-            known = values.isin(levels) if levels is not None else values.notna()
-            count += (values == value).astype(float)
-            count[~known.to_numpy()] = np.nan
-        codes = np.where(count.isna(), -1, count.fillna(0)).astype(np.int64)
-        return pd.Categorical.from_codes(codes, categories=pd.Index(list(self.group_labels)),
-                                         ordered=True)
+        return adverse_groups(cov, self.adverse, self.group_labels, levels=self.design.levels)
 
     # -- validation ----------------------------------------------------------------------
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import string
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from mirprog._engine.dist import chi2_sf
 from mirprog._result import FrameReprMixin
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import CohortError, MirprogError
+from mirprog.factors.risk_groups import adverse_groups, default_labels
 from mirprog.stats.cox.coxph import CoxResult, cox
 from mirprog.stats.km import KMResult, km
 from mirprog.stats.logrank import LogRankResult, logrank
@@ -121,7 +121,7 @@ def risk_groups(
         raise CohortError("risk_groups() needs at least one adverse factor.")
     cohort.require(*factors, role="adverse factor")
     k = len(factors)
-    labels = tuple(labels) if labels is not None else tuple(string.ascii_uppercase[: k + 1])
+    labels = tuple(labels) if labels is not None else default_labels(k)
     if len(labels) != k + 1 or len(set(labels)) != k + 1:
         raise CohortError(f"{k} adverse factor(s) make {k + 1} groups; give {k + 1} distinct "
                           f"labels, got {list(labels)}.")
@@ -129,19 +129,12 @@ def risk_groups(
         raise CohortError(f"Column {column!r} already exists; pass column='another_name'.",
                           column=column)
     data = cohort.data
-    count = pd.Series(0, index=data.index, dtype=float)
     for f in factors:
-        values = data[f]
-        present = set(values.dropna().unique().tolist())
+        present = set(data[f].dropna().unique().tolist())
         if adverse[f] not in present:
             raise CohortError(f"No patient has the adverse value {adverse[f]!r} in {f!r} "
                               f"(values: {sorted(present, key=str)}).", column=f)
-        count += (values == adverse[f]).astype(float)
-        count[values.isna()] = np.nan
-    groups = pd.Categorical.from_codes(
-        np.where(count.isna(), -1, count.fillna(0)).astype(np.int64),
-        categories=pd.Index(list(labels)),
-        ordered=True)
+    groups = adverse_groups(data, adverse, labels)
     with_groups = cohort.assign(**{column: groups})
     curves = km(with_groups, by=column)
     test = logrank(with_groups, by=column)
