@@ -150,7 +150,7 @@ def test_table4_rows_without_ci(published: audit.AuditResult) -> None:
 
 
 def test_report_lists_findings_and_rows(published: audit.AuditResult) -> None:
-    text = audit.main_report(str(audit._published_path()))
+    text = audit.main_report(str(audit.published_path()))
     assert text == published.summary()
     first = text.splitlines()[0]
     assert first.startswith("Audit of 19 published row(s)")

@@ -282,15 +282,15 @@ def test_threads_give_identical_results(cohort: mp.Cohort) -> None:
 
 
 def test_default_blocks_are_balanced() -> None:
-    from mirprog.stats.screen.markers import _blocks
+    from mirprog.stats.screen.markers import marker_blocks
     names = [f"m{j}" for j in range(2000)]
-    sizes = [len(b) for b in _blocks(names, 1100, None)]
+    sizes = [len(b) for b in marker_blocks(names, 1100, None)]
     assert sizes == [1000, 1000]
-    sizes = [len(b) for b in _blocks(names, 10_000, None)]
+    sizes = [len(b) for b in marker_blocks(names, 10_000, None)]
     assert max(sizes) - min(sizes) <= 1
     assert sum(sizes) == 2000
-    assert [len(b) for b in _blocks(names[:70], 10**6, None)] == [24, 24, 22]  # ~32 at least
-    assert [len(b) for b in _blocks(names[:10], 65, 4)] == [4, 4, 2]
+    assert [len(b) for b in marker_blocks(names[:70], 10**6, None)] == [24, 24, 22]  # ~32 at least
+    assert [len(b) for b in marker_blocks(names[:10], 65, 4)] == [4, 4, 2]
 
 
 def test_results_do_not_depend_on_block_size(cohort: mp.Cohort) -> None:

@@ -27,10 +27,10 @@ def cohort() -> mp.Cohort:
 
 def _data(res_cohort: mp.Cohort, markers: list[str], seed: int, by: Any = "q_logrank") -> _Data:
     """The resamples' shared data as screen_bootstrap builds it (one block)."""
-    from mirprog.stats.screen.markers import _Options, _Values
-    return _Data(values=_Values(res_cohort, np.arange(res_cohort.n))(markers),
+    from mirprog.stats.screen.markers import BlockOptions, MarkerValues
+    return _Data(values=MarkerValues(res_cohort, np.arange(res_cohort.n))(markers),
                  time=res_cohort.time, event=res_cohort.event, names=markers,
-                 blocks=[(0, len(markers))], opts=_Options("breslow", "log2", 20), fdr="bh",
+                 blocks=[(0, len(markers))], opts=BlockOptions("breslow", "log2", 20), fdr="bh",
                  conf_level=0.95, seed=seed, by=by)
 
 

@@ -295,7 +295,7 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "audit":
         from mirprog.stats import audit
 
-        table = args.table or str(audit._published_path())
+        table = args.table or str(audit.published_path())
         print(audit.main_report(table, events=args.events))
     sys.stdout.flush()  # a closed pipe fails here, inside main, not at interpreter exit
 

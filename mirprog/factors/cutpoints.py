@@ -14,6 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import check_threads
 from mirprog._compute.resample import fresh_seed
 from mirprog._engine.maxstat import p_lausen92, permutation_p, scan_splits
@@ -446,6 +447,7 @@ def optimal_cutpoint(
     threads: int | None = None,
     client: Any = None,
     scheduler: str | None = None,
+    execution: ExecOptions | None = None,
 ) -> OptimalCutpointResult:
     """Cutpoint of ``marker`` maximising the standardised log-rank statistic, with a corrected p.
 
@@ -472,6 +474,9 @@ def optimal_cutpoint(
     client, scheduler : optional
         Run the permutations on Dask: a ``dask.distributed.Client`` (or True
         for an in-process cluster of 2 workers), or a scheduler address.
+    execution : ExecOptions, optional
+        ``threads``, ``client``, ``scheduler`` in one object
+        (:class:`~mirprog.ExecOptions`); the keywords above do the same.
 
     Returns
     -------
@@ -518,7 +523,8 @@ def optimal_cutpoint(
         raise CohortError(f"n_perm must be a positive number of permutations, got {n_perm}.")
     if pmethod == "perm" and seed is None:
         seed = fresh_seed()
-    n_threads = check_threads(threads)
+    ex = execution_options(execution, threads=threads, client=client, scheduler=scheduler)
+    n_threads = check_threads(ex.threads)
     data = timefixed(cohort.complete_cases([marker]))
     values = pd.to_numeric(data.frame[marker], errors="coerce").to_numpy(dtype=float)
     if data.frame[marker].dtype == bool or np.isnan(values).any():
@@ -533,7 +539,7 @@ def optimal_cutpoint(
     statistic = float(stat_all[best])
     p = (p_lausen92(statistic, minprop, maxprop) if pmethod == "Lau92"
          else permutation_p(scan, statistic, n_perm, int(seed), n_threads,  # type: ignore[arg-type]
-                      client, scheduler))
+                            ex.client, ex.scheduler))
     n = len(values)
     m = scan.m
     table = pd.DataFrame({"n_low": m, "n_high": n - m, "z": scan.z, "statistic": stat_all},

@@ -383,7 +383,7 @@ def check_table(rows: pd.DataFrame | Sequence[Mapping[str, Any]], *, conf_level:
     return AuditResult(table, tuple(findings + _event_notes(table, groups)), conf_level)
 
 
-def _published_path() -> Any:
+def published_path() -> Any:
     return resources.files("mirprog.datasets").joinpath("published_tables.csv")
 
 
@@ -401,7 +401,7 @@ def load_published_tables() -> pd.DataFrame:
     >>> tables.shape, tables.loc[0, "value"]
     ((19, 9), '6.80')
     """
-    return pd.read_csv(StringIO(_published_path().read_text(encoding="utf-8")), dtype=str)
+    return pd.read_csv(StringIO(published_path().read_text(encoding="utf-8")), dtype=str)
 
 
 def main_report(path: str | Path, *, events: float | None = None,
@@ -410,7 +410,7 @@ def main_report(path: str | Path, *, events: float | None = None,
 
     Examples
     --------
-    >>> print(main_report(str(_published_path())).splitlines()[0])
+    >>> print(main_report(str(published_path())).splitlines()[0])
     Audit of 19 published row(s) (95% CIs, allowing for rounding): ... finding(s).
     """
     file = Path(path)

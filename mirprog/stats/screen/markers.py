@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import check_threads, run_tasks
 from mirprog._compute.progress import progress_bar
 from mirprog._engine.cox_batch import (
@@ -114,7 +115,7 @@ class ScreenResult(FrameReprMixin):
 
 
 @dataclass(frozen=True)
-class _Options:
+class BlockOptions:
     ties: Ties
     continuous: Continuous
     max_iter: int
@@ -135,6 +136,7 @@ def screen(
     client: Any = None,
     scheduler: str | None = None,
     max_iter: int = 20,
+    execution: ExecOptions | None = None,
 ) -> ScreenResult:
     """Screen markers for prognostic value: log-rank and Cox, binary and continuous.
 
@@ -182,6 +184,10 @@ def screen(
         a client is opened and closed for the call.
     max_iter : int, default 20
         Newton–Raphson iteration limit (R's ``iter.max``).
+    execution : ExecOptions, optional
+        How the blocks run: ``threads``, Dask ``client``/``scheduler``,
+        ``block_size``, ``progress`` in one object (:class:`~mirprog.ExecOptions`).
+        The separate keywords above do the same and keep working.
 
     Returns
     -------
@@ -222,27 +228,30 @@ def screen(
     1   estrec     342     0.0049  0.7222  0.0077
     2      age     323     0.3900  1.1046  0.3903
     """
-    _check_options(rule, ties, continuous, fdr, conf_level, max_iter)
-    names = _resolve_markers(cohort, markers)
-    blocks = _blocks(names, cohort.n, block_size)
-    n_threads = check_threads(threads)
+    ex = execution_options(execution, threads=threads, progress=progress, client=client,
+                           scheduler=scheduler, block_size=block_size)
+    check_options(rule, ties, continuous, fdr, conf_level, max_iter)
+    names = resolve_markers(cohort, markers)
+    blocks = marker_blocks(names, cohort.n, ex.block_size)
+    n_threads = check_threads(ex.threads)
     s = sample(aeq_times(cohort.time), cohort.event)
-    opts = _Options(ties, continuous, max_iter)
-    bar = progress_bar(progress, len(names), unit="marker", desc="screen",
+    opts = BlockOptions(ties, continuous, max_iter)
+    bar = progress_bar(ex.progress, len(names), unit="marker", desc="screen",
                        work=cohort.n * len(names))
     try:
-        parts = run_tasks(screen_block, blocks, shared=(s, opts), prepare=_Values(cohort, s.order),
-                          threads=n_threads, client=client, scheduler=scheduler,
+        parts = run_tasks(screen_block, blocks, shared=(s, opts),
+                          prepare=MarkerValues(cohort, s.order), threads=n_threads,
+                          client=ex.client, scheduler=ex.scheduler,
                           done=None if bar is None else lambda block: bar.update(len(block)))
     finally:
         if bar is not None:
             bar.close()
-    table = _table(names, parts, conf_level, fdr)
+    table = screen_table(names, parts, conf_level, fdr)
     return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
                         conf_level=conf_level, n=cohort.n, events=len(s.ev))
 
 
-def _blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
+def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
     """The markers in blocks: ``block_size`` each, or by default equal blocks of ~2**21 values."""
     if block_size is None:
         count = -(-len(names) // max(_MIN_BLOCK, _BLOCK_ELEMENTS // max(1, n)))
@@ -254,7 +263,7 @@ def _blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]
     return [names[i:i + size] for i in range(0, len(names), size)]
 
 
-class _Values:
+class MarkerValues:
     """A block's marker values as a float (rows, markers) array, rows in time order.
 
     Reading the cohort's frame is done under a lock (pandas objects are not
@@ -276,7 +285,7 @@ class _Values:
         return np.take(raw, self.order, axis=0)
 
 
-def _check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
+def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
                    max_iter: int) -> None:
     choices = {"rule": (rule, ("median",)), "ties": (ties, ("breslow", "efron")),
                "continuous": (continuous, ("log2", "raw")),
@@ -305,7 +314,7 @@ def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> No
                                     what="Marker")
 
 
-def _resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]:
+def resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]:
     _refuse_text_in_numbers(cohort, markers)
     roles = {cohort.time_col, cohort.event_col, cohort.id_col}
     dtypes: dict[str, Any] = dict(zip(cohort.columns, cohort.dtypes, strict=True))
@@ -358,7 +367,7 @@ def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
     return out
 
 
-def screen_block(values: np.ndarray, s: Sample, opts: _Options) -> dict[str, np.ndarray]:
+def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
     """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order."""
     m = values.shape[1]
     values = np.ascontiguousarray(values)            # the engine's layout
@@ -421,7 +430,7 @@ def _cox_flags(cox: Any, base: int) -> np.ndarray:
             | np.where(cox.singular, 4 * base, 0))
 
 
-def _table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: float,
+def screen_table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: float,
            fdr: Adjust) -> pd.DataFrame:
     """The per-marker table from the :func:`screen_block` results of consecutive blocks."""
     r = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

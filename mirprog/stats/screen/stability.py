@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import check_threads, run_tasks
 from mirprog._compute.progress import progress_bar
 from mirprog._compute.resample import bootstrap_rows, resolve_seed
@@ -30,16 +31,16 @@ from mirprog.data.cohort import Cohort
 from mirprog.errors import MirprogError
 from mirprog.stats.logrank import Adjust
 from mirprog.stats.screen.markers import (
+    BlockOptions,
     Continuous,
+    MarkerValues,
     ScreenResult,
-    _blocks,
-    _check_options,
-    _Options,
-    _resolve_markers,
-    _table,
-    _Values,
+    check_options,
+    marker_blocks,
+    resolve_markers,
     screen,
     screen_block,
+    screen_table,
 )
 
 __all__ = ["ScreenStability", "screen_bootstrap"]
@@ -101,7 +102,7 @@ class _Data:
     event: np.ndarray
     names: list[str]
     blocks: list[tuple[int, int]]
-    opts: _Options
+    opts: BlockOptions
     fdr: Adjust
     conf_level: float
     seed: int
@@ -126,6 +127,7 @@ def screen_bootstrap(
     client: Any = None,
     scheduler: str | None = None,
     max_iter: int = 20,
+    execution: ExecOptions | None = None,
 ) -> ScreenStability:
     """Screen ``n_boot`` bootstrap resamples of the cohort and summarise each marker's hits.
 
@@ -154,6 +156,9 @@ def screen_bootstrap(
         A tqdm bar over the resamples (default: for long runs, when tqdm is installed).
     client, scheduler
         Run the resamples on Dask, as :func:`mirprog.screen`.
+    execution : ExecOptions, optional
+        ``threads``, ``client``, ``scheduler``, ``block_size``, ``progress`` in one
+        object (:class:`~mirprog.ExecOptions`); the keywords above do the same.
 
     Returns
     -------
@@ -188,32 +193,34 @@ def screen_bootstrap(
     1   estrec     0.007       0.9          2.0
     2      age     0.390       0.1          3.0
     """
-    _check_options("median", ties, continuous, fdr, conf_level, max_iter)
+    check_options("median", ties, continuous, fdr, conf_level, max_iter)
     if not (isinstance(n_boot, int | np.integer) and not isinstance(n_boot, bool) and n_boot > 0):
         raise MirprogError(f"n_boot must be a positive integer, got {n_boot!r}.")
     if not 0 < q < 1:
         raise MirprogError(f"q must be between 0 and 1, got {q!r}.")
     if by not in _P:
         raise MirprogError(f"by must be one of {', '.join(map(repr, _P))}; got {by!r}.")
+    ex = execution_options(execution, threads=threads, progress=progress, client=client,
+                           scheduler=scheduler, block_size=block_size)
     seed = resolve_seed(seed)
-    n_threads = check_threads(threads)
-    names = _resolve_markers(cohort, markers)
+    n_threads = check_threads(ex.threads)
+    names = resolve_markers(cohort, markers)
     full = screen(cohort, names, ties=ties, continuous=continuous, fdr=fdr,
-                  conf_level=conf_level, block_size=block_size, threads=n_threads,
-                  progress=False, client=client, scheduler=scheduler, max_iter=max_iter)
-    bounds = np.cumsum([0, *(len(b) for b in _blocks(names, cohort.n, block_size))])
-    data = _Data(values=_Values(cohort, np.arange(cohort.n))(names), time=aeq_times(cohort.time),
-                 event=cohort.event, names=names,
+                  conf_level=conf_level, max_iter=max_iter,
+                  execution=replace(ex, threads=n_threads, progress=False))
+    bounds = np.cumsum([0, *(len(b) for b in marker_blocks(names, cohort.n, ex.block_size))])
+    data = _Data(values=MarkerValues(cohort, np.arange(cohort.n))(names),
+                 time=aeq_times(cohort.time), event=cohort.event, names=names,
                  blocks=[(int(a), int(b)) for a, b in itertools.pairwise(bounds)],
-                 opts=_Options(ties, continuous, max_iter), fdr=fdr, conf_level=conf_level,
+                 opts=BlockOptions(ties, continuous, max_iter), fdr=fdr, conf_level=conf_level,
                  seed=int(seed), by=by)
     size = max(1, n_boot // 64)                # resamples per task
     batches = [range(a, min(a + size, n_boot)) for a in range(0, n_boot, size)]
-    bar = progress_bar(progress, n_boot, unit="resample", desc="bootstrap",
+    bar = progress_bar(ex.progress, n_boot, unit="resample", desc="bootstrap",
                        work=n_boot * cohort.n * len(names))
     try:
         parts = run_tasks(_resamples, batches, shared=(data,), threads=n_threads,
-                          client=client, scheduler=scheduler,
+                          client=ex.client, scheduler=ex.scheduler,
                           done=None if bar is None else lambda batch: bar.update(len(batch)))
     finally:
         if bar is not None:
@@ -236,7 +243,7 @@ def _resamples(batch: range, data: _Data) -> dict[str, np.ndarray]:
         rows = rows[s.order]
         parts = [screen_block(np.take(data.values[:, a:z], rows, axis=0), s, data.opts)
                  for a, z in data.blocks]
-        table = _table(data.names, parts, data.conf_level, data.fdr)
+        table = screen_table(data.names, parts, data.conf_level, data.fdr)
         out["p"][i] = table[_P[data.by]].to_numpy()
         out["q"][i] = table[data.by].to_numpy()
         out["hr"][i] = table[_HR[data.by]].to_numpy()
