@@ -79,11 +79,11 @@ def test_bootstrap_resamples_are_drawn_lazily(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_lazy_resamples_keep_the_results_of_a_seed() -> None:
-    """Same seed, same resamples as the former one (n_boot, n) draw."""
+    """Resample b of seed s is default_rng([s, b]) (the one seed convention, README)."""
     cohort = _cohort(n=80, seed=4)
     lazy = mp.bootstrap_validate(cohort, ["x", "grade"], n_boot=6, seed=11)
     n = lazy.fit.n
-    eager = np.random.default_rng(11).integers(0, n, size=(6, n))
+    eager = np.stack([np.random.default_rng([11, b]).integers(0, n, n) for b in range(6)])
     given = mp.bootstrap_validate(cohort, ["x", "grade"], indices=eager)
     pd.testing.assert_frame_equal(lazy.table, given.table)
     pd.testing.assert_frame_equal(lazy.replicates, given.replicates)

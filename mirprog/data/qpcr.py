@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar, cast
 import numpy as np
 import pandas as pd
 
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions
 from mirprog.errors import CohortError, format_ids
 
@@ -43,7 +43,7 @@ _T = TypeVar("_T", pd.Series, pd.DataFrame, np.ndarray)
 
 
 @dataclass(frozen=True, eq=False)
-class QPCRResult(FrameReprMixin):
+class QPCRResult(Result):
     """Relative expression from a Ct table, with its quality flags and exclusions.
 
     Attributes

@@ -18,7 +18,7 @@ from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import check_threads
 from mirprog._compute.resample import fresh_seed
 from mirprog._engine.maxstat import p_lausen92, permutation_p, scan_splits
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data import file_schema as fs
 from mirprog.data.cohort import Cohort, Exclusions, timefixed
 from mirprog.data.missing import parse_numbers
@@ -361,7 +361,7 @@ PMethod = Literal["Lau92", "perm"]
 
 
 @dataclass(frozen=True)
-class OptimalCutpointResult(FrameReprMixin):
+class OptimalCutpointResult(Result):
     """The maximally selected log-rank cutpoint of one marker.
 
     Attributes
@@ -415,9 +415,6 @@ class OptimalCutpointResult(FrameReprMixin):
     excluded: Exclusions
     values: np.ndarray = field(repr=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The statistic at every candidate cutpoint."""
-        return self.table
 
     def to_cutpoint(self, high: High = "above") -> Cutpoint:
         """This split as a frozen :class:`~mirprog.Cutpoint` (``rule="optimal"``).

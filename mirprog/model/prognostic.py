@@ -22,7 +22,7 @@ import pandas as pd
 from mirprog._engine.coxph import Ties, baseline_cumhaz
 from mirprog._engine.dist import zcrit
 from mirprog._engine.timefix import aeq_times
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions, TimeUnit
 from mirprog.data.missing import parse_numbers
 from mirprog.data.scale import MarkerRange, ScaleWarning, check_scale
@@ -64,7 +64,7 @@ def _coerce_numeric(values: pd.Series, name: str, ids: pd.Index) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class PrognosticModel(FrameReprMixin):
+class PrognosticModel(Result):
     """A frozen prognostic model: cutpoints + multivariate Cox fit + risk-group rule.
 
     Build with :meth:`fit`, share with :meth:`save` / :meth:`load`, apply with

@@ -16,7 +16,7 @@ import pandas as pd
 
 from mirprog._engine.coxph import concordance_counts
 from mirprog._engine.timefix import aeq_times
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import MirprogError
 from mirprog.stats.km import KMResult, km
@@ -29,7 +29,7 @@ __all__ = ["ValidationResult", "validation_result"]
 
 
 @dataclass(frozen=True)
-class ValidationResult(FrameReprMixin):
+class ValidationResult(Result):
     """External validation of a :class:`PrognosticModel` on a cohort with follow-up.
 
     Attributes

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.special import gammaln
 
 from mirprog._engine.dist import chi2_sf
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import CohortError, MirprogError, format_ids
 from mirprog.stats._common import sorted_levels
@@ -31,7 +31,7 @@ _CHUNK = 1 << 18      # partial tables expanded at once by the Freeman-Halton en
 
 
 @dataclass(frozen=True)
-class AssociationResult(FrameReprMixin):
+class AssociationResult(Result):
     """A test of independence between two categorical columns.
 
     Attributes
@@ -72,10 +72,6 @@ class AssociationResult(FrameReprMixin):
     n: int
     excluded: Exclusions
     note: str | None = None
-
-    def to_frame(self) -> pd.DataFrame:
-        """The contingency table."""
-        return self.table
 
 
 # --------------------------------------------------------------------------- 2 x 2

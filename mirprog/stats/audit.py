@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog._engine.dist import chi2_sf, normal_p, zcrit
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.errors import DataFileError, MirprogError
 
 __all__ = ["AuditInputError", "AuditResult", "check_table", "load_published_tables",
@@ -249,7 +249,7 @@ def _event_notes(table: pd.DataFrame, groups: pd.Series) -> list[str]:
 
 
 @dataclass(frozen=True)
-class AuditResult(FrameReprMixin):
+class AuditResult(Result):
     """What :func:`check_table` found.
 
     Attributes
@@ -265,9 +265,6 @@ class AuditResult(FrameReprMixin):
     findings: tuple[str, ...]
     conf_level: float
 
-    def to_frame(self) -> pd.DataFrame:
-        """The per-row audit table."""
-        return self.table
 
     def summary(self) -> str:
         """A text report: the findings, then one line per row."""

@@ -24,7 +24,7 @@ from mirprog._compute.parallel import run_tasks
 from mirprog._compute.progress import progress_bar
 from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, timefixed
 from mirprog.errors import ArgumentError, CohortError, MirprogWarning
 from mirprog.stats.cox.coxph import CoxResult, cox
@@ -40,7 +40,7 @@ class BootstrapFitWarning(MirprogWarning):
 
 
 @dataclass(frozen=True)
-class BootstrapValidationResult(FrameReprMixin):
+class BootstrapValidationResult(Result):
     """Optimism-corrected performance of a Cox model (Harrell's bootstrap).
 
     Attributes
@@ -87,9 +87,6 @@ class BootstrapValidationResult(FrameReprMixin):
         """Resamples behind the averages."""
         return self.n_boot - self.n_failed
 
-    def to_frame(self) -> pd.DataFrame:
-        """The validation table."""
-        return self.table
 
     def __repr__(self) -> str:
         head = (f"BootstrapValidationResult(n={self.fit.n}, events={self.fit.events}, "

@@ -12,7 +12,7 @@ import pandas as pd
 
 from mirprog._engine.coxph import Ties
 from mirprog._engine.dist import chi2_sf
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import CohortError, MirprogError
 from mirprog.factors.risk_groups import adverse_groups, default_labels
@@ -25,7 +25,7 @@ __all__ = ["CombinedComparison", "ModelComparison", "RiskGroupResult", "compare_
 
 
 @dataclass(frozen=True)
-class RiskGroupResult(FrameReprMixin):
+class RiskGroupResult(Result):
     """Ordered risk groups built from adverse factors, with their survival analysis.
 
     Attributes
@@ -151,7 +151,7 @@ def risk_groups(
 
 
 @dataclass(frozen=True)
-class ModelComparison(FrameReprMixin):
+class ModelComparison(Result):
     """Likelihood-ratio comparison of two nested Cox models fitted on the same rows.
 
     Attributes
@@ -169,10 +169,6 @@ class ModelComparison(FrameReprMixin):
     p: float
     big: CoxResult
     small: CoxResult
-
-    def to_frame(self) -> pd.DataFrame:
-        """The two-row summary."""
-        return self.table
 
 
 def compare_models(big: CoxResult, small: CoxResult) -> ModelComparison:
@@ -225,7 +221,7 @@ def _model_row(fit: CoxResult) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class CombinedComparison(FrameReprMixin):
+class CombinedComparison(Result):
     """The combined model of several factors against each model that drops one of them.
 
     Attributes
@@ -245,10 +241,6 @@ class CombinedComparison(FrameReprMixin):
     combined: CoxResult
     comparisons: dict[str, ModelComparison]
     excluded: Exclusions
-
-    def to_frame(self) -> pd.DataFrame:
-        """The comparison table."""
-        return self.table
 
 
 def compare_combined(cohort: Cohort, factors: Sequence[str], *,

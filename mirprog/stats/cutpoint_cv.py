@@ -18,7 +18,7 @@ import pandas as pd
 from mirprog._compute.resample import resolve_seed, stratified_folds
 from mirprog._engine.coxph import Ties
 from mirprog._engine.maxstat import scan_splits
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, timefixed
 from mirprog.errors import CohortError
 from mirprog.factors.cutpoints import Cutpoints, OptimalCutpointResult, optimal_cutpoint
@@ -27,27 +27,8 @@ from mirprog.stats.cox.coxph import CoxResult, cox
 __all__ = ["CVCutpointResult", "cv_optimal_cutpoint"]
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 @dataclass(frozen=True)
-class CVCutpointResult(FrameReprMixin):
+class CVCutpointResult(Result):
     """Apparent versus cross-validated hazard ratio of a data-driven cutpoint.
 
     Attributes

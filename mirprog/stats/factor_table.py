@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog._engine.coxph import Ties
-from mirprog._result import FrameReprMixin, TableRenderMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort
 from mirprog.errors import CohortError
 from mirprog.factors.cutpoints import Cutpoints, Rule
@@ -23,7 +23,6 @@ from mirprog.stats.univariate import UnivariateResult, univariate
 __all__ = ["FactorTableResult", "Table3Result", "factor_table"]
 
 
-
 def _labels(factors: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
     """Column -> display label."""
     if isinstance(factors, Mapping):
@@ -32,7 +31,7 @@ def _labels(factors: Sequence[str] | Mapping[str, str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class FactorTableResult(FrameReprMixin, TableRenderMixin):
+class FactorTableResult(Result):
     """Table 3: univariate log-rank and Cox per factor, backward-selected multivariate Cox.
 
     Attributes
@@ -175,14 +174,6 @@ def factor_table(
         frame[f"multi_{col}"] = [multi.loc[t, col] if t in multi.index else np.nan
                                  for t in frame.index]
     return Table3Result(frame=frame, univariate=uni, selection=sel, cutpoints=cuts)
-
-
-
-
-
-
-
-
 
 
 Table3Result = FactorTableResult

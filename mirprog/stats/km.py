@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog._engine.dist import zcrit
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError
 from mirprog.stats._common import MAX_GROUPS, grouped
@@ -25,7 +25,7 @@ _TABLE_COLUMNS = ["group", "time", "n_at_risk", "n_events", "n_censored", "survi
 
 
 @dataclass(frozen=True)
-class KMResult(FrameReprMixin):
+class KMResult(Result):
     """Kaplan–Meier curves for one cohort, overall or by group.
 
     Attributes
@@ -61,9 +61,6 @@ class KMResult(FrameReprMixin):
     events: int
     excluded: Exclusions
 
-    def to_frame(self) -> pd.DataFrame:
-        """The curve table."""
-        return self.table
 
     def at(self, times: Sequence[float]) -> pd.DataFrame:
         """Survival at given times, per group (as ``summary(fit, times=...)``).

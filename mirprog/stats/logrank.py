@@ -13,7 +13,7 @@ import pandas as pd
 from mirprog._engine.dist import chi2_sf
 from mirprog._engine.logrank import logrank_arrays, quadratic_chi2
 from mirprog._engine.timefix import aeq_times
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError, format_ids
 from mirprog.stats._common import MAX_GROUPS, grouped, require_groups
@@ -25,7 +25,7 @@ Adjust = Literal["holm", "bh", "bonferroni", "none"]
 
 
 @dataclass(frozen=True)
-class LogRankResult(FrameReprMixin):
+class LogRankResult(Result):
     """A log-rank (or trend) test across groups.
 
     Attributes
@@ -59,10 +59,6 @@ class LogRankResult(FrameReprMixin):
     n: int
     events: int
     excluded: Exclusions
-
-    def to_frame(self) -> pd.DataFrame:
-        """The observed/expected table."""
-        return self.table
 
 
 def logrank(
@@ -224,7 +220,7 @@ def _adjusted(p: np.ndarray, method: Adjust, n: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PairwiseLogRankResult(FrameReprMixin):
+class PairwiseLogRankResult(Result):
     """Log-rank tests between every pair of groups.
 
     Attributes
@@ -244,10 +240,6 @@ class PairwiseLogRankResult(FrameReprMixin):
     n: int
     events: int
     excluded: Exclusions
-
-    def to_frame(self) -> pd.DataFrame:
-        """The pairwise table."""
-        return self.table
 
 
 def pairwise_logrank(cohort: Cohort, by: str, *, adjust: Adjust = "holm",

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog._engine.coxph import Ties
-from mirprog._result import FrameReprMixin, TableRenderMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import CohortError, MonotoneLikelihoodWarning
 from mirprog.factors.cutpoints import Cutpoints, Rule
@@ -25,9 +25,8 @@ from mirprog.stats.logrank import logrank
 __all__ = ["SubgroupTableResult", "Table4Result", "subgroup_table"]
 
 
-
 @dataclass(frozen=True)
-class SubgroupTableResult(FrameReprMixin, TableRenderMixin):
+class SubgroupTableResult(Result):
     """Table 4: one binary factor analysed within subgroups.
 
     Attributes

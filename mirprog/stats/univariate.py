@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog._engine.coxph import Ties
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort
 from mirprog.stats.cox.coxph import CoxResult, cox
 from mirprog.stats.logrank import LogRankResult, logrank
@@ -21,7 +21,7 @@ TABLE_COLUMNS = ["factor", "n", "events", "n_excluded", "logrank_chi2", "logrank
 
 
 @dataclass(frozen=True)
-class UnivariateResult(FrameReprMixin):
+class UnivariateResult(Result):
     """One univariate analysis per factor.
 
     Attributes
@@ -44,10 +44,6 @@ class UnivariateResult(FrameReprMixin):
     cox: dict[str, CoxResult]
     logrank: dict[str, LogRankResult]
     ties: Ties
-
-    def to_frame(self) -> pd.DataFrame:
-        """The univariate table."""
-        return self.table
 
 
 def univariate(

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from mirprog._engine.coxph import Ties
 from mirprog._engine.dist import chi2_sf, zcrit
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions
 from mirprog.errors import ArgumentError, CohortError, MirprogWarning, format_ids
 from mirprog.stats.cox.coxph import CoxResult, cox
@@ -221,7 +221,7 @@ def rcs_basis(x: ArrayLike, knots: ArrayLike) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class SplineCoxResult(FrameReprMixin):
+class SplineCoxResult(Result):
     """Cox model with a restricted cubic spline of a continuous marker.
 
     Attributes

@@ -13,7 +13,7 @@ import pandas as pd
 from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog._engine.dist import chi2_sf, normal_p, zcrit
 from mirprog._engine.firth import firth_cox
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import AnalysisData, Cohort, Exclusions, timefixed
 from mirprog.errors import CohortError, ConvergenceWarning, MonotoneLikelihoodWarning
 from mirprog.stats._common import sorted_levels
@@ -114,7 +114,7 @@ def build_design(
 
 
 @dataclass(frozen=True)
-class CoxResult(FrameReprMixin):
+class CoxResult(Result):
     """A fitted Cox proportional-hazards model.
 
     Attributes

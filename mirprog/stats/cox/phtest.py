@@ -17,7 +17,7 @@ import pandas as pd
 from mirprog._engine.coxph import Ties, risk_sets
 from mirprog._engine.dist import chi2_sf
 from mirprog._engine.firth import risk_set_sums
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, timefixed
 from mirprog.errors import ArgumentError, CohortError
 from mirprog.stats.cox.coxph import CoxResult
@@ -31,7 +31,7 @@ Transform = Literal["km", "identity", "rank", "log"]
 
 
 @dataclass(frozen=True)
-class PHTestResult(FrameReprMixin):
+class PHTestResult(Result):
     """Tests of proportional hazards for one Cox model.
 
     Attributes
@@ -64,9 +64,6 @@ class PHTestResult(FrameReprMixin):
     ties: str
     by_factor: bool
 
-    def to_frame(self) -> pd.DataFrame:
-        """The test table."""
-        return self.table
 
     def trend(self, term: str) -> tuple[float, float]:
         """Intercept and slope of the least-squares line of ``term``'s residuals on ``x``.

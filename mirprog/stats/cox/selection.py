@@ -12,7 +12,7 @@ import pandas as pd
 
 from mirprog._engine.coxph import Ties
 from mirprog._engine.dist import chi2_sf
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError
 from mirprog.stats.cox.coxph import CoxResult, cox
@@ -25,7 +25,7 @@ EntryTest = Literal["logrank", "lr", "wald", "score"]
 
 
 @dataclass(frozen=True)
-class SelectionResult(FrameReprMixin):
+class SelectionResult(Result):
     """Outcome of :func:`backward_select`.
 
     Attributes

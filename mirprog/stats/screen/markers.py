@@ -33,7 +33,7 @@ from mirprog._engine.cox_batch import (
 from mirprog._engine.coxph import Ties
 from mirprog._engine.dist import chi2_sf_array, normal_p, zcrit
 from mirprog._engine.timefix import aeq_times
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort
 from mirprog.data.missing import bad_numbers_error, looks_numeric
 from mirprog.errors import CohortError, MirprogError
@@ -68,7 +68,7 @@ _MIN_BLOCK = 32          # markers per block at least (per-block overhead)
 
 
 @dataclass(frozen=True)
-class ScreenResult(FrameReprMixin):
+class ScreenResult(Result):
     """A marker screen: one row per marker.
 
     Attributes
@@ -100,9 +100,6 @@ class ScreenResult(FrameReprMixin):
     n: int
     events: int
 
-    def to_frame(self) -> pd.DataFrame:
-        """The per-marker table."""
-        return self.table
 
     def __repr__(self) -> str:
         t = self.table

@@ -26,7 +26,7 @@ from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine.cox_batch import sample
 from mirprog._engine.coxph import Ties
 from mirprog._engine.timefix import aeq_times
-from mirprog._result import FrameReprMixin
+from mirprog._result import Result
 from mirprog.data.cohort import Cohort
 from mirprog.errors import MirprogError
 from mirprog.stats.logrank import Adjust
@@ -51,7 +51,7 @@ _HR = {"q_logrank": "hr", "q": "hr", "q_cont": "hr_cont"}
 
 
 @dataclass(frozen=True)
-class ScreenStability(FrameReprMixin):
+class ScreenStability(Result):
     """A screen's hits under resampling of the patients.
 
     Attributes
@@ -82,9 +82,6 @@ class ScreenStability(FrameReprMixin):
     q: float
     by: By
 
-    def to_frame(self) -> pd.DataFrame:
-        """The per-marker table."""
-        return self.table
 
     def __repr__(self) -> str:
         often = int((self.table["selected"] >= 0.8).sum())
