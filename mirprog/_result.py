@@ -79,7 +79,8 @@ class Result:
 
     def to_frame(self) -> pd.DataFrame:
         """The main frame (``.table``, or ``.summary`` for a coefficient table)."""
-        return getattr(self, self._main)  # type: ignore[no-any-return]
+        frame: pd.DataFrame = getattr(self, self._main)
+        return frame
 
     def _repr_html_(self) -> str:
         html = self.to_frame().to_html(escape=True)  # ids and levels are data
