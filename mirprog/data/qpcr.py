@@ -80,8 +80,9 @@ class QPCRResult(Result):
     excluded: Exclusions
     method: str
 
-    def to_frame(self) -> pd.DataFrame:
-        """The samples × targets relative expression."""
+    @property
+    def table(self) -> pd.DataFrame:
+        """The main frame: ``values``, the samples × targets relative expression."""
         return self.values
 
 

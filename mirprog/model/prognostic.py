@@ -270,6 +270,11 @@ class PrognosticModel(Result):
         return (f"PrognosticModel(terms={self.terms}, n={self.n}, events={self.events}, "
                 f"ties={self.ties!r}, thresholds={self.cutpoints.thresholds}{groups})")
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (95% Wald CI), as :attr:`mirprog.CoxResult.summary`."""
+        return self.to_frame()
+
     def to_frame(self, conf_level: float = 0.95) -> pd.DataFrame:
         """Coefficient table: ``coef, se, hr, ci_lower, ci_upper, center`` per term (Wald CI)."""
         b, se, z = np.array(self.coef), np.array(self.se), zcrit(conf_level)

@@ -81,7 +81,8 @@ class ValidationResult(Result):
     calibration: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
+    @property
+    def table(self) -> pd.DataFrame:
         """The headline numbers, one row per metric."""
         values = {"n": self.n, "events": self.events, "harrell_c": self.harrell_c,
                   "uno_c": self.uno_c, "mean_auc": self.mean_auc,

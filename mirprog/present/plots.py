@@ -293,7 +293,7 @@ def _forest_rows(result: CoxResult | UnivariateResult | Table3Result
     elif isinstance(result, UnivariateResult):
         f, label = result.table, list(result.table.index.astype(str))
     elif isinstance(result, Table3Result):
-        f = result.frame
+        f = result.table
         label = [_t3_label(str(term), r) for term, r in f.iterrows()]
     else:
         raise TypeError("forest_plot() takes a CoxResult, UnivariateResult or Table3Result, "

@@ -25,7 +25,7 @@ from mirprog._compute.progress import progress_bar
 from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort, timefixed
+from mirprog.data.cohort import Cohort, Exclusions, timefixed
 from mirprog.errors import ArgumentError, CohortError, MirprogWarning
 from mirprog.stats.cox.coxph import CoxResult, cox
 
@@ -81,6 +81,11 @@ class BootstrapValidationResult(Result):
     def n_failed(self) -> int:
         """Resamples whose refit failed (left out of the averages)."""
         return int(sum(self.failures.values()))
+
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows left out of the model (and so of every resample) and why."""
+        return self.fit.excluded
 
     @property
     def n_used(self) -> int:

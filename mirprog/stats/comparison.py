@@ -59,8 +59,9 @@ class RiskGroupResult(Result):
     logrank: LogRankResult
     trend: LogRankResult
 
-    def to_frame(self) -> pd.DataFrame:
-        """Group sizes and events."""
+    @property
+    def table(self) -> pd.DataFrame:
+        """The main frame: ``counts``, group sizes and events."""
         return self.counts
 
     @property
@@ -169,6 +170,11 @@ class ModelComparison(Result):
     p: float
     big: CoxResult
     small: CoxResult
+
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows left out of the bigger model (both models use the same rows) and why."""
+        return self.big.excluded
 
 
 def compare_models(big: CoxResult, small: CoxResult) -> ModelComparison:

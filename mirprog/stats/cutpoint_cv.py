@@ -19,7 +19,7 @@ from mirprog._compute.resample import resolve_seed, stratified_folds
 from mirprog._engine.coxph import Ties
 from mirprog._engine.maxstat import scan_splits
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort, timefixed
+from mirprog.data.cohort import Cohort, Exclusions, timefixed
 from mirprog.errors import CohortError
 from mirprog.factors.cutpoints import Cutpoints, OptimalCutpointResult, optimal_cutpoint
 from mirprog.stats.cox.coxph import CoxResult, cox
@@ -71,7 +71,13 @@ class CVCutpointResult(Result):
         """``log(cv_hr) / log(apparent_hr)``: 1 means no optimism, lower means more."""
         return float(np.log(self.cv_hr) / np.log(self.apparent_hr))
 
-    def to_frame(self) -> pd.DataFrame:
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows without the marker (left out of the search and of both Cox models)."""
+        return self.apparent.excluded
+
+    @property
+    def table(self) -> pd.DataFrame:
         """Rows ``apparent`` and ``cross-validated``: ``hr, ci_lower, ci_upper, p``."""
         rows = {name: fit.summary.iloc[0][["hr", "ci_lower", "ci_upper", "p"]]
                 for name, fit in (("apparent", self.apparent_cox),

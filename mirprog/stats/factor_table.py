@@ -13,7 +13,7 @@ import pandas as pd
 
 from mirprog._engine.coxph import Ties
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort
+from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import CohortError
 from mirprog.factors.cutpoints import Cutpoints, Rule
 from mirprog.output import format_ci, format_p
@@ -36,7 +36,7 @@ class FactorTableResult(Result):
 
     Attributes
     ----------
-    frame : pandas.DataFrame
+    table : pandas.DataFrame
         Full precision, indexed by term, with columns ``label, factor, n, events,
         logrank_chi2, logrank_df, logrank_p, hr, ci_lower, ci_upper, p, monotone,
         entered, selected, multi_hr, multi_ci_lower, multi_ci_upper, multi_p``.
@@ -46,14 +46,20 @@ class FactorTableResult(Result):
         The marker splits used.
     """
 
-    frame: pd.DataFrame
+    table: pd.DataFrame
     univariate: UnivariateResult
     selection: SelectionResult
     cutpoints: Cutpoints | None
 
-    def to_frame(self) -> pd.DataFrame:
-        """The full-precision table."""
-        return self.frame
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows left out of the multivariate model (complete cases) and why."""
+        return self.selection.excluded
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """``table`` under its 0.1 name (kept for one release)."""
+        return self.table
 
     def formatted(self, digits: int = 2) -> pd.DataFrame:
         """Paper layout as strings, with log-rank and Cox statistics in separate columns.
@@ -63,7 +69,7 @@ class FactorTableResult(Result):
         """
         steps = self.selection.steps.set_index("factor", drop=False)
         rows = []
-        for _term, r in self.frame.iterrows():
+        for _term, r in self.table.iterrows():
             if r["selected"]:
                 multi = format_ci(r["multi_hr"], r["multi_ci_lower"], r["multi_ci_upper"], digits)
                 multi_p = format_p(r["multi_p"])
@@ -131,7 +137,7 @@ def factor_table(
     Returns
     -------
     Table3Result
-        ``.frame`` (numbers), ``.formatted()``, ``.to_markdown()``,
+        ``.table`` (numbers), ``.formatted()``, ``.to_markdown()``,
         ``.to_html()``, ``.to_latex()``.
 
     Examples
@@ -173,7 +179,7 @@ def factor_table(
     for col in ("hr", "ci_lower", "ci_upper", "p"):
         frame[f"multi_{col}"] = [multi.loc[t, col] if t in multi.index else np.nan
                                  for t in frame.index]
-    return Table3Result(frame=frame, univariate=uni, selection=sel, cutpoints=cuts)
+    return Table3Result(table=frame, univariate=uni, selection=sel, cutpoints=cuts)
 
 
 Table3Result = FactorTableResult

@@ -21,7 +21,7 @@ ConfType = Literal["log", "log-log", "plain"]
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
 _TABLE_COLUMNS = ["group", "time", "n_at_risk", "n_events", "n_censored", "survival",
-                  "std_err", "ci_lower", "ci_upper"]
+                  "se", "ci_lower", "ci_upper", "std_err"]
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,10 @@ class KMResult(Result):
     table : pandas.DataFrame
         One row per group and distinct time (events and censorings), with
         columns ``group, time, n_at_risk, n_events, n_censored, survival,
-        std_err, ci_lower, ci_upper``.  ``std_err`` is the standard error of
-        the survival estimate (Greenwood), on the survival scale, as in
-        ``summary(survfit(...))``.
+        se, ci_lower, ci_upper, std_err``.  ``se`` is the standard error of
+        the survival estimate (Greenwood), on the survival scale, as ``std.err`` in
+        ``summary(survfit(...))``; ``std_err`` is the same column under its 0.1
+        name, kept for one release (mirprog calls a standard error ``se`` everywhere).
     median : pandas.DataFrame
         Indexed by group: ``n, events, median, ci_lower, ci_upper`` (NaN when the
         curve or its confidence limit never reaches 0.5).
@@ -72,7 +73,8 @@ class KMResult(Result):
         Returns
         -------
         pandas.DataFrame
-            Columns ``group, time, n_at_risk, survival, std_err, ci_lower, ci_upper``.
+            Columns ``group, time, n_at_risk, survival, se, ci_lower, ci_upper, std_err``
+            (``std_err`` = ``se``, its 0.1 name).
         """
         rows = []
         for g in self.groups:
@@ -90,10 +92,12 @@ class KMResult(Result):
                     rows.append((g, t, n_risk, 1.0, 0.0, 1.0, 1.0))
                 else:
                     r = tab.iloc[pos]
-                    rows.append((g, t, n_risk, r["survival"], r["std_err"], r["ci_lower"],
+                    rows.append((g, t, n_risk, r["survival"], r["se"], r["ci_lower"],
                                  r["ci_upper"]))
-        return pd.DataFrame(rows, columns=["group", "time", "n_at_risk", "survival", "std_err",
-                                           "ci_lower", "ci_upper"])
+        out = pd.DataFrame(rows, columns=["group", "time", "n_at_risk", "survival", "se",
+                                          "ci_lower", "ci_upper"])
+        out["std_err"] = out["se"]
+        return out
 
 
 def _curve(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
@@ -225,11 +229,11 @@ def km(
         cur = _curve(data.time[sel], data.event[sel])
         lower, upper = confidence_limits(cur["surv"], cur["se_log"], conf_type, conf_level)
         with np.errstate(invalid="ignore"):
-            std_err = cur["surv"] * cur["se_log"]
+            se = cur["surv"] * cur["se_log"]
         tab = pd.DataFrame({
             "group": [g] * len(cur["time"]), "time": cur["time"], "n_at_risk": cur["n_risk"],
             "n_events": cur["d"], "n_censored": cur["c"], "survival": cur["surv"],
-            "std_err": std_err, "ci_lower": lower, "ci_upper": upper,
+            "se": se, "ci_lower": lower, "ci_upper": upper, "std_err": se,
         })
         tables.append(tab)
         x = np.concatenate([[0.0], cur["time"]])

@@ -31,7 +31,7 @@ class SubgroupTableResult(Result):
 
     Attributes
     ----------
-    frame : pandas.DataFrame
+    table : pandas.DataFrame
         Indexed by subgroup label: ``n, events, n_low, n_high, events_low,
         events_high, logrank_chi2, logrank_p, hr, ci_lower, ci_upper, p, note``.
         ``note`` says why a statistic is missing (no events in an arm, too few
@@ -46,20 +46,21 @@ class SubgroupTableResult(Result):
         Rows of the cohort without a value of ``factor`` (left out of every row).
     """
 
-    frame: pd.DataFrame
+    table: pd.DataFrame
     factor: str
     cutpoints: Cutpoints | None
     firth: bool = False
     excluded: Exclusions | None = None
 
-    def to_frame(self) -> pd.DataFrame:
-        """The full-precision table."""
-        return self.frame
+    @property
+    def frame(self) -> pd.DataFrame:
+        """``table`` under its 0.1 name (kept for one release)."""
+        return self.table
 
     def formatted(self, digits: int = 2) -> pd.DataFrame:
         """Paper layout as strings; rows without an estimable HR state the reason."""
         rows = []
-        for label, r in self.frame.iterrows():
+        for label, r in self.table.iterrows():
             hr = format_ci(r["hr"], r["ci_lower"], r["ci_upper"], digits)
             rows.append({
                 "Subgroup": label, "n": int(r["n"]), "Events (low/high)":
@@ -143,7 +144,7 @@ def subgroup_table(
     rows = [_subgroup_row(cohort, factor, label, mask, ties, firth)
             for label, mask in groups.items()]
     frame = pd.DataFrame(rows).set_index("subgroup")
-    return Table4Result(frame=frame, factor=factor, cutpoints=cuts, firth=firth,
+    return Table4Result(table=frame, factor=factor, cutpoints=cuts, firth=firth,
                         excluded=cohort.complete_cases([factor]).exclusions)
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from mirprog._engine.coxph import Ties
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort
+from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.stats.cox.coxph import CoxResult, cox
 from mirprog.stats.logrank import LogRankResult, logrank
 
@@ -44,6 +44,12 @@ class UnivariateResult(Result):
     cox: dict[str, CoxResult]
     logrank: dict[str, LogRankResult]
     ties: Ties
+
+    @property
+    def excluded(self) -> dict[str, Exclusions]:
+        """Factor -> the rows its own analysis left out and why (each factor on its
+        complete cases; ``table["n_excluded"]`` counts them)."""
+        return {f: fit.excluded for f, fit in self.cox.items()}
 
 
 def univariate(

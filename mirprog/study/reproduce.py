@@ -340,7 +340,7 @@ def _reproduced(res: StudyResult, table: str, row: str, kind: str) -> float:
     """The computed counterpart of one published number (NaN when not computable)."""
     nan = float("nan")
     if table == "Table 3":
-        f = res.table3.frame
+        f = res.table3.table
         if row not in f.index:
             return nan
         if row in REVERSED and kind in ("ci_lower", "ci_upper", "hr"):
@@ -360,7 +360,7 @@ def _reproduced(res: StudyResult, table: str, row: str, kind: str) -> float:
         name = row.replace("mir125b_high", f"{res.columns.marker}_high")
         return _num(t.loc[name, "neg2loglik" if kind == "neg2ll" else "p"])
     if table == "Table 4" and res.table4 is not None:
-        f4 = res.table4.frame
+        f4 = res.table4.table
         if row not in f4.index:
             return nan
         col = {"chi2": "logrank_chi2", "p": "logrank_p", "n": "n"}.get(kind, kind)
@@ -419,12 +419,12 @@ def write_outputs(res: StudyResult, out: str | Path, *, compare: bool = True) ->
         written.append(path)
 
     t3 = res.table3
-    write_csv(t3.frame, out / "table3.csv")
+    write_csv(t3.table, out / "table3.csv")
     written.append(out / "table3.csv")
     save("table3.md", t3.to_markdown())
     save("table3.html", t3.to_html(caption="Table 3 — univariate and multivariate analyses"))
     if res.table4 is not None:
-        write_csv(res.table4.frame, out / "table4.csv")
+        write_csv(res.table4.table, out / "table4.csv")
         written.append(out / "table4.csv")
         save("table4.md", res.table4.to_markdown())
         save("table4.html", res.table4.to_html(caption="Table 4 — marker within subgroups"))

@@ -274,9 +274,15 @@ class SplineCoxResult(Result):
         return pd.DataFrame({"value": v, "x": x, "log_hr": est, "se": se,
                              "ci_lower": est - z * se, "ci_upper": est + z * se})
 
-    def to_frame(self) -> pd.DataFrame:
-        """The curve table."""
+    @property
+    def table(self) -> pd.DataFrame:
+        """The main frame: ``curve``, the hazard ratio along the marker."""
         return self.curve
+
+    @property
+    def excluded(self) -> Exclusions:
+        """Rows left out of the spline fit and why."""
+        return self.fit.excluded
 
     def __repr__(self) -> str:
         return (f"SplineCoxResult({self.term}, knots {np.round(self.knots, 4).tolist()}, n = "

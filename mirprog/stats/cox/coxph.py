@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -207,9 +207,7 @@ class CoxResult(Result):
         """Akaike information criterion, -2 loglik + 2 p (R ``AIC(fit)``)."""
         return self.neg2loglik + 2 * len(self.terms)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The coefficient table."""
-        return self.summary
+    _main: ClassVar[str] = "summary"   # a coefficient table
 
     def __repr__(self) -> str:
         lines = [f"CoxResult(n={self.n}, events={self.events}, ties={self.ties!r}, "

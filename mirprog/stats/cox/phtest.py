@@ -18,7 +18,7 @@ from mirprog._engine.coxph import Ties, risk_sets
 from mirprog._engine.dist import chi2_sf
 from mirprog._engine.firth import risk_set_sums
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort, timefixed
+from mirprog.data.cohort import Cohort, Exclusions, timefixed
 from mirprog.errors import ArgumentError, CohortError
 from mirprog.stats.cox.coxph import CoxResult
 
@@ -53,6 +53,8 @@ class PHTestResult(Result):
     ties : str
     by_factor : bool
         Whether rows of ``table`` are covariates (multi-df for categorical ones).
+    excluded : Exclusions or None
+        The model's excluded rows (the test uses exactly the model's rows).
     """
 
     table: pd.DataFrame
@@ -63,6 +65,7 @@ class PHTestResult(Result):
     transform: str
     ties: str
     by_factor: bool
+    excluded: Exclusions | None = None
 
 
     def trend(self, term: str) -> tuple[float, float]:
@@ -234,6 +237,6 @@ def ph_test(
     return PHTestResult(
         table=table, residuals=pd.DataFrame(scaled, columns=pd.Index(terms, name="term")),
         x=ttimes[rows], time=data.time[rows], coef=pd.Series(coef, index=terms),
-        transform=transform, ties=fit.ties, by_factor=by_factor)
+        transform=transform, ties=fit.ties, by_factor=by_factor, excluded=fit.excluded)
 
 

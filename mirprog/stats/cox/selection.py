@@ -68,8 +68,9 @@ class SelectionResult(Result):
     events: int
     excluded: Exclusions
 
-    def to_frame(self) -> pd.DataFrame:
-        """The step log."""
+    @property
+    def table(self) -> pd.DataFrame:
+        """The main frame: ``steps``, the log of the selection."""
         return self.steps
 
 
