@@ -4,7 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
 # The old module paths kept for one release are aliases of their new homes (importing
 # mirprog/screen.py gives mirprog.stats.screen.markers): their docstring examples are

@@ -1,4 +1,4 @@
-"""Typed errors and warnings raised by mirprog.
+"""Typed errors and warnings raised by mirprog: every public one is defined here.
 
 Every error a user can cause derives from :class:`MirprogError`, so a script
 can catch them all in one place; messages name the column, the first
@@ -14,14 +14,19 @@ from mirprog.output import escape_terminal
 
 __all__ = [
     "ArgumentError",
+    "AuditInputError",
+    "BootstrapFitWarning",
     "CohortError",
     "ConvergenceWarning",
     "DataFileError",
+    "HorizonWarning",
     "MirprogError",
     "MirprogWarning",
     "ModelFileError",
     "ModelFileWarning",
     "MonotoneLikelihoodWarning",
+    "NonPositiveMarkerWarning",
+    "ScaleWarning",
     "UnitWarning",
     "format_ids",
 ]
@@ -106,6 +111,32 @@ class ModelFileWarning(MirprogWarning):
 
 class ConvergenceWarning(MirprogWarning):
     """An iterative fit stopped at its iteration limit before converging."""
+
+
+class HorizonWarning(MirprogWarning):
+    """A requested horizon lies beyond the training follow-up: its survival is NaN."""
+
+
+class NonPositiveMarkerWarning(MirprogWarning):
+    """Rows with marker + offset <= 0 cannot be log-transformed and were excluded."""
+
+
+class BootstrapFitWarning(MirprogWarning):
+    """Some bootstrap refits failed (singular, monotone or not converged) and were left out."""
+
+
+class AuditInputError(MirprogError, ValueError):
+    """A table given to :func:`mirprog.audit.check_table` cannot be audited as given."""
+
+
+class ScaleWarning(MirprogWarning):
+    """A marker in the scored cohort looks like it is on another scale than in training.
+
+    Raised by :meth:`PrognosticModel.score` and :meth:`Cutpoints.apply` (see
+    :func:`check_scale` for the rule), e.g. raw Ct values scored by a model
+    trained on relative expression.  The frozen threshold is still applied as
+    it is; check units and normalisation.
+    """
 
 
 def format_ids(ids: Sequence[Any], total: int | None = None) -> str:

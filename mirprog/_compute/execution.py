@@ -51,8 +51,7 @@ class ExecOptions:
     Examples
     --------
     >>> import mirprog as mp
-    >>> from mirprog._compute.execution import ExecOptions
-    >>> ex = ExecOptions(threads=2, progress=False)
+    >>> ex = mp.ExecOptions(threads=2, progress=False)
     >>> res = mp.screen(mp.datasets.load_gbsg2(), ["progrec", "age"], execution=ex)
     >>> res.table["marker"].tolist()
     ['progrec', 'age']

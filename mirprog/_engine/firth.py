@@ -2,7 +2,7 @@
 
 The penalised log partial likelihood is ``l*(b) = l(b) + 1/2 log |I(b)|``, with
 ``l``, its score ``U`` and information ``I`` taken from
-:func:`mirprog.survival._coxengine.derivatives` (Breslow or Efron ties), so the
+:func:`mirprog._engine.coxph.derivatives` (Breslow or Efron ties), so the
 penalty is added to the same numbers every other Cox fit in mirprog uses.  A
 group without events, whose ordinary estimate drifts to infinity (monotone
 likelihood), gets a finite hazard ratio, a profile-likelihood confidence
@@ -52,7 +52,7 @@ def penalised(beta: np.ndarray, xs: np.ndarray, rs: RiskSets) -> tuple[float, np
     """Penalised log-likelihood ``l*``, modified score ``U*`` and information ``I`` at ``beta``.
 
     ``xs`` is centred and in sorted order, as for
-    :func:`~mirprog.survival._coxengine.derivatives`.  The modified score is
+    :func:`~mirprog._engine.coxph.derivatives`.  The modified score is
     ``U + 1/2 tr(I^-1 dI/db_t)``: every event term of ``I`` is a weighted
     covariance ``V = S2/S0 - a a'`` whose weights (Efron's fractions included)
     do not depend on ``b``, so ``dV/db_t = S3_t/S0 - S2 S1_t/S0^2 - (V_t a' + a V_t')``.

@@ -17,7 +17,7 @@ row ids and the fix -- and nothing is guessed behind the user's back:
   2 = event (the ``lung`` data), ``"yes"``/``"no"`` -- are accepted only through
   an explicit ``event_values=`` mapping, and a code the mapping does not name
   is still an error.
-* a text column of numbers follows one rule (:mod:`mirprog.missing`): known
+* a text column of numbers follows one rule (:mod:`mirprog.data.missing`): known
   missing-value codes (``.``, ``-``, ``NA``, ``ND``, ``?``, ...) become missing,
   and the ledger of an analysis that excludes the row names the code seen; any
   other text in it (``3O``, ``<0.01``) is refused by every analysis using the
@@ -25,7 +25,7 @@ row ids and the fix -- and nothing is guessed behind the user's back:
 * :class:`UnitWarning` flags follow-up times that look like a mix of units
   (days and years in one column) or are implausible for a stated
   ``time_unit`` (see :class:`Cohort`, Notes).
-* :func:`read_cohort` reads through :func:`mirprog.reading.read_table`, which
+* :func:`read_cohort` reads through :func:`mirprog.data.reading.read_table`, which
   never guesses a file's dialect: a semicolon- or tab-separated ``.csv``,
   numbers with a decimal comma, a non-UTF-8 file and a title row or merged
   header raise :class:`~mirprog.errors.DataFileError` naming the
@@ -77,7 +77,7 @@ class Exclusion:
     """One row left out of one analysis, with the column and the reason.
 
     ``code`` is the missing-value code seen in the cell (e.g. ``"."`` or
-    ``"ND"``, see :mod:`mirprog.missing`), ``None`` for an empty cell or NaN.
+    ``"ND"``, see :mod:`mirprog.data.missing`), ``None`` for an empty cell or NaN.
     """
 
     row: Any
@@ -509,7 +509,7 @@ class Cohort:
     def assign(self, **columns: Any) -> Cohort:
         """A new Cohort with columns added or replaced (time, event and id are protected).
 
-        New text columns of numbers follow the cohort's rule (:mod:`mirprog.missing`):
+        New text columns of numbers follow the cohort's rule (:mod:`mirprog.data.missing`):
         missing-value codes become NaN, other text in them is refused.
         """
         for name in columns:

@@ -18,19 +18,9 @@ import numpy as np
 import pandas as pd
 
 from mirprog.data import file_schema as fs
-from mirprog.errors import MirprogWarning
+from mirprog.errors import ScaleWarning
 
 __all__ = ["MarkerRange", "ScaleWarning", "check_scale"]
-
-
-class ScaleWarning(MirprogWarning):
-    """A marker in the scored cohort looks like it is on another scale than in training.
-
-    Raised by :meth:`PrognosticModel.score` and :meth:`Cutpoints.apply` (see
-    :func:`check_scale` for the rule), e.g. raw Ct values scored by a model
-    trained on relative expression.  The frozen threshold is still applied as
-    it is; check units and normalisation.
-    """
 
 
 _QUANTILES = ("min", "p01", "q25", "median", "q75", "p99", "max")
@@ -59,7 +49,7 @@ class MarkerRange:
 
     @classmethod
     def from_json(cls, value: Any, path: str) -> MarkerRange:
-        """A file schema spec (see :mod:`mirprog.file_schema`): the range as saved, checked."""
+        """A file schema spec (see :mod:`mirprog.data.file_schema`): the range as saved, checked."""
         d = fs.obj({"n": fs.integer(minimum=1), **{k: fs.number() for k in _QUANTILES}})(
             value, path)
         for lo, hi in itertools.pairwise(_QUANTILES):

@@ -266,7 +266,7 @@ class Cutpoints:
         -----
         ScaleWarning
             A marker looks like it is on another scale than in training, by the
-            rule of :meth:`PrognosticModel.score` (:func:`mirprog.scale.check_scale`;
+            rule of :meth:`PrognosticModel.score` (:func:`mirprog.data.scale.check_scale`;
             without :attr:`ranges`, only its share-above-threshold part).
         """
         cohort.require(*self.markers, role="marker")
@@ -330,7 +330,7 @@ _CUTPOINT_FIELDS: dict[str, fs.Spec] = {
 
 
 def cutpoint_spec(value: Any, path: str) -> Cutpoint:
-    """File schema spec (:mod:`mirprog.file_schema`) of one saved :class:`Cutpoint`."""
+    """File schema spec (:mod:`mirprog.data.file_schema`) of one saved :class:`Cutpoint`."""
     d = fs.obj(_CUTPOINT_FIELDS)(value, path)
     k = len(d["thresholds"])
     column = f"{d['marker']}_high" if k == 1 else f"{d['marker']}_level"

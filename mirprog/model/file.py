@@ -20,7 +20,7 @@ Schema ``mirprog.model/2`` (one JSON object)::
 Floats are written with Python's shortest round-trip repr, so a saved and
 re-loaded model is equal to the original.  :func:`decode` checks every field
 once, before any is used (the specs below, built with
-:mod:`mirprog.file_schema`, then how the parts fit together): a wrong type,
+:mod:`mirprog.data.file_schema`, then how the parts fit together): a wrong type,
 a non-finite number, a boolean for a number, an unknown or missing key,
 unsorted thresholds or baseline times, terms that do not follow from the
 levels, an adverse value the model cannot have, ... raise

@@ -26,7 +26,7 @@ from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions, TimeUnit
 from mirprog.data.missing import parse_numbers
 from mirprog.data.scale import MarkerRange, ScaleWarning, check_scale
-from mirprog.errors import CohortError, MirprogError, MirprogWarning, format_ids
+from mirprog.errors import CohortError, HorizonWarning, MirprogError, format_ids
 from mirprog.factors.cutpoints import Cutpoints
 from mirprog.factors.risk_groups import adverse_groups, default_labels
 from mirprog.model import file as model_io
@@ -41,10 +41,6 @@ __all__ = ["HorizonWarning", "MarkerRange", "ModelFileError", "PrognosticModel",
 UNITS_PER_YEAR: dict[str, float] = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0,
                                     "years": 1.0}
 """Time units per year, for the default horizons (3 and 5 years) of a model."""
-
-
-class HorizonWarning(MirprogWarning):
-    """A requested horizon lies beyond the training follow-up: its survival is NaN."""
 
 
 def _native(v: Any) -> Any:
@@ -531,7 +527,7 @@ class PrognosticModel(Result):
 
     def to_json(self, indent: int | None = 2) -> str:
         """The model as human-readable JSON (schema ``mirprog.model/1``, described in
-        :mod:`mirprog.model_io`); floats round-trip exactly."""
+        :mod:`mirprog.model.file`); floats round-trip exactly."""
         return model_io.encode(self, indent)
 
     def save(self, path: str | Path) -> None:

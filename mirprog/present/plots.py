@@ -496,8 +496,7 @@ def spline_plot(result: SplineCoxResult, *, ax: Axes | None = None) -> Figure:
     --------
     >>> import matplotlib.pyplot as plt
     >>> import mirprog as mp
-    >>> from mirprog.survival.continuous import spline_cox, spline_plot
-    >>> fig = spline_plot(spline_cox(mp.datasets.load_gbsg2(), "progrec", offset=1))
+    >>> fig = mp.plots.spline_plot(mp.spline_cox(mp.datasets.load_gbsg2(), "progrec", offset=1))
     >>> plt.close(fig)
     """
     from mirprog.output import escape_mathtext, new_figure
@@ -581,10 +580,9 @@ def calibration_plot(validation: ValidationResult, *, ax: Axes | None = None) ->
     --------
     >>> import matplotlib.pyplot as plt
     >>> import mirprog as mp
-    >>> from mirprog.model import PrognosticModel, calibration_plot
     >>> g = mp.datasets.load_gbsg2()
-    >>> model = PrognosticModel.fit(g.subset(g.ids <= 400), ["progrec"], ["horTh"])
-    >>> fig = calibration_plot(model.validate(g.subset(g.ids > 400), horizon=1825))
+    >>> model = mp.PrognosticModel.fit(g.subset(g.ids <= 400), ["progrec"], ["horTh"])
+    >>> fig = mp.plots.calibration_plot(model.validate(g.subset(g.ids > 400), horizon=1825))
     >>> fig.axes[0].get_xlabel()
     'Predicted survival at t = 1825'
     >>> plt.close(fig)

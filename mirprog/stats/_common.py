@@ -40,7 +40,7 @@ def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = (), *,
     """Complete cases for a grouping column: data, integer group codes and the level list.
 
     With ``timefix`` (the default) near-tied times of those rows are merged
-    (:func:`~mirprog.survival.timefix.aeq_times`); ``False`` leaves them to the caller.
+    (:func:`~mirprog._engine.timefix.aeq_times`); ``False`` leaves them to the caller.
     With ``max_groups``, a ``by`` column with more distinct values is refused.
     """
     columns = ([by] if by is not None else []) + [c for c in extra if c != by]

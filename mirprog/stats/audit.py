@@ -25,7 +25,7 @@ import pandas as pd
 
 from mirprog._engine.dist import chi2_sf, normal_p, zcrit
 from mirprog._result import Result
-from mirprog.errors import DataFileError, MirprogError
+from mirprog.errors import AuditInputError, DataFileError
 
 __all__ = ["AuditInputError", "AuditResult", "check_table", "load_published_tables",
            "main_report"]
@@ -41,10 +41,6 @@ _MISSING = {"", "n/a", "na", "nan", "nd", "none", "-", "–", "—"}
 _FIX = ("expected columns label, value, ci_lower, ci_upper, p (optional n, events, table); "
         "enter numbers as printed, e.g. '6.80', and leave both CI cells empty (or N/A) when the "
         "table prints no CI")
-
-
-class AuditInputError(MirprogError, ValueError):
-    """A table given to :func:`check_table` cannot be audited as given."""
 
 
 class _Printed(NamedTuple):

@@ -26,17 +26,13 @@ from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions, timefixed
-from mirprog.errors import ArgumentError, CohortError, MirprogWarning
+from mirprog.errors import ArgumentError, BootstrapFitWarning, CohortError
 from mirprog.stats.cox.coxph import CoxResult, cox
 
 __all__ = ["BootstrapFitWarning", "BootstrapValidationResult", "bootstrap_validate"]
 
 TABLE_COLUMNS = ["apparent", "bootstrap_train", "test", "optimism", "corrected", "n_used"]
 OK = "ok"
-
-
-class BootstrapFitWarning(MirprogWarning):
-    """Some bootstrap refits failed (singular, monotone or not converged) and were left out."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +264,7 @@ def bootstrap_validate(
     Examples
     --------
     >>> import mirprog as mp
-    >>> from mirprog.survival.validation import bootstrap_validate
+    >>> from mirprog import bootstrap_validate
     >>> gbsg = mp.datasets.load_gbsg2()
     >>> val = bootstrap_validate(gbsg, ["horTh", "pnodes", "progrec"], n_boot=20, seed=1,
     ...                          progress=False)

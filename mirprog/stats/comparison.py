@@ -257,6 +257,20 @@ def compare_combined(cohort: Cohort, factors: Sequence[str], *,
     ``["mir125b_high", "nodes_gt3"]`` this is the reference study's comparison:
     marker + nodes (-2LL 51.26) against marker only (59.05) and nodes only (58.51).
 
+    Parameters
+    ----------
+    cohort : Cohort
+    factors : sequence of str
+        Two or more factor columns; rows missing any of them are excluded (reported).
+    ties : {"breslow", "efron"}, default "breslow"
+
+    Returns
+    -------
+    CombinedComparison
+        ``.table`` indexed by model (``combined``, ``without <factor>``):
+        ``neg2loglik, aic, lr_chi2, df, p`` and the model's size; ``.comparisons``
+        holds each likelihood-ratio test.
+
     Examples
     --------
     >>> import mirprog as mp

@@ -206,7 +206,7 @@ def km(
 
     Times that differ only by floating-point noise (relative difference below
     about 1.5e-8) are one time, as R's ``timefix = TRUE``; the table shows the
-    smallest of them, as ``survfit`` does (:func:`~mirprog.survival.timefix.aeq_times`).
+    smallest of them, as ``survfit`` does (:func:`~mirprog._engine.timefix.aeq_times`).
 
     Examples
     --------

@@ -96,7 +96,7 @@ def logrank(
     Equals R ``survdiff(Surv(time, event) ~ by)`` (rho = 0).  The trend
     statistic is (w'(O - E))^2 / (w' V w) with V the survdiff covariance (as
     Stata's ``sts test, trend``).  Near-tied times are merged first, as by
-    ``survdiff``'s ``timefix`` (:func:`~mirprog.survival.timefix.aeq_times`).
+    ``survdiff``'s ``timefix`` (:func:`~mirprog._engine.timefix.aeq_times`).
 
     Examples
     --------

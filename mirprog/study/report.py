@@ -193,7 +193,7 @@ def report(res: StudyResult, path: str | Path, *, title: str | None = None,
     Parameters
     ----------
     res : StudyResult
-        From :func:`mirprog.reproduce.run_study`.
+        From :func:`mirprog.study.reproduce.run_study`.
     path : str or Path
         Output file (``.html``).
     title : str, optional
@@ -206,6 +206,16 @@ def report(res: StudyResult, path: str | Path, *, title: str | None = None,
         The file written.  Sections: cohort (n, events, follow-up, exclusions), Table 3,
         figures (KM by marker, A/B/C, forest plot), model comparison, Table 4, association,
         methods in plain words, and the package version.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import mirprog as mp
+    >>> from mirprog.study.reproduce import run_study
+    >>> res = run_study(mp.datasets.load_reference_cohort())
+    >>> out = mp.report(res, pathlib.Path(tempfile.mkdtemp()) / "report.html", synthetic=True)
+    >>> out.name, "Table 3" in out.read_text(encoding="utf-8")
+    ('report.html', True)
     """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -133,7 +133,7 @@ def study_numbers(values: pd.Series, column: str, role: str,
                   allowed: tuple[int, ...] | None = None) -> pd.Series:
     """A study column as floats; text or a value outside ``allowed`` is a :class:`CohortError`.
 
-    Missing-value codes are missing (:mod:`mirprog.missing`); other text is never
+    Missing-value codes are missing (:mod:`mirprog.data.missing`); other text is never
     quietly read as missing (``3O`` is refused, not dropped).
     """
     numeric = parse_numbers(values, column, what=f"The study's {role} column").values
@@ -210,7 +210,7 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
     Examples
     --------
     >>> import mirprog as mp
-    >>> from mirprog.reproduce import StudyColumns, run_study
+    >>> from mirprog.study.reproduce import StudyColumns, run_study
     >>> g = mp.datasets.load_gbsg2()
     >>> cols = StudyColumns(time="time", event="cens", marker="progrec", other_markers=(),
     ...                     age="age", size="tsize", nodes="pnodes", grade=None, er=None,

@@ -18,7 +18,12 @@ from mirprog._engine.coxph import Ties
 from mirprog._engine.dist import chi2_sf, zcrit
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions
-from mirprog.errors import ArgumentError, CohortError, MirprogWarning, format_ids
+from mirprog.errors import (
+    ArgumentError,
+    CohortError,
+    NonPositiveMarkerWarning,
+    format_ids,
+)
 from mirprog.stats.cox.coxph import CoxResult, cox
 
 if TYPE_CHECKING:
@@ -28,10 +33,6 @@ __all__ = ["NonPositiveMarkerWarning", "SplineCoxResult", "continuous_cox", "rcs
            "rcs_knots", "spline_cox"]
 
 Transform = Literal["log2", "log", "raw"]
-
-
-class NonPositiveMarkerWarning(MirprogWarning):
-    """Rows with marker + offset <= 0 cannot be log-transformed and were excluded."""
 
 
 def _apply(values: np.ndarray, transform: Transform, offset: float) -> np.ndarray:
@@ -135,7 +136,7 @@ def continuous_cox(
     Examples
     --------
     >>> import mirprog as mp
-    >>> from mirprog.survival.continuous import continuous_cox
+    >>> from mirprog import continuous_cox
     >>> fit = continuous_cox(mp.datasets.load_gbsg2(), "progrec", offset=1)
     >>> fit.summary[["hr", "ci_lower", "ci_upper", "p"]].round(3)
                          hr  ci_lower  ci_upper    p
@@ -339,7 +340,7 @@ def spline_cox(
     Examples
     --------
     >>> import mirprog as mp
-    >>> from mirprog.survival.continuous import spline_cox
+    >>> from mirprog import spline_cox
     >>> sp = spline_cox(mp.datasets.load_gbsg2(), "progrec", offset=1)
     >>> sp.knots.round(3)
     array([1.   , 2.322, 5.833, 8.764])

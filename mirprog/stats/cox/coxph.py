@@ -259,7 +259,7 @@ def cox(
         Fit the Firth-penalised model (Heinze & Schemper 2001, as R ``coxphf``):
         finite estimates when a group has no events, profile-likelihood CIs
         and penalised likelihood-ratio p-values.  See
-        :func:`mirprog.survival.firth.firth_cox`.
+        :func:`mirprog._engine.firth.firth_cox`.
 
     Returns
     -------
@@ -281,7 +281,7 @@ def cox(
     ``coxph`` to rounding.  Wald CI exp(b +/- z se); the score test is the
     log-rank test for a single binary covariate (with Breslow ties, when no
     event times are tied).  Near-tied times are merged first, as by ``coxph``'s
-    ``timefix`` (:func:`~mirprog.survival.timefix.aeq_times`).
+    ``timefix`` (:func:`~mirprog._engine.timefix.aeq_times`).
 
     Examples
     --------

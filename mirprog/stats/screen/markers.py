@@ -1,7 +1,7 @@
 """Screen many markers at once: median-split log-rank, binary and continuous Cox, FDR.
 
 One row per marker, computed for all markers together by the batched shape
-of the Cox engine (:mod:`mirprog.survival._batch`), block by block, on the
+of the Cox engine (:mod:`mirprog._engine.cox_batch`), block by block, on the
 machine's cores or on a Dask cluster (:mod:`mirprog._parallel`).  Every
 number equals what :func:`mirprog.logrank` and :func:`mirprog.cox` give for
 that marker alone; :mod:`mirprog.stability` screens bootstrap resamples.
@@ -216,9 +216,8 @@ def screen(
     Examples
     --------
     >>> import mirprog as mp
-    >>> from mirprog.screen import screen
     >>> gbsg = mp.datasets.load_gbsg2()
-    >>> res = screen(gbsg, ["progrec", "estrec", "age"], continuous="raw")
+    >>> res = mp.screen(gbsg, ["progrec", "estrec", "age"], continuous="raw")
     >>> res.table[["marker", "n_high", "logrank_p", "hr", "q"]].round(4)
         marker  n_high  logrank_p      hr       q
     0  progrec     343     0.0000  0.4658  0.0000

@@ -4,7 +4,7 @@ A screen of thousands of markers picks its hits on one cohort; resampling the
 patients with replacement and screening each resample shows which hits are
 robust (selected in most resamples, ranked near the top every time) and which
 were luck.  Every resample runs the screen's own engine
-(:func:`mirprog.screen.screen_block`), locally on threads or as Dask tasks;
+(:func:`mirprog.stats.screen.markers.marker_blocks`), locally on threads or as Dask tasks;
 resample ``b`` depends only on ``(seed, b)``, so the result is the same
 wherever and in how many pieces it is computed.
 """
