@@ -16,7 +16,7 @@ import mirprog as mp
 from mirprog.errors import MirprogError
 from mirprog.stats.screen.stability import _Data, _resamples, screen_bootstrap
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[2] / "reference"
 MARKERS = ["m01", "m02", "m05", "m07", "m_mono", "m_const", "m_allna", "m_neg"]
 
 

@@ -35,7 +35,7 @@ from mirprog.model.prognostic import (
 )
 from mirprog.present.plots import calibration_plot
 
-REF = Path(__file__).parent / "reference" / "model_gbsg2.json"
+REF = Path(__file__).resolve().parents[1] / "reference" / "model_gbsg2.json"
 RTOL, ATOL = 1e-6, 1e-10
 THRESHOLDS = {"pnodes": 3.0}
 

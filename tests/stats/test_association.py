@@ -41,7 +41,7 @@ from mirprog.stats.association import (
     freeman_halton,
 )
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 RTOL = 1e-6
 UNIROOT_TOL = 2.5e-4          # ~2 x .Machine$double.eps^0.25, R's default uniroot tolerance
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,

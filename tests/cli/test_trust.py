@@ -25,7 +25,7 @@ from mirprog.cli import commands as cli
 from mirprog.cli.checks import WarningNotes
 from mirprog.cli.commands import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 60.0  # seconds: every command here takes a few
 
 

@@ -40,7 +40,7 @@ from mirprog.stats.cox.continuous import (
 
 matplotlib.use("Agg")
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[2] / "reference"
 RTOL = 1e-6
 with open(REF / "issue8b_continuous.json") as _fh:
     _REF = json.load(_fh)

@@ -15,7 +15,7 @@ import pytest
 
 import mirprog as mp
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ import mirprog as mp
 from mirprog.stats.cox.selection import factor_test
 from tests._reference import arr, close, ref
 
-GBSG2_CSV = Path(__file__).parents[1] / "mirprog" / "datasets" / "gbsg2.csv"
+GBSG2_CSV = Path(__file__).resolve().parents[2] / "mirprog" / "datasets" / "gbsg2.csv"
 ALL8 = [
     "progrec_high",
     "estrec_high",

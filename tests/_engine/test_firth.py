@@ -28,7 +28,7 @@ import mirprog as mp
 from mirprog._engine.coxph import fit_cox, risk_sets
 from mirprog._engine.firth import firth_cox, penalised
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 RTOL = 1e-6
 
 

@@ -25,7 +25,7 @@ from mirprog._engine.maxstat import p_lausen92
 from mirprog.factors.cutpoints import High
 from tests._reference import gbsg2_cohort
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 RTOL = 1e-6
 
 with open(REF / "issue8_maxstat.json") as _fh:

@@ -32,7 +32,7 @@ from mirprog._engine.logrank import logrank_arrays, quadratic_chi2
 from mirprog.errors import CohortError, MirprogError
 from mirprog.stats.screen.markers import COLUMNS, ScreenResult, _medians, screen
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[2] / "reference"
 R_RTOL = 1e-6
 SELF_RTOL = 1e-8
 MONOTONE = "m_mono"

@@ -34,7 +34,7 @@ from mirprog._engine.coxph import fit_cox
 from mirprog.errors import MirprogError
 from mirprog.stats.bootstrap import TABLE_COLUMNS, BootstrapFitWarning, bootstrap_validate
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 with open(REF / "issue8b_validate.json") as _fh:
     CASES = json.load(_fh)["cases"]
 IDS = [c["id"] for c in CASES]

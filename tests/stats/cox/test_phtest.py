@@ -26,7 +26,7 @@ from tests._reference import gbsg2_cohort
 
 matplotlib.use("Agg")
 
-REF = Path(__file__).parent / "reference"
+REF = Path(__file__).resolve().parents[2] / "reference"
 RTOL = 1e-6
 
 with open(REF / "issue8_zph.json") as _fh:
