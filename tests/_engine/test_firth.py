@@ -38,7 +38,7 @@ def _gbsg() -> pd.DataFrame:
 
 def _monotone() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """survival_reference.R's 20-row set: x = 0 has no events (ordinary MLE +Inf)."""
-    with open(REF / "monotone_cox.json") as fh:
+    with open(REF / "coxph_coxph_monotone.json") as fh:
         d = json.load(fh)["data"]
     return (np.array(d["time"], float), np.array(d["event"]),
             np.column_stack([d["x"], d["z"]]).astype(float))

@@ -291,7 +291,7 @@ def test_an_internal_error_is_one_line_asking_for_a_report(
     assert main(["analyze", "--dataset", "gbsg2"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith("mirprog: internal error: KeyError at test_cli_trust.py:")
+    assert err.startswith("mirprog: internal error: KeyError at test_trust.py:")
     assert "please report it" in err
     monkeypatch.setenv("MIRPROG_DEBUG", "1")
     assert main(["analyze", "--dataset", "gbsg2"]) == 1

@@ -3,7 +3,7 @@
 Expected values: R 4.2.2, maxstat 0.7.25 (exactRankTests log-rank scores),
 ``maxstat.test(Surv(time, cens) ~ marker, data = GBSG2, smethod = "LogRank",
 pmethod = "Lau92", minprop, maxprop)``, written by
-``tests/reference/issue8_reference.R`` to ``issue8_maxstat.json``.  Cases:
+``tests/reference/issue8_reference.R`` to ``cutpoint_maxstattest_gbsg2.json``.  Cases:
 progrec and estrec (0.1-0.9), age (0.25-0.75), and pnodes and tsize against
 time in whole years (``ceiling(time / 365.25)``: ties in marker and time).
 """
@@ -28,7 +28,7 @@ from tests._reference import gbsg2_cohort
 REF = Path(__file__).resolve().parents[1] / "reference"
 RTOL = 1e-6
 
-with open(REF / "issue8_maxstat.json") as _fh:
+with open(REF / "cutpoint_maxstattest_gbsg2.json") as _fh:
     MAXSTAT = json.load(_fh)["cases"]
 
 

@@ -1,7 +1,7 @@
 """PrognosticModel: freeze on part of GBSG2, score and validate the rest.
 
 R reference numbers come from ``tests/reference/model_reference.R`` (R 4.2.2,
-survival 3.5.3), committed as ``tests/reference/model_gbsg2.json``: training
+survival 3.5.3), committed as ``tests/reference/prognostic_coxph_gbsg2.json``: training
 rows id <= 400, scored rows id > 400; markers split at the TRAINING medians;
 ``predict(fit, newdata, type = "lp")``, ``summary(survfit(fit, newdata),
 times = ...)$surv``, ``basehaz(fit, centered = TRUE)`` and
@@ -35,7 +35,7 @@ from mirprog.model.prognostic import (
 )
 from mirprog.present.plots import calibration_plot
 
-REF = Path(__file__).resolve().parents[1] / "reference" / "model_gbsg2.json"
+REF = Path(__file__).resolve().parents[1] / "reference" / "prognostic_coxph_gbsg2.json"
 RTOL, ATOL = 1e-6, 1e-10
 THRESHOLDS = {"pnodes": 3.0}
 

@@ -9,10 +9,10 @@
 # Outputs
 #   tests/reference/rotterdam.csv      -- survival::rotterdam columns pid, dtime (days, integer),
 #                                          death, grade, hormon, nodes.
-#   tests/reference/issue14_padjust.json -- stats::p.adjust(p, method) for holm, BH, bonferroni,
+#   tests/reference/padjust_padjust.json -- stats::p.adjust(p, method) for holm, BH, bonferroni,
 #                                          none on vectors with NA, ties, 0 and 1, one value,
 #                                          all NA, and with an explicit n > #non-NA.
-#   tests/reference/issue14_timefix.json -- survival's timefix (aeqSurv) and what it changes:
+#   tests/reference/timefix_aeqsurv.json -- survival's timefix (aeqSurv) and what it changes:
 #       * aeq     : survival:::aeqSurv on hand-made vectors (chains, absolute and relative
 #                   tolerance), the merged times;
 #       * cases   : two data sets with near-tied times (see "Data" below), each with
@@ -84,7 +84,7 @@ for (nm in names(pvecs)) {
     }
   }
 }
-write_out(list(cases = pcases), "issue14_padjust.json")
+write_out(list(cases = pcases), "padjust_padjust.json")
 
 # ----------------------------------------------------------------- aeqSurv --
 aeq_vec <- function(id, t) {
@@ -187,4 +187,4 @@ write_out(list(aeq = aeq, cases = cases,
                thirds = list(id = I(thirds$id), k = I(thirds$k), form = I(thirds$form),
                              event = I(thirds$event), group = I(thirds$group),
                              x = I(thirds$x))),
-          "issue14_timefix.json")
+          "timefix_aeqsurv.json")

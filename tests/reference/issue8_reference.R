@@ -8,10 +8,10 @@
 # R is a test-time ORACLE ONLY: the JSON files are committed and pytest only reads them.
 #
 # Inputs : mirprog/datasets/gbsg2.csv (so rows match mirprog exactly).
-# Outputs: tests/reference/issue8_maxstat.json  -- maxstat.test(smethod = "LogRank",
+# Outputs: tests/reference/cutpoint_maxstattest_gbsg2.json  -- maxstat.test(smethod = "LogRank",
 #              pmethod = "Lau92"): estimate (cutpoint), statistic, p.value and the
 #              standardized statistic at every candidate cut (stats, cuts).
-#          tests/reference/issue8_zph.json      -- cox.zph tables (terms = FALSE and
+#          tests/reference/phtest_coxzph_gbsg2.json      -- cox.zph tables (terms = FALSE and
 #              terms = TRUE), scaled Schoenfeld residuals ($y), transformed times ($x)
 #              and event times ($time) for Breslow and Efron fits.
 #
@@ -72,7 +72,7 @@ write_out(list(cases = list(
   ms_case("time", "age", 0.25, 0.75),
   ms_case("tyear", "pnodes"),          # ties in both the marker and the times
   ms_case("tyear", "tsize")
-)), "issue8_maxstat.json")
+)), "cutpoint_maxstattest_gbsg2.json")
 
 # ------------------------------------------------------------- cox.zph -----
 zph_case <- function(time, rhs, ties, transform = "km") {
@@ -98,4 +98,4 @@ write_out(list(cases = list(
   zph_case("time", "horTh + pnodes + progrec", "efron", "log"),
   zph_case("tyear", "horTh + tgrade + pnodes", "efron"),
   zph_case("tyear", "horTh + tgrade + pnodes", "breslow")
-)), "issue8_zph.json")
+)), "phtest_coxzph_gbsg2.json")

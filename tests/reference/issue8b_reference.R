@@ -9,13 +9,13 @@
 # files are committed and pytest only reads them.
 #
 # Inputs : mirprog/datasets/gbsg2.csv (so rows match mirprog exactly).
-# Outputs: tests/reference/issue8b_continuous.json -- coxph on a transformed marker
+# Outputs: tests/reference/continuous_coxph_gbsg2.json -- coxph on a transformed marker
 #              (log2(x + offset), log(x + offset), x), and coxph on Harrell's restricted
 #              cubic spline basis rms::rcs(<transformed marker>, nk) (default knots, user
 #              knots, n < 100, adjusted): knots, coefficients, log-likelihoods, the LR test
 #              of non-linearity (spline vs linear), and the log relative hazard (with its
 #              standard error) at grid values relative to the median marker value.
-#          tests/reference/issue8b_validate.json   -- Harrell's optimism bootstrap:
+#          tests/reference/validate_rmsvalidate_gbsg2.json   -- Harrell's optimism bootstrap:
 #              rms::validate(cph(...), B) tables, and a by-hand loop over B resamples drawn
 #              with the same seed (the row indices are stored) giving, per resample, Dxy on
 #              the resample and on the original data and the calibration slope.
@@ -150,7 +150,7 @@ write_out(list(
     spline_case("progrec", "log2", 1, 4, "efron", adjust = c("horTh", "age")),
     spline_case("pnodes", "log2", 0, 4, "breslow")       # 27% at the minimum, 1 node
   )
-), "issue8b_continuous.json")
+), "continuous_coxph_gbsg2.json")
 
 # ------------------------------------------------------------ bootstrap -----
 boot_case <- function(rhs, ties, seed, b_hand, b_rms) {
@@ -195,4 +195,4 @@ rhs <- "horTh + age + menostat + tsize + tgrade + pnodes + progrec + estrec"
 write_out(list(cases = list(
   boot_case(rhs, "efron", 20240601L, 20L, 300L),
   boot_case("horTh + pnodes + progrec", "breslow", 7L, 20L, 300L)
-)), "issue8b_validate.json")
+)), "validate_rmsvalidate_gbsg2.json")

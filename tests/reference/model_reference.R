@@ -10,7 +10,7 @@
 #
 # Input : mirprog/datasets/gbsg2.csv (GBSG2 with an id column, read from the
 #         CSV so rows match mirprog exactly).
-# Output: tests/reference/model_gbsg2.json
+# Output: tests/reference/prognostic_coxph_gbsg2.json
 #
 # Design: train on the rows with id <= 400, score the rows with id > 400.
 #   * progrec_high / estrec_high = value strictly above the TRAINING median
@@ -113,6 +113,6 @@ out <- list(
   progrec_median = progrec_median, estrec_median = estrec_median,
   cases = cases
 )
-write_json(out, file.path(out_dir, "model_gbsg2.json"), digits = NA, auto_unbox = TRUE,
+write_json(out, file.path(out_dir, "prognostic_coxph_gbsg2.json"), digits = NA, auto_unbox = TRUE,
            null = "null", na = "null", pretty = FALSE)
-cat("wrote model_gbsg2.json\n")
+cat("wrote prognostic_coxph_gbsg2.json\n")

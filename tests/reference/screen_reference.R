@@ -11,7 +11,7 @@
 # Input : none -- the cohort is generated here (set.seed(20260707)) and
 #         written to tests/reference/screen_cohort.csv, then read back so that
 #         R and mirprog use the same rounded numbers.
-# Output: tests/reference/screen_cohort.csv, tests/reference/screen_r.json
+# Output: tests/reference/screen_cohort.csv, tests/reference/screen_coxph_screencohort.json
 #
 # The cohort: 200 patients, follow-up in whole months (many tied times),
 # about 40% events; markers m01..m28 lognormal (m01-m06 prognostic), with
@@ -155,6 +155,6 @@ out <- list(
               seed = 20260707, coxph_control = "coxph.control() defaults",
               split = "high = as.integer(x > median(x)) on the marker's complete cases")
 )
-write_json(out, file.path(out_dir, "screen_r.json"), digits = NA, auto_unbox = TRUE,
+write_json(out, file.path(out_dir, "screen_coxph_screencohort.json"), digits = NA, auto_unbox = TRUE,
            null = "null", na = "null", pretty = FALSE)
-cat("wrote screen_r.json\n")
+cat("wrote screen_coxph_screencohort.json\n")

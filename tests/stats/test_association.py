@@ -2,7 +2,7 @@
 
 Every expected value comes from R 4.2.2 (jsonlite 1.8.4), computed by
 ``tests/reference/fisher_reference.R`` and committed as
-``tests/reference/fisher.json``; R is never needed to run this module.  To
+``tests/reference/fisher_fishertest.json``; R is never needed to run this module.  To
 regenerate, run ``Rscript tests/reference/fisher_reference.R`` from the
 repository root.
 
@@ -50,7 +50,7 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=N
 
 @cache
 def ref() -> dict[str, Any]:
-    with open(REF / "fisher.json") as fh:
+    with open(REF / "fisher_fishertest.json") as fh:
         return json.load(fh)
 
 
@@ -94,16 +94,16 @@ def check_2x2(res: AssociationResult, case: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- R reference
 
 
-@pytest.mark.parametrize("case", cases("fisher"))
+@pytest.mark.parametrize("case", cases("fisher_fishertest"))
 def test_fisher_matches_r(case: dict[str, Any]) -> None:
     table = np.array(case["table"])
-    res = associate(cohort_from_table(table), "a", "b", test="fisher")
+    res = associate(cohort_from_table(table), "a", "b", test="fisher_fishertest")
     assert_array_equal(res.table.to_numpy(), table)
     assert_allclose(res.p, case["p"], rtol=RTOL)
     assert math.isnan(res.statistic)
     assert res.df is None
     if table.shape == (2, 2):
-        assert res.test == "fisher"
+        assert res.test == "fisher_fishertest"
         check_2x2(res, case)
     else:
         assert res.test == "freeman-halton"

@@ -1,7 +1,7 @@
 """Bootstrap internal validation (``bootstrap_validate``), Harrell's optimism method.
 
 Expected values: R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), written by
-``tests/reference/issue8b_reference.R`` to ``issue8b_validate.json``, for two
+``tests/reference/issue8b_reference.R`` to ``validate_rmsvalidate_gbsg2.json``, for two
 GBSG2 models (9 terms with Efron ties; 3 terms with Breslow ties):
 
 * ``rms::validate(cph(...), B)``: ``index.orig`` (apparent Dxy, slope 1) must
@@ -35,7 +35,7 @@ from mirprog.errors import MirprogError
 from mirprog.stats.bootstrap import TABLE_COLUMNS, BootstrapFitWarning, bootstrap_validate
 
 REF = Path(__file__).resolve().parents[1] / "reference"
-with open(REF / "issue8b_validate.json") as _fh:
+with open(REF / "validate_rmsvalidate_gbsg2.json") as _fh:
     CASES = json.load(_fh)["cases"]
 IDS = [c["id"] for c in CASES]
 SMALL = ["horTh", "pnodes", "progrec"]

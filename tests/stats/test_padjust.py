@@ -1,6 +1,6 @@
 """p_adjust is R's p.adjust, missing values included; it refuses values that are not p-values.
 
-R fixture: tests/reference/issue14_reference.R -> issue14_padjust.json.
+R fixture: tests/reference/issue14_reference.R -> padjust_padjust.json.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from numpy.testing import assert_array_equal
 import mirprog as mp
 from tests._reference import close, ref
 
-CASES = ref("issue14_padjust")["cases"]
+CASES = ref("padjust_padjust")["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])

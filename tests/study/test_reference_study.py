@@ -116,12 +116,12 @@ def test_derived_factors_match_r_formulas() -> None:
 
 # --------------------------------------------------------------------------- selection
 
-SEL_CASES = cases("study_selection")
+SEL_CASES = cases("selection_coxph_gbsg2")
 
 
 @cache
 def selection(case_id: str) -> mp.SelectionResult:
-    case = case_by_id("study_selection", case_id)
+    case = case_by_id("selection_coxph_gbsg2", case_id)
     return mp.backward_select(
         cohort(case_na_ids(case)),
         strs(case["candidates"]),
@@ -197,7 +197,7 @@ def test_selection_rows(case: dict[str, Any]) -> None:
 
 
 def test_selection_missing_values_report() -> None:
-    case = case_by_id("study_selection", "missing_tsize|lr|breslow")
+    case = case_by_id("selection_coxph_gbsg2", "missing_tsize|lr|breslow")
     sel = selection(case["id"])
     assert sel.n == 681
     assert set(sel.excluded.rows) == {3, 10, 50, 200, 600}
@@ -232,7 +232,7 @@ def test_factor_test_rejects_unknown_factor() -> None:
 
 # --------------------------------------------------------------------------- risk groups
 
-RISK_CASES = cases("study_riskgroups")
+RISK_CASES = cases("riskgroups_coxph_gbsg2")
 
 
 @pytest.mark.parametrize("case", RISK_CASES)
@@ -261,7 +261,7 @@ def test_risk_groups(case: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------- model comparison
 
-CMP_CASES = cases("study_compare")
+CMP_CASES = cases("compare_coxph_gbsg2")
 
 
 def check_row(row: Any, exp: dict[str, Any], what: str) -> None:
@@ -314,7 +314,7 @@ def test_compare_models_refuses_different_rows() -> None:
 
 # --------------------------------------------------------------------------- Table 4
 
-T4_CASES = cases("study_table4")
+T4_CASES = cases("table4_coxph_gbsg2")
 T4_COLS = [
     "n",
     "events",
@@ -393,7 +393,7 @@ T3_CASES = [c for c in SEL_CASES if c.values[0]["id"] in T3_IDS]
 
 @cache
 def table3(case_id: str) -> mp.Table3Result:
-    case = case_by_id("study_selection", case_id)
+    case = case_by_id("selection_coxph_gbsg2", case_id)
     return mp.table3(
         _clinical(case_na_ids(case)),
         markers=["progrec", "estrec"],

@@ -1,7 +1,7 @@
 """Continuous markers: log2 Cox (HR per doubling) and restricted cubic splines.
 
 Expected values: R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), written by
-``tests/reference/issue8b_reference.R`` to ``issue8b_continuous.json``:
+``tests/reference/issue8b_reference.R`` to ``continuous_coxph_gbsg2.json``:
 
 * ``coxph(Surv(time, cens) ~ log2(x + offset) [+ adjust])`` on GBSG2 (rows
   with x + offset <= 0 removed in R), Breslow and Efron ties;
@@ -42,7 +42,7 @@ matplotlib.use("Agg")
 
 REF = Path(__file__).resolve().parents[2] / "reference"
 RTOL = 1e-6
-with open(REF / "issue8b_continuous.json") as _fh:
+with open(REF / "continuous_coxph_gbsg2.json") as _fh:
     _REF = json.load(_fh)
 CONT, SPLINE = _REF["continuous"], _REF["spline"]
 

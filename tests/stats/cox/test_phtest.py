@@ -3,7 +3,7 @@
 Expected values: R 4.2.2, survival 3.5.3, ``cox.zph(fit, transform, terms =
 FALSE)`` and ``terms = TRUE`` for ``coxph`` fits on GBSG2 with Breslow and
 Efron ties (default ``coxph.control``, whose iterates mirprog replicates),
-written by ``tests/reference/issue8_reference.R`` to ``issue8_zph.json``: the
+written by ``tests/reference/issue8_reference.R`` to ``phtest_coxzph_gbsg2.json``: the
 test table, the scaled Schoenfeld residuals (``$y``), the transformed times
 (``$x``) and event times (``$time``).  Transforms: km (several models, also
 with time in whole years, i.e. heavy ties), identity, rank and log.
@@ -29,7 +29,7 @@ matplotlib.use("Agg")
 REF = Path(__file__).resolve().parents[2] / "reference"
 RTOL = 1e-6
 
-with open(REF / "issue8_zph.json") as _fh:
+with open(REF / "phtest_coxzph_gbsg2.json") as _fh:
     ZPH = json.load(_fh)["cases"]
 
 

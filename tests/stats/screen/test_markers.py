@@ -2,7 +2,7 @@
 
 Reference numbers come from R 4.2.2 / survival 3.5.3 via
 ``tests/reference/screen_reference.R`` (committed ``screen_cohort.csv`` and
-``screen_r.json``; R is not needed here).  Per marker: ``survdiff`` on the
+``screen_coxph_screencohort.json``; R is not needed here).  Per marker: ``survdiff`` on the
 median split and ``coxph`` (default control, Breslow and Efron) on the split
 and on log2 / raw values, each on the marker's complete cases.  Tolerances:
 1e-6 relative against R, 1e-8 against :func:`mirprog.cox` /
@@ -40,7 +40,7 @@ MONOTONE = "m_mono"
 
 @cache
 def r_ref() -> dict[str, Any]:
-    with open(REF / "screen_r.json") as fh:
+    with open(REF / "screen_coxph_screencohort.json") as fh:
         return json.load(fh)
 
 
