@@ -33,7 +33,7 @@
 # uniroot's default tolerance allows.  p-values do not involve uniroot and are
 # identical in both.
 
-library(jsonlite)
+source(file.path("tests", "reference", "_preamble.R"))
 
 # fisher.test with tight uniroot tolerance: same body, tol = 1e-300 added.
 fisher_tight <- stats::fisher.test
@@ -132,5 +132,5 @@ meta <- list(
 
 write_json(list(meta = meta, fisher = unname(fisher_cases), gbsg2 = gbsg2_cases,
                 chisq = chisq_cases),
-           "tests/reference/fisher_fishertest.json", auto_unbox = TRUE, digits = NA, pretty = TRUE)
+           file.path(out_dir, "fisher_fishertest.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE)
 cat("wrote tests/reference/fisher_fishertest.json\n")

@@ -38,28 +38,7 @@
 #     summary(fit)$logtest and $sctest (not rounded).
 #   * NA is written as JSON null; numbers at full precision (digits = NA).
 
-suppressPackageStartupMessages({
-  library(survival)
-  library(jsonlite)
-})
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir), file.exists("mirprog/datasets/gbsg2.csv"))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/survival_reference.R"
-)
-
-write_out <- function(x, name) {
-  x$meta <- c(meta, x$meta)
-  write_json(x, file.path(out_dir, name), digits = NA, auto_unbox = TRUE,
-             null = "null", na = "null", pretty = FALSE)
-  cat("wrote", name, "\n")
-}
-num <- function(x) unname(as.numeric(x))
+source(file.path("tests", "reference", "_preamble.R"))
 
 # ---------------------------------------------------------------- data -----
 gbsg2 <- read.csv("mirprog/datasets/gbsg2.csv", stringsAsFactors = FALSE)

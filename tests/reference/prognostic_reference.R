@@ -1,7 +1,7 @@
 # R reference fixtures for mirprog.PrognosticModel (tests/test_model.py).
 #
 # How to run (from the repository root):
-#     Rscript tests/reference/model_reference.R
+#     Rscript tests/reference/prognostic_reference.R
 #
 # Generated with R 4.2.2 (Patched 2022-11-10 r83330), survival 3.5.3,
 # jsonlite 1.8.4; the versions used are recorded in every JSON under "meta".
@@ -32,21 +32,8 @@
 #               (Harrell's C of the linear predictor on the test rows)
 #   Numbers at full precision (digits = NA).
 
-suppressPackageStartupMessages({
-  library(survival)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "_preamble.R"))
 options(warn = 2)
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir), file.exists("mirprog/datasets/gbsg2.csv"))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/model_reference.R"
-)
 
 gbsg2 <- read.csv("mirprog/datasets/gbsg2.csv", stringsAsFactors = FALSE)
 stopifnot(nrow(gbsg2) == 686, identical(gbsg2$id, 1:686))

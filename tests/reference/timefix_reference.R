@@ -1,7 +1,7 @@
 # R reference fixtures for issue 14, engine part (tests/test_timefix.py, tests/test_padjust.py).
 #
 # How to run (from the repository root):
-#     Rscript tests/reference/issue14_reference.R
+#     Rscript tests/reference/timefix_reference.R
 #
 # Generated with R 4.2.2, survival 3.5.3, maxstat 0.7.25, jsonlite 1.8.4 (versions in "meta").
 # R is a test-time ORACLE ONLY: the JSON and CSV files are committed and pytest only reads them.
@@ -34,57 +34,11 @@
 #   * coxph uses coxph.control(eps = 1e-11) so the coefficients are converged far below 1e-6.
 #   * Numbers at full precision (digits = NA, i.e. 15 significant digits); NA -> null.
 
+source(file.path("tests", "reference", "_preamble.R"))
 suppressPackageStartupMessages({
-  library(survival)
   library(maxstat)
-  library(jsonlite)
 })
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  maxstat_version = as.character(packageVersion("maxstat")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/issue14_reference.R"
-)
-
-write_out <- function(x, name) {
-  x$meta <- meta
-  write_json(x, file.path(out_dir, name), digits = NA, auto_unbox = TRUE,
-             null = "null", na = "null", pretty = FALSE)
-  cat("wrote", name, "\n")
-}
-
-# ---------------------------------------------------------------- p.adjust --
-pvecs <- list(
-  with_na = c(0.01, NA, 0.04, 0.03, NA, 0.2),
-  ties = c(0.02, 0.02, 0.02, 0.5, 0.5, NA, 0.001),
-  edges = c(0, 1, 0.5, NA, 0, 1e-300),
-  one = c(0.04),
-  one_with_na = c(NA, 0.04, NA),
-  all_na = c(NA_real_, NA_real_),
-  empty = numeric(0),
-  many = c(0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459,
-           0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000)
-)
-methods <- c(holm = "holm", bh = "BH", bonferroni = "bonferroni", none = "none")
-pcases <- list()
-for (nm in names(pvecs)) {
-  p <- pvecs[[nm]]
-  for (m in names(methods)) {
-    pcases[[length(pcases) + 1]] <- list(id = paste(nm, m, sep = "|"), p = I(p), method = m,
-                                         n = NULL, adjusted = I(p.adjust(p, methods[[m]])))
-    if (nm == "with_na") {
-      pcases[[length(pcases) + 1]] <- list(
-        id = paste(nm, m, "n10", sep = "|"), p = I(p), method = m, n = 10L,
-        adjusted = I(p.adjust(p, methods[[m]], n = 10)))
-    }
-  }
-}
-write_out(list(cases = pcases), "padjust_padjust.json")
+meta <- make_meta(c("maxstat"))
 
 # ----------------------------------------------------------------- aeqSurv --
 aeq_vec <- function(id, t) {

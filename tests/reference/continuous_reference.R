@@ -2,7 +2,7 @@
 # tests/test_continuous.py).
 #
 # How to run (from the repository root):
-#     Rscript tests/reference/issue8b_reference.R
+#     Rscript tests/reference/continuous_reference.R
 #
 # Generated with R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), jsonlite 1.8.4; the
 # versions are recorded in each JSON under "meta".  R is a test-time ORACLE ONLY: the JSON
@@ -34,30 +34,11 @@
 #     sqrt(d V d').
 #   * Numbers at full precision (digits = NA); NA -> null.
 
+source(file.path("tests", "reference", "_preamble.R"))
 suppressPackageStartupMessages({
-  library(survival)
   library(rms)
-  library(jsonlite)
 })
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir), file.exists("mirprog/datasets/gbsg2.csv"))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  rms_version = as.character(packageVersion("rms")),
-  Hmisc_version = as.character(packageVersion("Hmisc")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/issue8b_reference.R"
-)
-write_out <- function(x, name) {
-  x$meta <- meta
-  write_json(x, file.path(out_dir, name), digits = NA, auto_unbox = TRUE,
-             null = "null", na = "null", pretty = FALSE)
-  cat("wrote", name, "\n")
-}
-num <- function(x) unname(as.numeric(x))
+meta <- make_meta(c("rms", "Hmisc"))
 
 gbsg2 <- read.csv("mirprog/datasets/gbsg2.csv", stringsAsFactors = FALSE)
 stopifnot(nrow(gbsg2) == 686, identical(gbsg2$id, 1:686))
@@ -152,47 +133,3 @@ write_out(list(
   )
 ), "continuous_coxph_gbsg2.json")
 
-# ------------------------------------------------------------ bootstrap -----
-boot_case <- function(rhs, ties, seed, b_hand, b_rms) {
-  f <- as.formula(paste("Surv(time, cens) ~", rhs))
-  fit <- coxph(f, data = gbsg2, ties = ties)
-  X <- model.matrix(fit)
-  S <- Surv(gbsg2$time, gbsg2$cens)
-  n <- nrow(X)
-  dxy_of <- function(lp, y) num(dxy.cens(lp, y, type = "hazard")["Dxy"])
-  set.seed(seed)
-  idx <- matrix(0L, b_hand, n)
-  train_dxy <- test_dxy <- test_slope <- numeric(b_hand)
-  for (b in seq_len(b_hand)) {
-    i <- sample(n, replace = TRUE)      # as rms:::predab.resample(method = "boot")
-    idx[b, ] <- i
-    fb <- coxph(S[i] ~ X[i, ], ties = ties)
-    beta <- coef(fb)
-    stopifnot(!anyNA(beta))
-    train_dxy[b] <- dxy_of(X[i, ] %*% beta, S[i])
-    lp <- drop(X %*% beta)
-    test_dxy[b] <- dxy_of(lp, S)
-    test_slope[b] <- num(coef(coxph(S ~ lp, ties = ties)))
-  }
-  cf <- cph(f, data = gbsg2, x = TRUE, y = TRUE, method = ties, eps = 1e-9, iter.max = 30)
-  val <- function(B) {
-    set.seed(seed)
-    v <- rms::validate(cf, B = B)   # (jsonlite also exports a validate())
-    list(B = B, index = rownames(v), index_orig = num(v[, "index.orig"]),
-         training = num(v[, "training"]), test = num(v[, "test"]),
-         optimism = num(v[, "optimism"]), corrected = num(v[, "index.corrected"]),
-         n = num(v[, "n"]))
-  }
-  list(id = sprintf("%s|%s", rhs, ties), covariates = all.vars(f[[3]]), ties = ties,
-       seed = seed, coef = num(coef(fit)), apparent_dxy = dxy_of(fit$linear.predictors, S),
-       apparent_c = num(concordance(fit)$concordance),
-       indices = lapply(seq_len(b_hand), function(b) idx[b, ]),   # 1-based
-       train_dxy = train_dxy, test_dxy = test_dxy, test_slope = test_slope,
-       validate_same_seed = val(b_hand), validate = val(b_rms))
-}
-
-rhs <- "horTh + age + menostat + tsize + tgrade + pnodes + progrec + estrec"
-write_out(list(cases = list(
-  boot_case(rhs, "efron", 20240601L, 20L, 300L),
-  boot_case("horTh + pnodes + progrec", "breslow", 7L, 20L, 300L)
-)), "validate_rmsvalidate_gbsg2.json")

@@ -1,7 +1,7 @@
 # R reference fixtures for issue 8 (tests/test_cutpoint_opt.py, tests/test_phtest.py).
 #
 # How to run (from the repository root):
-#     Rscript tests/reference/issue8_reference.R
+#     Rscript tests/reference/phtest_reference.R
 #
 # Generated with R 4.2.2, survival 3.5.3, maxstat 0.7.25 (log-rank scores from
 # exactRankTests), jsonlite 1.8.4; the versions are recorded in each JSON under "meta".
@@ -25,54 +25,13 @@
 #     the Python package firthmodels, called live in tests/test_firth.py.
 #   * Numbers at full precision (digits = NA); NA -> null.
 
-suppressPackageStartupMessages({
-  library(survival)
-  library(maxstat)
-  library(jsonlite)
-})
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir), file.exists("mirprog/datasets/gbsg2.csv"))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  maxstat_version = as.character(packageVersion("maxstat")),
-  exactRankTests_version = as.character(packageVersion("exactRankTests")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/issue8_reference.R"
-)
-write_out <- function(x, name) {
-  x$meta <- meta
-  write_json(x, file.path(out_dir, name), digits = NA, auto_unbox = TRUE,
-             null = "null", na = "null", pretty = FALSE)
-  cat("wrote", name, "\n")
-}
-num <- function(x) unname(as.numeric(x))
+source(file.path("tests", "reference", "_preamble.R"))
 
 gbsg2 <- read.csv("mirprog/datasets/gbsg2.csv", stringsAsFactors = FALSE)
 stopifnot(nrow(gbsg2) == 686, identical(gbsg2$id, 1:686))
 gbsg2$tgrade <- factor(gbsg2$tgrade, levels = c("I", "II", "III"))
 gbsg2$horTh  <- factor(gbsg2$horTh, levels = c("no", "yes"))
 gbsg2$tyear  <- ceiling(gbsg2$time / 365.25)   # heavy ties in time
-
-# ------------------------------------------------------------- maxstat -----
-ms_case <- function(time, marker, minprop = 0.1, maxprop = 0.9) {
-  f <- as.formula(sprintf("Surv(%s, cens) ~ %s", time, marker))
-  m <- maxstat.test(f, data = gbsg2, smethod = "LogRank", pmethod = "Lau92",
-                    minprop = minprop, maxprop = maxprop)
-  list(id = sprintf("%s|%s|%g-%g", time, marker, minprop, maxprop), time_col = time,
-       event_col = "cens", marker = marker, minprop = minprop, maxprop = maxprop,
-       cutpoint = num(m$estimate), statistic = num(m$statistic), p = num(m$p.value),
-       stats = num(m$stats), cuts = num(m$cuts))
-}
-write_out(list(cases = list(
-  ms_case("time", "progrec"),
-  ms_case("time", "estrec"),
-  ms_case("time", "age", 0.25, 0.75),
-  ms_case("tyear", "pnodes"),          # ties in both the marker and the times
-  ms_case("tyear", "tsize")
-)), "cutpoint_maxstattest_gbsg2.json")
 
 # ------------------------------------------------------------- cox.zph -----
 zph_case <- function(time, rhs, ties, transform = "km") {
