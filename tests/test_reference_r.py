@@ -57,7 +57,7 @@ def cases(name: str) -> list[Any]:
 @cache
 def gbsg2_frame() -> pd.DataFrame:
     df = pd.read_csv(GBSG2_CSV)
-    d = ref("gbsg2_derived")
+    d = ref("cohort_derive_gbsg2")
     assert_array_equal(df["id"].to_numpy(), d["id"])
     return df.assign(
         pgr_high=d["pgr_high"],
@@ -72,7 +72,7 @@ def gbsg2_frame() -> pd.DataFrame:
 @cache
 def lung_frame() -> pd.DataFrame:
     df = pd.read_csv(REF / "lung.csv")
-    d = ref("lung_derived")
+    d = ref("cohort_derive_lung")
     assert_array_equal(df["id"].to_numpy(), d["id"])
     return df.assign(age_high=d["age_high"], female=d["female"], ecog3=arr(d["ecog3"]))
 
@@ -92,7 +92,7 @@ def cohort(dataset: str) -> mp.Cohort:
 
 
 def test_cutpoints_median_match_r() -> None:
-    d = ref("gbsg2_derived")
+    d = ref("cohort_derive_gbsg2")
     base = mp.Cohort(pd.read_csv(GBSG2_CSV), time="time", event="cens", id="id")
     cuts = mp.Cutpoints.fit(base, ["progrec", "estrec"], rule="median")
     data = cuts.apply(base).data
@@ -104,7 +104,7 @@ def test_cutpoints_fixed_match_r() -> None:
     base = mp.Cohort(pd.read_csv(GBSG2_CSV), time="time", event="cens", id="id")
     nodes = mp.Cutpoints.fit(base, ["pnodes"], rule="fixed", thresholds={"pnodes": 3})
     assert_array_equal(
-        nodes.apply(base).data["pnodes_high"].to_numpy(), ref("gbsg2_derived")["nodes_gt3"]
+        nodes.apply(base).data["pnodes_high"].to_numpy(), ref("cohort_derive_gbsg2")["nodes_gt3"]
     )
 
 
@@ -112,20 +112,20 @@ def test_cutpoints_median_lung_match_r() -> None:
     base = mp.Cohort(pd.read_csv(REF / "lung.csv"), time="time", event="event", id="id")
     cuts = mp.Cutpoints.fit(base, ["age"], rule="median")
     assert_array_equal(
-        cuts.apply(base).data["age_high"].to_numpy(), ref("lung_derived")["age_high"]
+        cuts.apply(base).data["age_high"].to_numpy(), ref("cohort_derive_lung")["age_high"]
     )
 
 
 def test_derived_formulas_match_r() -> None:
     df = pd.read_csv(GBSG2_CSV)
-    d = ref("gbsg2_derived")
+    d = ref("cohort_derive_gbsg2")
     assert_allclose(np.log2(df["progrec"] + 1), d["lpgr"], rtol=1e-14)
     assert_array_equal(np.ceil(df["time"] / 365.25), d["tyear"])
 
 
 # --------------------------------------------------------------------------- Kaplan-Meier
 
-KM_CASES = cases("gbsg2_km") + cases("lung_km") + cases("ties_km")
+KM_CASES = cases("km_survfit_gbsg2") + cases("km_survfit_lung") + cases("km_survfit_ties")
 
 
 @cache
@@ -179,7 +179,11 @@ def test_km_at_times(case: dict[str, Any]) -> None:
 
 # --------------------------------------------------------------------------- log-rank
 
-LR_CASES = cases("gbsg2_logrank") + cases("lung_logrank") + cases("ties_logrank")
+LR_CASES = (
+    cases("logrank_survdiff_gbsg2")
+    + cases("logrank_survdiff_lung")
+    + cases("logrank_survdiff_ties")
+)
 
 
 @pytest.mark.parametrize("case", LR_CASES)
@@ -208,7 +212,7 @@ def test_logrank_trend(case: dict[str, Any]) -> None:
     close(explicit.chi2, exp["chi2"], "trend chi2 with explicit scores")
 
 
-@pytest.mark.parametrize("case", cases("gbsg2_pairwise"))
+@pytest.mark.parametrize("case", cases("pairwise_survdiff_gbsg2"))
 @pytest.mark.parametrize("adjust", ["holm", "bh"])
 def test_pairwise_logrank(case: dict[str, Any], adjust: Any) -> None:
     pw = mp.pairwise_logrank(cohort(case["dataset"]), by=case["by"], adjust=adjust)
@@ -226,7 +230,7 @@ def test_pairwise_logrank(case: dict[str, Any], adjust: Any) -> None:
 
 # --------------------------------------------------------------------------- Cox
 
-COX_CASES = cases("gbsg2_cox") + cases("lung_cox") + cases("ties_cox")
+COX_CASES = cases("coxph_coxph_gbsg2") + cases("coxph_coxph_lung") + cases("coxph_coxph_ties")
 
 
 @cache
@@ -278,7 +282,10 @@ def test_cox_concordance(case: dict[str, Any]) -> None:
     close(cox_fit(case["id"]).concordance, case["concordance"], "concordance")
 
 
-@pytest.mark.parametrize("case", [c for c in cases("ties_cox") if c.values[0]["ties"] == "efron"])
+EFRON_TIES = [c for c in cases("coxph_coxph_ties") if c.values[0]["ties"] == "efron"]
+
+
+@pytest.mark.parametrize("case", EFRON_TIES)
 def test_ties_breslow_and_efron_differ(case: dict[str, Any]) -> None:
     """On year-rounded times the two tie methods must give visibly different fits."""
     bres_id = case["id"].replace("|efron", "|breslow")
@@ -289,7 +296,7 @@ def test_ties_breslow_and_efron_differ(case: dict[str, Any]) -> None:
 
 
 def test_cox_monotone_likelihood_flag() -> None:
-    m = ref("monotone_cox")
+    m = ref("coxph_coxph_monotone")
     assert any("coefficient may be infinite" in w for w in np.atleast_1d(m["r_warnings"]))
     df = pd.DataFrame(m["data"])
     c = mp.Cohort(df, time="time", event="event", id="id")

@@ -7,11 +7,11 @@
 # versions used are also recorded in the JSON under "meta".
 #
 # R is a test-time ORACLE ONLY.  CI never needs R: the JSON written here
-# (tests/reference/fisher.json) is committed and the pytest module only reads
+# (tests/reference/fisher_fishertest.json) is committed and the pytest module only reads
 # it.  Rerun this script only when a fixture has to change.
 #
 # Input : mirprog/datasets/gbsg2.csv (read from the CSV so rows match mirprog).
-# Output: tests/reference/fisher.json with
+# Output: tests/reference/fisher_fishertest.json with
 #   * fisher : stats::fisher.test on hand-made 2x2 (zero cells: OR 0 and Inf),
 #              2x3, 3x3, 3x4 and 4x4 (1.6 million tables with its margins)
 #              tables -- p, estimate, conf.int;
@@ -33,7 +33,7 @@
 # uniroot's default tolerance allows.  p-values do not involve uniroot and are
 # identical in both.
 
-library(jsonlite)
+source(file.path("tests", "reference", "_preamble.R"))
 
 # fisher.test with tight uniroot tolerance: same body, tol = 1e-300 added.
 fisher_tight <- stats::fisher.test
@@ -132,5 +132,5 @@ meta <- list(
 
 write_json(list(meta = meta, fisher = unname(fisher_cases), gbsg2 = gbsg2_cases,
                 chisq = chisq_cases),
-           "tests/reference/fisher.json", auto_unbox = TRUE, digits = NA, pretty = TRUE)
-cat("wrote tests/reference/fisher.json\n")
+           file.path(out_dir, "fisher_fishertest.json"), auto_unbox = TRUE, digits = NA, pretty = TRUE)
+cat("wrote tests/reference/fisher_fishertest.json\n")

@@ -11,7 +11,7 @@
 # Input : none -- the cohort is generated here (set.seed(20260707)) and
 #         written to tests/reference/screen_cohort.csv, then read back so that
 #         R and mirprog use the same rounded numbers.
-# Output: tests/reference/screen_cohort.csv, tests/reference/screen_r.json
+# Output: tests/reference/screen_cohort.csv, tests/reference/screen_coxph_screencohort.json
 #
 # The cohort: 200 patients, follow-up in whole months (many tied times),
 # about 40% events; markers m01..m28 lognormal (m01-m06 prognostic), with
@@ -37,13 +37,7 @@
 #   * p.adjust(..., "BH") over the markers with a finite p, per p column.
 # NA is JSON null; numbers at full precision (digits = NA).
 
-suppressPackageStartupMessages({
-  library(survival)
-  library(jsonlite)
-})
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir))
+source(file.path("tests", "reference", "_preamble.R"))
 
 # ----------------------------------------------------------------- data ----
 set.seed(20260707)
@@ -74,7 +68,7 @@ stopifnot(nrow(d) == n)
 markers <- setdiff(names(d), c("id", "time", "event"))
 
 # ---------------------------------------------------------- per marker ----
-num <- function(x) if (is.null(x)) NA_real_ else unname(as.numeric(x))
+num <- function(x) if (is.null(x)) NA_real_ else unname(as.numeric(x))  # NULL-safe
 
 na_fit <- list(coef = NA, se = NA, loglik_null = NA, loglik = NA, p = NA, lr_chi2 = NA,
                score_chi2 = NA, iter = NA, warnings = list())
@@ -148,13 +142,10 @@ for (model in c("binary", "log2", "raw"))
 
 out <- list(
   markers = unname(rows), q = qvalues,
-  meta = list(r_version = R.version.string,
-              survival_version = as.character(packageVersion("survival")),
-              jsonlite_version = as.character(packageVersion("jsonlite")),
-              generated_by = "tests/reference/screen_reference.R",
+  meta = c(meta, list(
               seed = 20260707, coxph_control = "coxph.control() defaults",
-              split = "high = as.integer(x > median(x)) on the marker's complete cases")
+              split = "high = as.integer(x > median(x)) on the marker's complete cases"))
 )
-write_json(out, file.path(out_dir, "screen_r.json"), digits = NA, auto_unbox = TRUE,
+write_json(out, file.path(out_dir, "screen_coxph_screencohort.json"), digits = NA, auto_unbox = TRUE,
            null = "null", na = "null", pretty = FALSE)
-cat("wrote screen_r.json\n")
+cat("wrote screen_coxph_screencohort.json\n")

@@ -10,8 +10,8 @@
 # and the pytest module only reads them.
 #
 # Input : mirprog/datasets/gbsg2.csv
-# Output: tests/reference/{study_selection.json, study_riskgroups.json,
-#         study_compare.json, study_table4.json}
+# Output: tests/reference/{selection_coxph_gbsg2.json, riskgroups_coxph_gbsg2.json,
+#         compare_coxph_gbsg2.json, table4_coxph_gbsg2.json}
 #
 # Derived factors (as mirprog builds them; 0/1 integers, NA where the source is NA):
 #   progrec_high = progrec > median(progrec)   estrec_high = estrec > median(estrec)
@@ -44,28 +44,7 @@
 #
 # NA is written as JSON null; numbers at full precision (digits = NA).
 
-suppressPackageStartupMessages({
-  library(survival)
-  library(jsonlite)
-})
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir), file.exists("mirprog/datasets/gbsg2.csv"))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/study_reference.R"
-)
-
-write_out <- function(x, name) {
-  x$meta <- c(meta, x$meta)
-  write_json(x, file.path(out_dir, name), digits = NA, auto_unbox = TRUE,
-             null = "null", na = "null", pretty = FALSE)
-  cat("wrote", name, "\n")
-}
-num <- function(x) unname(as.numeric(x))
+source(file.path("tests", "reference", "_preamble.R"))
 pchi <- function(x, df) pchisq(x, df, lower.tail = FALSE)
 
 # ---------------------------------------------------------------- data -----
@@ -276,7 +255,7 @@ stopifnot(length(sel_cases[[5]]$entered) == 1, length(sel_cases[[5]]$selected) =
           length(sel_cases[[6]]$entered) == 1, length(sel_cases[[6]]$selected) == 0,
           length(sel_cases[[7]]$entered) == 0,
           sel_cases[[8]]$n == 681, "tsize_gt20" %in% sel_cases[[8]]$entered)
-write_out(list(cases = sel_cases), "study_selection.json")
+write_out(list(cases = sel_cases), "selection_coxph_gbsg2.json")
 
 # ---------------------------------------------------------- risk groups ----
 risk_case <- function(id, d, adverse_expr, adverse) {
@@ -303,7 +282,7 @@ write_out(list(cases = list(
   risk_case("progrec_pnodes_grade3", gbsg2,
             c("progrec_high == 0", "pnodes_high == 1", "tgrade == 'III'"),
             list(progrec_high = 0, pnodes_high = 1, tgrade = "III"))
-)), "study_riskgroups.json")
+)), "riskgroups_coxph_gbsg2.json")
 
 # ------------------------------------------------------ model comparison ----
 compare_case <- function(id, d, big, smalls, ties) {
@@ -328,7 +307,7 @@ for (ties in c("breslow", "efron")) {
   cmp_cases[[length(cmp_cases) + 1]] <- compare_case(
     "horTh+tgrade", gbsg2, c("horTh", "tgrade"), list("horTh"), ties)
 }
-write_out(list(cases = cmp_cases), "study_compare.json")
+write_out(list(cases = cmp_cases), "compare_coxph_gbsg2.json")
 
 # --------------------------------------------------------------- Table 4 ----
 subgroup_row <- function(label, d, factor, ties) {
@@ -359,6 +338,6 @@ for (ties in c("breslow", "efron")) {
 }
 write_out(list(cases = t4_cases, meta = list(
   note = "progrec_high split at the WHOLE-cohort median, kept within each subgroup")),
-  "study_table4.json")
+  "table4_coxph_gbsg2.json")
 
 cat("done\n")

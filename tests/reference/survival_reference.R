@@ -14,10 +14,10 @@
 # Inputs : mirprog/datasets/gbsg2.csv (GBSG2 exported from TH.data with an id
 #          column; read from the CSV so rows match mirprog exactly) and
 #          survival::lung (written to tests/reference/lung.csv).
-# Outputs: tests/reference/{lung.csv, gbsg2_derived.json, lung_derived.json,
-#          gbsg2_km.json, lung_km.json, gbsg2_logrank.json, lung_logrank.json,
-#          gbsg2_pairwise.json, gbsg2_cox.json, lung_cox.json, ties_km.json,
-#          ties_logrank.json, ties_cox.json, monotone_cox.json}
+# Outputs: tests/reference/{lung.csv, cohort_derive_gbsg2.json, cohort_derive_lung.json,
+#          km_survfit_gbsg2.json, km_survfit_lung.json, logrank_survdiff_gbsg2.json, logrank_survdiff_lung.json,
+#          pairwise_survdiff_gbsg2.json, coxph_coxph_gbsg2.json, coxph_coxph_lung.json, km_survfit_ties.json,
+#          logrank_survdiff_ties.json, coxph_coxph_ties.json, coxph_coxph_monotone.json}
 #
 # Conventions
 #   * KM standard errors are on the SURVIVAL scale (summary(fit)$std.err), not
@@ -38,28 +38,7 @@
 #     summary(fit)$logtest and $sctest (not rounded).
 #   * NA is written as JSON null; numbers at full precision (digits = NA).
 
-suppressPackageStartupMessages({
-  library(survival)
-  library(jsonlite)
-})
-
-out_dir <- file.path("tests", "reference")
-stopifnot(dir.exists(out_dir), file.exists("mirprog/datasets/gbsg2.csv"))
-
-meta <- list(
-  r_version = R.version.string,
-  survival_version = as.character(packageVersion("survival")),
-  jsonlite_version = as.character(packageVersion("jsonlite")),
-  generated_by = "tests/reference/survival_reference.R"
-)
-
-write_out <- function(x, name) {
-  x$meta <- c(meta, x$meta)
-  write_json(x, file.path(out_dir, name), digits = NA, auto_unbox = TRUE,
-             null = "null", na = "null", pretty = FALSE)
-  cat("wrote", name, "\n")
-}
-num <- function(x) unname(as.numeric(x))
+source(file.path("tests", "reference", "_preamble.R"))
 
 # ---------------------------------------------------------------- data -----
 gbsg2 <- read.csv("mirprog/datasets/gbsg2.csv", stringsAsFactors = FALSE)
@@ -99,14 +78,14 @@ write_out(list(
     horth_yes = "as.integer(horTh == 'yes')",
     lpgr = "log2(progrec + 1)",
     tyear = "ceiling(time / 365.25)")
-), "gbsg2_derived.json")
+), "cohort_derive_gbsg2.json")
 write_out(list(
   id = lung$id, age_median = median(lung$age), age_high = lung$age_high,
   female = lung$female, ecog3 = as.integer(as.character(lung$ecog3)),
   formulas = list(
     event = "status - 1", age_high = "as.integer(age > median(age))",
     female = "as.integer(sex == 2)", ecog3 = "factor(pmin(ph.ecog, 2), levels = 0:2)")
-), "lung_derived.json")
+), "cohort_derive_lung.json")
 
 # ------------------------------------------------------------------ KM -----
 strata_labels <- function(s, n) {
@@ -153,13 +132,13 @@ cases <- list()
 for (by in list(NULL, "pgr_high", "nodes_gt3", "tgrade"))
   for (ct in conf_types)
     cases[[length(cases) + 1]] <- km_case(gbsg2, "time", "cens", by, ct, at_times, "gbsg2")
-write_out(list(cases = cases, meta = list(at_times = at_times)), "gbsg2_km.json")
+write_out(list(cases = cases, meta = list(at_times = at_times)), "km_survfit_gbsg2.json")
 
 cases <- list()
 for (by in list(NULL, "female"))
   for (ct in conf_types)
     cases[[length(cases) + 1]] <- km_case(lung, "time", "event", by, ct, c(180, 365, 730), "lung")
-write_out(list(cases = cases), "lung_km.json")
+write_out(list(cases = cases), "km_survfit_lung.json")
 
 cases <- list()
 for (by in list(NULL, "pgr_high", "tgrade"))
@@ -167,7 +146,7 @@ for (by in list(NULL, "pgr_high", "tgrade"))
     cases[[length(cases) + 1]] <- km_case(gbsg2, "tyear", "cens", by, ct, c(1, 2, 5), "ties")
 write_out(list(cases = cases,
                meta = list(note = "GBSG2 with time replaced by tyear = ceiling(time/365.25)")),
-          "ties_km.json")
+          "km_survfit_ties.json")
 
 # ------------------------------------------------------------- log-rank ----
 trend_test <- function(sd, scores) {
@@ -201,20 +180,20 @@ write_out(list(cases = list(
   lr_case(gbsg2, "time", "cens", "nodes_gt3", "gbsg2"),
   lr_case(gbsg2, "time", "cens", "tgrade", "gbsg2", trend = TRUE),
   lr_case(gbsg2, "time", "cens", "horTh", "gbsg2")
-)), "gbsg2_logrank.json")
+)), "logrank_survdiff_gbsg2.json")
 
 write_out(list(cases = list(
   lr_case(lung, "time", "event", "female", "lung"),
   lr_case(lung, "time", "event", "ecog3", "lung", trend = TRUE),
   lr_case(lung, "time", "event", "age_high", "lung")
-)), "lung_logrank.json")
+)), "logrank_survdiff_lung.json")
 
 write_out(list(cases = list(
   lr_case(gbsg2, "tyear", "cens", "pgr_high", "ties"),
   lr_case(gbsg2, "tyear", "cens", "nodes_gt3", "ties"),
   lr_case(gbsg2, "tyear", "cens", "tgrade", "ties", trend = TRUE)
 ), meta = list(note = "GBSG2 with time replaced by tyear = ceiling(time/365.25)")),
-"ties_logrank.json")
+"logrank_survdiff_ties.json")
 
 # ------------------------------------------------------ pairwise log-rank --
 pairwise_case <- function(d, time, event, by, dataset) {
@@ -237,7 +216,7 @@ write_out(list(cases = list(
   pairwise_case(gbsg2, "time", "cens", "tgrade", "gbsg2"),
   pairwise_case(gbsg2, "tyear", "cens", "tgrade", "ties"),
   pairwise_case(lung[!is.na(lung$ecog3), ], "time", "event", "ecog3", "lung")
-)), "gbsg2_pairwise.json")
+)), "pairwise_survdiff_gbsg2.json")
 
 # ----------------------------------------------------------------- Cox -----
 eps_ladder <- c(1e-9, 1e-10, 1e-11, 1e-12, 1e-13)
@@ -323,7 +302,7 @@ run_models <- function(d, time, event, models, dataset) {
 }
 
 write_out(list(cases = run_models(gbsg2, "time", "cens", gb_models, "gbsg2"), meta = cox_meta),
-          "gbsg2_cox.json")
+          "coxph_coxph_gbsg2.json")
 
 lung_models <- list(
   list(rhs = "female", cov = list("female"), map = list(female = "female")),
@@ -336,7 +315,7 @@ lung_models <- list(
        cat = list("ecog3"), ref = list(ecog3 = 0))
 )
 write_out(list(cases = run_models(lung, "time", "event", lung_models, "lung"), meta = cox_meta),
-          "lung_cox.json")
+          "coxph_coxph_lung.json")
 
 ties_models <- list(
   list(rhs = "pgr_high", cov = list("pgr_high"), map = list(pgr_high = "pgr_high")),
@@ -352,7 +331,7 @@ ties_cases <- run_models(gbsg2, "tyear", "cens", ties_models, "ties")
 stopifnot(abs(ties_cases[[1]]$coef - ties_cases[[2]]$coef) > 1e-3)
 write_out(list(cases = ties_cases, meta = c(cox_meta, list(
   note = "GBSG2 with time replaced by tyear = ceiling(time/365.25): heavy ties"))),
-  "ties_cox.json")
+  "coxph_coxph_ties.json")
 
 # ------------------------------------------------ monotone likelihood -----
 # 20 rows; x = 0 has no events, so the MLE of beta_x is +Inf.
@@ -373,6 +352,6 @@ write_out(list(
   se = num(sqrt(diag(vcov(mfit)))), loglik = num(mfit$loglik), iter = mfit$iter,
   infinite_terms = list("x"),
   meta = list(note = "flag test only: coefficients of x are not meaningful (MLE is +Inf)")
-), "monotone_cox.json")
+), "coxph_coxph_monotone.json")
 
 cat("done\n")
