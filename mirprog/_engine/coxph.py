@@ -12,7 +12,8 @@ likelihood is monotone and the estimate depends on when iteration stops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -25,34 +26,122 @@ Ties = Literal["breslow", "efron"]
 
 @dataclass(frozen=True)
 class RiskSets:
-    """Event structure of a sorted survival sample, shared by every evaluation."""
+    """Event structure of a sorted survival sample, shared by every evaluation.
 
-    order: np.ndarray      # permutation sorting rows by time
+    Rows are sorted by stratum, then time (the interval's end for (start, stop]
+    data).  A risk set is the rows of the event's stratum still under
+    observation at its time: end >= t and, with entry times, start < t.
+    """
+
+    order: np.ndarray      # permutation sorting rows by (stratum, time)
     first: np.ndarray      # per event row: index (in sorted order) where its risk set starts
     event_rows: np.ndarray  # sorted-order indices of the events
-    group: np.ndarray      # per event row: its tied-event-time group (0..G-1)
+    group: np.ndarray      # per event row: its tied-event-time group (0..G-1), within strata
     frac: np.ndarray       # per event row: Efron fraction k/d (0 for Breslow)
     n_groups: int
+    bounds: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    #                      stratum segments [b0=0, b1, ..., n] in sorted order (empty: one)
+    weights: np.ndarray | None = None     # case weights in sorted order
+    event_weight: np.ndarray | None = None  # per event row: mean weight of its tie group
+    entry_order: np.ndarray | None = None   # sorted positions ordered by (stratum, entry)
+    entry_first: np.ndarray | None = None   # per event row: first entry-ordered position
+    #                                         with entry >= t (n when none)
+    entry: np.ndarray | None = None         # entry times in sorted order
+
+    @property
+    def stratified(self) -> bool:
+        return len(self.bounds) > 2
 
 
-def risk_sets(time: np.ndarray, event: np.ndarray, ties: Ties) -> RiskSets:
-    """Precompute risk-set starts and tie groups for ``time``/``event``."""
+def risk_sets(time: np.ndarray, event: np.ndarray, ties: Ties, *,
+              strata: np.ndarray | None = None, weights: np.ndarray | None = None,
+              entry: np.ndarray | None = None) -> RiskSets:
+    """Precompute risk-set starts and tie groups for ``time``/``event``.
+
+    ``strata`` (integer codes) gives each stratum its own risk sets, as R
+    ``strata()``; ``weights`` are case weights (R ``weights=``: a row of weight
+    2 counts as two patients, and with Efron ties each tied event carries the
+    mean weight of its group, as ``coxfit6``); ``entry`` makes the rows
+    (entry, time] intervals (R ``Surv(start, stop, event)``).
+    """
     if ties not in ("breslow", "efron"):
         raise ArgumentError(f"ties must be 'breslow' or 'efron', got {ties!r}.", argument="ties")
-    order = np.argsort(time, kind="stable")
+    time = np.asarray(time, float)
+    if strata is None:
+        order = np.argsort(time, kind="stable")
+        bounds = np.array([0, len(time)], dtype=np.int64)
+        st = np.zeros(len(time), dtype=np.int64)
+    else:
+        order = np.lexsort((time, strata))
+        st = np.asarray(strata)[order]
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(st)) + 1, [len(time)]])
     t = time[order]
-    e = event[order]
+    e = np.asarray(event)[order]
     event_rows = np.flatnonzero(e == 1)
-    et = t[event_rows]
-    first = np.searchsorted(t, et, side="left")
-    _, group, counts = np.unique(et, return_inverse=True, return_counts=True)
+    et, es = t[event_rows], st[event_rows]
+    seg = np.searchsorted(bounds, event_rows, side="right") - 1
+    first = np.empty(len(event_rows), dtype=np.int64)
+    for k in np.unique(seg):
+        sel = seg == k
+        lo, hi = bounds[k], bounds[k + 1]
+        first[sel] = lo + np.searchsorted(t[lo:hi], et[sel], side="left")
+    new = np.ones(len(et), dtype=bool)
+    new[1:] = (et[1:] != et[:-1]) | (es[1:] != es[:-1])
+    group = np.cumsum(new) - 1
+    counts = np.bincount(group)
     if ties == "efron":
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         rank = np.arange(len(et)) - starts[group]
         frac = rank / counts[group]
     else:
         frac = np.zeros(len(et))
-    return RiskSets(order, first, event_rows, group, frac.astype(float), len(counts))
+    w = ev_w = None
+    if weights is not None:
+        w = np.asarray(weights, float)[order]
+        ev_w = (np.bincount(group, weights=w[event_rows]) / counts)[group]
+    e_order = e_first = ent = None
+    if entry is not None:
+        ent = np.asarray(entry, float)[order]
+        e_order = np.lexsort((ent, st))
+        se = ent[e_order]
+        e_first = np.empty(len(event_rows), dtype=np.int64)
+        for k in np.unique(seg):
+            sel = seg == k
+            lo, hi = bounds[k], bounds[k + 1]
+            pos = lo + np.searchsorted(se[lo:hi], et[sel], side="left")
+            e_first[sel] = np.where(pos >= hi, len(time), pos)
+    return RiskSets(order, first, event_rows, group, frac.astype(float), len(counts),
+                    bounds, w, ev_w, e_order, e_first, ent)
+
+
+def _suffix(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Sums from each row to the end of its stratum (one reverse cumsum per stratum)."""
+    if len(bounds) <= 2:
+        return np.cumsum(values[::-1], axis=0)[::-1]
+    out = np.empty_like(values, dtype=float)
+    for lo, hi in pairwise(bounds):
+        out[lo:hi] = np.cumsum(values[lo:hi][::-1], axis=0)[::-1]
+    return out
+
+
+def risk_set_sums(values: np.ndarray, rs: RiskSets) -> np.ndarray:
+    """Risk-set sums of per-row ``values`` (sorted order) at each event row.
+
+    Within the event's stratum, less the rows not yet entered ((start, stop]
+    data) and less Efron's share of the tied events' own values.  Weights are
+    the caller's: pass ``w * values`` for a weighted sum.
+    """
+    total = _suffix(values, rs.bounds)[rs.first]
+    if rs.entry_order is not None and rs.entry_first is not None:
+        later = _suffix(values[rs.entry_order], rs.bounds)
+        later = np.concatenate([later, np.zeros((1, *values.shape[1:]))])
+        total = total - later[rs.entry_first]
+    if rs.frac.any():
+        own = np.zeros((rs.n_groups, *values.shape[1:]))
+        np.add.at(own, rs.group, values[rs.event_rows])
+        frac = rs.frac.reshape(-1, *([1] * (values.ndim - 1)))
+        total = total - frac * own[rs.group]
+    return np.asarray(total)
 
 
 ETA_MIN, ETA_MAX = -200.0, 22.0  # R survival's coxsafe() bounds on the linear predictor
@@ -68,27 +157,27 @@ def derivatives(beta: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[float, n
     """
     eta = np.clip(x @ beta, ETA_MIN, ETA_MAX)
     r = np.exp(eta)
+    if rs.weights is not None:
+        r = rs.weights * r
     rx = r[:, None] * x
     rxx = rx[:, :, None] * x[:, None, :]
-    s0c = np.cumsum(r[::-1])[::-1]
-    s1c = np.cumsum(rx[::-1], axis=0)[::-1]
-    s2c = np.cumsum(rxx[::-1], axis=0)[::-1]
     ev = rs.event_rows
-    s0, s1, s2 = s0c[rs.first], s1c[rs.first], s2c[rs.first]
-    if rs.frac.any():  # Efron: remove a fraction of the tied events' own mass
-        g, f = rs.group, rs.frac
-        d0 = np.bincount(g, weights=r[ev], minlength=rs.n_groups)
-        d1 = np.zeros((rs.n_groups, x.shape[1]))
-        np.add.at(d1, g, rx[ev])
-        d2 = np.zeros((rs.n_groups, x.shape[1], x.shape[1]))
-        np.add.at(d2, g, rxx[ev])
-        s0 = s0 - f * d0[g]
-        s1 = s1 - f[:, None] * d1[g]
-        s2 = s2 - f[:, None, None] * d2[g]
+    if rs.stratified or rs.entry_order is not None or rs.frac.any():
+        s0, s1, s2 = risk_set_sums(r, rs), risk_set_sums(rx, rs), risk_set_sums(rxx, rs)
+    else:  # the plain case, as R's coxfit6 adds them up
+        s0 = np.cumsum(r[::-1])[::-1][rs.first]
+        s1 = np.cumsum(rx[::-1], axis=0)[::-1][rs.first]
+        s2 = np.cumsum(rxx[::-1], axis=0)[::-1][rs.first]
     a = s1 / s0[:, None]
-    loglik = float(eta[ev].sum() - np.log(s0).sum())
-    score = x[ev].sum(axis=0) - a.sum(axis=0)
-    info = (s2 / s0[:, None, None]).sum(axis=0) - a.T @ a
+    if rs.weights is None or rs.event_weight is None:
+        loglik = float(eta[ev].sum() - np.log(s0).sum())
+        score = x[ev].sum(axis=0) - a.sum(axis=0)
+        info = (s2 / s0[:, None, None]).sum(axis=0) - a.T @ a
+        return loglik, score, info
+    w, mw = rs.weights[ev], rs.event_weight
+    loglik = float((w * eta[ev]).sum() - (mw * np.log(s0)).sum())
+    score = (w[:, None] * x[ev]).sum(axis=0) - (mw[:, None] * a).sum(axis=0)
+    info = (mw[:, None, None] * s2 / s0[:, None, None]).sum(axis=0) - (mw[:, None] * a).T @ a
     return loglik, score, info
 
 
@@ -109,13 +198,14 @@ class CoxFit:
     means: np.ndarray
 
 
-def centring(x: np.ndarray) -> np.ndarray:
+def centring(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Column means used for centring, as R ``coxph``: 0 for columns coded within {-1, 0, 1}.
 
     R leaves such indicator columns uncentred (``nocenter``), which fixes its
-    ``means``, its ``linear.predictors`` and where ``coxsafe`` clamps.
+    ``means``, its ``linear.predictors`` and where ``coxsafe`` clamps.  With
+    case weights the means are weighted, as ``coxfit6``.
     """
-    means = x.mean(axis=0)
+    means = x.mean(axis=0) if weights is None else weights @ x / weights.sum()
     indicator = np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0)
     return np.where(indicator, 0.0, means)
 
@@ -133,6 +223,9 @@ def fit_cox(
     max_iter: int = 20,
     eps: float = 1e-9,
     toler_inf: float = float(np.sqrt(1e-9)),
+    strata: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    entry: np.ndarray | None = None,
 ) -> CoxFit:
     """Fit a Cox model by Newton–Raphson from beta = 0, as R's ``coxph`` (survival 3.5).
 
@@ -151,6 +244,8 @@ def fit_cox(
     ties : {"breslow", "efron"}
     max_iter, eps, toler_inf :
         R's ``coxph.control`` defaults (``iter.max``, ``eps``, ``toler.inf``).
+    strata, weights, entry : ndarray, optional
+        Integer stratum codes, case weights and entry times (see :func:`risk_sets`).
 
     Raises
     ------
@@ -158,8 +253,9 @@ def fit_cox(
         When the information matrix is not positive definite.
     """
     x = np.asarray(x, dtype=float)
-    rs = risk_sets(np.asarray(time, float), np.asarray(event), ties)
-    means = centring(x)
+    rs = risk_sets(np.asarray(time, float), np.asarray(event), ties, strata=strata,
+                   weights=weights, entry=entry)
+    means = centring(x, None if weights is None else np.asarray(weights, float))
     xs = (x - means)[rs.order]
     p = x.shape[1]
 
