@@ -27,6 +27,7 @@ from mirprog._engine.coxph import (
     Ties,
     centring,
     derivatives,
+    risk_set_sums,
     risk_sets,
 )
 from mirprog._engine.dist import chi2_ppf, chi2_sf
@@ -34,17 +35,6 @@ from mirprog._engine.newton import Derivs, newton, solve
 from mirprog.errors import ConvergenceWarning
 
 __all__ = ["FirthFit", "firth_cox", "penalised", "risk_set_sums"]
-
-
-def risk_set_sums(values: np.ndarray, rs: RiskSets) -> np.ndarray:
-    """Risk-set sums of per-row ``values`` at each event row, less Efron's tied-event share."""
-    total = np.cumsum(values[::-1], axis=0)[::-1][rs.first]
-    if rs.frac.any():
-        own = np.zeros((rs.n_groups, *values.shape[1:]))
-        np.add.at(own, rs.group, values[rs.event_rows])
-        frac = rs.frac.reshape(-1, *([1] * (values.ndim - 1)))
-        total = total - frac * own[rs.group]
-    return np.asarray(total)
 
 
 def penalised(beta: np.ndarray, xs: np.ndarray, rs: RiskSets) -> tuple[float, np.ndarray,
@@ -225,6 +215,7 @@ def firth_cox(
     conf_level: float = 0.95,
     max_iter: int = 100,
     tol: float = 1e-10,
+    strata: np.ndarray | None = None,
 ) -> FirthFit:
     """Fit a Firth-penalised Cox model on arrays, with profile CIs and penalised LR tests.
 
@@ -242,6 +233,9 @@ def firth_cox(
         Level of the profile-likelihood intervals.
     max_iter : int, default 100
         Newton iteration limit (for the fit and for each profile point).
+    strata : ndarray, optional
+        Integer stratum codes: separate baseline hazards (R ``coxphf`` has no
+        strata; the penalty is the same on the stratified likelihood).
     tol : float, default 1e-10
         Convergence: largest coefficient change of a full Newton step.
 
@@ -283,7 +277,7 @@ def firth_cox(
     [3.1128, 0.756, 8.0279, 0.0067]
     """
     x = np.asarray(x, dtype=float)
-    rs = risk_sets(np.asarray(time, float), np.asarray(event), ties)
+    rs = risk_sets(np.asarray(time, float), np.asarray(event), ties, strata=strata)
     means = centring(x)  # as the engine (R): indicator columns are not centred
     xs = (x - means)[rs.order]
     k = x.shape[1]

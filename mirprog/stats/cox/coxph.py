@@ -10,13 +10,32 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from mirprog._engine.coxph import SingularDesignError, Ties, concordance_counts, fit_cox
+from mirprog._engine.cox_robust import robust_score_test, robust_variance
+from mirprog._engine.coxph import (
+    SingularDesignError,
+    Ties,
+    concordance_counts,
+    fit_cox,
+    risk_sets,
+)
 from mirprog._engine.dist import chi2_sf, normal_p, zcrit
 from mirprog._engine.firth import firth_cox
 from mirprog._result import Result
 from mirprog.data.cohort import AnalysisData, Cohort, Exclusions, timefixed
-from mirprog.errors import CohortError, ConvergenceWarning, MonotoneLikelihoodWarning
+from mirprog.errors import (
+    ArgumentError,
+    CohortError,
+    ConvergenceWarning,
+    MonotoneLikelihoodWarning,
+)
 from mirprog.stats._common import sorted_levels
+from mirprog.stats.cox._options import (
+    ModelOptions,
+    as_columns,
+    check_complete,
+    option_columns,
+    prepare_options,
+)
 
 __all__ = ["CoxResult", "Design", "build_design", "cox"]
 
@@ -163,6 +182,18 @@ class CoxResult(Result):
     penalty : str or None
         ``"firth"`` for a Firth-penalised fit (``loglik``, ``loglik_null`` and
         the LR test are then penalised), else ``None``.
+    strata : tuple of str
+        The stratification columns (empty when unstratified); ``strata_levels``
+        the strata, as tuples of their values, in code order.
+    weights : str or None
+        The case-weights column.
+    robust : bool
+        Whether ``se``, ``vcov`` and the Wald tests are robust (sandwich);
+        ``naive_vcov`` is then the model-based covariance.
+    cluster : str or None
+        The cluster column of the robust variance.
+    robust_score_chi2, robust_score_p : float
+        R's robust score test (NaN unless ``robust``).
     """
 
     summary: pd.DataFrame
@@ -191,6 +222,14 @@ class CoxResult(Result):
     ids: np.ndarray = field(repr=False)
     concordance_counts: dict[str, float] = field(repr=False)
     penalty: str | None = None
+    strata: tuple[str, ...] = ()
+    strata_levels: tuple[tuple[Any, ...], ...] = field(default=(), repr=False)
+    weights: str | None = None
+    robust: bool = False
+    cluster: str | None = None
+    robust_score_chi2: float = float("nan")
+    robust_score_p: float = float("nan")
+    naive_vcov: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def neg2loglik(self) -> float:
@@ -233,6 +272,10 @@ def cox(
     conf_level: float = 0.95,
     max_iter: int = 20,
     firth: bool = False,
+    strata: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    robust: bool = False,
+    cluster: str | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model.
 
@@ -260,6 +303,24 @@ def cox(
         finite estimates when a group has no events, profile-likelihood CIs
         and penalised likelihood-ratio p-values.  See
         :func:`mirprog._engine.firth.firth_cox`.
+    strata : str or sequence of str, optional
+        Stratify by these columns (R ``strata()``): each stratum (combination
+        of values) has its own baseline hazard and risk sets; the strata get
+        no coefficient.  Rows missing a stratum are excluded and reported; a
+        stratum without events is an error.
+    weights : str, optional
+        Column of case (frequency) weights, as R ``weights=``: a row of
+        weight 2 counts as two identical patients.  Must be finite, >= 0
+        and present in every row used.  Not with ``firth``.
+    robust : bool, default False
+        Robust (sandwich) standard errors, R's ``robust=TRUE``: ``summary["se"]``
+        is then the robust SE (the CIs, z and p use it), ``summary["naive_se"]``
+        the model-based one, ``vcov`` the robust covariance, and
+        ``robust_score_chi2``/``robust_score_p`` R's robust score test.
+    cluster : str, optional
+        Column of cluster ids (patients with several rows, centres): the
+        robust variance sums each cluster's dfbeta residuals (R
+        ``cluster()``); implies ``robust``.  Missing values are an error.
 
     Returns
     -------
@@ -302,17 +363,29 @@ def cox(
         raise CohortError("cox() needs at least one covariate.")
     if len(set(covs)) != len(covs):
         raise CohortError(f"Covariates are repeated: {covs}.")
-    data = timefixed(cohort.complete_cases(covs))
+    strata_cols = as_columns(strata, "strata")
+    for name, col in (("weights", weights), ("cluster", cluster)):
+        if col is not None and not isinstance(col, str):
+            raise ArgumentError(f"{name}= takes one column name, got {col!r}.", argument=name)
+    base = option_columns(covs, strata_cols, weights, cluster)
+    extra = [c for c in (weights, cluster) if c is not None and c not in base]
+    data = timefixed(check_complete(cohort, base, extra))
     if int(data.event.sum()) == 0:
         raise CohortError(
             f"No events among the {len(data.time)} rows with complete {covs}; a Cox model needs "
             "events. " + data.exclusions.summary(), rows=list(data.exclusions.rows))
+    opts = prepare_options(data, strata_cols, weights, cluster, robust)
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
     if firth:
-        return firth_result(data, design, x, ties, conf_level, max_iter)
+        if weights is not None or opts.robust:
+            raise ArgumentError("firth=True does not take weights=, robust= or cluster= "
+                                "(the penalised likelihood is not defined with them here).",
+                                argument="firth")
+        return firth_result(data, design, x, ties, conf_level, max_iter, opts)
     try:
-        fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter)
+        fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter,
+                      strata=opts.strata_codes, weights=opts.weight_values)
     except SingularDesignError as exc:
         raise CohortError(
             f"The covariates {covs} are collinear or constant among the {len(data.time)} rows "
@@ -329,13 +402,28 @@ def cox(
             "infinity (typically a group with no events), so its HR and CI are not meaningful. "
             "Report it as not estimable, or refit with firth=True (Firth-penalised Cox).",
             MonotoneLikelihoodWarning, stacklevel=2)
-    return _result(data, design, fit, ties, conf_level, monotone, x)
+    return _result(data, design, fit, ties, conf_level, monotone, x, opts)
+
+
+def _robust(data: Any, fit: Any, x: np.ndarray, ties: Ties, opts: ModelOptions
+            ) -> tuple[np.ndarray, float]:
+    """R's robust covariance and robust score test of a fit."""
+    rs = risk_sets(data.time, data.event, ties, strata=opts.strata_codes,
+                   weights=opts.weight_values)
+    xs = (x - fit.means)[rs.order]
+    t = np.asarray(data.time, float)[rs.order]
+    var = robust_variance(fit.coef, fit.var, xs, rs, t, opts.cluster_codes)
+    return var, robust_score_test(xs, rs, t, opts.cluster_codes)
 
 
 def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
-            monotone: tuple[str, ...], x: np.ndarray) -> CoxResult:
+            monotone: tuple[str, ...], x: np.ndarray, opts: ModelOptions) -> CoxResult:
     terms = list(design.terms)
-    se = np.sqrt(np.diag(fit.var))
+    naive_var = fit.var
+    var, rscore = (fit.var, float("nan"))
+    if opts.robust:
+        var, rscore = _robust(data, fit, x, ties, opts)
+    se = np.sqrt(np.diag(var))
     z = fit.coef / se
     zc = zcrit(conf_level)
     with np.errstate(over="ignore"):  # a monotone fit's upper limit is +inf, as in R
@@ -344,28 +432,35 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
             "ci_lower": np.exp(fit.coef - zc * se), "ci_upper": np.exp(fit.coef + zc * se),
             "z": z, "p": normal_p(z),
         }, index=pd.Index(terms, name="term"))
+    if opts.robust:
+        summary.insert(2, "naive_se", np.sqrt(np.diag(naive_var)))
     p = len(terms)
     lr = 2 * (fit.loglik - fit.loglik_null)
     try:
-        wald = float(fit.coef @ np.linalg.solve(fit.var, fit.coef))
+        wald = float(fit.coef @ np.linalg.solve(var, fit.coef))
     except np.linalg.LinAlgError:
         wald = float("nan")
     lp = (x - fit.means) @ fit.coef
-    counts = concordance_counts(data.time, data.event, lp)
+    counts = concordance_counts(data.time, data.event, lp, strata=opts.strata_codes,
+                                weights=opts.weight_values)
     return CoxResult(
         summary=summary, loglik=fit.loglik, loglik_null=fit.loglik_null, lr_chi2=lr, lr_df=p,
         lr_p=chi2_sf(lr, p), wald_chi2=wald, wald_p=chi2_sf(wald, p), score_chi2=fit.score_chi2,
         score_p=chi2_sf(fit.score_chi2, p), concordance=counts["concordance"],
         n=len(data.time), events=int(data.event.sum()), excluded=data.exclusions, ties=ties,
         monotone=monotone, converged=fit.converged, iterations=fit.iterations,
-        vcov=pd.DataFrame(fit.var, index=terms, columns=terms), conf_level=conf_level,
+        vcov=pd.DataFrame(var, index=terms, columns=terms), conf_level=conf_level,
         design=design, means=fit.means, linear_predictor=lp, ids=data.ids,
-        concordance_counts=counts,
+        concordance_counts=counts, strata=opts.strata, strata_levels=opts.strata_levels,
+        weights=opts.weights, robust=opts.robust, cluster=opts.cluster,
+        robust_score_chi2=rscore, robust_score_p=chi2_sf(rscore, p) if opts.robust else rscore,
+        naive_vcov=pd.DataFrame(naive_var, index=terms, columns=terms),
     )
 
 
 def firth_result(data: AnalysisData, design: Design, x: np.ndarray, ties: Ties,
-                 conf_level: float, max_iter: int) -> CoxResult:
+                 conf_level: float, max_iter: int,
+                 opts: ModelOptions | None = None) -> CoxResult:
     """A :class:`~mirprog.CoxResult` from a Firth fit (called by ``cox(..., firth=True)``).
 
     The summary holds the penalised estimate, ``se`` from ``I(b^)^-1``, the
@@ -374,14 +469,15 @@ def firth_result(data: AnalysisData, design: Design, x: np.ndarray, ties: Ties,
     ``"firth"`` and ``monotone`` is empty.
     """
     try:
+        opts = opts or ModelOptions()
         fit = firth_cox(data.time, data.event, x, ties, conf_level=conf_level,
-                        max_iter=max(max_iter, 100))
+                        max_iter=max(max_iter, 100), strata=opts.strata_codes)
     except SingularDesignError as exc:
         raise CohortError(
             f"The covariates {list(design.covariates)} are collinear or constant among the "
             f"{len(data.time)} rows used (the information matrix is singular). Remove "
             "redundant terms, or merge sparse levels.") from exc
-    res = _result(data, design, fit, ties, conf_level, (), x)
+    res = _result(data, design, fit, ties, conf_level, (), x, opts)
     summary = res.summary.copy()
     with np.errstate(over="ignore"):
         summary["ci_lower"] = np.exp(fit.ci_lower)

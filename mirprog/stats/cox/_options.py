@@ -1,0 +1,129 @@
+"""Strata, case weights and clusters of a Cox model: columns checked and coded for the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mirprog.data.cohort import AnalysisData, Cohort
+from mirprog.errors import ArgumentError, CohortError, format_ids
+
+__all__ = ["ModelOptions", "as_columns", "check_complete", "option_columns", "prepare_options"]
+
+
+def as_columns(value: str | Sequence[str] | None, argument: str) -> tuple[str, ...]:
+    """``None``, one column name or several, as a tuple of names."""
+    if value is None:
+        return ()
+    cols = (value,) if isinstance(value, str) else tuple(value)
+    if not cols or not all(isinstance(c, str) for c in cols):
+        raise ArgumentError(f"{argument}= takes a column name or a list of column names, got "
+                            f"{value!r}.", argument=argument)
+    return cols
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """What the engine needs beyond time, event and the design (codes in the rows' order)."""
+
+    strata: tuple[str, ...] = ()
+    weights: str | None = None
+    cluster: str | None = None
+    robust: bool = False
+    strata_codes: np.ndarray | None = None
+    strata_levels: tuple[tuple[object, ...], ...] = ()
+    weight_values: np.ndarray | None = None
+    cluster_codes: np.ndarray | None = None
+
+
+def option_columns(covariates: Sequence[str], strata: tuple[str, ...], weights: str | None,
+                   cluster: str | None) -> list[str]:
+    """The columns rows must be complete in: covariates, then the strata.
+
+    Weights and cluster columns are checked separately (a missing value there
+    is an error, not an exclusion).
+    """
+    for col in strata:
+        if col in covariates:
+            raise CohortError(f"Column {col!r} is both a covariate and a stratum; a stratified "
+                              "model has no coefficient for its strata. Use it in one place.",
+                              column=col)
+    for name, other in (("weights", weights), ("cluster", cluster)):
+        if other is not None and other in covariates:
+            raise CohortError(f"Column {other!r} is both a covariate and the {name} column.",
+                              column=other)
+    return list(covariates) + [c for c in strata if c not in covariates]
+
+
+def _codes(data: AnalysisData, strata: tuple[str, ...]
+           ) -> tuple[np.ndarray, tuple[tuple[object, ...], ...]]:
+    keys = data.frame[list(strata)]
+    grouped = keys.groupby(list(strata), sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    levels = tuple(k if isinstance(k, tuple) else (k,) for k in grouped.groups)
+    return codes, levels
+
+
+def check_complete(cohort: Cohort, base: list[str], extra: list[str]) -> AnalysisData:
+    """Complete cases in ``base + extra``; a row complete in ``base`` but missing an ``extra``
+    column (weights, cluster) is an error, not an exclusion."""
+    data = cohort.complete_cases(base + extra)
+    if not extra:
+        return data
+    wider = cohort.complete_cases(base)
+    if len(wider.ids) != len(data.ids):
+        lost = np.setdiff1d(wider.ids, data.ids)
+        cols = [c for c in extra
+                if cohort.complete_cases([*base, c]).ids.size != wider.ids.size]
+        raise CohortError(
+            f"The {' and '.join(repr(c) for c in cols)} column is missing for {len(lost)} of "
+            f"the rows used (ids {format_ids(list(lost))}); weights and clusters are needed "
+            "for every row. Fill them in, or exclude those rows from the cohort.",
+            column=cols[0], rows=list(lost))
+    return data
+
+
+def prepare_options(data: AnalysisData, strata: tuple[str, ...],
+                    weights: str | None, cluster: str | None, robust: bool) -> ModelOptions:
+    """Check and code the strata, weights and cluster columns of the rows used.
+
+    Raises
+    ------
+    CohortError
+        A stratum without events; a weight that is missing, negative or not
+        finite; a missing cluster value.
+    """
+    codes, levels = (None, ()) if not strata else _codes(data, strata)
+    if codes is not None:
+        events = np.bincount(codes, weights=data.event, minlength=len(levels))
+        empty = [levels[i] for i in np.flatnonzero(events == 0)]
+        if empty:
+            rows = data.ids[np.isin(codes, np.flatnonzero(events == 0))]
+            raise CohortError(
+                f"Stratum {', '.join(map(str, empty))} of {list(strata)} has no events among "
+                f"the rows used (ids {format_ids(list(rows))}); it cannot contribute to a "
+                "stratified model. Merge it with a neighbouring stratum or leave it out.",
+                column=strata[0], rows=list(rows))
+    w = None
+    if weights is not None:
+        series = data.frame[weights]
+        try:
+            w = series.to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise CohortError(f"The weights column {weights!r} is not numeric.",
+                              column=weights) from exc
+        bad = ~np.isfinite(w) | (w < 0)
+        if bad.any():
+            ids = data.ids[bad]
+            raise CohortError(
+                f"The weights column {weights!r} holds negative or infinite values at ids "
+                f"{format_ids(list(ids))}; case weights must be finite and >= 0.",
+                column=weights, rows=list(ids))
+    cl = None
+    if cluster is not None:
+        cl = pd.factorize(data.frame[cluster])[0].astype(np.int64)
+    return ModelOptions(strata, weights, cluster, robust or cluster is not None, codes, levels,
+                        w, cl)
