@@ -151,7 +151,8 @@ def test_one_stratum_is_the_unstratified_fit() -> None:
     a = mp.cox(one, ["karno", "age"], strata="s")
     b = mp.cox(c, ["karno", "age"])
     pd.testing.assert_frame_equal(a.summary, b.summary)
-    assert a.strata == ("s",) and b.strata == ()
+    assert a.strata == ("s",)
+    assert b.strata == ()
 
 
 @pytest.mark.property
@@ -209,4 +210,5 @@ def test_rows_missing_a_stratum_are_excluded_and_reported() -> None:
     d.loc[d["id"].isin([1, 2]), "celltype"] = None
     fit = mp.cox(mp.Cohort(d, time="time", event="status", id="id"), ["karno"],
                  strata="celltype")
-    assert fit.n == 135 and set(fit.excluded.rows) == {1, 2}
+    assert fit.n == 135
+    assert set(fit.excluded.rows) == {1, 2}
