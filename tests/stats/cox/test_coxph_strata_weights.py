@@ -80,11 +80,11 @@ def test_matches_r_coxph(case: dict[str, Any]) -> None:
         assert np.isnan(fit.robust_score_chi2)
     conc = fit.concordance_counts
     r = case["concordance"]
-    # the pair counts hinge on exact ties of the linear predictor: one near-tied pair may
-    # fall either side of the rounding, so counts agree within a pair and C to 1e-5
+    # the pair counts hinge on exact ties of the linear predictor: in the weighted fit one
+    # near-tied pair (weight up to 3 x 3) falls the other side of the rounding than in R
     got = [conc[k] for k in ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")]
-    assert np.max(np.abs(np.array(got) - np.array(r[:5]))) <= 1 * max(
-        1, np.max(pd.DataFrame(ref(FIXTURES[2])["data"])["w"]) ** 2)
+    slack = 9 if "weights" in kind else 0
+    assert np.max(np.abs(np.array(got) - np.array(r[:5]))) <= slack
     assert fit.concordance == pytest.approx(r[5], abs=1e-5)
 
 
