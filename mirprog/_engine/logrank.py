@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TwoGroupLogRank", "logrank_arrays", "logrank_scores", "quadratic_chi2",
-           "tie_factor", "two_group"]
+__all__ = ["WEIGHTINGS", "TwoGroupLogRank", "logrank_arrays", "logrank_scores",
+           "quadratic_chi2", "tie_factor", "time_weights", "two_group"]
 
 
 def tie_factor(n: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -26,19 +26,41 @@ def tie_factor(n: np.ndarray, d: np.ndarray) -> np.ndarray:
         return np.where(n > 1, d * (n - d) / (n - 1), 0.0)
 
 
-def logrank_arrays(
-    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observed, expected and their k x k covariance for integer group codes 0..k-1.
+WEIGHTINGS = ("logrank", "gehan", "tarone-ware", "peto-peto", "modified-peto-peto",
+              "fleming-harrington")
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> o, e, v = logrank_arrays(np.array([1., 2, 3, 4]), np.array([1, 1, 0, 1]),
-    ...                          np.array([0, 1, 0, 1]), 2)
-    >>> o.tolist(), e.round(4).tolist()
-    ([1.0, 2.0], [0.8333, 2.1667])
+
+def time_weights(n: np.ndarray, d: np.ndarray, weighting: str = "logrank", *,
+                 rho: float = 0.0, p: float = 0.0, q: float = 0.0) -> np.ndarray:
+    """The weight of each distinct event time (at risk ``n``, events ``d``, in time order).
+
+    ``"logrank"`` with ``rho`` is R ``survdiff``'s G-rho family, S(t-)^rho with S
+    the pooled Kaplan–Meier; the others are as R ``survMisc::comp``: Gehan n,
+    Tarone–Ware sqrt(n), Peto–Peto prod(1 - d/(n + 1)) up to and including t,
+    modified Peto–Peto that times n/(n + 1), Fleming–Harrington S(t-)^p (1 - S(t-))^q.
     """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        km = np.cumprod(np.where(n > 0, 1.0 - d / n, 1.0))
+    km_minus = np.concatenate([[1.0], km[:-1]])
+    if weighting == "logrank":
+        return km_minus ** rho if rho != 0 else np.ones(len(n))
+    if weighting == "gehan":
+        return n.astype(float)
+    if weighting == "tarone-ware":
+        return np.sqrt(n)
+    peto = np.cumprod(1.0 - d / (n + 1.0))
+    if weighting == "peto-peto":
+        return peto
+    if weighting == "modified-peto-peto":
+        return peto * n / (n + 1.0)
+    if weighting == "fleming-harrington":
+        return km_minus ** p * (1.0 - km_minus) ** q
+    raise ValueError(f"unknown weighting {weighting!r}")
+
+
+def _one_stratum(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int,
+                 weighting: str, rho: float, p: float, q: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     event_times = np.unique(time[event == 1])
     # at risk per group at each event time: members with time >= t
     n_risk = np.empty((len(event_times), k))
@@ -51,12 +73,49 @@ def logrank_arrays(
     n_tot = n_risk.sum(axis=1)
     d_tot = deaths.sum(axis=1)
     share = n_risk / n_tot[:, None]
-    observed = deaths.sum(axis=0)
-    expected = (share * d_tot[:, None]).sum(axis=0)
     tie = tie_factor(n_tot, d_tot)
+    if weighting == "logrank" and rho == 0:
+        observed = deaths.sum(axis=0)
+        expected = (share * d_tot[:, None]).sum(axis=0)
+    else:
+        w = time_weights(n_tot, d_tot, weighting, rho=rho, p=p, q=q)
+        observed = w @ deaths
+        expected = (w * d_tot) @ share
+        tie = tie * w * w
     variance = np.diag((tie[:, None] * share).sum(axis=0)) - np.einsum(
         "t,ti,tj->ij", tie, share, share
     )
+    return observed, expected, variance
+
+
+def logrank_arrays(
+    time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int, *,
+    strata: np.ndarray | None = None, weighting: str = "logrank", rho: float = 0.0,
+    p: float = 0.0, q: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected and their k x k covariance for integer group codes 0..k-1.
+
+    With ``strata`` (integer codes) each stratum is its own comparison and the
+    three are summed over strata, as R ``survdiff(~ by + strata(z))``; with a
+    weighting (:func:`time_weights`) O and E are weighted sums over event times
+    and the covariance has the squared weights (R ``survdiff(rho=)`` reports
+    the weighted O and E too).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> o, e, v = logrank_arrays(np.array([1., 2, 3, 4]), np.array([1, 1, 0, 1]),
+    ...                          np.array([0, 1, 0, 1]), 2)
+    >>> o.tolist(), e.round(4).tolist()
+    ([1.0, 2.0], [0.8333, 2.1667])
+    """
+    if strata is None:
+        return _one_stratum(time, event, codes, k, weighting, rho, p, q)
+    observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    for s in np.unique(strata):
+        sel = strata == s
+        o, e, v = _one_stratum(time[sel], event[sel], codes[sel], k, weighting, rho, p, q)
+        observed, expected, variance = observed + o, expected + e, variance + v
     return observed, expected, variance
 
 
