@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -133,6 +134,18 @@ def build_design(
 
 
 @dataclass(frozen=True)
+class FitInputs:
+    """The arrays a fit was made from, kept for refits (factor tests)."""
+
+    time: np.ndarray = field(repr=False)
+    event: np.ndarray = field(repr=False)
+    x: np.ndarray = field(repr=False)
+    strata: np.ndarray | None = field(repr=False)
+    weights: np.ndarray | None = field(repr=False)
+    max_iter: int = 20
+
+
+@dataclass(frozen=True)
 class CoxResult(Result):
     """A fitted Cox proportional-hazards model.
 
@@ -194,6 +207,8 @@ class CoxResult(Result):
         The cluster column of the robust variance.
     robust_score_chi2, robust_score_p : float
         R's robust score test (NaN unless ``robust``).
+    factor_tests : pandas.DataFrame
+        Global Wald and likelihood-ratio tests per covariate (computed on first use).
     """
 
     summary: pd.DataFrame
@@ -230,6 +245,56 @@ class CoxResult(Result):
     robust_score_chi2: float = float("nan")
     robust_score_p: float = float("nan")
     naive_vcov: pd.DataFrame | None = field(default=None, repr=False)
+    inputs: FitInputs | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def factor_tests(self) -> pd.DataFrame:
+        """Global tests per covariate: ``df, wald_chi2, wald_p, lr_chi2, lr_p``.
+
+        The Wald test is on the covariate's block of coefficients (all levels
+        of a categorical factor at once, with the robust covariance when
+        ``robust``); the likelihood-ratio test refits the model without the
+        covariate on the same rows, strata and weights, as R
+        ``drop1(fit, test = "Chisq")``.  NaN LR for a Firth fit.
+
+        Examples
+        --------
+        >>> import mirprog as mp
+        >>> fit = mp.cox(mp.datasets.load_gbsg2(), ["tgrade", "horTh"])
+        >>> fit.factor_tests[["df", "lr_chi2", "lr_p"]].round(4)
+                df  lr_chi2    lr_p
+        factor
+        tgrade   2  23.0436  0.0000
+        horTh    1   7.6399  0.0057
+        """
+        coef = self.summary["coef"].to_numpy()
+        vcov = self.vcov.to_numpy()
+        rows = []
+        for cov in self.design.covariates:
+            idx = [i for i, f in enumerate(self.design.term_factor) if f == cov]
+            b, v = coef[idx], vcov[np.ix_(idx, idx)]
+            try:
+                wald = float(b @ np.linalg.solve(v, b))
+            except np.linalg.LinAlgError:
+                wald = float("nan")
+            rows.append((cov, len(idx), wald, chi2_sf(wald, len(idx)), self._drop_lr(idx)))
+        out = pd.DataFrame(rows, columns=["factor", "df", "wald_chi2", "wald_p", "lr_chi2"])
+        out["lr_p"] = [chi2_sf(c, d) for c, d in zip(out["lr_chi2"], out["df"], strict=True)]
+        return out.set_index("factor")
+
+    def _drop_lr(self, idx: list[int]) -> float:
+        if self.penalty is not None or self.inputs is None:
+            return float("nan")
+        if len(idx) == len(self.terms):
+            return float(2 * (self.loglik - self.loglik_null))
+        keep = [i for i in range(len(self.terms)) if i not in idx]
+        i = self.inputs
+        try:
+            reduced = fit_cox(i.time, i.event, i.x[:, keep], self.ties, max_iter=i.max_iter,
+                              strata=i.strata, weights=i.weights)
+        except SingularDesignError:
+            return float("nan")
+        return float(2 * (self.loglik - reduced.loglik))
 
     @property
     def neg2loglik(self) -> float:
@@ -402,7 +467,7 @@ def cox(
             "infinity (typically a group with no events), so its HR and CI are not meaningful. "
             "Report it as not estimable, or refit with firth=True (Firth-penalised Cox).",
             MonotoneLikelihoodWarning, stacklevel=2)
-    return _result(data, design, fit, ties, conf_level, monotone, x, opts)
+    return _result(data, design, fit, ties, conf_level, monotone, x, opts, max_iter)
 
 
 def _robust(data: Any, fit: Any, x: np.ndarray, ties: Ties, opts: ModelOptions
@@ -417,7 +482,8 @@ def _robust(data: Any, fit: Any, x: np.ndarray, ties: Ties, opts: ModelOptions
 
 
 def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
-            monotone: tuple[str, ...], x: np.ndarray, opts: ModelOptions) -> CoxResult:
+            monotone: tuple[str, ...], x: np.ndarray, opts: ModelOptions,
+            max_iter: int = 20) -> CoxResult:
     terms = list(design.terms)
     naive_var = fit.var
     var, rscore = (fit.var, float("nan"))
@@ -455,6 +521,8 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
         weights=opts.weights, robust=opts.robust, cluster=opts.cluster,
         robust_score_chi2=rscore, robust_score_p=chi2_sf(rscore, p) if opts.robust else rscore,
         naive_vcov=pd.DataFrame(naive_var, index=terms, columns=terms),
+        inputs=FitInputs(data.time, data.event, x, opts.strata_codes, opts.weight_values,
+                         max_iter),
     )
 
 
