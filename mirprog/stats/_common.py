@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,14 +19,46 @@ ALL_GROUP = "all"
 
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def natural_key(level: Any) -> tuple[Any, ...]:
+    """Sort key of a level in natural order: numbers numerically, text by its first number.
+
+    ``"<=20" < "20-50" < ">50"``, ``"grade 2" < "grade 10"``: a text level
+    holding a number sorts by that number, a leading ``<``/``≤`` before and a
+    leading ``>``/``≥`` after the others with the same number; text without
+    a number comes after, in text order.
+    """
+    if isinstance(level, bool | np.bool_):
+        return (0, float(level), 0, "")
+    if isinstance(level, int | float | np.integer | np.floating):
+        return (0, float(level), 0, "")
+    text = str(level)
+    found = _NUMBER.search(text)
+    if found is None:
+        return (1, 0.0, 0, text)
+    head = text.lstrip()
+    side = -1 if head[:1] in ("<", "≤") else (1 if head[:1] in (">", "≥") else 0)
+    return (0, float(found.group()), side, text)
+
+
 def sorted_levels(values: pd.Series) -> list[Any]:
-    """Distinct non-missing values in a stable order: category order, else sorted."""
+    """Distinct non-missing values in natural order: category order, else :func:`natural_key`.
+
+    Examples
+    --------
+    >>> sorted_levels(pd.Series(["20-50", "<=20", ">50", "20-50"]))
+    ['<=20', '20-50', '>50']
+    >>> sorted_levels(pd.Series(["grade 10", "grade 2"]))
+    ['grade 2', 'grade 10']
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna().unique())
         return [c for c in values.cat.categories if c in present]
     uniq = pd.unique(values.dropna())
     try:
-        return sorted(uniq.tolist())
+        return sorted(uniq.tolist(), key=natural_key)
     except TypeError:
         return sorted(uniq.tolist(), key=str)
 

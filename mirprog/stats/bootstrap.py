@@ -281,7 +281,7 @@ def bootstrap_validate(
     ex = execution_options(execution, progress=progress)
     fit = cox(cohort, covariates, ties=ties, categorical=categorical, reference=reference,
               max_iter=max_iter)
-    data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
+    data = timefixed(cohort.complete_cases(list(fit.design.columns)))
     x = fit.design.matrix(data.frame)
     time, event = data.time, data.event
     if indices is None:

@@ -213,6 +213,10 @@ def compare_models(big: CoxResult, small: CoxResult) -> ModelComparison:
             "cohort.subset(...) or mp.compare_combined(...).")
     if big.ties != small.ties:
         raise MirprogError(f"Models use different ties methods ({big.ties}, {small.ties}).")
+    for what in ("strata", "weights"):
+        if getattr(big, what, None) != getattr(small, what, None):
+            raise MirprogError(f"Models use different {what} ({getattr(big, what, None)}, "
+                               f"{getattr(small, what, None)}); an LR test needs the same.")
     lr = small.neg2loglik - big.neg2loglik
     df = len(big.terms) - len(small.terms)
     table = pd.DataFrame(

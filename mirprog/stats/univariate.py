@@ -17,7 +17,8 @@ from mirprog.stats.logrank import LogRankResult, logrank
 __all__ = ["UnivariateResult", "univariate"]
 
 TABLE_COLUMNS = ["factor", "n", "events", "n_excluded", "logrank_chi2", "logrank_df",
-                 "logrank_p", "hr", "ci_lower", "ci_upper", "p", "monotone"]
+                 "logrank_p", "hr", "ci_lower", "ci_upper", "p", "monotone", "reference",
+                 "factor_lr_p"]
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,13 @@ class UnivariateResult(Result):
         Indexed by Cox term (the factor's name for a binary or numeric factor,
         ``"factor[level]"`` for each non-reference level of a categorical one),
         with columns ``factor, n, events, n_excluded, logrank_chi2, logrank_df,
-        logrank_p, hr, ci_lower, ci_upper, p, monotone``.  ``p`` is the Cox Wald
-        p-value; the log-rank columns are NaN for a factor with more than
-        ``max_levels`` distinct values (continuous).
+        logrank_p, hr, ci_lower, ci_upper, p, monotone, reference, factor_lr_p``.
+        ``p`` is the Cox Wald p-value; the log-rank columns are NaN for a factor
+        with more than ``max_levels`` distinct values (continuous).
+        ``reference`` is the reference level of a categorical factor (empty
+        for others); ``factor_lr_p`` the likelihood-ratio p of the whole factor
+        (all its levels at once, :attr:`CoxResult.factor_tests`) for a factor
+        with several terms, NaN for a one-term factor (its ``p`` says it).
     cox : dict
         Factor -> :class:`CoxResult`.
     logrank : dict
@@ -102,6 +107,10 @@ def univariate(
         lr = logrank(cohort, by=factor) if n_levels <= max_levels else None
         if lr is not None:
             lr_results[factor] = lr
+        levels = fit.design.levels.get(factor)
+        ref_level = "" if levels is None else str(levels[0])
+        multi = len(fit.terms) > 1
+        factor_lr_p = fit.factor_tests.loc[factor, "lr_p"] if multi else np.nan
         for term, row in fit.summary.iterrows():
             rows.append({
                 "term": term, "factor": factor, "n": fit.n, "events": fit.events,
@@ -110,7 +119,8 @@ def univariate(
                 "logrank_df": lr.df if lr else np.nan,
                 "logrank_p": lr.p if lr else np.nan,
                 "hr": row["hr"], "ci_lower": row["ci_lower"], "ci_upper": row["ci_upper"],
-                "p": row["p"], "monotone": term in fit.monotone,
+                "p": row["p"], "monotone": term in fit.monotone, "reference": ref_level,
+                "factor_lr_p": factor_lr_p,
             })
     table = pd.DataFrame(rows).set_index("term")[TABLE_COLUMNS]
     return UnivariateResult(table=table, cox=cox_results, logrank=lr_results, ties=ties)

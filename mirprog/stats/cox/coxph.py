@@ -38,31 +38,94 @@ from mirprog.stats.cox._options import (
     prepare_options,
 )
 
-__all__ = ["CoxResult", "Design", "build_design", "cox"]
+__all__ = ["CoxResult", "Design", "build_design", "cox", "expand_covariates"]
 
 SUMMARY_COLUMNS = ["coef", "se", "hr", "ci_lower", "ci_upper", "z", "p"]
 
 
 @dataclass(frozen=True)
 class Design:
-    """How covariate columns became model terms (kept so a fit can be re-applied)."""
+    """How covariate columns became model terms (kept so a fit can be re-applied).
+
+    ``covariates`` are the model's covariates as given after expansion: column
+    names and two-way interactions ``"a:b"`` (``"a*b"`` expands to ``a, b, a:b``).
+    """
 
     covariates: tuple[str, ...]
     terms: tuple[str, ...]
     term_factor: tuple[str, ...]             # the covariate each term comes from
-    levels: Mapping[str, tuple[Any, ...]]    # categorical covariate -> all levels (reference first)
+    levels: Mapping[str, tuple[Any, ...]]    # categorical column -> all levels (reference first)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns the covariates need, in first-use order."""
+        return _columns_of(self.covariates)
+
+    def _main(self, frame: pd.DataFrame, col: str) -> list[tuple[str, np.ndarray]]:
+        if col in self.levels:
+            values = frame[col]
+            return [(f"{col}[{_level_name(level)}]", (values == level).to_numpy(dtype=float))
+                    for level in self.levels[col][1:]]
+        return [(col, _numeric(frame[col], col))]
+
+    def named_columns(self, frame: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """(term, column) pairs, in term order; interaction columns are products."""
+        out: list[tuple[str, np.ndarray]] = []
+        for cov in self.covariates:
+            if ":" in cov:
+                a, b = cov.split(":")
+                # R's order: the first factor's levels vary fastest
+                out += [(f"{na}:{nb}", va * vb) for nb, vb in self._main(frame, b)
+                        for na, va in self._main(frame, a)]
+            else:
+                out += self._main(frame, cov)
+        return out
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """The numeric design matrix for complete rows of ``frame``."""
-        cols = []
-        for cov in self.covariates:
-            if cov in self.levels:
-                values = frame[cov]
-                for level in self.levels[cov][1:]:
-                    cols.append((values == level).to_numpy(dtype=float))
-            else:
-                cols.append(_numeric(frame[cov], cov))
+        cols = [v for _, v in self.named_columns(frame)]
         return np.column_stack(cols) if cols else np.empty((len(frame), 0))
+
+
+def _columns_of(covariates: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for cov in covariates:
+        for col in cov.split(":"):
+            seen.setdefault(col, None)
+    return tuple(seen)
+
+
+def expand_covariates(covariates: Sequence[str]) -> list[str]:
+    """Expand ``"a*b"`` to ``a, b, a:b`` and check ``"a:b"`` terms (two-way only).
+
+    Raises
+    ------
+    CohortError
+        An interaction of a column with itself, of more than two columns, or
+        with an empty side.
+
+    Examples
+    --------
+    >>> expand_covariates(["age", "mir_high*nodes"])
+    ['age', 'mir_high', 'nodes', 'mir_high:nodes']
+    """
+    out: list[str] = []
+    for spec in covariates:
+        op = "*" if "*" in spec else (":" if ":" in spec else None)
+        if op is None:
+            out.append(spec.strip())
+            continue
+        parts = [p.strip() for p in spec.split(op)]
+        if len(parts) != 2 or not all(parts) or ("*" in spec and ":" in spec):
+            raise CohortError(f"Interaction {spec!r}: mirprog fits two-way interactions, "
+                              "written 'a:b' (the product term) or 'a*b' (a + b + a:b).",
+                              column=spec)
+        if parts[0] == parts[1]:
+            raise CohortError(f"Interaction {spec!r} is of a column with itself; for a "
+                              f"quadratic effect add a column {parts[0]}**2 to the cohort, or "
+                              "use mp.spline_cox.", column=parts[0])
+        out += ([*parts, ":".join(parts)] if op == "*" else [":".join(parts)])
+    return list(dict.fromkeys(out))  # a main effect given and implied by a*b enters once
 
 
 def _numeric(values: pd.Series, name: str) -> np.ndarray:
@@ -99,37 +162,38 @@ def build_design(
     """Turn covariate columns into terms: numbers as they are, categories as indicators.
 
     A categorical covariate with levels L0 (reference), L1, ... gives terms
-    ``"col[L1]"``, ``"col[L2]"``, ... (R's ``colL1``).
+    ``"col[L1]"``, ``"col[L2]"``, ... (R's ``colL1``); an interaction ``"a:b"``
+    the products of a's and b's terms, named ``"a[L1]:b"`` (R's ``aL1:b``).
     """
     reference = dict(reference or {})
-    unknown = set(reference) - set(covariates)
+    columns = _columns_of(covariates)
+    unknown = set(reference) - set(columns)
     if unknown:
         raise CohortError(f"reference= names {sorted(unknown)} which are not among the "
                           f"covariates {list(covariates)}.")
-    terms: list[str] = []
-    factors: list[str] = []
     levels: dict[str, tuple[Any, ...]] = {}
-    for cov in covariates:
-        values = frame[cov]
-        if cov in categorical or cov in reference or _is_categorical(values):
+    for col in columns:
+        values = frame[col]
+        if col in categorical or col in reference or _is_categorical(values):
             lv = sorted_levels(values)
-            ref = reference.get(cov, lv[0] if lv else None)
+            ref = reference.get(col, lv[0] if lv else None)
             if ref not in lv:
-                raise CohortError(f"Reference level {ref!r} of {cov!r} does not occur among the "
-                                  f"rows used; its levels are {lv}.", column=cov)
+                raise CohortError(f"Reference level {ref!r} of {col!r} does not occur among the "
+                                  f"rows used; its levels are {lv}.", column=col)
             ordered = (ref, *[v for v in lv if v != ref])
             if len(ordered) < 2:
                 raise CohortError(
-                    f"Column {cov!r} has a single level ({ref!r}) among the {len(frame)} rows "
-                    "used, so it has no effect to estimate. Drop it from the model.", column=cov)
-            levels[cov] = ordered
-            for level in ordered[1:]:
-                terms.append(f"{cov}[{_level_name(level)}]")
-                factors.append(cov)
+                    f"Column {col!r} has a single level ({ref!r}) among the {len(frame)} rows "
+                    "used, so it has no effect to estimate. Drop it from the model.", column=col)
+            levels[col] = ordered
         else:
-            _numeric(values, cov)
-            terms.append(cov)
-            factors.append(cov)
+            _numeric(values, col)
+    terms: list[str] = []
+    factors: list[str] = []
+    for cov in covariates:
+        names = [n for n, _ in Design((cov,), (), (), levels).named_columns(frame.iloc[:1])]
+        terms += names
+        factors += [cov] * len(names)
     return Design(tuple(covariates), tuple(terms), tuple(factors), levels)
 
 
@@ -255,7 +319,9 @@ class CoxResult(Result):
         of a categorical factor at once, with the robust covariance when
         ``robust``); the likelihood-ratio test refits the model without the
         covariate on the same rows, strata and weights, as R
-        ``drop1(fit, test = "Chisq")``.  NaN LR for a Firth fit.
+        ``drop1(fit, test = "Chisq")``; as drop1, a main effect that is part
+        of an interaction is not dropped (NaN LR: test the interaction, then
+        refit without it).  NaN LR for a Firth fit.
 
         Examples
         --------
@@ -270,6 +336,8 @@ class CoxResult(Result):
         coef = self.summary["coef"].to_numpy()
         vcov = self.vcov.to_numpy()
         rows = []
+        in_interaction = {c for cov in self.design.covariates if ":" in cov
+                          for c in cov.split(":")}
         for cov in self.design.covariates:
             idx = [i for i, f in enumerate(self.design.term_factor) if f == cov]
             b, v = coef[idx], vcov[np.ix_(idx, idx)]
@@ -277,7 +345,8 @@ class CoxResult(Result):
                 wald = float(b @ np.linalg.solve(v, b))
             except np.linalg.LinAlgError:
                 wald = float("nan")
-            rows.append((cov, len(idx), wald, chi2_sf(wald, len(idx)), self._drop_lr(idx)))
+            lr = float("nan") if cov in in_interaction else self._drop_lr(idx)
+            rows.append((cov, len(idx), wald, chi2_sf(wald, len(idx)), lr))
         out = pd.DataFrame(rows, columns=["factor", "df", "wald_chi2", "wald_p", "lr_chi2"])
         out["lr_p"] = [chi2_sf(c, d) for c, d in zip(out["lr_chi2"], out["df"], strict=True)]
         return out.set_index("factor")
@@ -423,16 +492,18 @@ def cox(
     >>> round(fit.neg2loglik, 2), fit.n, fit.events
     (3544.49, 686, 299)
     """
-    covs = [covariates] if isinstance(covariates, str) else list(covariates)
-    if not covs:
+    given = [covariates] if isinstance(covariates, str) else list(covariates)
+    if not given:
         raise CohortError("cox() needs at least one covariate.")
-    if len(set(covs)) != len(covs):
-        raise CohortError(f"Covariates are repeated: {covs}.")
+    if len(set(given)) != len(given):
+        raise CohortError(f"Covariates are repeated: {given}.")
+    covs = expand_covariates(given)
+    columns = list(_columns_of(covs))
     strata_cols = as_columns(strata, "strata")
     for name, col in (("weights", weights), ("cluster", cluster)):
         if col is not None and not isinstance(col, str):
             raise ArgumentError(f"{name}= takes one column name, got {col!r}.", argument=name)
-    base = option_columns(covs, strata_cols, weights, cluster)
+    base = option_columns(columns, strata_cols, weights, cluster)
     extra = [c for c in (weights, cluster) if c is not None and c not in base]
     data = timefixed(check_complete(cohort, base, extra))
     if int(data.event.sum()) == 0:

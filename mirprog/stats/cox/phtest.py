@@ -100,11 +100,11 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
 
 
 def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
-                  gtime: np.ndarray, ties: Ties) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                          np.ndarray]:
+                  gtime: np.ndarray, ties: Ties, strata: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """R's ``zph1``: score ``u`` (2p), information (2p x 2p) for ``(b, gamma)`` at ``gamma = 0``,
     unscaled Schoenfeld residuals and the time order of the events."""
-    rs = risk_sets(time, event, ties)
+    rs = risk_sets(time, event, ties, strata=strata)   # risk sets within strata, as zph
     xs = (x - x.mean(axis=0))[rs.order]
     r = np.exp(eta[rs.order])
     rx = r[:, None] * xs
@@ -199,7 +199,12 @@ def ph_test(
     if getattr(fit, "penalty", None):
         raise CohortError(f"ph_test() needs an ordinary Cox fit; this one is {fit.penalty}-"
                           "penalised. Refit with firth=False to check proportional hazards.")
-    data = timefixed(cohort.complete_cases(list(fit.design.covariates)))
+    if getattr(fit, "weights", None) is not None:
+        raise CohortError("ph_test() does not take a weighted Cox fit yet; refit without "
+                          "weights= to check proportional hazards.", column=fit.weights)
+    strata = tuple(getattr(fit, "strata", ()))
+    data = timefixed(cohort.complete_cases(
+        list(fit.design.columns) + [c for c in strata if c not in fit.design.columns]))
     if len(data.ids) != len(fit.ids) or not np.array_equal(data.ids, fit.ids):
         raise CohortError(f"The cohort has {len(data.ids)} complete rows for "
                           f"{list(fit.design.covariates)}, not the {len(fit.ids)} rows the "
@@ -212,8 +217,9 @@ def ph_test(
     event = data.event
     ttimes = _transformed_times(data.time, event, transform)
     gtime = ttimes - ttimes[event == 1].mean()
+    codes = fit.inputs.strata if fit.inputs is not None else None
     u, imat, schoen, rows = _score_pieces(data.time, event, x, fit.linear_predictor, gtime,
-                                          fit.ties)
+                                          fit.ties, codes)
     p = len(coef)
     terms = list(fit.terms)
     if by_factor:
