@@ -20,6 +20,7 @@ from mirprog.factors.cutpoints import Cutpoints, Rule
 from mirprog.factors.subtypes import subgroup_mask
 from mirprog.output import format_ci, format_p
 from mirprog.stats.cox.coxph import cox
+from mirprog.stats.comparison import compare_models
 from mirprog.stats.logrank import logrank
 
 __all__ = ["SubgroupTableResult", "Table4Result", "subgroup_table"]
@@ -33,9 +34,14 @@ class SubgroupTableResult(Result):
     ----------
     table : pandas.DataFrame
         Indexed by subgroup label: ``n, events, n_low, n_high, events_low,
-        events_high, logrank_chi2, logrank_p, hr, ci_lower, ci_upper, p, note``.
-        ``note`` says why a statistic is missing (no events in an arm, too few
-        patients, no events at all).
+        events_high, logrank_chi2, logrank_p, hr, ci_lower, ci_upper, p,
+        interaction_p, note``.  ``interaction_p`` is the likelihood-ratio test,
+        on the whole cohort, of ``factor x (in the subgroup)`` in a Cox model
+        with both main effects (does the factor's HR differ inside and outside
+        the subgroup? ``cox([factor + "*" + s])`` against ``cox([factor, s])``);
+        NaN for "All" and where the model cannot be fitted.  ``note`` says why
+        a statistic is missing (no events in an arm, too few patients, no
+        events at all).
     factor : str
         The binary column analysed (e.g. ``"mir125b_high"``).
     cutpoints : Cutpoints or None
@@ -70,6 +76,8 @@ class SubgroupTableResult(Result):
                 "Log-rank p": format_p(r["logrank_p"]),
                 "Cox HR (95% CI)": r["note"] if r["note"] else hr,
                 "Cox p": "NA" if r["note"] else format_p(r["p"]),
+                "Interaction p": format_p(r["interaction_p"]) if np.isfinite(
+                    r["interaction_p"]) else "",
             })
         return pd.DataFrame(rows)
 
@@ -143,7 +151,12 @@ def subgroup_table(
         groups[label] = subgroup_mask(cohort, spec)
     rows = [_subgroup_row(cohort, factor, label, mask, ties, firth)
             for label, mask in groups.items()]
-    frame = pd.DataFrame(rows).set_index("subgroup")
+    for row, (label, mask) in zip(rows, groups.items(), strict=True):
+        whole = include_all and label == "All"
+        row["interaction_p"] = float("nan") if whole else _interaction_p(
+            cohort, factor, mask, ties)
+    order = [c for c in rows[0] if c != "note"] + ["note"] if rows else []
+    frame = pd.DataFrame(rows, columns=order or None).set_index("subgroup")
     return Table4Result(table=frame, factor=factor, cutpoints=cuts, firth=firth,
                         excluded=cohort.complete_cases([factor]).exclusions)
 
@@ -183,6 +196,27 @@ def _subgroup_row(cohort: Cohort, factor: str, label: str, mask: np.ndarray,
     if fit.monotone:
         row["note"] = "not estimable: monotone likelihood"
     return row
+
+
+_IN = "_in_subgroup"
+
+
+def _interaction_p(cohort: Cohort, factor: str, mask: np.ndarray, ties: Ties) -> float:
+    """LR p of factor x subgroup membership on the whole cohort (NaN when not estimable)."""
+    inside = mask.astype(int)
+    if inside.min() == inside.max():
+        return float("nan")
+    whole = cohort.assign(**{_IN: inside})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            big = cox(whole, [f"{factor}*{_IN}"], ties=ties)
+            small = cox(whole, [factor, _IN], ties=ties)
+        except CohortError:
+            return float("nan")
+    if big.monotone or small.monotone:
+        return float("nan")
+    return compare_models(big, small).p
 
 
 Table4Result = SubgroupTableResult

@@ -32,4 +32,14 @@ for (ties in c("breslow", "efron")) {
   cases[[length(cases) + 1]] <- one(paste0("pnodes:age-", ties),
     Surv(time, cens) ~ pnodes + age + pnodes:age, Surv(time, cens) ~ pnodes + age, ties)
 }
-write_out(list(cases = cases), "coxph_interaction_gbsg2.json")
+# the subgroup table's interaction p: pgr_high x (post-menopausal), and x (grade I)
+g$post <- as.integer(g$menostat == "Post")
+g$grade1 <- as.integer(g$tgrade == "I")
+sub <- list()
+for (ties in c("breslow", "efron")) for (s in c("post", "grade1")) {
+  big <- coxph(as.formula(paste("Surv(time, cens) ~ pgr_high *", s)), data = g, ties = ties)
+  small <- coxph(as.formula(paste("Surv(time, cens) ~ pgr_high +", s)), data = g, ties = ties)
+  sub[[length(sub) + 1]] <- list(id = paste(s, ties, sep = "-"), ties = ties, subgroup = s,
+                                 p = num(anova(small, big)[2, "Pr(>|Chi|)"]))
+}
+write_out(list(cases = cases, subgroup_interaction = sub), "coxph_interaction_gbsg2.json")

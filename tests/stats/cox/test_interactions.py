@@ -98,3 +98,17 @@ def test_factor_tests_respect_marginality_as_drop1() -> None:
     ft = mp.cox(_gbsg2(), ["pnodes", "horTh*age"]).factor_tests
     assert ft.loc[["horTh", "age"], "lr_chi2"].isna().all()
     assert np.isfinite(ft.loc[["pnodes", "horTh:age"], "lr_chi2"]).all()
+
+
+SUB = IX["subgroup_interaction"]
+
+
+@pytest.mark.r_reference
+@pytest.mark.parametrize("case", SUB, ids=[c["id"] for c in SUB])
+def test_subgroup_table_interaction_p_matches_r(case: dict[str, Any]) -> None:
+    c = _gbsg2()
+    masks = {"post": c.data["menostat"] == "Post", "grade1": c.data["tgrade"] == "I"}
+    t = mp.subgroup_table(c, "pgr_high", {case["subgroup"]: masks[case["subgroup"]]},
+                          ties=case["ties"])
+    assert np.isnan(t.table.loc["All", "interaction_p"])
+    close(t.table.loc[case["subgroup"], "interaction_p"], case["p"], "interaction p")
