@@ -19,8 +19,8 @@ from mirprog.errors import CohortError, MonotoneLikelihoodWarning
 from mirprog.factors.cutpoints import Cutpoints, Rule
 from mirprog.factors.subtypes import subgroup_mask
 from mirprog.output import format_ci, format_p
-from mirprog.stats.cox.coxph import cox
 from mirprog.stats.comparison import compare_models
+from mirprog.stats.cox.coxph import cox
 from mirprog.stats.logrank import logrank
 
 __all__ = ["SubgroupTableResult", "Table4Result", "subgroup_table"]
