@@ -492,25 +492,7 @@ def cox(
     >>> round(fit.neg2loglik, 2), fit.n, fit.events
     (3544.49, 686, 299)
     """
-    given = [covariates] if isinstance(covariates, str) else list(covariates)
-    if not given:
-        raise CohortError("cox() needs at least one covariate.")
-    if len(set(given)) != len(given):
-        raise CohortError(f"Covariates are repeated: {given}.")
-    covs = expand_covariates(given)
-    columns = list(_columns_of(covs))
-    strata_cols = as_columns(strata, "strata")
-    for name, col in (("weights", weights), ("cluster", cluster)):
-        if col is not None and not isinstance(col, str):
-            raise ArgumentError(f"{name}= takes one column name, got {col!r}.", argument=name)
-    base = option_columns(columns, strata_cols, weights, cluster)
-    extra = [c for c in (weights, cluster) if c is not None and c not in base]
-    data = timefixed(check_complete(cohort, base, extra))
-    if int(data.event.sum()) == 0:
-        raise CohortError(
-            f"No events among the {len(data.time)} rows with complete {covs}; a Cox model needs "
-            "events. " + data.exclusions.summary(), rows=list(data.exclusions.rows))
-    opts = prepare_options(data, strata_cols, weights, cluster, robust)
+    covs, data, opts = _model_rows(cohort, covariates, strata, weights, cluster, robust)
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
     if firth:
@@ -539,6 +521,32 @@ def cox(
             "Report it as not estimable, or refit with firth=True (Firth-penalised Cox).",
             MonotoneLikelihoodWarning, stacklevel=2)
     return _result(data, design, fit, ties, conf_level, monotone, x, opts, max_iter)
+
+
+def _model_rows(cohort: Cohort, covariates: str | Sequence[str],
+                strata: str | Sequence[str] | None, weights: str | None, cluster: str | None,
+                robust: bool) -> tuple[list[str], AnalysisData, ModelOptions]:
+    """The expanded covariates, the rows a Cox model uses, and its coded options."""
+    given = [covariates] if isinstance(covariates, str) else list(covariates)
+    if not given:
+        raise CohortError("cox() needs at least one covariate.")
+    if len(set(given)) != len(given):
+        raise CohortError(f"Covariates are repeated: {given}.")
+    covs = expand_covariates(given)
+    columns = list(_columns_of(covs))
+    strata_cols = as_columns(strata, "strata")
+    for name, col in (("weights", weights), ("cluster", cluster)):
+        if col is not None and not isinstance(col, str):
+            raise ArgumentError(f"{name}= takes one column name, got {col!r}.", argument=name)
+    base = option_columns(columns, strata_cols, weights, cluster)
+    extra = [c for c in (weights, cluster) if c is not None and c not in base]
+    data = timefixed(check_complete(cohort, base, extra))
+    if int(data.event.sum()) == 0:
+        raise CohortError(
+            f"No events among the {len(data.time)} rows with complete {covs}; a Cox model needs "
+            "events. " + data.exclusions.summary(), rows=list(data.exclusions.rows))
+    opts = prepare_options(data, strata_cols, weights, cluster, robust)
+    return covs, data, opts
 
 
 def _robust(data: Any, fit: Any, x: np.ndarray, ties: Ties, opts: ModelOptions
