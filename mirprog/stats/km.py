@@ -12,7 +12,7 @@ import pandas as pd
 from mirprog._engine.dist import zcrit
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
-from mirprog.errors import ArgumentError, CohortError
+from mirprog.errors import ArgumentError, CohortError, format_ids
 from mirprog.stats._common import MAX_GROUPS, grouped
 
 __all__ = ["KMResult", "km"]
@@ -100,11 +100,25 @@ class KMResult(Result):
         return out
 
 
-def _curve(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
-    """Distinct times, risk sets, events, censorings, survival and Greenwood SE of log S."""
+def _curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None
+           ) -> dict[str, np.ndarray]:
+    """Distinct times, risk sets, events, censorings, survival and Greenwood SE of log S.
+
+    With case ``weights`` the counts are weighted sums (R ``survfit(weights=)``).
+    """
     order = np.argsort(time, kind="stable")
     t, e = time[order], event[order]
     uniq, first, counts = np.unique(t, return_index=True, return_counts=True)
+    if weights is not None:
+        w = np.asarray(weights, float)[order]
+        d = np.add.reduceat(w * e, first)
+        c = np.add.reduceat(w, first) - d
+        n_risk = np.cumsum(w[::-1])[::-1][first]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            surv = np.cumprod(1.0 - d / n_risk)
+            terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
+        return {"time": uniq, "n_risk": n_risk, "d": d, "c": c, "surv": surv,
+                "se_log": np.sqrt(np.cumsum(terms))}
     d = np.add.reduceat(e, first).astype(float)
     c = counts - d
     n_risk = len(t) - first
@@ -114,6 +128,28 @@ def _curve(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
     se_log = np.sqrt(np.cumsum(terms))
     return {"time": uniq, "n_risk": n_risk.astype(np.int64), "d": d.astype(np.int64),
             "c": c.astype(np.int64), "surv": surv, "se_log": se_log}
+
+
+def _weights(cohort: Cohort, data: Any, by: str | None, weights: str) -> np.ndarray:
+    """The case weights of the rows used: a missing, negative or infinite one is an error."""
+    wider = cohort.complete_cases([by] if by is not None else [])
+    if len(wider.ids) != len(data.ids):
+        lost = np.setdiff1d(wider.ids, data.ids)
+        raise CohortError(f"The weights column {weights!r} is missing for {len(lost)} rows "
+                          f"(ids {format_ids(list(lost))}); every row needs a weight.",
+                          column=weights, rows=list(lost))
+    try:
+        w = data.frame[weights].to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise CohortError(f"The weights column {weights!r} is not numeric.",
+                          column=weights) from exc
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        ids = data.ids[bad]
+        raise CohortError(f"The weights column {weights!r} holds negative or infinite values "
+                          f"at ids {format_ids(list(ids))}; case weights must be finite, >= 0.",
+                          column=weights, rows=list(ids))
+    return w
 
 
 def confidence_limits(
@@ -175,6 +211,7 @@ def km(
     conf_type: ConfType = "log",
     conf_level: float = 0.95,
     max_groups: int = MAX_GROUPS,
+    weights: str | None = None,
 ) -> KMResult:
     """Kaplan–Meier survival curves, overall or per group.
 
@@ -191,6 +228,10 @@ def km(
     max_groups : int, default 20
         A ``by`` column with more distinct values is refused (it is probably a
         continuous marker: cut it first with :class:`~mirprog.Cutpoints`).
+    weights : str, optional
+        Column of case (frequency) weights, as R ``survfit(weights=)``: the
+        table's counts are then weighted sums (``n``/``events`` of ``median``
+        stay row counts).  Finite, >= 0, present in every row used.
 
     Returns
     -------
@@ -219,14 +260,16 @@ def km(
     no     440     205  1528.0    1296.0    1814.0
     yes    246      94  2018.0    1918.0       NaN
     """
-    data, codes, levels = grouped(cohort, by, max_groups=max_groups)
+    data, codes, levels = grouped(cohort, by, [] if weights is None else [weights],
+                                  max_groups=max_groups)
+    w = None if weights is None else _weights(cohort, data, by, weights)
     if not levels:
         raise CohortError(f"Column {by!r} is missing in every row, so there is no curve to "
                           f"estimate ({data.exclusions.summary()}).", column=by)
     tables, medians = [], []
     for k, g in enumerate(levels):
         sel = codes == k
-        cur = _curve(data.time[sel], data.event[sel])
+        cur = _curve(data.time[sel], data.event[sel], None if w is None else w[sel])
         lower, upper = confidence_limits(cur["surv"], cur["se_log"], conf_type, conf_level)
         with np.errstate(invalid="ignore"):
             se = cur["surv"] * cur["se_log"]
