@@ -91,6 +91,17 @@ def _add_analyze(sub: Any) -> None:
                     help="fixed splits: high = value > threshold (e.g. nodes=3)")
     an.add_argument("--factors", nargs="*", action="extend", default=None,
                     help="factors used as they are")
+    an.add_argument("--categorical", nargs="*", action="extend", default=[], metavar="COLUMN",
+                    help="numeric factor columns to treat as categorical (e.g. grade 1/2/3)")
+    an.add_argument("--reference", nargs="*", action="extend", default=[],
+                    metavar="COLUMN=LEVEL", help="reference level of a categorical factor "
+                    "(default: its first level in natural order)")
+    an.add_argument("--strata", nargs="*", action="extend", default=[], metavar="COLUMN",
+                    help="stratify the multivariate Cox model by these columns")
+    an.add_argument("--weights", metavar="COLUMN", help="case-weights column (Cox model)")
+    an.add_argument("--cluster", metavar="COLUMN",
+                    help="cluster column: robust (sandwich) SEs in the multivariate model")
+    an.add_argument("--robust", action="store_true", help="robust SEs in the multivariate model")
     an.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     an.add_argument("--out", help="write the full-precision univariate table to this CSV")
     add_file_options(an)
@@ -165,11 +176,44 @@ def _analyze(args: argparse.Namespace) -> None:
     refuse_repeats([("--markers", markers), ("--cut", [name for name, _ in cut_list])])
     refuse_repeats([("--factors", factors)])
     cuts = dict(cut_list)
-    _report(cohort, markers, cuts, factors, args.ties, args.out)
+    model = ModelArgs(categorical=list(args.categorical),
+                      reference=_references(cohort, args.reference), strata=list(args.strata),
+                      weights=args.weights, cluster=args.cluster, robust=args.robust)
+    _report(cohort, markers, cuts, factors, args.ties, args.out, model)
+
+
+@dataclass
+class ModelArgs:
+    """The model-language options of ``analyze`` (categorical, reference, strata, ...)."""
+
+    categorical: list[str] = field(default_factory=list)
+    reference: dict[str, Any] = field(default_factory=dict)
+    strata: list[str] = field(default_factory=list)
+    weights: str | None = None
+    cluster: str | None = None
+    robust: bool = False
+
+
+def _references(cohort: Cohort, specs: Sequence[str]) -> dict[str, Any]:
+    """``COLUMN=LEVEL`` pairs, each level matched to the column's own value."""
+    out: dict[str, Any] = {}
+    for spec in specs:
+        col, sep, level = spec.partition("=")
+        if not sep or not col or not level:
+            raise MirprogError(f"--reference takes COLUMN=LEVEL, got {spec!r}.")
+        values = cohort.column(col).dropna().unique().tolist()
+        match = [v for v in values if str(v) == level or
+                 (isinstance(v, float) and v.is_integer() and str(int(v)) == level)]
+        if not match:
+            raise MirprogError(f"--reference {spec}: {level!r} is not a level of {col!r} "
+                               f"(its levels: {sorted(map(str, values))[:12]}).")
+        out[col] = match[0]
+    return out
 
 
 def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors: list[str],
-            ties: str, out: str | None) -> None:
+            ties: str, out: str | None, model: ModelArgs | None = None) -> None:
+    model = model or ModelArgs()
     print(f"Cohort: {cohort.n} patients, {cohort.n_events} events "
           f"(time={cohort.time_col!r}, event={cohort.event_col!r}).")
     split_cols: list[str] = []
@@ -183,14 +227,23 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
     terms = split_cols + factors
     if not terms:
         raise MirprogError("Nothing to analyse: give --markers, --cut and/or --factors.")
-    uni = univariate(cohort, terms, ties=ties)  # type: ignore[arg-type]
+    uni = univariate(cohort, terms, ties=ties,  # type: ignore[arg-type]
+                     categorical=model.categorical, reference=model.reference)
     print(f"\nUnivariate analysis (log-rank; Cox, {ties} ties, Wald 95% CI):")
     print(univariate_table(uni).to_string())
     for factor, fit in uni.cox.items():
         if len(fit.excluded):
             print(f"  {factor}: {fit.excluded.summary()}")
-    multi = cox(cohort, terms, ties=ties)  # type: ignore[arg-type]
-    print(f"\nMultivariate Cox model ({multi.n} patients, {multi.events} events, "
+    multi = cox(cohort, terms, ties=ties,  # type: ignore[arg-type]
+                categorical=model.categorical, reference=model.reference,
+                strata=model.strata or None, weights=model.weights, cluster=model.cluster,
+                robust=model.robust)
+    extras = [f"stratified by {', '.join(multi.strata)}"] if multi.strata else []
+    extras += [f"weights {multi.weights}"] if multi.weights else []
+    extras += ([f"robust SE (cluster {multi.cluster})" if multi.cluster else "robust SE"]
+               if multi.robust else [])
+    print(f"\nMultivariate Cox model ({multi.n} patients, {multi.events} events"
+          f"{''.join(', ' + e for e in extras)}, "
           f"-2 log-likelihood {multi.neg2loglik:.2f}, LR p {format_p(multi.lr_p)}, "
           f"C {multi.concordance:.3f}):")
     s = multi.summary
@@ -200,6 +253,11 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
             continue
         print(f"  {term:<16} HR {r['hr']:.2f} ({r['ci_lower']:.2f}–{r['ci_upper']:.2f})  "
               f"p {format_p(r['p'])}")
+    for name, ft in multi.factor_tests.iterrows():
+        if ft["df"] > 1 and ft["lr_p"] == ft["lr_p"]:
+            ref = multi.design.levels.get(str(name))
+            print(f"  {name!s:<16} {int(ft['df'])} df: LR p {format_p(ft['lr_p'])}, "
+                  f"Wald p {format_p(ft['wald_p'])}" + (f" (vs {ref[0]})" if ref else ""))
     if len(multi.excluded):
         print(f"  {multi.excluded.summary()}")
     if out:

@@ -39,10 +39,14 @@ def univariate_table(result: UnivariateResult, digits: int = 2) -> pd.DataFrame:
     """Paper-style univariate table (strings): n, events, log-rank chi2 and p, HR (95% CI), p.
 
     Terms with a monotone likelihood show ``"not estimable"`` instead of a
-    meaningless HR.
+    meaningless HR.  When a factor is categorical the table also shows each
+    term's reference level (``vs``) and the factor's global LR p (``factor p``,
+    for factors with several levels).
     """
     rows = []
-    for term, r in result.table.iterrows():
+    table = result.table
+    categorical = "reference" in table and bool((table["reference"] != "").any())
+    for term, r in table.iterrows():
         if r["monotone"]:
             hr = "not estimable (no events in a group)"
         else:
@@ -53,4 +57,8 @@ def univariate_table(result: UnivariateResult, digits: int = 2) -> pd.DataFrame:
             "log-rank p": format_p(r["logrank_p"]),
             "HR (95% CI)": hr, "Cox p": "NA" if r["monotone"] else format_p(r["p"]),
         })
+        if categorical:
+            rows[-1]["vs"] = r["reference"]
+            fp = r["factor_lr_p"]
+            rows[-1]["factor p"] = format_p(fp) if pd.notna(fp) else ""
     return pd.DataFrame(rows).set_index("term")

@@ -65,3 +65,38 @@ def test_bad_cut_syntax_is_an_argparse_error(capsys: pytest.CaptureFixture[str])
         main(["analyze", "--dataset", "gbsg2", "--cut", "pnodes:3"])
     assert info.value.code == 2
     assert "--cut expects COLUMN=THRESHOLD" in capsys.readouterr().err
+
+
+def test_analyze_model_language_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["analyze", "--dataset", "gbsg2", "--factors", "tgrade", "horTh",
+                 "--reference", "tgrade=II", "--strata", "menostat", "--robust"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "stratified by menostat, robust SE" in out
+    assert "tgrade[I] " in out  # II is the reference, so I and III get terms
+    assert "tgrade           2 df: LR p" in out
+    assert "(vs II)" in out
+
+
+def test_analyze_categorical_numeric_column(capsys: pytest.CaptureFixture[str],
+                                            tmp_path: Path) -> None:
+    import mirprog as mp
+
+    d = mp.datasets.load_gbsg2().data
+    d = d.assign(grade=d["tgrade"].map({"I": 1, "II": 2, "III": 3}))
+    path = tmp_path / "c.csv"
+    d.to_csv(path, index=False)
+    assert main(["analyze", str(path), "--time", "time", "--event", "cens", "--id", "id",
+                 "--factors", "grade", "horTh", "--categorical", "grade"]) == 0
+    out = capsys.readouterr().out
+    assert "grade[2]" in out
+    assert "grade[3]" in out
+    assert "(vs 1)" in out
+
+
+def test_analyze_unknown_reference_level_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze", "--dataset", "gbsg2", "--factors", "tgrade",
+                 "--reference", "tgrade=IV"]) == 2
+    err = capsys.readouterr().err
+    assert "'IV' is not a level of 'tgrade'" in err
+    assert "Traceback" not in err
