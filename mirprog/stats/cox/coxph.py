@@ -345,13 +345,14 @@ class CoxResult(Result):
                 wald = float(b @ np.linalg.solve(v, b))
             except np.linalg.LinAlgError:
                 wald = float("nan")
-            lr = float("nan") if cov in in_interaction else self._drop_lr(idx)
+            lr = float("nan") if cov in in_interaction else self.drop_lr(idx)
             rows.append((cov, len(idx), wald, chi2_sf(wald, len(idx)), lr))
         out = pd.DataFrame(rows, columns=["factor", "df", "wald_chi2", "wald_p", "lr_chi2"])
         out["lr_p"] = [chi2_sf(c, d) for c, d in zip(out["lr_chi2"], out["df"], strict=True)]
         return out.set_index("factor")
 
-    def _drop_lr(self, idx: list[int]) -> float:
+    def drop_lr(self, idx: list[int]) -> float:
+        """LR chi2 of dropping the terms ``idx`` (refit on this fit's rows, strata, weights)."""
         if self.penalty is not None or self.inputs is None:
             return float("nan")
         if len(idx) == len(self.terms):

@@ -92,6 +92,9 @@ def factor_test(fit: CoxResult, factor: str, cohort: Cohort, method: Method = "l
         b = fit.summary.loc[terms, "coef"].to_numpy()
         v = fit.vcov.loc[terms, terms].to_numpy()
         stat = float(b @ np.linalg.solve(v, b))
+    elif method == "lr" and fit.inputs is not None and fit.penalty is None:
+        # the fit's own arrays: same rows, strata and weights (CoxResult.factor_tests)
+        stat = fit.drop_lr([i for i, f in enumerate(fit.design.term_factor) if f == factor])
     elif method == "lr":
         rest = [c for c in fit.design.covariates if c != factor]
         if rest:
