@@ -116,3 +116,28 @@ def require_groups(levels: list[Any], by: str, data: AnalysisData, minimum: int 
         )
 
 
+
+
+def case_weights(data: AnalysisData, column: str) -> np.ndarray:
+    """The case weights of the rows used (R ``weights=``), checked.
+
+    Raises
+    ------
+    CohortError
+        The column is not numeric, or holds a negative or infinite weight
+        (the ids are named).  Missing weights are the caller's check
+        (:func:`mirprog.stats.cox._options.check_complete`).
+    """
+    try:
+        w = data.frame[column].to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise CohortError(f"The weights column {column!r} is not numeric.",
+                          column=column) from exc
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        ids = data.ids[bad]
+        raise CohortError(
+            f"The weights column {column!r} holds negative or infinite values at ids "
+            f"{format_ids(list(ids))}; case weights must be finite and >= 0.",
+            column=column, rows=list(ids))
+    return w

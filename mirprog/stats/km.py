@@ -13,7 +13,7 @@ from mirprog._engine.dist import zcrit
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError, format_ids
-from mirprog.stats._common import MAX_GROUPS, grouped
+from mirprog.stats._common import MAX_GROUPS, case_weights, grouped
 
 __all__ = ["KMResult", "km"]
 
@@ -138,18 +138,7 @@ def _weights(cohort: Cohort, data: Any, by: str | None, weights: str) -> np.ndar
         raise CohortError(f"The weights column {weights!r} is missing for {len(lost)} rows "
                           f"(ids {format_ids(list(lost))}); every row needs a weight.",
                           column=weights, rows=list(lost))
-    try:
-        w = data.frame[weights].to_numpy(dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise CohortError(f"The weights column {weights!r} is not numeric.",
-                          column=weights) from exc
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        ids = data.ids[bad]
-        raise CohortError(f"The weights column {weights!r} holds negative or infinite values "
-                          f"at ids {format_ids(list(ids))}; case weights must be finite, >= 0.",
-                          column=weights, rows=list(ids))
-    return w
+    return case_weights(data, weights)
 
 
 def confidence_limits(

@@ -10,6 +10,7 @@ import pandas as pd
 
 from mirprog.data.cohort import AnalysisData, Cohort
 from mirprog.errors import ArgumentError, CohortError, format_ids
+from mirprog.stats._common import case_weights
 
 __all__ = ["ModelOptions", "as_columns", "check_complete", "option_columns", "prepare_options"]
 
@@ -107,21 +108,7 @@ def prepare_options(data: AnalysisData, strata: tuple[str, ...],
                 f"the rows used (ids {format_ids(list(rows))}); it cannot contribute to a "
                 "stratified model. Merge it with a neighbouring stratum or leave it out.",
                 column=strata[0], rows=list(rows))
-    w = None
-    if weights is not None:
-        series = data.frame[weights]
-        try:
-            w = series.to_numpy(dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise CohortError(f"The weights column {weights!r} is not numeric.",
-                              column=weights) from exc
-        bad = ~np.isfinite(w) | (w < 0)
-        if bad.any():
-            ids = data.ids[bad]
-            raise CohortError(
-                f"The weights column {weights!r} holds negative or infinite values at ids "
-                f"{format_ids(list(ids))}; case weights must be finite and >= 0.",
-                column=weights, rows=list(ids))
+    w = None if weights is None else case_weights(data, weights)
     cl = None
     if cluster is not None:
         cl = pd.factorize(data.frame[cluster])[0].astype(np.int64)
