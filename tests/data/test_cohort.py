@@ -1,4 +1,10 @@
-"""Cohort validation: every bad input gives a CohortError naming the column, rows and fix."""
+"""Cohort validation: every bad input gives a CohortError naming the column, rows and fix.
+
+Sections after the behaviour tests (each tagged with its marker):
+
+* R reference (``r_reference``): the derived columns R computed for the fixture cohorts
+  (``cohort_derive_gbsg2.json`` from ``tests/reference/survival_reference.R``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
+from tests._reference import GBSG2_CSV, ref
 
 
 def _df(**overrides: object) -> pd.DataFrame:
@@ -125,3 +133,14 @@ def test_read_cohort_errors(tmp_path: Path) -> None:
     broken.write_bytes(b"not parquet")
     with pytest.raises(mp.DataFileError, match=r"Could not read broken\.parquet"):
         mp.read_cohort(broken, time="t", event="e")
+
+
+# -------------------------------------------------------------------- R reference (derived columns)
+
+
+@pytest.mark.r_reference
+def test_derived_formulas_match_r() -> None:
+    df = pd.read_csv(GBSG2_CSV)
+    d = ref("cohort_derive_gbsg2")
+    assert_allclose(np.log2(df["progrec"] + 1), d["lpgr"], rtol=1e-14)
+    assert_array_equal(np.ceil(df["time"] / 365.25), d["tyear"])

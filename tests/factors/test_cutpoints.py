@@ -1,12 +1,21 @@
-"""Cutpoints: median split convention, other rules, freezing and JSON round trip."""
+"""Cutpoints: median split convention, other rules, freezing and JSON round trip.
+
+Sections after the behaviour tests (each tagged with its marker):
+
+* R reference (``r_reference``): median and fixed splits of GBSG2 and ``survival::lung``
+  equal the columns R derived (``cohort_derive_{gbsg2,lung}.json`` from
+  ``tests/reference/survival_reference.R``).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_array_equal
 
 import mirprog as mp
+from tests._reference import GBSG2_CSV, REF, ref
 
 
 def test_median_split_is_strictly_above(small: mp.Cohort) -> None:
@@ -94,3 +103,34 @@ def test_json_round_trip_is_exact(gbsg: mp.Cohort) -> None:
     with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
         mp.Cutpoints.from_json("{not json")
     assert list(cuts.to_frame().index) == ["progrec", "estrec", "age"]
+
+
+# -------------------------------------------------------------------- R reference (derived columns)
+
+
+@pytest.mark.r_reference
+def test_cutpoints_median_match_r() -> None:
+    d = ref("cohort_derive_gbsg2")
+    base = mp.Cohort(pd.read_csv(GBSG2_CSV), time="time", event="cens", id="id")
+    cuts = mp.Cutpoints.fit(base, ["progrec", "estrec"], rule="median")
+    data = cuts.apply(base).data
+    assert_array_equal(data["progrec_high"].to_numpy(), d["pgr_high"])
+    assert_array_equal(data["estrec_high"].to_numpy(), d["er_high"])
+
+
+@pytest.mark.r_reference
+def test_cutpoints_fixed_match_r() -> None:
+    base = mp.Cohort(pd.read_csv(GBSG2_CSV), time="time", event="cens", id="id")
+    nodes = mp.Cutpoints.fit(base, ["pnodes"], rule="fixed", thresholds={"pnodes": 3})
+    assert_array_equal(
+        nodes.apply(base).data["pnodes_high"].to_numpy(), ref("cohort_derive_gbsg2")["nodes_gt3"]
+    )
+
+
+@pytest.mark.r_reference
+def test_cutpoints_median_lung_match_r() -> None:
+    base = mp.Cohort(pd.read_csv(REF / "lung.csv"), time="time", event="event", id="id")
+    cuts = mp.Cutpoints.fit(base, ["age"], rule="median")
+    assert_array_equal(
+        cuts.apply(base).data["age_high"].to_numpy(), ref("cohort_derive_lung")["age_high"]
+    )

@@ -1,0 +1,73 @@
+"""The log-rank test (``mp.logrank``, ``mp.pairwise_logrank``, mirprog/stats/logrank.py).
+
+Sections (each tagged with its marker):
+
+* R reference (``r_reference``): chi2/df/p, observed, expected and variance, and the trend
+  test, against R ``survdiff``; pairwise log-rank with Holm and BH adjustment against
+  ``survdiff`` + ``p.adjust`` (R 4.2.2, survival 3.5.3;
+  ``logrank_survdiff_{gbsg2,lung,ties}.json`` and ``pairwise_survdiff_gbsg2.json`` from
+  ``tests/reference/survival_reference.R``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import mirprog as mp
+from tests._reference import cases, close, labels, r_cohort
+
+# --------------------------------------------------------------------------- R reference (survdiff)
+
+LR_CASES = (
+    cases("logrank_survdiff_gbsg2")
+    + cases("logrank_survdiff_lung")
+    + cases("logrank_survdiff_ties")
+)
+
+
+@pytest.mark.r_reference
+@pytest.mark.parametrize("case", LR_CASES)
+def test_logrank(case: dict[str, Any]) -> None:
+    lr = mp.logrank(r_cohort(case["dataset"]), by=case["by"], trend=False)
+    close(lr.chi2, case["chi2"], "chi2")
+    assert lr.df == case["df"]
+    close(lr.p, case["p"], "p")
+    assert labels(lr.table.index) == labels(case["groups"])
+    close(lr.table["n"], case["n"], "n")
+    close(lr.table["observed"], case["observed"], "observed")
+    close(lr.table["expected"], case["expected"], "expected")
+    close(lr.variance, np.array(case["variance"], dtype=float), "variance")
+
+
+@pytest.mark.r_reference
+@pytest.mark.parametrize("case", [c for c in LR_CASES if "trend" in c.values[0]])
+def test_logrank_trend(case: dict[str, Any]) -> None:
+    lr = mp.logrank(r_cohort(case["dataset"]), by=case["by"], trend=True)
+    exp = case["trend"]
+    close(lr.chi2, exp["chi2"], "trend chi2")
+    assert lr.df == 1
+    close(lr.p, exp["p"], "trend p")
+    explicit = mp.logrank(
+        r_cohort(case["dataset"]), by=case["by"], trend=True, scores=list(exp["scores"])
+    )
+    close(explicit.chi2, exp["chi2"], "trend chi2 with explicit scores")
+
+
+@pytest.mark.r_reference
+@pytest.mark.parametrize("case", cases("pairwise_survdiff_gbsg2"))
+@pytest.mark.parametrize("adjust", ["holm", "bh"])
+def test_pairwise_logrank(case: dict[str, Any], adjust: Any) -> None:
+    pw = mp.pairwise_logrank(r_cohort(case["dataset"]), by=case["by"], adjust=adjust)
+    tab = pw.table
+    pairs = zip(labels(tab["group1"]), labels(tab["group2"]), strict=True)
+    got = {pair: i for i, pair in enumerate(pairs)}
+    want = list(zip(labels(case["group1"]), labels(case["group2"]), strict=True))
+    assert sorted(got) == sorted(want), "pairs"
+    rows = tab.iloc[[got[p] for p in want]]
+    close(rows["n"], case["n"], "n")
+    close(rows["chi2"], case["chi2"], "chi2")
+    close(rows["p"], case["p"], "p")
+    close(rows["p_adj"], case["p_holm" if adjust == "holm" else "p_bh"], "p_adj")
