@@ -1,4 +1,4 @@
-"""Shared fixtures: small hand-made cohorts and the bundled GBSG2 cohort."""
+"""Shared fixtures: small hand-made cohorts, the bundled GBSG2 cohort and its standard splits."""
 
 from __future__ import annotations
 
@@ -29,3 +29,18 @@ def small(small_df: pd.DataFrame) -> mp.Cohort:
 @pytest.fixture(scope="session")
 def gbsg() -> mp.Cohort:
     return mp.datasets.load_gbsg2()
+
+
+@pytest.fixture(scope="module")
+def gbsg_split() -> mp.Cohort:
+    """GBSG2 (686 patients, 299 events, 29 tied event times) with the splits the
+    cross-checks use: median splits of ``progrec``/``estrec``, and ``pnodes > 3``."""
+    g = mp.datasets.load_gbsg2()
+    g = mp.Cutpoints.fit(g, ["progrec", "estrec"]).apply(g)
+    return mp.Cutpoints.fit(g, ["pnodes"], rule="fixed", thresholds={"pnodes": 3}).apply(g)
+
+
+@pytest.fixture(scope="module")
+def split_frame(gbsg_split: mp.Cohort) -> pd.DataFrame:
+    """The data of :func:`gbsg_split`, as handed to the other libraries."""
+    return gbsg_split.data

@@ -5,6 +5,8 @@ Sections after the behaviour tests (each tagged with its marker):
 * R reference (``r_reference``): median and fixed splits of GBSG2 and ``survival::lung``
   equal the columns R derived (``cohort_derive_{gbsg2,lung}.json`` from
   ``tests/reference/survival_reference.R``).
+* The splits the cross-checks of KM, log-rank and Cox rely on (the ``gbsg_split``
+  fixture): nullable 0/1 columns, as documented.
 """
 
 from __future__ import annotations
@@ -134,3 +136,17 @@ def test_cutpoints_median_lung_match_r() -> None:
     assert_array_equal(
         cuts.apply(base).data["age_high"].to_numpy(), ref("cohort_derive_lung")["age_high"]
     )
+
+
+# ------------------------------------------------------------------ the splits the cross-checks use
+
+
+def test_derived_columns(split_frame: pd.DataFrame) -> None:
+    """The splits the other checks rely on: nullable 0/1 columns, as documented."""
+    frame = split_frame
+    for col in ("progrec_high", "estrec_high", "pnodes_high"):
+        assert str(frame[col].dtype) == "Int64"
+        assert set(frame[col].unique()) == {0, 1}
+    assert_array_equal(frame["pnodes_high"].to_numpy(int), (frame["pnodes"] > 3).to_numpy(int))
+    assert_array_equal(frame["progrec_high"].to_numpy(int),
+                       (frame["progrec"] > frame["progrec"].median()).to_numpy(int))

@@ -5,6 +5,11 @@ Sections (each tagged with its marker):
 * R reference (``r_reference``): tables, medians and survival at fixed times for the three
   confidence transforms, against R ``survfit`` (R 4.2.2, survival 3.5.3;
   ``km_survfit_{gbsg2,lung,ties}.json`` from ``tests/reference/survival_reference.R``).
+* Cross-checks (``crosscheck``): survival and the log-log interval against lifelines'
+  ``KaplanMeierFitter`` and scikit-survival's ``kaplan_meier_estimator`` on GBSG2.
+  Convention: where S(t) = 1 (before the first event) R and mirprog report NA/NaN for the
+  log-log interval, while lifelines and scikit-survival report [1, 1]; the interval is
+  therefore compared only where S(t) < 1.
 """
 
 from __future__ import annotations
@@ -12,10 +17,17 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from lifelines import KaplanMeierFitter
+from numpy.testing import assert_allclose, assert_array_equal
+from sksurv.nonparametric import kaplan_meier_estimator
 
 import mirprog as mp
 from tests._reference import arr, cases, close, labels, r_cohort
+
+KM_RTOL = 1e-10
 
 # --------------------------------------------------------------------------- R reference (survfit)
 
@@ -72,3 +84,52 @@ def test_km_at_times(case: dict[str, Any]) -> None:
     assert labels(at["group"]) == labels(exp["group"])
     for col in ["time", "n_at_risk", "survival", "std_err", "ci_lower", "ci_upper"]:
         close(at[col], exp[col], col)
+
+
+# -------------------------------------------------------- cross-checks (lifelines, scikit-survival)
+
+
+@pytest.mark.crosscheck
+@pytest.mark.parametrize("by", [None, "horTh", "progrec_high"])
+def test_km_matches_lifelines(gbsg_split: mp.Cohort, split_frame: pd.DataFrame,
+                              by: str | None) -> None:
+    frame = split_frame
+    fit = mp.km(gbsg_split, by=by, conf_type="log-log")
+    for g in fit.groups:
+        tab = fit.table[fit.table["group"] == g]
+        sel = np.ones(len(frame), bool) if by is None else (frame[by] == g).to_numpy(bool)
+        kmf = KaplanMeierFitter().fit(frame["time"][sel], frame["cens"][sel])
+        sf = kmf.survival_function_.iloc[:, 0]
+        ev = tab[tab["n_events"] > 0]
+        assert len(ev) > 0
+        # at the event times (and at every tabulated time)
+        assert_allclose(ev["survival"].to_numpy(), sf.loc[ev["time"]].to_numpy(), rtol=KM_RTOL)
+        assert_allclose(tab["survival"].to_numpy(), sf.loc[tab["time"]].to_numpy(), rtol=KM_RTOL)
+        # lifelines' default interval is the log-log ("exponential Greenwood") one
+        ci = kmf.confidence_interval_
+        below_one = (tab["survival"] < 1).to_numpy()
+        assert_allclose(tab["ci_lower"].to_numpy()[below_one],
+                        ci.iloc[:, 0].loc[tab["time"]].to_numpy()[below_one], rtol=KM_RTOL)
+        assert_allclose(tab["ci_upper"].to_numpy()[below_one],
+                        ci.iloc[:, 1].loc[tab["time"]].to_numpy()[below_one], rtol=KM_RTOL)
+        # convention: R/mirprog leave the log-log interval undefined where S = 1
+        assert tab["ci_lower"][~below_one].isna().all()
+
+
+@pytest.mark.crosscheck
+@pytest.mark.parametrize("by", [None, "horTh", "tgrade"])
+def test_km_matches_sksurv(gbsg_split: mp.Cohort, split_frame: pd.DataFrame,
+                           by: str | None) -> None:
+    frame = split_frame
+    fit = mp.km(gbsg_split, by=by, conf_type="log-log")
+    for g in fit.groups:
+        tab = fit.table[fit.table["group"] == g]
+        sel = np.ones(len(frame), bool) if by is None else (frame[by] == g).to_numpy(bool)
+        t, s, (lo, hi) = kaplan_meier_estimator(frame["cens"].to_numpy(bool)[sel],
+                                                frame["time"].to_numpy(float)[sel],
+                                                conf_type="log-log")
+        assert_array_equal(tab["time"].to_numpy(), t)
+        assert_allclose(tab["survival"].to_numpy(), s, rtol=KM_RTOL)
+        below_one = s < 1
+        assert_allclose(tab["ci_lower"].to_numpy()[below_one], lo[below_one], rtol=KM_RTOL)
+        assert_allclose(tab["ci_upper"].to_numpy()[below_one], hi[below_one], rtol=KM_RTOL)

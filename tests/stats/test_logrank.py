@@ -7,6 +7,9 @@ Sections (each tagged with its marker):
   ``survdiff`` + ``p.adjust`` (R 4.2.2, survival 3.5.3;
   ``logrank_survdiff_{gbsg2,lung,ties}.json`` and ``pairwise_survdiff_gbsg2.json`` from
   ``tests/reference/survival_reference.R``).
+* Cross-checks (``crosscheck``): two-group and three-group log-rank on GBSG2 against
+  lifelines (``logrank_test``, ``multivariate_logrank_test``) and scikit-survival
+  (``compare_survival``).
 """
 
 from __future__ import annotations
@@ -14,10 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
+from lifelines.statistics import logrank_test, multivariate_logrank_test
+from numpy.testing import assert_allclose
+from sksurv.compare import compare_survival
 
 import mirprog as mp
 from tests._reference import cases, close, labels, r_cohort
+
+LOGRANK_RTOL = 1e-8
 
 # --------------------------------------------------------------------------- R reference (survdiff)
 
@@ -71,3 +80,42 @@ def test_pairwise_logrank(case: dict[str, Any], adjust: Any) -> None:
     close(rows["chi2"], case["chi2"], "chi2")
     close(rows["p"], case["p"], "p")
     close(rows["p_adj"], case["p_holm" if adjust == "holm" else "p_bh"], "p_adj")
+
+
+# -------------------------------------------------------- cross-checks (lifelines, scikit-survival)
+
+
+@pytest.mark.crosscheck
+@pytest.mark.parametrize("by", ["progrec_high", "estrec_high", "pnodes_high", "horTh"])
+def test_two_group_logrank_matches_lifelines_and_sksurv(gbsg_split: mp.Cohort,
+                                                        split_frame: pd.DataFrame,
+                                                        by: str) -> None:
+    frame = split_frame
+    res = mp.logrank(gbsg_split, by=by)
+    a, b = res.groups
+    in_a = (frame[by] == a).to_numpy(bool)
+    in_b = (frame[by] == b).to_numpy(bool)
+    t, e = frame["time"].to_numpy(float), frame["cens"].to_numpy(int)
+    ll = logrank_test(t[in_a], t[in_b], e[in_a], e[in_b])
+    assert_allclose(res.chi2, ll.test_statistic, rtol=LOGRANK_RTOL)
+    assert_allclose(res.p, ll.p_value, rtol=LOGRANK_RTOL)
+    assert res.df == 1
+
+    y = np.array(list(zip(e.astype(bool), t, strict=True)),
+                 dtype=[("event", bool), ("time", float)])
+    chi2, p = compare_survival(y, frame[by].astype(str).to_numpy())
+    assert_allclose(res.chi2, chi2, rtol=LOGRANK_RTOL)
+    assert_allclose(res.p, p, rtol=LOGRANK_RTOL)
+
+
+@pytest.mark.crosscheck
+def test_three_group_logrank_matches_lifelines(gbsg_split: mp.Cohort,
+                                               split_frame: pd.DataFrame) -> None:
+    frame = split_frame
+    res = mp.logrank(gbsg_split, by="tgrade")
+    ll = multivariate_logrank_test(frame["time"], frame["tgrade"].astype(str), frame["cens"])
+    assert res.groups == ("I", "II", "III")
+    assert res.df == 2
+    assert ll.degrees_of_freedom == 2
+    assert_allclose(res.chi2, ll.test_statistic, rtol=LOGRANK_RTOL)
+    assert_allclose(res.p, ll.p_value, rtol=LOGRANK_RTOL)
