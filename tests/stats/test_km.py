@@ -10,6 +10,9 @@ Sections (each tagged with its marker):
   Convention: where S(t) = 1 (before the first event) R and mirprog report NA/NaN for the
   log-log interval, while lifelines and scikit-survival report [1, 1]; the interval is
   therefore compared only where S(t) < 1.
+* Edge cases worked out by hand (a curve reaching zero, as R prints it, is
+  ``r_reference``): medians on a flat half, survival at given times, censoring counts,
+  confidence types, rows excluded by a missing group.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sksurv.nonparametric import kaplan_meier_estimator
 
 import mirprog as mp
+from tests._cohorts import hand_cohort
 from tests._reference import arr, cases, close, labels, r_cohort
 
 KM_RTOL = 1e-10
@@ -133,3 +137,60 @@ def test_km_matches_sksurv(gbsg_split: mp.Cohort, split_frame: pd.DataFrame,
         below_one = s < 1
         assert_allclose(tab["ci_lower"].to_numpy()[below_one], lo[below_one], rtol=KM_RTOL)
         assert_allclose(tab["ci_upper"].to_numpy()[below_one], hi[below_one], rtol=KM_RTOL)
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+@pytest.mark.r_reference
+def test_km_curve_reaching_zero_matches_r() -> None:
+    """R 4.2.2, survival 3.5-3: ``summary(survfit(Surv(c(1,2,3,3), rep(1,4)) ~ 1))`` prints
+    survival 0.75/0.50/0.00, std.err 0.217/0.250/NaN, lower 0.426/0.188/NA, upper 1/1/NA."""
+    res = mp.km(hand_cohort([1, 2, 3, 3], [1, 1, 1, 1]))
+    tab = res.table
+    np.testing.assert_allclose(tab["survival"], [0.75, 0.5, 0.0])
+    se1 = 0.75 * np.sqrt(1 / (4 * 3))
+    np.testing.assert_allclose(tab["std_err"].iloc[:2], [se1, 0.25], rtol=1e-12)
+    assert np.isnan(tab["std_err"].iloc[2])
+    np.testing.assert_allclose(tab["ci_lower"].iloc[:2],
+                               [0.75 * np.exp(-1.959963984540054 * np.sqrt(1 / 12)),
+                                0.5 * np.exp(-1.959963984540054 * 0.5)], rtol=1e-12)
+    assert tab["ci_upper"].iloc[:2].tolist() == [1.0, 1.0]
+    assert tab[["ci_lower", "ci_upper"]].iloc[2].isna().all()
+    assert tab["n_at_risk"].tolist() == [4, 3, 2]
+
+
+def test_km_median_on_a_flat_half_takes_the_midpoint() -> None:
+    res = mp.km(hand_cohort([1, 2, 3, 4], [1, 1, 1, 1]))
+    assert res.median.loc["all", "median"] == 2.5
+    never = mp.km(hand_cohort([1, 2, 3, 4], [1, 0, 0, 0]))
+    assert np.isnan(never.median.loc["all", "median"])
+
+
+def test_km_at_times_and_censoring_counts() -> None:
+    res = mp.km(hand_cohort([1, 2, 2, 4, 6], [1, 1, 0, 0, 1]))
+    assert res.table["n_censored"].tolist() == [0, 1, 1, 0]
+    at = res.at([0.5, 2, 3, 7])
+    np.testing.assert_allclose(at["survival"].iloc[:3], [1.0, 0.8 * 0.75, 0.6])
+    assert at["n_at_risk"].tolist() == [5, 4, 2, 0]
+    assert np.isnan(at["survival"].iloc[3])
+
+
+def test_km_conf_types_and_bad_type() -> None:
+    c = hand_cohort([1, 2, 3, 4, 5, 6], [1, 0, 1, 1, 0, 1])
+    ll = mp.km(c, conf_type="log-log").table
+    plain = mp.km(c, conf_type="plain").table
+    assert (ll["ci_lower"].dropna() <= ll["survival"][ll["ci_lower"].notna()]).all()
+    assert (plain["ci_lower"].dropna() >= 0).all()
+    assert (plain["ci_upper"].dropna() <= 1).all()
+    with pytest.raises(ValueError, match="conf_type"):
+        mp.km(c, conf_type="logit")  # type: ignore[arg-type]
+
+
+def test_grouping_excludes_missing_and_reports(small: mp.Cohort) -> None:
+    res = mp.km(small, by="size")
+    assert res.n == 7
+    assert res.excluded.rows == ("p3",)
+    lr = mp.logrank(small.assign(size_high=[1, 1, None, 1, 0, 1, 0, 0]), by="size_high")
+    assert lr.n == 7
+    assert lr.excluded.summary() == "7 of 8 rows used; 1 excluded: missing size_high (p3)"

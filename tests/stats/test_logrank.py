@@ -10,6 +10,7 @@ Sections (each tagged with its marker):
 * Cross-checks (``crosscheck``): two-group and three-group log-rank on GBSG2 against
   lifelines (``logrank_test``, ``multivariate_logrank_test``) and scikit-survival
   (``compare_survival``).
+* Edge cases: fewer than two groups, bad trend scores, a two-group test by hand.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from numpy.testing import assert_allclose
 from sksurv.compare import compare_survival
 
 import mirprog as mp
+from tests._cohorts import hand_cohort
 from tests._reference import cases, close, labels, r_cohort
 
 LOGRANK_RTOL = 1e-8
@@ -119,3 +121,25 @@ def test_three_group_logrank_matches_lifelines(gbsg_split: mp.Cohort,
     assert ll.degrees_of_freedom == 2
     assert_allclose(res.chi2, ll.test_statistic, rtol=LOGRANK_RTOL)
     assert_allclose(res.p, ll.p_value, rtol=LOGRANK_RTOL)
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_logrank_needs_two_groups_and_valid_scores(small: mp.Cohort) -> None:
+    one = small.assign(g=1)
+    with pytest.raises(mp.CohortError, match="has 1 group"):
+        mp.logrank(one, by="g")
+    with pytest.raises(mp.CohortError, match="scores must give one number per group"):
+        mp.logrank(small, by="grade", trend=True, scores=[1, 2])
+
+
+def test_logrank_two_groups_by_hand() -> None:
+    # group A: events at 1, 3; group B: event at 2, censored 4.  Risk sets by hand.
+    c = hand_cohort([1, 3, 2, 4], [1, 1, 1, 0], g=["A", "A", "B", "B"])
+    res = mp.logrank(c, by="g")
+    e_a = 2 / 4 + 1 / 3 + 1 / 2   # t=1: 2 of 4; t=2: 1 of 3; t=3: 1 of 2
+    v = (2 / 4) * (2 / 4) + (1 / 3) * (2 / 3) + (1 / 2) * (1 / 2)
+    assert res.table.loc["A", "expected"] == pytest.approx(e_a)
+    assert res.chi2 == pytest.approx((2 - e_a) ** 2 / v)
+    assert res.groups == ("A", "B")

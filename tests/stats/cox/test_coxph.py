@@ -15,10 +15,13 @@ Sections (each tagged with its marker):
   coefficients agree to ~5e-8 relative, hence ``rtol=1e-6``.  lifelines scores
   *survival* (higher = longer), hence ``-linear_predictor``.
 * Monotone likelihood: a group without events is flagged, never silent.
+* Design: errors (no covariate, a single level, collinear columns, an unknown reference
+  level or column), categorical terms and their reference level.
 """
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
 from typing import Any
 
@@ -31,6 +34,7 @@ from sksurv.metrics import concordance_index_censored
 from statsmodels.duration.hazard_regression import PHReg
 
 import mirprog as mp
+from tests._cohorts import hand_cohort
 from tests._reference import cases, close, r_cohort, ref
 
 COX_RTOL = 1e-6
@@ -202,3 +206,49 @@ def test_cox_monotone_group_without_events(ties: str) -> None:
     with pytest.warns(mp.MonotoneLikelihoodWarning):
         single = mp.cox(cohort, "x", ties=ties)
     assert single.monotone == ("x",)
+
+
+def test_cox_monotone_likelihood_is_flagged_not_silent() -> None:
+    c = hand_cohort(list(range(1, 13)), [1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0],
+                    x=[1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    with pytest.warns(mp.MonotoneLikelihoodWarning, match="Monotone likelihood for x"):
+        fit = mp.cox(c, "x")
+    assert fit.monotone == ("x",)
+    assert fit.summary.loc["x", "hr"] > 1e5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mp.MonotoneLikelihoodWarning)
+        uni = mp.univariate(c, ["x"])
+    assert bool(uni.table.loc["x", "monotone"])
+    assert mp.tables.univariate_table(uni).loc["x", "HR (95% CI)"].startswith("not estimable")
+
+
+# --------------------------------------------------------------------- design and categorical terms
+
+
+def test_cox_design_errors_and_categoricals(small: mp.Cohort) -> None:
+    with pytest.raises(mp.CohortError, match="at least one covariate"):
+        mp.cox(small, [])
+    with pytest.raises(mp.CohortError, match="single level"):
+        mp.cox(small.assign(k="same"), "k")
+    with pytest.raises(mp.CohortError, match="collinear or constant"):
+        mp.cox(small.assign(m2=small.data["mir"] * 2), ["mir", "m2"])
+    with pytest.raises(mp.CohortError, match="Reference level 7"):
+        mp.cox(small, "grade", categorical=["grade"], reference={"grade": 7})
+    with pytest.raises(mp.CohortError, match="analysis column 'grd'"):
+        mp.cox(small, "grd")
+
+
+def test_cox_categorical_terms_and_reference(gbsg: mp.Cohort) -> None:
+    default = mp.cox(gbsg, "tgrade")
+    assert default.terms == ("tgrade[II]", "tgrade[III]")
+    flipped = mp.cox(gbsg, "tgrade", reference={"tgrade": "III"})
+    assert flipped.terms == ("tgrade[I]", "tgrade[II]")
+    assert flipped.loglik == pytest.approx(default.loglik, rel=1e-12)
+    np.testing.assert_allclose(flipped.summary.loc["tgrade[I]", "coef"],
+                               -default.summary.loc["tgrade[III]", "coef"], rtol=1e-7)
+    numeric = gbsg.assign(grade_num=gbsg.data["tgrade"].cat.codes + 1)
+    forced = mp.cox(numeric, "grade_num", categorical=["grade_num"])
+    assert forced.terms == ("grade_num[2]", "grade_num[3]")
+    np.testing.assert_allclose(forced.summary["coef"].to_numpy(),
+                               default.summary["coef"].to_numpy(), rtol=1e-10)
+    assert default.aic == pytest.approx(default.neg2loglik + 4)
