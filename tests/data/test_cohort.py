@@ -4,19 +4,27 @@ Sections after the behaviour tests (each tagged with its marker):
 
 * R reference (``r_reference``): the derived columns R computed for the fixture cohorts
   (``cohort_derive_gbsg2.json`` from ``tests/reference/survival_reference.R``).
+* Properties (``property``): invariance to id relabelling -- integer ids, shuffled text
+  ids and the DataFrame index give the same numbers (KM, log-rank, Cox, univariate), and
+  the exclusion ledgers name the same patients under their new ids.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from pandas.testing import assert_frame_equal
 
 import mirprog as mp
 from tests._reference import GBSG2_CSV, ref
+from tests._strategies import HEAVY_SETTINGS, factor_frames, fit_quietly
 
 
 def _df(**overrides: object) -> pd.DataFrame:
@@ -144,3 +152,47 @@ def test_derived_formulas_match_r() -> None:
     d = ref("cohort_derive_gbsg2")
     assert_allclose(np.log2(df["progrec"] + 1), d["lpgr"], rtol=1e-14)
     assert_array_equal(np.ceil(df["time"] / 365.25), d["tyear"])
+
+
+# --------------------------------------------------------------------------- properties
+
+
+def summary_of(c: mp.Cohort) -> dict[str, Any]:
+    """Every number of a few analyses, for equality checks (ids excluded)."""
+    cox = fit_quietly(lambda: mp.cox(c, ["x", "m", "g"]))
+    lr = mp.logrank(c, by="x")
+    return {"km": mp.km(c, by="x").table, "lr": (lr.chi2, lr.p, lr.n),
+            "cox": cox.summary, "cox_n": (cox.n, cox.events, cox.loglik),
+            "uni": mp.univariate(c, ["x", "g"]).table}
+
+
+def assert_same_numbers(a: dict[str, Any], b: dict[str, Any], exact: bool) -> None:
+    rtol = 0 if exact else 1e-9
+    assert_frame_equal(a["km"], b["km"], check_exact=exact, rtol=rtol or 1e-9)
+    assert_allclose(a["lr"], b["lr"], rtol=rtol)
+    assert_frame_equal(a["cox"], b["cox"], check_exact=exact, rtol=rtol or 1e-9)
+    assert_allclose(a["cox_n"], b["cox_n"], rtol=rtol)
+    assert_frame_equal(a["uni"], b["uni"], check_exact=exact, rtol=rtol or 1e-9)
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames(), seed=st.integers(0, 2**32 - 1))
+def test_id_relabelling(df: pd.DataFrame, seed: int) -> None:
+    n = len(df)
+    labels = np.random.default_rng(seed).permutation(n)
+    as_int = mp.Cohort(df.assign(pid=np.arange(n)), time="time", event="event", id="pid")
+    as_text = mp.Cohort(df.assign(pid=[f"pt-{k:03d}" for k in labels]), time="time",
+                        event="event", id="pid")
+    as_index = mp.Cohort(df.set_axis([f"row{k}" for k in labels]), time="time", event="event")
+    base = summary_of(as_int)
+    assert_same_numbers(base, summary_of(as_text), exact=True)
+    assert_same_numbers(base, summary_of(as_index), exact=True)
+    # the ledgers name the same patients under their new ids
+    new_id = dict(zip(range(n), (f"pt-{k:03d}" for k in labels), strict=True))
+    for cols in (["m"], ["m", "g"]):
+        old = as_int.complete_cases(cols).exclusions
+        new = as_text.complete_cases(cols).exclusions
+        assert [new_id[r] for r in old.rows] == list(new.rows)
+        assert [(e.column, e.reason) for e in old.entries] == [
+            (e.column, e.reason) for e in new.entries]

@@ -7,17 +7,25 @@ Sections after the behaviour tests (each tagged with its marker):
   ``tests/reference/survival_reference.R``).
 * The splits the cross-checks of KM, log-rank and Cox rely on (the ``gbsg_split``
   fixture): nullable 0/1 columns, as documented.
+* Properties (``property``): cutpoints survive a JSON round trip and are re-applied to
+  another cohort, never refitted.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 import mirprog as mp
 from tests._reference import GBSG2_CSV, REF, ref
+from tests._strategies import EXAMPLES, SETTINGS, cohort_frames, make
 
 
 def test_median_split_is_strictly_above(small: mp.Cohort) -> None:
@@ -150,3 +158,63 @@ def test_derived_columns(split_frame: pd.DataFrame) -> None:
     assert_array_equal(frame["pnodes_high"].to_numpy(int), (frame["pnodes"] > 3).to_numpy(int))
     assert_array_equal(frame["progrec_high"].to_numpy(int),
                        (frame["progrec"] > frame["progrec"].median()).to_numpy(int))
+
+
+# --------------------------------------------------------------------------- properties
+
+RULES = [
+    pytest.param({"rule": "median"}, id="median"),
+    pytest.param({"rule": "median", "high": "at_or_above"}, id="median-at-or-above"),
+    pytest.param({"rule": "tertiles"}, id="tertiles"),
+    pytest.param({"rule": "fixed", "thresholds": {"m": 50.0}}, id="fixed"),
+]
+
+
+
+def expected_groups(values: pd.Series, thresholds: tuple[float, ...], high: str) -> pd.Series:
+    """The documented assignment, written independently of mirprog's searchsorted."""
+    v = values.to_numpy(dtype=float)
+    thr = np.asarray(thresholds)
+    beyond = (v[:, None] > thr) if high == "above" else (v[:, None] >= thr)
+    level = beyond.sum(axis=1).astype(float) + (1 if len(thr) > 1 else 0)
+    level[np.isnan(v)] = np.nan
+    return pd.Series(level, index=values.index).astype("Int64")
+
+
+@pytest.mark.property
+@pytest.mark.parametrize("kwargs", RULES)
+@settings(SETTINGS, max_examples=max(25, EXAMPLES // 4))  # x 4 rules
+@given(df=cohort_frames(), seed=st.integers(0, 2**32 - 1))
+def test_cutpoints_round_trip_and_reuse(kwargs: dict[str, Any], df: pd.DataFrame,
+                                        seed: int) -> None:
+    cohort = make(df)
+    try:
+        cuts = mp.Cutpoints.fit(cohort, ["m"], **kwargs)
+    except mp.CohortError:
+        reject()  # a degenerate split (e.g. most values tied at the threshold)
+    cut = cuts["m"]
+    frozen = dict(cuts.thresholds)
+
+    loaded = mp.Cutpoints.from_json(cuts.to_json())
+    assert loaded == cuts
+    assert mp.Cutpoints.from_json(cuts.to_json(indent=None)) == cuts
+    applied = cuts.apply(cohort).data
+    assert_frame_equal(loaded.apply(cohort).data, applied)
+    assert_series_equal(applied[cut.column], expected_groups(df["m"], cut.thresholds, cut.high),
+                        check_names=False, check_index=False)
+    assert applied[cut.column].isna().sum() == df["m"].isna().sum()
+    assert sum(cut.group_sizes) == df["m"].notna().sum()
+    assert cut.n_fit == (0 if kwargs["rule"] == "fixed" else df["m"].notna().sum())
+
+    # re-applied to another cohort (a random subset), the thresholds are reused as they are
+    keep = np.random.default_rng(seed).random(len(df)) < 0.5
+    keep[:2] = True  # keeps an event
+    sub_df = df[keep]
+    sub = cohort.subset(keep)
+    sub_applied = loaded.apply(sub).data
+    assert cuts.thresholds == frozen
+    assert loaded.thresholds == frozen
+    assert_series_equal(sub_applied[cut.column],
+                        expected_groups(sub_df["m"], cut.thresholds, cut.high),
+                        check_names=False, check_index=False)
+    assert_series_equal(sub_applied[cut.column], applied.loc[keep, cut.column])

@@ -7,6 +7,10 @@ rows id <= 400, scored rows id > 400; markers split at the TRAINING medians;
 times = ...)$surv``, ``basehaz(fit, centered = TRUE)`` and
 ``concordance(fit, newdata = test)``, for Breslow and Efron ties, with time in
 days and in whole years (heavy ties).
+
+Properties (``property``, hypothesis; strategies in ``tests/_strategies.py``): the exclusion
+ledgers, cutpoints and frozen model ignore row order; the model's output is deterministic
+(byte-identical JSON).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from pandas.testing import assert_frame_equal
 
 import mirprog as mp
 from mirprog.cli import model as model_cli
@@ -34,6 +39,7 @@ from mirprog.model.prognostic import (
     ValidationResult,
 )
 from mirprog.present.plots import calibration_plot
+from tests._strategies import HEAVY_SETTINGS, factor_frames, fit_quietly
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "prognostic_coxph_gbsg2.json"
 RTOL, ATOL = 1e-6, 1e-10
@@ -482,3 +488,44 @@ def test_cli_user_mistakes(tmp_path: Path, argv: list[str], error: type[Exceptio
         args.append(a)
     with pytest.raises(error, match=match):
         _run(args)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames(), seed=st.integers(0, 2**32 - 1))
+def test_ledgers_cutpoints_and_model_ignore_row_order(df: pd.DataFrame, seed: int) -> None:
+    df = df.assign(pid=[f"p{i}" for i in range(len(df))])
+    shuffled = df.iloc[np.random.default_rng(seed).permutation(len(df))]
+    a = mp.Cohort(df, time="time", event="event", id="pid")
+    b = mp.Cohort(shuffled, time="time", event="event", id="pid")
+    for cols in (["m"], ["m", "g"], ["x", "z"]):
+        ea, eb = a.complete_cases(cols).exclusions, b.complete_cases(cols).exclusions
+        assert sorted(ea.entries, key=str) == sorted(eb.entries, key=str)
+        assert (ea.n_total, ea.n_used) == (eb.n_total, eb.n_used)
+    assume(a.data["m"].notna().sum() >= 4)
+    try:
+        cuts = mp.Cutpoints.fit(a, ["m"])
+    except mp.CohortError:
+        assume(False)
+    assert mp.Cutpoints.fit(b, ["m"]) == cuts
+    ma = fit_quietly(lambda: PrognosticModel.fit(a, ["m"], ["z"]))
+    mb = fit_quietly(lambda: PrognosticModel.fit(b, ["m"], ["z"]))
+    assert ma.cutpoints == mb.cutpoints
+    assert (ma.n, ma.events, ma.n_excluded) == (mb.n, mb.events, mb.n_excluded)
+    assert_allclose(ma.coef, mb.coef, rtol=1e-8, atol=1e-12)
+    assert_allclose(ma.baseline_cumhaz, mb.baseline_cumhaz, rtol=1e-8)
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames())
+def test_model_is_deterministic(df: pd.DataFrame) -> None:
+    c = mp.Cohort(df, time="time", event="event")
+    first = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x"], groups="default"))
+    second = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x"], groups="default"))
+    assert first.to_json() == second.to_json()
+    assert_frame_equal(first.score(c, horizons=[1.0]), second.score(c, horizons=[1.0]),
+                       check_exact=True)

@@ -13,6 +13,10 @@ Sections (each tagged with its marker):
 * Edge cases worked out by hand (a curve reaching zero, as R prints it, is
   ``r_reference``): medians on a flat half, survival at given times, censoring counts,
   confidence types, rows excluded by a missing group.
+* Properties (``property``, hypothesis; strategies in ``tests/_strategies.py``): the
+  Kaplan-Meier invariants (bounds, monotonicity, CI around the estimate, the median inside
+  the follow-up), and a change of time unit changing nothing but the time axis (of KM,
+  log-rank and Cox).
 """
 
 from __future__ import annotations
@@ -23,13 +27,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 from numpy.testing import assert_allclose, assert_array_equal
+from pandas.testing import assert_frame_equal
 from sksurv.nonparametric import kaplan_meier_estimator
 
 import mirprog as mp
 from tests._cohorts import hand_cohort
 from tests._reference import arr, cases, close, labels, r_cohort
+from tests._strategies import (
+    REL,
+    SETTINGS,
+    TIES,
+    assert_cox_equal,
+    cohort_frames,
+    cox_xz,
+    make,
+)
 
 KM_RTOL = 1e-10
 
@@ -194,3 +210,67 @@ def test_grouping_excludes_missing_and_reports(small: mp.Cohort) -> None:
     lr = mp.logrank(small.assign(size_high=[1, 1, None, 1, 0, 1, 0, 0]), by="size_high")
     assert lr.n == 7
     assert lr.excluded.summary() == "7 of 8 rows used; 1 excluded: missing size_high (p3)"
+
+
+# --------------------------------------------------------------------------- properties
+
+KM_VALUES = ["n_at_risk", "n_events", "n_censored", "survival", "std_err", "ci_lower",
+             "ci_upper"]
+
+
+@pytest.mark.property
+@SETTINGS
+@given(df=cohort_frames(), conf_type=st.sampled_from(["log", "log-log", "plain"]))
+def test_km_invariants(df: pd.DataFrame, conf_type: str) -> None:
+    fit = mp.km(make(df), by="x", conf_type=conf_type)
+    assert fit.groups == (0, 1)
+    assert fit.n == len(df)
+    assert fit.events == int(df["event"].sum())
+    for g in fit.groups:
+        tab = fit.table[fit.table["group"] == g]
+        sub = df[df["x"] == g]
+        t = tab["time"].to_numpy()
+        s = tab["survival"].to_numpy()
+        n_risk = tab["n_at_risk"].to_numpy()
+        assert np.all(np.diff(t) > 0)
+        assert_array_equal(t, np.unique(sub["time"].to_numpy(float)))
+        assert np.all((s >= 0) & (s <= 1))
+        assert np.all(np.diff(s) <= 0)
+        assert np.all(np.diff(n_risk) < 0)
+        assert n_risk[0] == len(sub)
+        assert tab["n_events"].sum() == sub["event"].sum()
+        assert (tab["n_events"] + tab["n_censored"]).sum() == len(sub)
+        # survival only drops at event times
+        drops = np.diff(np.concatenate([[1.0], s])) < 0
+        assert_array_equal(drops, tab["n_events"].to_numpy() > 0)
+        lo, hi = tab["ci_lower"].to_numpy(), tab["ci_upper"].to_numpy()
+        ok = ~np.isnan(lo) & ~np.isnan(hi)
+        slack = 1e-12
+        assert np.all(lo[ok] <= s[ok] + slack)
+        assert np.all(s[ok] <= hi[ok] + slack)
+        assert np.all((lo[ok] >= 0) & (hi[ok] <= 1 + slack))
+        assert np.all(tab["std_err"].dropna().to_numpy() >= 0)
+        # the median, when defined, is inside the follow-up
+        med = fit.median.loc[g, "median"]
+        if not np.isnan(med):
+            assert t[0] <= med <= t[-1]
+
+
+@pytest.mark.property
+@SETTINGS
+@given(df=cohort_frames(), factor=st.sampled_from([365.25, 1 / 12, 1 / 30.4375, 7.0]))
+def test_time_rescaling(df: pd.DataFrame, factor: float) -> None:
+    a = make(df)
+    b = make(df.assign(time=df["time"] * factor))
+    assert_allclose(mp.logrank(a, by="x").chi2, mp.logrank(b, by="x").chi2, rtol=REL)
+    for ties in TIES:
+        assert_cox_equal(mp.cox(a, "x", ties=ties), mp.cox(b, "x", ties=ties))
+        assert_cox_equal(cox_xz(a, ties), cox_xz(b, ties))
+
+    km_a, km_b = mp.km(a, by="x"), mp.km(b, by="x")
+    assert_allclose(km_b.table["time"], km_a.table["time"] * factor, rtol=1e-12)
+    assert_frame_equal(km_b.table[KM_VALUES], km_a.table[KM_VALUES], check_exact=False,
+                       rtol=REL)
+    for col in ("median", "ci_lower", "ci_upper"):
+        assert_allclose(km_b.median[col], km_a.median[col] * factor, rtol=1e-12,
+                        equal_nan=True, err_msg=col)

@@ -11,6 +11,9 @@ Sections (each tagged with its marker):
   lifelines (``logrank_test``, ``multivariate_logrank_test``) and scikit-survival
   (``compare_survival``).
 * Edge cases: fewer than two groups, bad trend scores, a two-group test by hand.
+* Properties (``property``): without tied times the log-rank chi2 equals the Cox score
+  statistic (Breslow and Efron coincide then); and the edge case hypothesis found, a
+  log-rank test with zero variance.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 from numpy.testing import assert_allclose
 from sksurv.compare import compare_survival
@@ -27,6 +31,7 @@ from sksurv.compare import compare_survival
 import mirprog as mp
 from tests._cohorts import hand_cohort
 from tests._reference import cases, close, labels, r_cohort
+from tests._strategies import SETTINGS, assert_cox_equal, cohort_frames, make
 
 LOGRANK_RTOL = 1e-8
 
@@ -143,3 +148,38 @@ def test_logrank_two_groups_by_hand() -> None:
     assert res.table.loc["A", "expected"] == pytest.approx(e_a)
     assert res.chi2 == pytest.approx((2 - e_a) ** 2 / v)
     assert res.groups == ("A", "B")
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@pytest.mark.property
+@SETTINGS
+@given(df=cohort_frames(distinct_times=True))
+def test_logrank_equals_cox_score_without_ties(df: pd.DataFrame) -> None:
+    assert df["time"].is_unique
+    cohort = make(df)
+    lr = mp.logrank(cohort, by="x")
+    breslow = mp.cox(cohort, "x", ties="breslow")
+    efron = mp.cox(cohort, "x", ties="efron")
+    assert_allclose(breslow.score_chi2, lr.chi2, rtol=1e-8)
+    assert_allclose(efron.score_chi2, lr.chi2, rtol=1e-8)
+    assert_allclose(breslow.score_p, lr.p, rtol=1e-8, atol=1e-300)
+    # without ties Efron's and Breslow's likelihoods are the same function
+    assert_cox_equal(breslow, efron)
+
+
+# ---------------------------------------------------------- regressions found by the property tests
+
+
+def test_logrank_with_zero_variance_raises_a_mirprog_error() -> None:
+    """Found by hypothesis: every patient has the event at the same time.
+
+    The log-rank variance is then 0 (no one outlives the only event time), so
+    the statistic is undefined; R's ``survdiff`` stops ("system is exactly
+    singular").  mirprog must stop with its own error, not numpy's LinAlgError.
+    """
+    df = pd.DataFrame({"time": [1.0] * 8, "event": [1] * 8, "x": [0, 1] * 4})
+    cohort = make(df)
+    with pytest.raises(mp.MirprogError):
+        mp.logrank(cohort, by="x")

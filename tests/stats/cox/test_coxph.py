@@ -17,6 +17,10 @@ Sections (each tagged with its marker):
 * Monotone likelihood: a group without events is flagged, never silent.
 * Design: errors (no covariate, a single level, collinear columns, an unknown reference
   level or column), categorical terms and their reference level.
+* Properties (``property``, hypothesis; strategies in ``tests/_strategies.py``):
+  invariance to row order, swapping the groups (x -> 1 - x) inverts the hazard ratio and
+  leaves the LR / score / Wald statistics unchanged, determinism (these three also check
+  the KM and log-rank of the same cohorts), and monotone data flagged, never a crash.
 """
 
 from __future__ import annotations
@@ -28,14 +32,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lifelines.utils import concordance_index
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from pandas.testing import assert_frame_equal
 from sksurv.metrics import concordance_index_censored
 from statsmodels.duration.hazard_regression import PHReg
 
 import mirprog as mp
 from tests._cohorts import hand_cohort
 from tests._reference import cases, close, r_cohort, ref
+from tests._strategies import (
+    HEAVY_SETTINGS,
+    REL,
+    SETTINGS,
+    TIES,
+    assert_cox_equal,
+    cohort_frames,
+    cox_xz,
+    factor_frames,
+    make,
+    permuted,
+)
 
 COX_RTOL = 1e-6
 
@@ -252,3 +271,104 @@ def test_cox_categorical_terms_and_reference(gbsg: mp.Cohort) -> None:
     np.testing.assert_allclose(forced.summary["coef"].to_numpy(),
                                default.summary["coef"].to_numpy(), rtol=1e-10)
     assert default.aic == pytest.approx(default.neg2loglik + 4)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@pytest.mark.property
+@SETTINGS
+@given(df=cohort_frames(), seed=st.integers(0, 2**32 - 1))
+def test_row_order_invariance(df: pd.DataFrame, seed: int) -> None:
+    a, b = make(df), make(permuted(df, seed))
+
+    km_a = mp.km(a, by="x").table.sort_values(["group", "time"], ignore_index=True)
+    km_b = mp.km(b, by="x").table.sort_values(["group", "time"], ignore_index=True)
+    assert_frame_equal(km_a, km_b, check_exact=False, rtol=REL)
+    assert_allclose(mp.logrank(a, by="x").chi2, mp.logrank(b, by="x").chi2, rtol=REL)
+
+    for ties in TIES:
+        assert_cox_equal(mp.cox(a, "x", ties=ties), mp.cox(b, "x", ties=ties))
+        assert_cox_equal(cox_xz(a, ties), cox_xz(b, ties))
+
+
+@pytest.mark.property
+@SETTINGS
+@given(df=cohort_frames())
+def test_swapping_groups_inverts_hr(df: pd.DataFrame) -> None:
+    a = make(df)
+    b = make(df.assign(x=1 - df["x"]))
+    lr_a, lr_b = mp.logrank(a, by="x"), mp.logrank(b, by="x")
+    assert_allclose(lr_a.chi2, lr_b.chi2, rtol=REL)
+    assert_allclose(lr_a.p, lr_b.p, rtol=1e-8, atol=1e-300)
+    # the groups trade places in the KM table and in the observed/expected table
+    km_a, km_b = mp.km(a, by="x").table, mp.km(b, by="x").table
+    for g in (0, 1):
+        assert_frame_equal(km_a[km_a["group"] == g].drop(columns="group").reset_index(drop=True),
+                           km_b[km_b["group"] == 1 - g].drop(columns="group")
+                           .reset_index(drop=True))
+    assert_allclose(lr_a.table[["observed", "expected"]].to_numpy()[::-1],
+                    lr_b.table[["observed", "expected"]].to_numpy(), rtol=REL)
+
+    for ties in TIES:
+        for fa, fb in ((mp.cox(a, "x", ties=ties), mp.cox(b, "x", ties=ties)),
+                       (cox_xz(a, ties), cox_xz(b, ties))):
+            sa, sb = fa.summary, fb.summary
+            assert_allclose(sb.loc["x", "coef"], -sa.loc["x", "coef"], rtol=1e-9)
+            assert_allclose(sb.loc["x", "hr"], 1 / sa.loc["x", "hr"], rtol=1e-9)
+            assert_allclose(sb["se"], sa["se"], rtol=1e-9)
+            assert_allclose(sb.loc["x", "p"], sa.loc["x", "p"], rtol=1e-8, atol=1e-300)
+            if "z" in sa.index:
+                assert_allclose(sb.loc["z", "coef"], sa.loc["z", "coef"], rtol=1e-9)
+            assert_allclose(fb.loglik, fa.loglik, rtol=REL)
+            assert_allclose([fb.lr_chi2, fb.score_chi2, fb.wald_chi2],
+                            [fa.lr_chi2, fa.score_chi2, fa.wald_chi2], rtol=1e-8, atol=1e-12)
+            # equal up to a constant: like R, 0/1 columns are not centred, so the swap shifts
+            # every patient's linear predictor by the same amount (risk ordering unchanged)
+            shift = fb.linear_predictor - fa.linear_predictor
+            assert_allclose(shift, shift[0], rtol=1e-8, atol=1e-10)
+            assert_allclose(fb.concordance, fa.concordance, rtol=REL)
+
+
+@pytest.mark.property
+@SETTINGS
+@given(df=cohort_frames())
+def test_deterministic(df: pd.DataFrame) -> None:
+    cohort = make(df)
+    k1, k2 = mp.km(cohort, by="x"), mp.km(cohort, by="x")
+    assert_frame_equal(k1.table, k2.table, check_exact=True)
+    assert_frame_equal(k1.median, k2.median, check_exact=True)
+    l1, l2 = mp.logrank(cohort, by="x"), mp.logrank(cohort, by="x")
+    assert (l1.chi2, l1.p) == (l2.chi2, l2.p)
+    assert_array_equal(l1.variance, l2.variance)
+    for ties in TIES:
+        c1, c2 = cox_xz(cohort, ties), cox_xz(cohort, ties)
+        assert_frame_equal(c1.summary, c2.summary, check_exact=True)
+        assert (c1.loglik, c1.score_chi2, c1.wald_chi2, c1.concordance) == (
+            c2.loglik, c2.score_chi2, c2.wald_chi2, c2.concordance)
+        assert_array_equal(c1.linear_predictor, c2.linear_predictor)
+    j1 = mp.Cutpoints.fit(cohort, ["m"], rule="fixed", thresholds={"m": 50.0}).to_json()
+    j2 = mp.Cutpoints.fit(cohort, ["m"], rule="fixed", thresholds={"m": 50.0}).to_json()
+    assert j1 == j2
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames(monotone=True))
+def test_monotone_data_are_flagged_not_crashed(df: pd.DataFrame) -> None:
+    c = mp.Cohort(df, time="time", event="event")
+    with pytest.warns(mp.MonotoneLikelihoodWarning, match="Monotone likelihood for x"):
+        fit = mp.cox(c, "x")
+    assert fit.monotone == ("x",)
+    assert fit.summary.loc["x", "hr"] < 1e-3  # drifting to 0: group 1 has no event
+    lr = mp.logrank(c, by="x")
+    assert np.isfinite(lr.chi2)
+    with pytest.warns(mp.MonotoneLikelihoodWarning):
+        uni = mp.univariate(c, ["x"])
+    assert bool(uni.table.set_index("factor").loc["x", "monotone"])
+    t4 = mp.table4(c, "x", {})
+    assert t4.frame.loc["All", "note"] == "not estimable: no events in the high group"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mp.ConvergenceWarning)
+        firth = mp.cox(c, "x", firth=True)
+    assert np.isfinite(firth.summary.loc["x", "hr"])
