@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,3 +45,14 @@ def gbsg_split() -> mp.Cohort:
 def split_frame(gbsg_split: mp.Cohort) -> pd.DataFrame:
     """The data of :func:`gbsg_split`, as handed to the other libraries."""
     return gbsg_split.data
+
+
+@pytest.fixture(scope="module")
+def gappy() -> mp.Cohort:
+    """GBSG2 (686 patients) where ids 3 and 7 miss progrec and id 10 misses horTh."""
+    df = mp.datasets.load_gbsg2().data.reset_index(drop=True)
+    df.loc[df["id"].isin([3, 7]), "progrec"] = np.nan
+    df["horTh"] = df["horTh"].astype(object)
+    df.loc[df["id"] == 10, "horTh"] = None
+    c = mp.Cohort(df, time="time", event="cens", id="id")
+    return mp.Cutpoints.fit(c, "progrec").apply(c)

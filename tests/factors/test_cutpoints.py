@@ -9,10 +9,13 @@ Sections after the behaviour tests (each tagged with its marker):
   fixture): nullable 0/1 columns, as documented.
 * Properties (``property``): cutpoints survive a JSON round trip and are re-applied to
   another cohort, never refitted.
+* The bad-input catalogue (``tests/_cohorts.py``): markers that cannot be split, and
+  ties at the median.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,6 +27,7 @@ from numpy.testing import assert_array_equal
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 import mirprog as mp
+from tests._cohorts import check_refused, cohort, frame
 from tests._reference import GBSG2_CSV, REF, ref
 from tests._strategies import EXAMPLES, SETTINGS, cohort_frames, make
 
@@ -151,13 +155,13 @@ def test_cutpoints_median_lung_match_r() -> None:
 
 def test_derived_columns(split_frame: pd.DataFrame) -> None:
     """The splits the other checks rely on: nullable 0/1 columns, as documented."""
-    frame = split_frame
     for col in ("progrec_high", "estrec_high", "pnodes_high"):
-        assert str(frame[col].dtype) == "Int64"
-        assert set(frame[col].unique()) == {0, 1}
-    assert_array_equal(frame["pnodes_high"].to_numpy(int), (frame["pnodes"] > 3).to_numpy(int))
-    assert_array_equal(frame["progrec_high"].to_numpy(int),
-                       (frame["progrec"] > frame["progrec"].median()).to_numpy(int))
+        assert str(split_frame[col].dtype) == "Int64"
+        assert set(split_frame[col].unique()) == {0, 1}
+    assert_array_equal(split_frame["pnodes_high"].to_numpy(int),
+                       (split_frame["pnodes"] > 3).to_numpy(int))
+    assert_array_equal(split_frame["progrec_high"].to_numpy(int),
+                       (split_frame["progrec"] > split_frame["progrec"].median()).to_numpy(int))
 
 
 # --------------------------------------------------------------------------- properties
@@ -218,3 +222,48 @@ def test_cutpoints_round_trip_and_reuse(kwargs: dict[str, Any], df: pd.DataFrame
                         expected_groups(sub_df["m"], cut.thresholds, cut.high),
                         check_names=False, check_index=False)
     assert_series_equal(sub_applied[cut.column], applied.loc[keep, cut.column])
+
+
+# --------------------------------------------------------------------- bad-input catalogue: refused
+
+REFUSED = [
+    pytest.param(lambda: mp.Cutpoints.fit(cohort(), "M"), mp.CohortError,
+                 r"marker column 'M' is not in the table\. Did you mean 'm'\?", "M", (),
+                 id="wrong-column-name-marker"),
+    pytest.param(lambda: mp.Cutpoints.fit(cohort(frame(m=[2.0] * 8)), "m"), mp.CohortError,
+                 r"Marker 'm' cannot be split by its median .* group sizes would be \[8, 0\].* "
+                 r"Try high='at_or_above', or a fixed threshold", "m", (),
+                 id="marker-all-constant"),
+    pytest.param(lambda: mp.Cutpoints.fit(cohort(frame(m=[np.nan] * 8)), "m"), mp.CohortError,
+                 r"Marker 'm' has no non-missing value; it cannot be split", "m", (),
+                 id="marker-all-missing"),
+]
+
+
+@pytest.mark.parametrize(("action", "error", "match", "column", "rows"), REFUSED)
+def test_refused(action: Callable[[], object], error: type[mp.MirprogError], match: str,
+                 column: str | None, rows: tuple[object, ...]) -> None:
+    check_refused(action, error, match, column, rows)
+
+
+# -------------------------------------------------------------------- bad-input catalogue: accepted
+
+def _ties_at_the_median() -> None:
+    c = cohort(frame(m=[1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 4.0, 0.5]))
+    above = mp.Cutpoints.fit(c, "m")["m"]
+    assert above.thresholds == (2.0,)
+    assert above.n_at_threshold == 4
+    assert above.high == "above"  # the 4 tied values go to the low group
+    assert above.group_sizes == (6, 2)
+    at = mp.Cutpoints.fit(c, "m", high="at_or_above")["m"]
+    assert at.group_sizes == (2, 6)  # ... or, on request, to the high group
+
+
+ACCEPTED = [
+    pytest.param(_ties_at_the_median, id="ties-at-the-median"),
+]
+
+
+@pytest.mark.parametrize("check", ACCEPTED)
+def test_accepted(check: Callable[[], None]) -> None:
+    check()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -529,3 +530,26 @@ def test_model_is_deterministic(df: pd.DataFrame) -> None:
     assert first.to_json() == second.to_json()
     assert_frame_equal(first.score(c, horizons=[1.0]), second.score(c, horizons=[1.0]),
                        check_exact=True)
+
+
+# ------------------------------------------------------------ bad-input catalogue: exclusion ledger
+
+def _ledger_model(c: mp.Cohort) -> None:
+    model = PrognosticModel.fit(c, markers=["progrec"], clinical=["horTh"])
+    assert (model.n, model.n_excluded) == (683, 3)
+    scores = model.score(c, horizons=[365])
+    assert len(scores) == 686  # every row is kept, with the reason it was not scored
+    unscored = scores[scores["reason"].notna()]
+    assert unscored["id"].tolist() == [3, 7, 10]
+    assert unscored["reason"].str.contains("missing").all()
+
+
+LEDGERS = [
+    pytest.param(_ledger_model, id="model-fit-and-score"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -271,3 +272,22 @@ def test_rxc_p_invariant_to_transpose_and_permutation(t: np.ndarray, rnd: Any) -
     rnd.shuffle(cols)
     assert_allclose(freeman_halton(t.T), p, rtol=1e-9)
     assert_allclose(freeman_halton(t[np.ix_(rows, cols)]), p, rtol=1e-9)
+
+
+# ------------------------------------------------------------ bad-input catalogue: exclusion ledger
+
+def _ledger_associate(c: mp.Cohort) -> None:
+    res = mp.associate(c, "progrec_high", "horTh")
+    assert res.n == 683
+    assert res.excluded.rows == (3, 7, 10)
+
+
+LEDGERS = [
+    pytest.param(_ledger_associate, id="associate"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)

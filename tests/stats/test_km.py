@@ -17,10 +17,13 @@ Sections (each tagged with its marker):
   Kaplan-Meier invariants (bounds, monotonicity, CI around the estimate, the median inside
   the follow-up), and a change of time unit changing nothing but the time axis (of KM,
   log-rank and Cox).
+* The bad-input catalogue (``tests/_cohorts.py``): zero follow-up, every patient with an
+  event, and the exclusion ledger.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -35,7 +38,7 @@ from pandas.testing import assert_frame_equal
 from sksurv.nonparametric import kaplan_meier_estimator
 
 import mirprog as mp
-from tests._cohorts import hand_cohort
+from tests._cohorts import cohort, frame, hand_cohort
 from tests._reference import arr, cases, close, labels, r_cohort
 from tests._strategies import (
     REL,
@@ -113,12 +116,12 @@ def test_km_at_times(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("by", [None, "horTh", "progrec_high"])
 def test_km_matches_lifelines(gbsg_split: mp.Cohort, split_frame: pd.DataFrame,
                               by: str | None) -> None:
-    frame = split_frame
     fit = mp.km(gbsg_split, by=by, conf_type="log-log")
     for g in fit.groups:
         tab = fit.table[fit.table["group"] == g]
-        sel = np.ones(len(frame), bool) if by is None else (frame[by] == g).to_numpy(bool)
-        kmf = KaplanMeierFitter().fit(frame["time"][sel], frame["cens"][sel])
+        sel = (np.ones(len(split_frame), bool) if by is None
+               else (split_frame[by] == g).to_numpy(bool))
+        kmf = KaplanMeierFitter().fit(split_frame["time"][sel], split_frame["cens"][sel])
         sf = kmf.survival_function_.iloc[:, 0]
         ev = tab[tab["n_events"] > 0]
         assert len(ev) > 0
@@ -140,13 +143,13 @@ def test_km_matches_lifelines(gbsg_split: mp.Cohort, split_frame: pd.DataFrame,
 @pytest.mark.parametrize("by", [None, "horTh", "tgrade"])
 def test_km_matches_sksurv(gbsg_split: mp.Cohort, split_frame: pd.DataFrame,
                            by: str | None) -> None:
-    frame = split_frame
     fit = mp.km(gbsg_split, by=by, conf_type="log-log")
     for g in fit.groups:
         tab = fit.table[fit.table["group"] == g]
-        sel = np.ones(len(frame), bool) if by is None else (frame[by] == g).to_numpy(bool)
-        t, s, (lo, hi) = kaplan_meier_estimator(frame["cens"].to_numpy(bool)[sel],
-                                                frame["time"].to_numpy(float)[sel],
+        sel = (np.ones(len(split_frame), bool) if by is None
+               else (split_frame[by] == g).to_numpy(bool))
+        t, s, (lo, hi) = kaplan_meier_estimator(split_frame["cens"].to_numpy(bool)[sel],
+                                                split_frame["time"].to_numpy(float)[sel],
                                                 conf_type="log-log")
         assert_array_equal(tab["time"].to_numpy(), t)
         assert_allclose(tab["survival"].to_numpy(), s, rtol=KM_RTOL)
@@ -274,3 +277,57 @@ def test_time_rescaling(df: pd.DataFrame, factor: float) -> None:
     for col in ("median", "ci_lower", "ci_upper"):
         assert_allclose(km_b.median[col], km_a.median[col] * factor, rtol=1e-12,
                         equal_nan=True, err_msg=col)
+
+
+# -------------------------------------------------- bad-input catalogue: accepted, exclusion ledger
+
+def _zero_time() -> None:
+    """Zero follow-up is allowed, as in R (an event on day 0 is in the risk set at 0)."""
+    c = cohort(frame(t=[0.0, 8, 12, 12, 20, 25, 0.0, 41]))
+    fit = mp.km(c)
+    first = fit.table.iloc[0]
+    assert (first["time"], first["n_at_risk"], first["n_events"], first["n_censored"]) == (
+        0.0, 8, 1, 1)
+    assert first["survival"] == pytest.approx(7 / 8)
+
+
+def _all_events() -> None:
+    c = cohort(frame(e=[1] * 8))
+    fit = mp.km(c)
+    assert fit.table["survival"].iloc[-1] == 0.0
+    # S = 0.5 exactly from 12 to 20: the median is the midpoint, as R's survfit
+    assert fit.median.loc["all", "median"] == pytest.approx(16.0)
+    lr = mp.logrank(c, by="g")
+    assert lr.events == 8
+    assert np.isfinite(lr.p)
+    cox = mp.cox(c, "g")
+    assert cox.events == 8
+    assert not cox.monotone
+
+
+ACCEPTED = [
+    pytest.param(_zero_time, id="zero-time"),
+    pytest.param(_all_events, id="all-events"),
+]
+
+
+@pytest.mark.parametrize("check", ACCEPTED)
+def test_accepted(check: Callable[[], None]) -> None:
+    check()
+
+
+def _ledger_km(c: mp.Cohort) -> None:
+    fit = mp.km(c, by="progrec_high")
+    assert fit.n == 684
+    assert fit.excluded.summary() == "684 of 686 rows used; 2 excluded: missing progrec_high (3, 7)"
+
+
+LEDGERS = [
+    pytest.param(_ledger_km, id="km"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)

@@ -14,10 +14,13 @@ Sections (each tagged with its marker):
 * Properties (``property``): without tied times the log-rank chi2 equals the Cox score
   statistic (Breslow and Efron coincide then); and the edge case hypothesis found, a
   log-rank test with zero variance.
+* The bad-input catalogue (``tests/_cohorts.py``): fewer than two groups, a group of one
+  patient, and the exclusion ledger.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,7 +32,7 @@ from numpy.testing import assert_allclose
 from sksurv.compare import compare_survival
 
 import mirprog as mp
-from tests._cohorts import hand_cohort
+from tests._cohorts import check_refused, cohort, frame, hand_cohort
 from tests._reference import cases, close, labels, r_cohort
 from tests._strategies import SETTINGS, assert_cox_equal, cohort_frames, make
 
@@ -97,12 +100,11 @@ def test_pairwise_logrank(case: dict[str, Any], adjust: Any) -> None:
 def test_two_group_logrank_matches_lifelines_and_sksurv(gbsg_split: mp.Cohort,
                                                         split_frame: pd.DataFrame,
                                                         by: str) -> None:
-    frame = split_frame
     res = mp.logrank(gbsg_split, by=by)
     a, b = res.groups
-    in_a = (frame[by] == a).to_numpy(bool)
-    in_b = (frame[by] == b).to_numpy(bool)
-    t, e = frame["time"].to_numpy(float), frame["cens"].to_numpy(int)
+    in_a = (split_frame[by] == a).to_numpy(bool)
+    in_b = (split_frame[by] == b).to_numpy(bool)
+    t, e = split_frame["time"].to_numpy(float), split_frame["cens"].to_numpy(int)
     ll = logrank_test(t[in_a], t[in_b], e[in_a], e[in_b])
     assert_allclose(res.chi2, ll.test_statistic, rtol=LOGRANK_RTOL)
     assert_allclose(res.p, ll.p_value, rtol=LOGRANK_RTOL)
@@ -110,7 +112,7 @@ def test_two_group_logrank_matches_lifelines_and_sksurv(gbsg_split: mp.Cohort,
 
     y = np.array(list(zip(e.astype(bool), t, strict=True)),
                  dtype=[("event", bool), ("time", float)])
-    chi2, p = compare_survival(y, frame[by].astype(str).to_numpy())
+    chi2, p = compare_survival(y, split_frame[by].astype(str).to_numpy())
     assert_allclose(res.chi2, chi2, rtol=LOGRANK_RTOL)
     assert_allclose(res.p, p, rtol=LOGRANK_RTOL)
 
@@ -118,9 +120,9 @@ def test_two_group_logrank_matches_lifelines_and_sksurv(gbsg_split: mp.Cohort,
 @pytest.mark.crosscheck
 def test_three_group_logrank_matches_lifelines(gbsg_split: mp.Cohort,
                                                split_frame: pd.DataFrame) -> None:
-    frame = split_frame
     res = mp.logrank(gbsg_split, by="tgrade")
-    ll = multivariate_logrank_test(frame["time"], frame["tgrade"].astype(str), frame["cens"])
+    ll = multivariate_logrank_test(split_frame["time"], split_frame["tgrade"].astype(str),
+                                   split_frame["cens"])
     assert res.groups == ("I", "II", "III")
     assert res.df == 2
     assert ll.degrees_of_freedom == 2
@@ -183,3 +185,55 @@ def test_logrank_with_zero_variance_raises_a_mirprog_error() -> None:
     cohort = make(df)
     with pytest.raises(mp.MirprogError):
         mp.logrank(cohort, by="x")
+
+
+# ----------------------------------------- bad-input catalogue: refused, accepted, exclusion ledger
+
+REFUSED = [
+    pytest.param(lambda: mp.logrank(cohort(frame(g=[1] * 8)), by="g"), mp.CohortError,
+                 r"Column 'g' has 1 group\(s\) \(1\) among the 8 usable rows; a comparison "
+                 r"needs at least 2\. Check the cutpoint", "g", (), id="fewer-than-2-groups"),
+]
+
+
+@pytest.mark.parametrize(("action", "error", "match", "column", "rows"), REFUSED)
+def test_refused(action: Callable[[], object], error: type[mp.MirprogError], match: str,
+                 column: str | None, rows: tuple[object, ...]) -> None:
+    check_refused(action, error, match, column, rows)
+
+
+def _group_with_one_patient() -> None:
+    c = cohort(frame(g=[0, 0, 0, 1, 0, 0, 0, 0]))
+    lr = mp.logrank(c, by="g")
+    assert lr.table["n"].tolist() == [7, 1]
+    assert np.isfinite(lr.chi2)
+    fit = mp.km(c, by="g")
+    assert fit.median.loc[1, "n"] == 1
+    assert fit.table[fit.table["group"] == 1]["n_at_risk"].tolist() == [1]
+
+
+ACCEPTED = [
+    pytest.param(_group_with_one_patient, id="group-with-one-patient"),
+]
+
+
+@pytest.mark.parametrize("check", ACCEPTED)
+def test_accepted(check: Callable[[], None]) -> None:
+    check()
+
+
+def _ledger_logrank(c: mp.Cohort) -> None:
+    lr = mp.logrank(c, by="horTh")
+    assert (lr.n, lr.excluded.rows) == (685, (10,))
+    assert lr.table["n"].sum() == 685
+
+
+LEDGERS = [
+    pytest.param(_ledger_logrank, id="logrank"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)

@@ -21,11 +21,13 @@ Sections (each tagged with its marker):
   invariance to row order, swapping the groups (x -> 1 - x) inverts the hazard ratio and
   leaves the LR / score / Wald statistics unchanged, determinism (these three also check
   the KM and log-rank of the same cohorts), and monotone data flagged, never a crash.
+* The exclusion ledger of the bad-input catalogue (``tests/_cohorts.py``).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -168,20 +170,20 @@ MODELS: dict[str, tuple[list[str], Any]] = {
 @pytest.mark.parametrize("model", list(MODELS))
 def test_cox_matches_statsmodels(gbsg_split: mp.Cohort, split_frame: pd.DataFrame, model: str,
                                  ties: str) -> None:
-    frame = split_frame
     covariates, design = MODELS[model]
     fit = mp.cox(gbsg_split, covariates, ties=ties)
-    x = design(frame)
+    x = design(split_frame)
     assert x.shape[1] == len(fit.terms)
-    sm_model = PHReg(frame["time"].to_numpy(float), x, status=frame["cens"].to_numpy(float),
+    sm_model = PHReg(split_frame["time"].to_numpy(float), x,
+                     status=split_frame["cens"].to_numpy(float),
                      ties=ties)
     sm = sm_model.fit()
     assert_allclose(fit.summary["coef"].to_numpy(), sm.params, rtol=COX_RTOL)
     assert_allclose(fit.summary["se"].to_numpy(), sm.bse, rtol=COX_RTOL)
     assert_allclose(fit.loglik, sm.llf, rtol=COX_RTOL)
     assert_allclose(fit.loglik_null, sm_model.loglike(np.zeros(x.shape[1])), rtol=1e-10)
-    assert fit.n == len(frame)
-    assert fit.events == int(frame["cens"].sum())
+    assert fit.n == len(split_frame)
+    assert fit.events == int(split_frame["cens"].sum())
     assert fit.converged
     assert fit.monotone == ()
 
@@ -191,9 +193,8 @@ def test_cox_matches_statsmodels(gbsg_split: mp.Cohort, split_frame: pd.DataFram
 def test_concordance_matches_lifelines_and_sksurv(gbsg_split: mp.Cohort,
                                                   split_frame: pd.DataFrame,
                                                   model: str) -> None:
-    frame = split_frame
     fit = mp.cox(gbsg_split, MODELS[model][0])
-    t, e = frame["time"].to_numpy(float), frame["cens"].to_numpy(int)
+    t, e = split_frame["time"].to_numpy(float), split_frame["cens"].to_numpy(int)
     lp = fit.linear_predictor
     # lifelines: higher score = longer survival, so the risk score is negated
     assert_allclose(fit.concordance, concordance_index(t, -lp, e), rtol=1e-12)
@@ -372,3 +373,25 @@ def test_monotone_data_are_flagged_not_crashed(df: pd.DataFrame) -> None:
         warnings.simplefilter("ignore", mp.ConvergenceWarning)
         firth = mp.cox(c, "x", firth=True)
     assert np.isfinite(firth.summary.loc["x", "hr"])
+
+
+# ------------------------------------------------------------ bad-input catalogue: exclusion ledger
+
+def _ledger_cox(c: mp.Cohort) -> None:
+    fit = mp.cox(c, ["progrec_high", "horTh"])
+    assert (fit.n, fit.excluded.n_total, fit.excluded.n_used) == (683, 686, 683)
+    assert fit.excluded.to_frame().to_dict("records") == [
+        {"row": 3, "column": "progrec_high", "reason": "missing"},
+        {"row": 7, "column": "progrec_high", "reason": "missing"},
+        {"row": 10, "column": "horTh", "reason": "missing"}]
+
+
+LEDGERS = [
+    pytest.param(_ledger_cox, id="cox"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)
