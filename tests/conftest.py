@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import mirprog as mp
+from mirprog.model.prognostic import PrognosticModel
 
 
 @pytest.fixture
@@ -56,3 +59,24 @@ def gappy() -> mp.Cohort:
     df.loc[df["id"] == 10, "horTh"] = None
     c = mp.Cohort(df, time="time", event="cens", id="id")
     return mp.Cutpoints.fit(c, "progrec").apply(c)
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the fuzz tests' files, one per module."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@pytest.fixture(scope="module")
+def model_file(scratch: Path) -> Path:
+    """A model on the fuzz files' schema: marker m, clinical g, time t, event e, id id."""
+    rng = np.random.default_rng(11)
+    n = 80
+    df = pd.DataFrame({"id": [f"p{i}" for i in range(n)], "t": rng.integers(1, 400, n) / 4,
+                       "e": (rng.random(n) < 0.6).astype(int), "m": rng.normal(5, 2, n),
+                       "g": rng.integers(0, 2, n), "x": rng.integers(0, 2, n)})
+    model = PrognosticModel.fit(mp.Cohort(df, time="t", event="e", id="id"), ["m"], ["g"],
+                                groups="default")
+    path = scratch / "model.json"
+    model.save(path)
+    return path

@@ -9,6 +9,9 @@ Sections after the behaviour tests (each tagged with its marker):
   the exclusion ledgers name the same patients under their new ids.
 * The bad-input catalogue (``tests/_cohorts.py``): inputs the cohort refuses (column,
   rows and fix named) and codings it accepts with an explicit option.
+* Fuzz (``fuzz``, helpers in ``tests/_fuzzing.py``): hostile DataFrames give a
+  CohortError naming at most five rows, or a valid cohort on which the analyses raise
+  only MirprogErrors.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pandas.testing import assert_frame_equal
 
 import mirprog as mp
 from tests._cohorts import check_refused, cohort, frame
+from tests._fuzzing import CELLS, exercise, fuzz_settings, only_mirprog_warnings
 from tests._reference import GBSG2_CSV, ref
 from tests._strategies import HEAVY_SETTINGS, factor_frames, fit_quietly
 
@@ -325,3 +329,27 @@ ACCEPTED = [
 @pytest.mark.parametrize("check", ACCEPTED)
 def test_accepted(check: Callable[[], None]) -> None:
     check()
+
+
+# --------------------------------------------------------------------------- fuzz
+
+@pytest.mark.fuzz
+@fuzz_settings(300)
+@given(cells=st.lists(st.tuples(CELLS, CELLS, CELLS, CELLS, CELLS), min_size=0, max_size=12),
+       id_col=st.sampled_from([None, "id"]))
+def test_cohort_from_hostile_frames_raises_only_cohort_errors(
+        cells: list[tuple[Any, ...]], id_col: str | None) -> None:
+    df = pd.DataFrame(cells, columns=["t", "e", "id", "m", "g"]).assign(x=1)
+    with only_mirprog_warnings():
+        try:
+            c = mp.Cohort(df, time="t", event="e", id=id_col)
+        except mp.CohortError as exc:
+            rows = exc.rows
+            c = None
+        if c is None:
+            assert len(rows) <= 5
+            return
+        assert np.all(np.isfinite(c.time))
+        assert np.all(c.time >= 0)
+        assert set(np.unique(c.event)) <= {0, 1}
+        exercise(c)

@@ -7,10 +7,15 @@ recognised, and a missing Excel sheet is named together with the sheets there ar
 The bad-input catalogue's malformed files (``tests/_cohorts.py``): each is refused with a
 DataFileError naming the ``read_options`` that read it correctly, and reading with those
 options gives the intended cohort; path and option mistakes are DataFileErrors too.
+
+Fuzz (``fuzz``, helpers in ``tests/_fuzzing.py``): random and malformed files read by
+:func:`mirprog.read_cohort` raise only MirprogErrors and warn only MirprogWarnings, and the
+analyses on what comes out too; files fuzzing found are kept as regressions.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,10 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import event, given
+from hypothesis import strategies as st
 
 import mirprog as mp
 from mirprog.data.reading import read_table
 from tests._cohorts import cohort, frame
+from tests._fuzzing import check_cli, exercise, files, fuzz_settings, only_mirprog_warnings, write
 
 ROWS = "1,1,0.5\n2,0,0.7\n3,1,0.1\n"
 
@@ -228,3 +236,43 @@ def test_file_level_mistakes(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     with pytest.raises(mp.DataFileError, match="The file has no data"):
         mp.read_cohort(empty, time="t", event="e")
+
+
+# --------------------------------------------------------------------------- fuzz
+
+@pytest.mark.fuzz
+@fuzz_settings(500)
+@given(file=files(), id_col=st.sampled_from([None, "id", "pid"]),
+       event_values=st.sampled_from([None, None, None, {"yes": 1, "no": 0}, {1: 1, 0: 0, 2: 1}]),
+       time_unit=st.sampled_from([None, "days", "years"]))
+def test_read_cohort_raises_only_mirprog_errors(
+        scratch: Path, file: tuple[str, bytes], id_col: str | None,
+        event_values: dict[Any, int] | None, time_unit: Any) -> None:
+    path = write(scratch, *file)
+    with only_mirprog_warnings():
+        try:
+            c = mp.read_cohort(path, time="t", event="e", id=id_col, event_values=event_values,
+                               time_unit=time_unit)
+        except mp.MirprogError as exc:
+            event(f"refused: {type(exc).__name__}")
+            return
+        event("read a cohort")
+        exercise(c)
+
+
+REGRESSIONS = [
+    pytest.param(b"t,e,t\n1,1,2\n2,0,3\n", id="duplicated-column-names"),
+    pytest.param(b"t;e;g\n1,5;1;0\n2;0;1\n", id="semicolon-csv"),
+    pytest.param("t,e,g\n1,1,\xe9\n2,0,1\n".encode("latin-1"), id="latin-1"),
+    pytest.param(b"\xff\xfet\x00", id="utf-16-fragment"),
+    pytest.param(b"", id="empty"),
+]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("data", REGRESSIONS)
+def test_regressions(tmp_path: Path, data: bytes) -> None:
+    path = write(tmp_path, ".csv", data)
+    with only_mirprog_warnings(), contextlib.suppress(mp.MirprogError):
+        exercise(mp.read_cohort(path, time="t", event="e"))
+    check_cli(["analyze", str(path), "--time", "t", "--event", "e", "--factors", "g"])

@@ -6,10 +6,15 @@ pnodes > 3, clinical horTh, default risk groups, time in days) and expects a
 
 Properties (``property``): round trips of :class:`~mirprog.Cutpoints` and
 :class:`~mirprog.PrognosticModel` through JSON, with identical scores.
+
+Fuzz (``fuzz``, helpers in ``tests/_fuzzing.py``): corrupted model files are refused with a
+MirprogError, by the API and by ``mirprog score``; a number that overflows to inf is
+refused in model and cutpoints JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -31,6 +36,7 @@ from mirprog.cli import commands as cli
 from mirprog.data import file_schema
 from mirprog.errors import ModelFileError, ModelFileWarning
 from mirprog.model.prognostic import PrognosticModel
+from tests._fuzzing import broken_models, check_cli, fuzz_settings
 from tests._strategies import HEAVY_SETTINGS, factor_frames, fit_quietly
 from tests._tamper import Edit, pop_field, set_field
 
@@ -457,3 +463,46 @@ def test_cutpoints_and_model_json_round_trip(df: pd.DataFrame, rule: str, high: 
     h = [float(df["time"].min()), float(np.median(df["time"]))]
     assert_frame_equal(loaded.score(c, horizons=h), model.score(c, horizons=h),
                        check_exact=True)
+
+
+# --------------------------------------------------------------------------- fuzz
+
+@pytest.mark.fuzz
+@fuzz_settings(100)
+@given(data=st.data())
+def test_corrupted_model_files(scratch: Path, model_file: Path, data: st.DataObject) -> None:
+    text = model_file.read_text()
+    broken = data.draw(broken_models(text))
+    try:
+        model = PrognosticModel.from_json(broken)
+    except mp.MirprogError:
+        model = None
+    bad = scratch / "broken.json"
+    bad.write_text(broken)
+    rng = np.random.default_rng(5)
+    new = pd.DataFrame({"id": [f"n{i}" for i in range(30)], "t": rng.integers(1, 400, 30) / 4,
+                        "e": rng.integers(0, 2, 30), "m": rng.normal(5, 2, 30),
+                        "g": rng.integers(0, 2, 30)})
+    table = scratch / "new.csv"
+    new.to_csv(table, index=False)
+    check_cli(["score", str(table), "--model", str(bad), "--out", str(scratch / "s.csv"),
+               "--horizons", "10", "--validate"])
+    if model is not None:
+        with contextlib.suppress(mp.MirprogError), warnings.catch_warnings():
+            warnings.simplefilter("ignore", mp.MirprogWarning)
+            model.score(new, horizons=[10])
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("kind", ["model", "cutpoints"])
+def test_json_with_an_overflowing_number(model_file: Path, kind: str) -> None:
+    """Found by the long fuzz run: ``1e99980`` parses as inf, and int(inf) overflows."""
+    if kind == "model":
+        text = model_file.read_text().replace('"events": ', '"events": 1e99980, "x": ', 1)
+        with pytest.raises(mp.MirprogError, match="corrupted"):
+            PrognosticModel.from_json(text)
+    else:
+        cuts = PrognosticModel.load(model_file).cutpoints.to_json()
+        with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
+            mp.Cutpoints.from_json(cuts.replace('"group_sizes": [', '"group_sizes": [1e99980, ',
+                                                1))

@@ -19,6 +19,8 @@ Sections (each tagged with its marker):
   log-rank and Cox).
 * The bad-input catalogue (``tests/_cohorts.py``): zero follow-up, every patient with an
   event, and the exclusion ledger.
+* Fuzz regression (``fuzz``, helpers in ``tests/_fuzzing.py``): a grouping column missing
+  in every row.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from sksurv.nonparametric import kaplan_meier_estimator
 
 import mirprog as mp
 from tests._cohorts import cohort, frame, hand_cohort
+from tests._fuzzing import raises_only_mirprog_error, tiny
 from tests._reference import arr, cases, close, labels, r_cohort
 from tests._strategies import (
     REL,
@@ -331,3 +334,17 @@ LEDGERS = [
 def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
                                              gappy: mp.Cohort) -> None:
     check(gappy)
+
+
+# --------------------------------------------------------------------------- fuzz regressions
+
+EXTERNAL = [
+    pytest.param(lambda: mp.km(tiny(x=[np.nan] * 5), by="x"),
+                 r"Column 'x' is missing in every row", id="km-by-all-missing-column"),
+]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize(("action", "match"), EXTERNAL)
+def test_external_regressions(action: Callable[[], object], match: str) -> None:
+    raises_only_mirprog_error(action, match)

@@ -11,6 +11,7 @@ import pytest
 
 import mirprog as mp
 from tests._cohorts import check_refused, cohort, frame
+from tests._fuzzing import raises_only_mirprog_error, tiny
 
 # --------------------------------------------------- bad-input catalogue: refused, exclusion ledger
 
@@ -44,3 +45,17 @@ LEDGERS = [
 def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
                                              gappy: mp.Cohort) -> None:
     check(gappy)
+
+
+# --------------------------------------------------------------------------- fuzz regressions
+
+EXTERNAL = [
+    pytest.param(lambda: mp.table4(tiny(x=["a", "b", "a", "b", "a"]), "g", {"x": "x"}),
+                 r"Subgroup 'x' must be boolean", id="table4-text-subgroup-column"),
+]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize(("action", "match"), EXTERNAL)
+def test_external_regressions(action: Callable[[], object], match: str) -> None:
+    raises_only_mirprog_error(action, match)

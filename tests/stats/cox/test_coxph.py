@@ -22,6 +22,8 @@ Sections (each tagged with its marker):
   leaves the LR / score / Wald statistics unchanged, determinism (these three also check
   the KM and log-rank of the same cohorts), and monotone data flagged, never a crash.
 * The exclusion ledger of the bad-input catalogue (``tests/_cohorts.py``).
+* Fuzz regressions (``fuzz``, helpers in ``tests/_fuzzing.py``): extreme covariate values
+  and a numerically singular information matrix are refused with a MirprogError.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from statsmodels.duration.hazard_regression import PHReg
 
 import mirprog as mp
 from tests._cohorts import hand_cohort
+from tests._fuzzing import raises_only_mirprog_error, tiny
 from tests._reference import cases, close, r_cohort, ref
 from tests._strategies import (
     HEAVY_SETTINGS,
@@ -395,3 +398,36 @@ LEDGERS = [
 def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
                                              gappy: mp.Cohort) -> None:
     check(gappy)
+
+
+# --------------------------------------------------------------------------- fuzz regressions
+
+def _text_marker_cox() -> None:
+    """A marker made a category enters cox() as a 34-level factor:
+    the information matrix is numerically singular, which must not give NaN SEs + warnings."""
+    text = {"t": "0.5 28 86.75 10.75 37.25 49 2 35.75 84.5 43.75 99 5.5 20 3.75 0.75 11.5 2.5 "
+                 "28.75 76.75 50.5 19.25 33.5 98.5 43.25 79.5 23.75 14 54 94.75 21.25 74.5 81.5 "
+                 "88 61",
+            "e": "1 1 0 1 0 0 1 1 1 0 0 0 1 0 1 1 1 1 1 1 1 1 0 1 1 1 0 1 0 1 0 1 1 0",
+            "g": "1 1 1 1 1 0 0 1 1 1 1 1 1 0 0 1 0 1 0 0 0 1 1 1 0 0 0 0 1 1 0 0 1 0",
+            "m": "1.314 5.658 4.481 2.188 6.991 5.294 5.460 6.226 6.925 4.742 5.514 2.145 7.525 "
+                 "5.482 4.254 6.522 8.171 5.030 4.966 4.297 7.731 3.144 7.913 5.278 4.409 4.448 "
+                 "3.775 3.682 3.468 4.825 3.679 6.425 2.296 3.190"}
+    df = pd.DataFrame({k: v.split() for k, v in text.items()})
+    # numbers as text are numbers now (mirprog.missing); a 34-level factor must be asked for
+    df["m"] = df["m"].astype("category")
+    mp.cox(mp.Cohort(df, time="t", event="e"), ["g", "m"])
+
+
+EXTERNAL = [
+    pytest.param(lambda: mp.cox(tiny(g=[0, 1, 0, 1e308, 1], e=[1, 0, 1, 1, 0]), "g"),
+                 r"or hold extreme values", id="cox-covariate-1e308"),
+    pytest.param(_text_marker_cox, r"information matrix is singular",
+                 id="cox-numerically-singular-information"),
+]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize(("action", "match"), EXTERNAL)
+def test_external_regressions(action: Callable[[], object], match: str) -> None:
+    raises_only_mirprog_error(action, match)
