@@ -36,6 +36,7 @@ with open(REF / "cutpoint_maxstattest_gbsg2.json") as _fh:
     MAXSTAT = json.load(_fh)["cases"]
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", MAXSTAT, ids=[c["id"] for c in MAXSTAT])
 def test_matches_r_maxstat(case: dict[str, Any]) -> None:
     res = mp.optimal_cutpoint(gbsg2_cohort(case["time_col"]), case["marker"],

@@ -277,6 +277,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- round trip
 
 
+@pytest.mark.property
 @settings(max_examples=15, deadline=None)
 @given(markers=st.lists(st.sampled_from(["progrec", "estrec", "age"]), unique=True, max_size=2),
        clinical=st.lists(st.sampled_from(["horTh", "tgrade", "pnodes"]), unique=True,

@@ -86,6 +86,7 @@ CASES = [pytest.param(c, id=c["id"]) for c in ref()["cases"]]
 # --------------------------------------------------------------------------- R agreement
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES)
 def test_fit_and_predictions_agree_with_r(case: dict[str, Any]) -> None:
     model, test = case_model(case)
@@ -165,6 +166,7 @@ def test_score_columns_and_invariants() -> None:
     assert scores["reason"].isna().all()
 
 
+@pytest.mark.property
 @settings(derandomize=True, database=None, deadline=None, max_examples=40)
 @given(st.lists(st.floats(0, 2612, allow_nan=False), min_size=1, max_size=4),
        st.lists(st.floats(0, 500), min_size=3, max_size=3))
@@ -226,6 +228,7 @@ def test_fit_errors(kwargs: dict[str, Any], match: str) -> None:
 # --------------------------------------------------------------------------- concordance
 
 
+@pytest.mark.crosscheck
 def test_concordance_agrees_with_sksurv_and_lifelines() -> None:
     from lifelines.utils import concordance_index
     from sksurv.metrics import concordance_index_censored, concordance_index_ipcw

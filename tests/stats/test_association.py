@@ -95,6 +95,7 @@ def check_2x2(res: AssociationResult, case: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- R reference
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", cases("fisher"))
 def test_fisher_matches_r(case: dict[str, Any]) -> None:
     table = np.array(case["table"])
@@ -111,6 +112,7 @@ def test_fisher_matches_r(case: dict[str, Any]) -> None:
         assert np.isnan([res.odds_ratio, res.ci_lower, res.ci_upper]).all()
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", cases("gbsg2"))
 def test_gbsg2_matches_r(case: dict[str, Any]) -> None:
     res = associate(gbsg_with_split(), case["a"], case["b"])
@@ -128,6 +130,7 @@ GBSG_CHISQ = {"gbsg2_tgrade_menostat": ("tgrade", "menostat"),
               "gbsg2_horTh_menostat": ("horTh", "menostat")}
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", cases("chisq"))
 def test_chisq_matches_r(case: dict[str, Any]) -> None:
     if case["id"] in GBSG_CHISQ:
@@ -248,6 +251,7 @@ def inverse(x: float) -> float:
     return math.inf if x == 0 else 1.0 / x
 
 
+@pytest.mark.property
 @SETTINGS
 @given(tables(shape=(2, 2), high=25))
 def test_2x2_transpose_and_row_swap(t: np.ndarray) -> None:
@@ -262,6 +266,7 @@ def test_2x2_transpose_and_row_swap(t: np.ndarray) -> None:
     assert_allclose(freeman_halton(t), p, rtol=1e-9)
 
 
+@pytest.mark.property
 @SETTINGS
 @given(tables(high=5), st.randoms(use_true_random=False))
 def test_rxc_p_invariant_to_transpose_and_permutation(t: np.ndarray, rnd: Any) -> None:

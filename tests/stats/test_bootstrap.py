@@ -47,6 +47,7 @@ def _rms_row(v: dict[str, Any], index: str) -> np.ndarray:
                                        "corrected")])
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_with_r_resamples_matches_the_r_loop_and_rms(gbsg: mp.Cohort, case: dict[str, Any]
                                                       ) -> None:
@@ -74,6 +75,7 @@ def test_with_r_resamples_matches_the_r_loop_and_rms(gbsg: mp.Cohort, case: dict
     assert res.n_boot == 20
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_apparent_matches_rms_index_orig(gbsg: mp.Cohort, case: dict[str, Any]) -> None:
     res = bootstrap_validate(gbsg, case["covariates"], ties=case["ties"], n_boot=1, seed=0,
@@ -84,6 +86,7 @@ def test_apparent_matches_rms_index_orig(gbsg: mp.Cohort, case: dict[str, Any]) 
     assert res.table.loc["C", "apparent"] == pytest.approx(case["apparent_c"], rel=1e-12)
 
 
+@pytest.mark.r_reference
 def test_corrected_values_agree_loosely_with_rms(gbsg: mp.Cohort) -> None:
     """Different random streams: 40 numpy resamples vs rms with B = 300."""
     case = CASES[0]
@@ -95,6 +98,7 @@ def test_corrected_values_agree_loosely_with_rms(gbsg: mp.Cohort) -> None:
                                                                 abs=0.06)
 
 
+@pytest.mark.r_reference
 @pytest.mark.slow
 def test_large_run_agrees_with_rms(gbsg: mp.Cohort, request: pytest.FixtureRequest) -> None:
     """300 resamples of each model against rms with B = 300 (``-m slow``)."""

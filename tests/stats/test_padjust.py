@@ -18,6 +18,7 @@ from tests._reference import close, ref
 CASES = ref("padjust_padjust")["cases"]
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_matches_r_p_adjust(case: dict[str, Any]) -> None:
     p = np.array(case["p"], dtype=float)

@@ -47,6 +47,7 @@ with open(REF / "continuous_coxph_gbsg2.json") as _fh:
 CONT, SPLINE = _REF["continuous"], _REF["spline"]
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CONT, ids=[c["id"] for c in CONT])
 def test_continuous_matches_r_coxph(gbsg: mp.Cohort, case: dict[str, Any]) -> None:
     if case["excluded_ids"]:
@@ -132,6 +133,7 @@ def _spline(gbsg: mp.Cohort, case: dict[str, Any]) -> SplineCoxResult:
                       adjust=case["adjust"], grid=case["grid"])
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", SPLINE, ids=[c["id"] for c in SPLINE])
 def test_spline_matches_r_rcs(gbsg: mp.Cohort, case: dict[str, Any]) -> None:
     sp = _spline(gbsg, case)

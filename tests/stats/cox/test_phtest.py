@@ -43,6 +43,7 @@ def _r_term(term: str) -> str:
     return term.replace("[", "").replace("]", "")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", ZPH, ids=[c["id"] for c in ZPH])
 def test_matches_r_cox_zph(case: dict[str, Any]) -> None:
     cohort = gbsg2_cohort(case["time_col"])
