@@ -1,6 +1,6 @@
 """Near-tied follow-up times are merged as R's ``timefix`` (aeqSurv) does, everywhere times group.
 
-R fixtures: tests/reference/issue14_reference.R -> timefix_aeqsurv.json.  Two data sets with
+R fixtures: tests/reference/timefix_reference.R -> timefix_aeqsurv.json.  Two data sets with
 times that differ only by floating-point noise: ``thirds`` (k/3 computed three ways) and
 Rotterdam in years computed two ways (days / 365.25 and days / 30.4375 / 12).
 """

@@ -1,7 +1,7 @@
 """The mixed-unit check (issue 14, item 10): a minority of rows in years among days warns,
 honest one-unit cohorts (R's rotterdam and lung, gbsg2) do not.
 
-``reference/rotterdam_times.csv`` comes from ``reference/units_reference.R``.
+``reference/rotterdam_times.csv`` comes from ``reference/scale_reference.R``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Expected values: R 4.2.2, maxstat 0.7.25 (exactRankTests log-rank scores),
 ``maxstat.test(Surv(time, cens) ~ marker, data = GBSG2, smethod = "LogRank",
 pmethod = "Lau92", minprop, maxprop)``, written by
-``tests/reference/issue8_reference.R`` to ``cutpoint_maxstattest_gbsg2.json``.  Cases:
+``tests/reference/cutpoint_reference.R`` to ``cutpoint_maxstattest_gbsg2.json``.  Cases:
 progrec and estrec (0.1-0.9), age (0.25-0.75), and pnodes and tsize against
 time in whole years (``ceiling(time / 365.25)``: ties in marker and time).
 

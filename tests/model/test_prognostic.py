@@ -1,6 +1,6 @@
 """PrognosticModel: freeze on part of GBSG2, score and validate the rest.
 
-R reference numbers come from ``tests/reference/model_reference.R`` (R 4.2.2,
+R reference numbers come from ``tests/reference/prognostic_reference.R`` (R 4.2.2,
 survival 3.5.3), committed as ``tests/reference/prognostic_coxph_gbsg2.json``: training
 rows id <= 400, scored rows id > 400; markers split at the TRAINING medians;
 ``predict(fit, newdata, type = "lp")``, ``summary(survfit(fit, newdata),

@@ -1,7 +1,7 @@
 """Bootstrap internal validation (``bootstrap_validate``), Harrell's optimism method.
 
 Expected values: R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), written by
-``tests/reference/issue8b_reference.R`` to ``validate_rmsvalidate_gbsg2.json``, for two
+``tests/reference/validate_reference.R`` to ``validate_rmsvalidate_gbsg2.json``, for two
 GBSG2 models (9 terms with Efron ties; 3 terms with Breslow ties):
 
 * ``rms::validate(cph(...), B)``: ``index.orig`` (apparent Dxy, slope 1) must
@@ -14,7 +14,7 @@ GBSG2 models (9 terms with Efron ties; 3 terms with Breslow ties):
   the same seed agrees with the loop only to ~1e-4 (it fits with eps = 1e-4).
 
 Run the larger comparison (300 resamples, ~30 s) with
-``pytest tests/test_validation_boot.py -m slow``.
+``pytest tests/stats/test_bootstrap.py -m slow``.
 """
 
 from __future__ import annotations

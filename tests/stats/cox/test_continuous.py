@@ -1,7 +1,7 @@
 """Continuous markers: log2 Cox (HR per doubling) and restricted cubic splines.
 
 Expected values: R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), written by
-``tests/reference/issue8b_reference.R`` to ``continuous_coxph_gbsg2.json``:
+``tests/reference/continuous_reference.R`` to ``continuous_coxph_gbsg2.json``:
 
 * ``coxph(Surv(time, cens) ~ log2(x + offset) [+ adjust])`` on GBSG2 (rows
   with x + offset <= 0 removed in R), Breslow and Efron ties;

@@ -3,7 +3,7 @@
 Expected values: R 4.2.2, survival 3.5.3, ``cox.zph(fit, transform, terms =
 FALSE)`` and ``terms = TRUE`` for ``coxph`` fits on GBSG2 with Breslow and
 Efron ties (default ``coxph.control``, whose iterates mirprog replicates),
-written by ``tests/reference/issue8_reference.R`` to ``phtest_coxzph_gbsg2.json``: the
+written by ``tests/reference/phtest_reference.R`` to ``phtest_coxzph_gbsg2.json``: the
 test table, the scaled Schoenfeld residuals (``$y``), the transformed times
 (``$x``) and event times (``$time``).  Transforms: km (several models, also
 with time in whole years, i.e. heavy ties), identity, rank and log.
