@@ -76,6 +76,7 @@ CASES = {
 }
 
 
+@pytest.mark.crosscheck
 @pytest.mark.parametrize("case", list(CASES))
 def test_matches_firthmodels(case: str) -> None:
     time, event, x = CASES[case]()
@@ -90,6 +91,7 @@ def test_matches_firthmodels(case: str) -> None:
     assert ours.converged
 
 
+@pytest.mark.crosscheck
 def test_gbsg2_with_categorical_and_continuous_terms_matches_firthmodels() -> None:
     gbsg = mp.datasets.load_gbsg2()
     fit = mp.cox(gbsg, ["horTh", "tgrade", "pnodes"], firth=True)

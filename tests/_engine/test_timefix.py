@@ -1,6 +1,6 @@
 """Near-tied follow-up times are merged as R's ``timefix`` (aeqSurv) does, everywhere times group.
 
-R fixtures: tests/reference/issue14_reference.R -> timefix_aeqsurv.json.  Two data sets with
+R fixtures: tests/reference/timefix_reference.R -> timefix_aeqsurv.json.  Two data sets with
 times that differ only by floating-point noise: ``thirds`` (k/3 computed three ways) and
 Rotterdam in years computed two ways (days / 365.25 and days / 30.4375 / 12).
 """
@@ -65,6 +65,7 @@ def fixed(cohort: mp.Cohort) -> mp.Cohort:
                      time_unit=cohort.time_unit)
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", FIX["aeq"], ids=lambda c: c["id"])
 def test_aeq_times_is_r_aeqsurv(case: dict[str, Any]) -> None:
     t = np.array(case["time"], dtype=float)
@@ -86,6 +87,7 @@ def test_aeq_times_leaves_its_input_and_non_finite_values_alone() -> None:
     assert_array_equal(aeq_times(t, tolerance=0.0), t)
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", COHORTS)
 @pytest.mark.parametrize("by", [None, "group"])
 def test_km_table_matches_r_survfit(name: str, by: str | None) -> None:
@@ -102,6 +104,7 @@ def test_km_table_matches_r_survfit(name: str, by: str | None) -> None:
     close(tab["std_err"], expected["std_err"], "std.err")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", COHORTS)
 def test_logrank_and_pairwise_match_r_survdiff(name: str) -> None:
     case = CASES[name]
@@ -119,6 +122,7 @@ def test_logrank_and_pairwise_match_r_survdiff(name: str) -> None:
                                        rel=1e-12)
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", COHORTS)
 @pytest.mark.parametrize("ties", ["breslow", "efron"])
 def test_cox_and_phtest_match_r_coxph(name: str, ties: str) -> None:
@@ -136,6 +140,7 @@ def test_cox_and_phtest_match_r_coxph(name: str, ties: str) -> None:
     close(ph.table["p"], expected["zph_p"], "zph p")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", COHORTS)
 def test_optimal_cutpoint_matches_maxstat_on_merged_times(name: str) -> None:
     case = CASES[name]
@@ -145,6 +150,7 @@ def test_optimal_cutpoint_matches_maxstat_on_merged_times(name: str) -> None:
     close(res.p, case["maxstat"]["p"], "p")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("ties", ["breslow", "efron"])
 def test_model_baseline_is_on_merged_event_times(ties: str) -> None:
     """PrognosticModel's baseline groups the training times as coxph does."""

@@ -1,14 +1,25 @@
-"""The mirprog command: real output on the bundled cohort, exit code 2 for user mistakes."""
+"""The mirprog command: real output on the bundled cohort, exit code 2 for user mistakes.
+
+Fuzz (``fuzz``, helpers in ``tests/_fuzzing.py``): random command lines over fuzzed files,
+and every subcommand with random options, values and paths, exit with 0 or 2 (one
+``mirprog: error:`` paragraph, no traceback) within a time limit; the options the file
+messages name (--sep, --decimal, --encoding, --header, --event-values) read odd files.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mirprog.cli.commands import main
+from tests._fuzzing import any_command, argvs, check_cli, files, fuzz_settings, run_cli, write
 
 
 def test_analyze_bundled_dataset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -100,3 +111,69 @@ def test_analyze_unknown_reference_level_exits_2(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert "'IV' is not a level of 'tgrade'" in err
     assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- fuzz
+
+@pytest.mark.fuzz
+@fuzz_settings(200)
+@given(file=files(), data=st.data())
+def test_cli_never_raises(scratch: Path, model_file: Path, file: tuple[str, bytes],
+                          data: st.DataObject) -> None:
+    path = write(scratch, *file, name="cli")
+    check_cli(data.draw(argvs(str(path), str(model_file), str(scratch / "out.json"))))
+
+
+@pytest.mark.fuzz
+@fuzz_settings(60)
+@given(file=files(), data=st.data())
+def test_every_subcommand_with_random_arguments(scratch: Path, model_file: Path,
+                                                file: tuple[str, bytes],
+                                                data: st.DataObject) -> None:
+    path = write(scratch, *file, name="any")
+    paths = {"data": str(path), "model": str(model_file), "dir": str(scratch),
+             "missing": str(scratch / "no-such-folder"), "out": str(scratch / "any-out.csv"),
+             "broken_model": str(scratch / "broken-model.json")}
+    Path(paths["broken_model"]).write_text(model_file.read_text()[:200], encoding="utf-8")
+    with contextlib.chdir(scratch):  # default outputs (reproduce, report) land there
+        check_cli(data.draw(any_command(paths)))
+
+
+@pytest.mark.fuzz
+def test_score_on_a_table_under_a_title_line(tmp_path: Path, model_file: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("Export 2024\nid,t,e,m,g\np1,3,1,4.2,0\np2,5,0,6.1,1\n", encoding="utf-8")
+    code, err = run_cli(["score", str(path), "--model", str(model_file),
+                         "--out", str(tmp_path / "s.csv")])
+    assert code == 2
+    assert "title row or a merged header" in err
+
+
+@pytest.mark.fuzz
+def test_cli_reads_odd_files_with_file_options(tmp_path: Path) -> None:
+    """The messages' read_options map to CLI options (--sep, --decimal, --encoding, --header,
+    --event-values, --time-unit: the cli.py/model_cli.py diff of the issue 9 report)."""
+    rng = np.random.default_rng(1)
+    n = 40
+    df = pd.DataFrame({"pid": [f"p{i}" for i in range(n)], "t": rng.integers(1, 100, n) + 0.5,
+                       "e": np.where(rng.random(n) < 0.6, "yes", "no"),
+                       "mir": rng.normal(5, 2, n).round(2), "g": rng.integers(0, 2, n)})
+    path = tmp_path / "c.csv"
+    path.write_text("Export \xe9\n" + df.to_csv(sep=";", decimal=",", index=False),
+                    encoding="latin-1")
+    argv = ["analyze", str(path), "--time", "t", "--event", "e", "--id", "pid", "--markers",
+            "mir", "--factors", "g"]
+    steps = [(["--encoding", "latin-1"], "title line above the header (read_options={'header'"),
+             (["--header", "1"], "looks semicolon-separated"),
+             (["--sep", ";", "--decimal", ","], "event_values={'yes': 1, 'no': 0}"),
+             (["--event-values", "yes=1", "no=0", "--time-unit", "months"], None)]
+    code, err = run_cli(argv)
+    assert "is not utf-8 text" in err
+    for options, message in steps:
+        argv += options
+        code, err = run_cli(argv)
+        if message is None:
+            assert code == 0, err
+        else:
+            assert code == 2
+            assert message in err

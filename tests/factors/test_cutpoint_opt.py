@@ -3,14 +3,17 @@
 Expected values: R 4.2.2, maxstat 0.7.25 (exactRankTests log-rank scores),
 ``maxstat.test(Surv(time, cens) ~ marker, data = GBSG2, smethod = "LogRank",
 pmethod = "Lau92", minprop, maxprop)``, written by
-``tests/reference/issue8_reference.R`` to ``cutpoint_maxstattest_gbsg2.json``.  Cases:
+``tests/reference/cutpoint_reference.R`` to ``cutpoint_maxstattest_gbsg2.json``.  Cases:
 progrec and estrec (0.1-0.9), age (0.25-0.75), and pnodes and tsize against
 time in whole years (``ceiling(time / 365.25)``: ties in marker and time).
+
+Fuzz regression (``fuzz``): a marker whose every patient has the same log-rank score.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ import mirprog as mp
 from mirprog._engine.logrank import logrank_scores
 from mirprog._engine.maxstat import p_lausen92
 from mirprog.factors.cutpoints import High
+from tests._fuzzing import raises_only_mirprog_error, tiny
 from tests._reference import gbsg2_cohort
 
 REF = Path(__file__).resolve().parents[1] / "reference"
@@ -32,6 +36,7 @@ with open(REF / "cutpoint_maxstattest_gbsg2.json") as _fh:
     MAXSTAT = json.load(_fh)["cases"]
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", MAXSTAT, ids=[c["id"] for c in MAXSTAT])
 def test_matches_r_maxstat(case: dict[str, Any]) -> None:
     res = mp.optimal_cutpoint(gbsg2_cohort(case["time_col"]), case["marker"],
@@ -191,3 +196,17 @@ def test_missing_marker_values_are_excluded_and_cv_checks_folds() -> None:
     assert len(res.excluded) == 1
     with pytest.raises(mp.CohortError, match="folds must be an integer >= 2"):
         mp.cv_optimal_cutpoint(_small(), "m", folds=1)
+
+
+# --------------------------------------------------------------------------- fuzz regressions
+
+EXTERNAL = [
+    pytest.param(lambda: mp.optimal_cutpoint(tiny(t=[1.0, 2, 3, 4, 5], e=[0, 0, 0, 0, 1]), "m"),
+                 r"(same log-rank score|no split)", id="optimal-cutpoint-degenerate-scores"),
+]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize(("action", "match"), EXTERNAL)
+def test_external_regressions(action: Callable[[], object], match: str) -> None:
+    raises_only_mirprog_error(action, match)

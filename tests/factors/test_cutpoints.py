@@ -1,12 +1,35 @@
-"""Cutpoints: median split convention, other rules, freezing and JSON round trip."""
+"""Cutpoints: median split convention, other rules, freezing and JSON round trip.
+
+Sections after the behaviour tests (each tagged with its marker):
+
+* R reference (``r_reference``): median and fixed splits of GBSG2 and ``survival::lung``
+  equal the columns R derived (``cohort_derive_{gbsg2,lung}.json`` from
+  ``tests/reference/survival_reference.R``).
+* The splits the cross-checks of KM, log-rank and Cox rely on (the ``gbsg_split``
+  fixture): nullable 0/1 columns, as documented.
+* Properties (``property``): cutpoints survive a JSON round trip and are re-applied to
+  another cohort, never refitted.
+* The bad-input catalogue (``tests/_cohorts.py``): markers that cannot be split, and
+  ties at the median.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, reject, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 import mirprog as mp
+from tests._cohorts import check_refused, cohort, frame
+from tests._reference import GBSG2_CSV, REF, ref
+from tests._strategies import EXAMPLES, SETTINGS, cohort_frames, make
 
 
 def test_median_split_is_strictly_above(small: mp.Cohort) -> None:
@@ -94,3 +117,153 @@ def test_json_round_trip_is_exact(gbsg: mp.Cohort) -> None:
     with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
         mp.Cutpoints.from_json("{not json")
     assert list(cuts.to_frame().index) == ["progrec", "estrec", "age"]
+
+
+# -------------------------------------------------------------------- R reference (derived columns)
+
+
+@pytest.mark.r_reference
+def test_cutpoints_median_match_r() -> None:
+    d = ref("cohort_derive_gbsg2")
+    base = mp.Cohort(pd.read_csv(GBSG2_CSV), time="time", event="cens", id="id")
+    cuts = mp.Cutpoints.fit(base, ["progrec", "estrec"], rule="median")
+    data = cuts.apply(base).data
+    assert_array_equal(data["progrec_high"].to_numpy(), d["pgr_high"])
+    assert_array_equal(data["estrec_high"].to_numpy(), d["er_high"])
+
+
+@pytest.mark.r_reference
+def test_cutpoints_fixed_match_r() -> None:
+    base = mp.Cohort(pd.read_csv(GBSG2_CSV), time="time", event="cens", id="id")
+    nodes = mp.Cutpoints.fit(base, ["pnodes"], rule="fixed", thresholds={"pnodes": 3})
+    assert_array_equal(
+        nodes.apply(base).data["pnodes_high"].to_numpy(), ref("cohort_derive_gbsg2")["nodes_gt3"]
+    )
+
+
+@pytest.mark.r_reference
+def test_cutpoints_median_lung_match_r() -> None:
+    base = mp.Cohort(pd.read_csv(REF / "lung.csv"), time="time", event="event", id="id")
+    cuts = mp.Cutpoints.fit(base, ["age"], rule="median")
+    assert_array_equal(
+        cuts.apply(base).data["age_high"].to_numpy(), ref("cohort_derive_lung")["age_high"]
+    )
+
+
+# ------------------------------------------------------------------ the splits the cross-checks use
+
+
+def test_derived_columns(split_frame: pd.DataFrame) -> None:
+    """The splits the other checks rely on: nullable 0/1 columns, as documented."""
+    for col in ("progrec_high", "estrec_high", "pnodes_high"):
+        assert str(split_frame[col].dtype) == "Int64"
+        assert set(split_frame[col].unique()) == {0, 1}
+    assert_array_equal(split_frame["pnodes_high"].to_numpy(int),
+                       (split_frame["pnodes"] > 3).to_numpy(int))
+    assert_array_equal(split_frame["progrec_high"].to_numpy(int),
+                       (split_frame["progrec"] > split_frame["progrec"].median()).to_numpy(int))
+
+
+# --------------------------------------------------------------------------- properties
+
+RULES = [
+    pytest.param({"rule": "median"}, id="median"),
+    pytest.param({"rule": "median", "high": "at_or_above"}, id="median-at-or-above"),
+    pytest.param({"rule": "tertiles"}, id="tertiles"),
+    pytest.param({"rule": "fixed", "thresholds": {"m": 50.0}}, id="fixed"),
+]
+
+
+
+def expected_groups(values: pd.Series, thresholds: tuple[float, ...], high: str) -> pd.Series:
+    """The documented assignment, written independently of mirprog's searchsorted."""
+    v = values.to_numpy(dtype=float)
+    thr = np.asarray(thresholds)
+    beyond = (v[:, None] > thr) if high == "above" else (v[:, None] >= thr)
+    level = beyond.sum(axis=1).astype(float) + (1 if len(thr) > 1 else 0)
+    level[np.isnan(v)] = np.nan
+    return pd.Series(level, index=values.index).astype("Int64")
+
+
+@pytest.mark.property
+@pytest.mark.parametrize("kwargs", RULES)
+@settings(SETTINGS, max_examples=max(25, EXAMPLES // 4))  # x 4 rules
+@given(df=cohort_frames(), seed=st.integers(0, 2**32 - 1))
+def test_cutpoints_round_trip_and_reuse(kwargs: dict[str, Any], df: pd.DataFrame,
+                                        seed: int) -> None:
+    cohort = make(df)
+    try:
+        cuts = mp.Cutpoints.fit(cohort, ["m"], **kwargs)
+    except mp.CohortError:
+        reject()  # a degenerate split (e.g. most values tied at the threshold)
+    cut = cuts["m"]
+    frozen = dict(cuts.thresholds)
+
+    loaded = mp.Cutpoints.from_json(cuts.to_json())
+    assert loaded == cuts
+    assert mp.Cutpoints.from_json(cuts.to_json(indent=None)) == cuts
+    applied = cuts.apply(cohort).data
+    assert_frame_equal(loaded.apply(cohort).data, applied)
+    assert_series_equal(applied[cut.column], expected_groups(df["m"], cut.thresholds, cut.high),
+                        check_names=False, check_index=False)
+    assert applied[cut.column].isna().sum() == df["m"].isna().sum()
+    assert sum(cut.group_sizes) == df["m"].notna().sum()
+    assert cut.n_fit == (0 if kwargs["rule"] == "fixed" else df["m"].notna().sum())
+
+    # re-applied to another cohort (a random subset), the thresholds are reused as they are
+    keep = np.random.default_rng(seed).random(len(df)) < 0.5
+    keep[:2] = True  # keeps an event
+    sub_df = df[keep]
+    sub = cohort.subset(keep)
+    sub_applied = loaded.apply(sub).data
+    assert cuts.thresholds == frozen
+    assert loaded.thresholds == frozen
+    assert_series_equal(sub_applied[cut.column],
+                        expected_groups(sub_df["m"], cut.thresholds, cut.high),
+                        check_names=False, check_index=False)
+    assert_series_equal(sub_applied[cut.column], applied.loc[keep, cut.column])
+
+
+# --------------------------------------------------------------------- bad-input catalogue: refused
+
+REFUSED = [
+    pytest.param(lambda: mp.Cutpoints.fit(cohort(), "M"), mp.CohortError,
+                 r"marker column 'M' is not in the table\. Did you mean 'm'\?", "M", (),
+                 id="wrong-column-name-marker"),
+    pytest.param(lambda: mp.Cutpoints.fit(cohort(frame(m=[2.0] * 8)), "m"), mp.CohortError,
+                 r"Marker 'm' cannot be split by its median .* group sizes would be \[8, 0\].* "
+                 r"Try high='at_or_above', or a fixed threshold", "m", (),
+                 id="marker-all-constant"),
+    pytest.param(lambda: mp.Cutpoints.fit(cohort(frame(m=[np.nan] * 8)), "m"), mp.CohortError,
+                 r"Marker 'm' has no non-missing value; it cannot be split", "m", (),
+                 id="marker-all-missing"),
+]
+
+
+@pytest.mark.parametrize(("action", "error", "match", "column", "rows"), REFUSED)
+def test_refused(action: Callable[[], object], error: type[mp.MirprogError], match: str,
+                 column: str | None, rows: tuple[object, ...]) -> None:
+    check_refused(action, error, match, column, rows)
+
+
+# -------------------------------------------------------------------- bad-input catalogue: accepted
+
+def _ties_at_the_median() -> None:
+    c = cohort(frame(m=[1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 4.0, 0.5]))
+    above = mp.Cutpoints.fit(c, "m")["m"]
+    assert above.thresholds == (2.0,)
+    assert above.n_at_threshold == 4
+    assert above.high == "above"  # the 4 tied values go to the low group
+    assert above.group_sizes == (6, 2)
+    at = mp.Cutpoints.fit(c, "m", high="at_or_above")["m"]
+    assert at.group_sizes == (2, 6)  # ... or, on request, to the high group
+
+
+ACCEPTED = [
+    pytest.param(_ties_at_the_median, id="ties-at-the-median"),
+]
+
+
+@pytest.mark.parametrize("check", ACCEPTED)
+def test_accepted(check: Callable[[], None]) -> None:
+    check()

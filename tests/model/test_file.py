@@ -3,10 +3,18 @@
 Every case edits a real saved model (GBSG2 rows id <= 400, markers progrec, estrec,
 pnodes > 3, clinical horTh, default risk groups, time in days) and expects a
 :class:`ModelFileError` whose message names the field by its JSON path.
+
+Properties (``property``): round trips of :class:`~mirprog.Cutpoints` and
+:class:`~mirprog.PrognosticModel` through JSON, with identical scores.
+
+Fuzz (``fuzz``, helpers in ``tests/_fuzzing.py``): corrupted model files are refused with a
+MirprogError, by the API and by ``mirprog score``; a number that overflows to inf is
+refused in model and cutpoints JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -19,14 +27,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 import mirprog as mp
 from mirprog.cli import commands as cli
 from mirprog.data import file_schema
 from mirprog.errors import ModelFileError, ModelFileWarning
 from mirprog.model.prognostic import PrognosticModel
+from tests._fuzzing import broken_models, check_cli, fuzz_settings
+from tests._strategies import HEAVY_SETTINGS, factor_frames, fit_quietly
 from tests._tamper import Edit, pop_field, set_field
 
 
@@ -266,6 +277,7 @@ def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- round trip
 
 
+@pytest.mark.property
 @settings(max_examples=15, deadline=None)
 @given(markers=st.lists(st.sampled_from(["progrec", "estrec", "age"]), unique=True, max_size=2),
        clinical=st.lists(st.sampled_from(["horTh", "tgrade", "pnodes"]), unique=True,
@@ -423,3 +435,75 @@ def test_cli_fit_says_the_time_unit(tmp_path: Path, capsys: pytest.CaptureFixtur
     code, out, _ = _cli(base, capsys)
     assert code == 0
     assert "time unit: unknown (give --time-unit" in out
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames(), rule=st.sampled_from(["median", "tertiles"]),
+       high=st.sampled_from(["above", "at_or_above"]))
+def test_cutpoints_and_model_json_round_trip(df: pd.DataFrame, rule: str, high: str) -> None:
+    c = mp.Cohort(df, time="time", event="event")
+    try:
+        cuts = mp.Cutpoints.fit(c, ["m", "z"], rule=rule, high=high)  # type: ignore[arg-type]
+    except mp.CohortError:
+        assume(False)
+    assert mp.Cutpoints.from_json(cuts.to_json()) == cuts
+    assert mp.Cutpoints.from_json(cuts.to_json(indent=None)).to_json() == cuts.to_json()
+
+    try:
+        model = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x", "g"], groups="default"))
+    except mp.CohortError:  # e.g. collinear on the few complete rows: a refusal, not a bug
+        assume(False)
+    text = model.to_json()
+    loaded = PrognosticModel.from_json(text)
+    assert loaded == model
+    assert loaded.to_json() == text
+    h = [float(df["time"].min()), float(np.median(df["time"]))]
+    assert_frame_equal(loaded.score(c, horizons=h), model.score(c, horizons=h),
+                       check_exact=True)
+
+
+# --------------------------------------------------------------------------- fuzz
+
+@pytest.mark.fuzz
+@fuzz_settings(100)
+@given(data=st.data())
+def test_corrupted_model_files(scratch: Path, model_file: Path, data: st.DataObject) -> None:
+    text = model_file.read_text()
+    broken = data.draw(broken_models(text))
+    try:
+        model = PrognosticModel.from_json(broken)
+    except mp.MirprogError:
+        model = None
+    bad = scratch / "broken.json"
+    bad.write_text(broken)
+    rng = np.random.default_rng(5)
+    new = pd.DataFrame({"id": [f"n{i}" for i in range(30)], "t": rng.integers(1, 400, 30) / 4,
+                        "e": rng.integers(0, 2, 30), "m": rng.normal(5, 2, 30),
+                        "g": rng.integers(0, 2, 30)})
+    table = scratch / "new.csv"
+    new.to_csv(table, index=False)
+    check_cli(["score", str(table), "--model", str(bad), "--out", str(scratch / "s.csv"),
+               "--horizons", "10", "--validate"])
+    if model is not None:
+        with contextlib.suppress(mp.MirprogError), warnings.catch_warnings():
+            warnings.simplefilter("ignore", mp.MirprogWarning)
+            model.score(new, horizons=[10])
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("kind", ["model", "cutpoints"])
+def test_json_with_an_overflowing_number(model_file: Path, kind: str) -> None:
+    """Found by the long fuzz run: ``1e99980`` parses as inf, and int(inf) overflows."""
+    if kind == "model":
+        text = model_file.read_text().replace('"events": ', '"events": 1e99980, "x": ', 1)
+        with pytest.raises(mp.MirprogError, match="corrupted"):
+            PrognosticModel.from_json(text)
+    else:
+        cuts = PrognosticModel.load(model_file).cutpoints.to_json()
+        with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
+            mp.Cutpoints.from_json(cuts.replace('"group_sizes": [', '"group_sizes": [1e99980, ',
+                                                1))

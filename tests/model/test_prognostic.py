@@ -1,18 +1,23 @@
 """PrognosticModel: freeze on part of GBSG2, score and validate the rest.
 
-R reference numbers come from ``tests/reference/model_reference.R`` (R 4.2.2,
+R reference numbers come from ``tests/reference/prognostic_reference.R`` (R 4.2.2,
 survival 3.5.3), committed as ``tests/reference/prognostic_coxph_gbsg2.json``: training
 rows id <= 400, scored rows id > 400; markers split at the TRAINING medians;
 ``predict(fit, newdata, type = "lp")``, ``summary(survfit(fit, newdata),
 times = ...)$surv``, ``basehaz(fit, centered = TRUE)`` and
 ``concordance(fit, newdata = test)``, for Breslow and Efron ties, with time in
 days and in whole years (heavy ties).
+
+Properties (``property``, hypothesis; strategies in ``tests/_strategies.py``): the exclusion
+ledgers, cutpoints and frozen model ignore row order; the model's output is deterministic
+(byte-identical JSON).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,9 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from pandas.testing import assert_frame_equal
 
 import mirprog as mp
 from mirprog.cli import model as model_cli
@@ -34,6 +40,7 @@ from mirprog.model.prognostic import (
     ValidationResult,
 )
 from mirprog.present.plots import calibration_plot
+from tests._strategies import HEAVY_SETTINGS, factor_frames, fit_quietly
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "prognostic_coxph_gbsg2.json"
 RTOL, ATOL = 1e-6, 1e-10
@@ -79,6 +86,7 @@ CASES = [pytest.param(c, id=c["id"]) for c in ref()["cases"]]
 # --------------------------------------------------------------------------- R agreement
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES)
 def test_fit_and_predictions_agree_with_r(case: dict[str, Any]) -> None:
     model, test = case_model(case)
@@ -158,6 +166,7 @@ def test_score_columns_and_invariants() -> None:
     assert scores["reason"].isna().all()
 
 
+@pytest.mark.property
 @settings(derandomize=True, database=None, deadline=None, max_examples=40)
 @given(st.lists(st.floats(0, 2612, allow_nan=False), min_size=1, max_size=4),
        st.lists(st.floats(0, 500), min_size=3, max_size=3))
@@ -219,6 +228,7 @@ def test_fit_errors(kwargs: dict[str, Any], match: str) -> None:
 # --------------------------------------------------------------------------- concordance
 
 
+@pytest.mark.crosscheck
 def test_concordance_agrees_with_sksurv_and_lifelines() -> None:
     from lifelines.utils import concordance_index
     from sksurv.metrics import concordance_index_censored, concordance_index_ipcw
@@ -482,3 +492,67 @@ def test_cli_user_mistakes(tmp_path: Path, argv: list[str], error: type[Exceptio
         args.append(a)
     with pytest.raises(error, match=match):
         _run(args)
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames(), seed=st.integers(0, 2**32 - 1))
+def test_ledgers_cutpoints_and_model_ignore_row_order(df: pd.DataFrame, seed: int) -> None:
+    df = df.assign(pid=[f"p{i}" for i in range(len(df))])
+    shuffled = df.iloc[np.random.default_rng(seed).permutation(len(df))]
+    a = mp.Cohort(df, time="time", event="event", id="pid")
+    b = mp.Cohort(shuffled, time="time", event="event", id="pid")
+    for cols in (["m"], ["m", "g"], ["x", "z"]):
+        ea, eb = a.complete_cases(cols).exclusions, b.complete_cases(cols).exclusions
+        assert sorted(ea.entries, key=str) == sorted(eb.entries, key=str)
+        assert (ea.n_total, ea.n_used) == (eb.n_total, eb.n_used)
+    assume(a.data["m"].notna().sum() >= 4)
+    try:
+        cuts = mp.Cutpoints.fit(a, ["m"])
+    except mp.CohortError:
+        assume(False)
+    assert mp.Cutpoints.fit(b, ["m"]) == cuts
+    ma = fit_quietly(lambda: PrognosticModel.fit(a, ["m"], ["z"]))
+    mb = fit_quietly(lambda: PrognosticModel.fit(b, ["m"], ["z"]))
+    assert ma.cutpoints == mb.cutpoints
+    assert (ma.n, ma.events, ma.n_excluded) == (mb.n, mb.events, mb.n_excluded)
+    assert_allclose(ma.coef, mb.coef, rtol=1e-8, atol=1e-12)
+    assert_allclose(ma.baseline_cumhaz, mb.baseline_cumhaz, rtol=1e-8)
+
+
+@pytest.mark.property
+@HEAVY_SETTINGS
+@given(df=factor_frames())
+def test_model_is_deterministic(df: pd.DataFrame) -> None:
+    c = mp.Cohort(df, time="time", event="event")
+    first = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x"], groups="default"))
+    second = fit_quietly(lambda: PrognosticModel.fit(c, ["m"], ["x"], groups="default"))
+    assert first.to_json() == second.to_json()
+    assert_frame_equal(first.score(c, horizons=[1.0]), second.score(c, horizons=[1.0]),
+                       check_exact=True)
+
+
+# ------------------------------------------------------------ bad-input catalogue: exclusion ledger
+
+def _ledger_model(c: mp.Cohort) -> None:
+    model = PrognosticModel.fit(c, markers=["progrec"], clinical=["horTh"])
+    assert (model.n, model.n_excluded) == (683, 3)
+    scores = model.score(c, horizons=[365])
+    assert len(scores) == 686  # every row is kept, with the reason it was not scored
+    unscored = scores[scores["reason"].notna()]
+    assert unscored["id"].tolist() == [3, 7, 10]
+    assert unscored["reason"].str.contains("missing").all()
+
+
+LEDGERS = [
+    pytest.param(_ledger_model, id="model-fit-and-score"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)

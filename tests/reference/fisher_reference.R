@@ -1,4 +1,4 @@
-# R reference fixtures for mirprog.association (tests/test_association.py).
+# R reference fixtures for mirprog.association (tests/stats/test_association.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/fisher_reference.R

@@ -1,4 +1,4 @@
-# R reference fixtures for issue 8 (tests/test_cutpoint_opt.py, tests/test_phtest.py).
+# R reference fixtures for issue 8 (tests/stats/cox/test_phtest.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/phtest_reference.R
@@ -22,7 +22,7 @@
 #   * coxph uses the default coxph.control(): mirprog replicates its Newton iterates, so
 #     the zph test is evaluated at the same beta-hat.
 #   * Firth-penalised Cox has no R oracle here (coxphf is not installed); its oracle is
-#     the Python package firthmodels, called live in tests/test_firth.py.
+#     the Python package firthmodels, called live in tests/_engine/test_firth.py.
 #   * Numbers at full precision (digits = NA); NA -> null.
 
 source(file.path("tests", "reference", "_preamble.R"))

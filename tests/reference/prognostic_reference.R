@@ -1,4 +1,4 @@
-# R reference fixtures for mirprog.PrognosticModel (tests/test_model.py).
+# R reference fixtures for mirprog.PrognosticModel (tests/model/test_prognostic.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/prognostic_reference.R

@@ -1,4 +1,4 @@
-# R reference fixtures for mirprog's marker screen (tests/test_screen.py).
+# R reference fixtures for mirprog's marker screen (tests/stats/screen/test_markers.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/screen_reference.R

@@ -1,4 +1,4 @@
-# R reference fixtures for mirprog's study-level API (tests/test_reference_study.py):
+# R reference fixtures for mirprog's study-level API (tests/study/test_reference_study.py):
 # backward elimination, risk groups, nested-model comparison and subgroup (Table 4)
 # analyses.
 #

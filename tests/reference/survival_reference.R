@@ -1,4 +1,5 @@
-# R reference fixtures for mirprog (tests/test_reference_r.py).
+# R reference fixtures for mirprog (tests/stats/test_km.py, tests/stats/test_logrank.py,
+# tests/stats/cox/test_coxph.py, tests/factors/test_cutpoints.py, tests/data/test_cohort.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/survival_reference.R

@@ -1,4 +1,4 @@
-# R reference fixtures for issue 14, engine part (tests/test_timefix.py, tests/test_padjust.py).
+# R reference fixtures for issue 14, engine part (tests/_engine/test_timefix.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/timefix_reference.R
@@ -24,7 +24,7 @@
 #                   maxstat.test on the aeqSurv-ed times (maxstat itself does not merge
 #                   times; mirprog's optimal_cutpoint does, as its log-rank does).
 #
-# Data (rebuilt bit for bit in tests/test_timefix.py with the same IEEE operations)
+# Data (rebuilt bit for bit in tests/_engine/test_timefix.py with the same IEEE operations)
 #   * "thirds": 60 rows; k = 1..20 drawn with set.seed(14); time is k/3, k*(1/3) or
 #     (k+1)/3 - 1/3 by row (row %% 3); event, a 3-level group and a continuous x drawn with the
 #     same seed.  All three are stored, so only the times are recomputed in Python.

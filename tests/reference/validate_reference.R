@@ -1,5 +1,4 @@
-# R reference fixtures for issue 8, items 4-5 (tests/test_validation_boot.py,
-# tests/test_continuous.py).
+# R reference fixtures for issue 8, items 4-5 (tests/stats/test_bootstrap.py).
 #
 # How to run (from the repository root):
 #     Rscript tests/reference/validate_reference.R

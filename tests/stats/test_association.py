@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,7 @@ def check_2x2(res: AssociationResult, case: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- R reference
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", cases("fisher"))
 def test_fisher_matches_r(case: dict[str, Any]) -> None:
     table = np.array(case["table"])
@@ -110,6 +112,7 @@ def test_fisher_matches_r(case: dict[str, Any]) -> None:
         assert np.isnan([res.odds_ratio, res.ci_lower, res.ci_upper]).all()
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", cases("gbsg2"))
 def test_gbsg2_matches_r(case: dict[str, Any]) -> None:
     res = associate(gbsg_with_split(), case["a"], case["b"])
@@ -127,6 +130,7 @@ GBSG_CHISQ = {"gbsg2_tgrade_menostat": ("tgrade", "menostat"),
               "gbsg2_horTh_menostat": ("horTh", "menostat")}
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", cases("chisq"))
 def test_chisq_matches_r(case: dict[str, Any]) -> None:
     if case["id"] in GBSG_CHISQ:
@@ -247,6 +251,7 @@ def inverse(x: float) -> float:
     return math.inf if x == 0 else 1.0 / x
 
 
+@pytest.mark.property
 @SETTINGS
 @given(tables(shape=(2, 2), high=25))
 def test_2x2_transpose_and_row_swap(t: np.ndarray) -> None:
@@ -261,6 +266,7 @@ def test_2x2_transpose_and_row_swap(t: np.ndarray) -> None:
     assert_allclose(freeman_halton(t), p, rtol=1e-9)
 
 
+@pytest.mark.property
 @SETTINGS
 @given(tables(high=5), st.randoms(use_true_random=False))
 def test_rxc_p_invariant_to_transpose_and_permutation(t: np.ndarray, rnd: Any) -> None:
@@ -271,3 +277,22 @@ def test_rxc_p_invariant_to_transpose_and_permutation(t: np.ndarray, rnd: Any) -
     rnd.shuffle(cols)
     assert_allclose(freeman_halton(t.T), p, rtol=1e-9)
     assert_allclose(freeman_halton(t[np.ix_(rows, cols)]), p, rtol=1e-9)
+
+
+# ------------------------------------------------------------ bad-input catalogue: exclusion ledger
+
+def _ledger_associate(c: mp.Cohort) -> None:
+    res = mp.associate(c, "progrec_high", "horTh")
+    assert res.n == 683
+    assert res.excluded.rows == (3, 7, 10)
+
+
+LEDGERS = [
+    pytest.param(_ledger_associate, id="associate"),
+]
+
+
+@pytest.mark.parametrize("check", LEDGERS)
+def test_every_result_accounts_for_every_row(check: Callable[[mp.Cohort], None],
+                                             gappy: mp.Cohort) -> None:
+    check(gappy)

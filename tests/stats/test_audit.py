@@ -195,6 +195,7 @@ def test_bounds_hold_on_untied_binary_cohorts(seed: int) -> None:
     assert not r["p_inconsistent_with_ci"]
 
 
+@pytest.mark.property
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(beta=st.floats(-2, 2), se=st.floats(0.1, 1.2))
 def test_any_true_hr_rounded_to_print_fits(beta: float, se: float) -> None:

@@ -1,7 +1,7 @@
 """Bootstrap internal validation (``bootstrap_validate``), Harrell's optimism method.
 
 Expected values: R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), written by
-``tests/reference/issue8b_reference.R`` to ``validate_rmsvalidate_gbsg2.json``, for two
+``tests/reference/validate_reference.R`` to ``validate_rmsvalidate_gbsg2.json``, for two
 GBSG2 models (9 terms with Efron ties; 3 terms with Breslow ties):
 
 * ``rms::validate(cph(...), B)``: ``index.orig`` (apparent Dxy, slope 1) must
@@ -14,7 +14,7 @@ GBSG2 models (9 terms with Efron ties; 3 terms with Breslow ties):
   the same seed agrees with the loop only to ~1e-4 (it fits with eps = 1e-4).
 
 Run the larger comparison (300 resamples, ~30 s) with
-``pytest tests/test_validation_boot.py -m slow``.
+``pytest tests/stats/test_bootstrap.py -m slow``.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def _rms_row(v: dict[str, Any], index: str) -> np.ndarray:
                                        "corrected")])
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_with_r_resamples_matches_the_r_loop_and_rms(gbsg: mp.Cohort, case: dict[str, Any]
                                                       ) -> None:
@@ -74,6 +75,7 @@ def test_with_r_resamples_matches_the_r_loop_and_rms(gbsg: mp.Cohort, case: dict
     assert res.n_boot == 20
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_apparent_matches_rms_index_orig(gbsg: mp.Cohort, case: dict[str, Any]) -> None:
     res = bootstrap_validate(gbsg, case["covariates"], ties=case["ties"], n_boot=1, seed=0,
@@ -84,6 +86,7 @@ def test_apparent_matches_rms_index_orig(gbsg: mp.Cohort, case: dict[str, Any]) 
     assert res.table.loc["C", "apparent"] == pytest.approx(case["apparent_c"], rel=1e-12)
 
 
+@pytest.mark.r_reference
 def test_corrected_values_agree_loosely_with_rms(gbsg: mp.Cohort) -> None:
     """Different random streams: 40 numpy resamples vs rms with B = 300."""
     case = CASES[0]
@@ -95,6 +98,7 @@ def test_corrected_values_agree_loosely_with_rms(gbsg: mp.Cohort) -> None:
                                                                 abs=0.06)
 
 
+@pytest.mark.r_reference
 @pytest.mark.slow
 def test_large_run_agrees_with_rms(gbsg: mp.Cohort, request: pytest.FixtureRequest) -> None:
     """300 resamples of each model against rms with B = 300 (``-m slow``)."""

@@ -1,6 +1,6 @@
 """p_adjust is R's p.adjust, missing values included; it refuses values that are not p-values.
 
-R fixture: tests/reference/issue14_reference.R -> padjust_padjust.json.
+R fixture: tests/reference/padjust_reference.R -> padjust_padjust.json.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tests._reference import close, ref
 CASES = ref("padjust_padjust")["cases"]
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["id"])
 def test_matches_r_p_adjust(case: dict[str, Any]) -> None:
     p = np.array(case["p"], dtype=float)
@@ -113,3 +114,17 @@ def test_screen_q_values_are_p_adjust_of_the_p_values() -> None:
     tab = res.table
     for q, p in (("q_logrank", "logrank_p"), ("q", "p")):
         close(tab[q], mp.p_adjust(tab[p].to_numpy(), "bh"), q)
+
+
+# ------------------------------------------------------------------- R reference (values R printed)
+
+
+@pytest.mark.r_reference
+def test_p_adjust_matches_r() -> None:
+    # p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm") and "BH" in R
+    p = [0.01, 0.02, 0.03, 0.04, 0.05]
+    np.testing.assert_allclose(mp.p_adjust(p, "holm"), [0.05, 0.08, 0.09, 0.09, 0.09])
+    np.testing.assert_allclose(mp.p_adjust(p, "bh"), [0.05] * 5)
+    np.testing.assert_allclose(mp.p_adjust(p, "bonferroni"), [0.05, 0.1, 0.15, 0.2, 0.25])
+    with pytest.raises(ValueError, match="method"):
+        mp.p_adjust(p, "fdr")  # type: ignore[arg-type]

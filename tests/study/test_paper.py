@@ -1,5 +1,5 @@
 """Backward selection, risk groups, model comparison, St Gallen subtypes, Table 3/4: edge cases
-and layout.  (Agreement with R is in tests/test_reference_study.py.)"""
+and layout.  (Agreement with R is in tests/study/test_reference_study.py.)"""
 
 from __future__ import annotations
 

@@ -132,6 +132,7 @@ def selection(case_id: str) -> mp.SelectionResult:
     )
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", SEL_CASES)
 def test_selection_screening(case: dict[str, Any]) -> None:
     sel = selection(case["id"])
@@ -149,6 +150,7 @@ def test_selection_screening(case: dict[str, Any]) -> None:
     assert (sel.p_enter, sel.p_remove) == (case["p_enter"], case["p_remove"])
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", SEL_CASES)
 def test_selection_steps(case: dict[str, Any]) -> None:
     steps = selection(case["id"]).steps
@@ -167,6 +169,7 @@ def test_selection_steps(case: dict[str, Any]) -> None:
     close(steps["n_factors"], exp["n_factors"], "n_factors")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", SEL_CASES)
 def test_selection_final_model(case: dict[str, Any]) -> None:
     sel = selection(case["id"])
@@ -185,6 +188,7 @@ def test_selection_final_model(case: dict[str, Any]) -> None:
     assert (fit.n, fit.events) == (exp["n"], exp["events"])
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", SEL_CASES)
 def test_selection_rows(case: dict[str, Any]) -> None:
     sel = selection(case["id"])
@@ -207,6 +211,7 @@ def test_selection_missing_values_report() -> None:
     assert (sel.screening.drop(index="tsize_gt20")["n"] == 686).all()
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", [c for c in SEL_CASES if c.values[0]["step_tests"]])
 def test_selection_every_step_factor_tests(case: dict[str, Any]) -> None:
     """factor_test() of every factor at every step equals R (drop1 LRT or b' V^-1 b)."""
@@ -235,6 +240,7 @@ def test_factor_test_rejects_unknown_factor() -> None:
 RISK_CASES = cases("riskgroups_coxph_gbsg2")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", RISK_CASES)
 def test_risk_groups(case: dict[str, Any]) -> None:
     res = mp.risk_groups(cohort(), case["adverse"])
@@ -270,6 +276,7 @@ def check_row(row: Any, exp: dict[str, Any], what: str) -> None:
     assert row["terms"] == " + ".join(strs(exp["term"])), what
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CMP_CASES)
 def test_compare_models(case: dict[str, Any]) -> None:
     big = mp.cox(cohort(), strs(case["big_covariates"]), ties=case["ties"])
@@ -283,6 +290,7 @@ def test_compare_models(case: dict[str, Any]) -> None:
         check_row(cmp.table.loc["small"], comp["small"], "small")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CMP_CASES)
 def test_compare_combined(case: dict[str, Any]) -> None:
     factors = strs(case["big_covariates"])
@@ -342,6 +350,7 @@ def check_t4(frame: pd.DataFrame, case: dict[str, Any]) -> None:
     assert (frame["note"] == "").all()
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", T4_CASES)
 def test_table4_marker_rule(case: dict[str, Any]) -> None:
     base = base_cohort()
@@ -352,6 +361,7 @@ def test_table4_marker_rule(case: dict[str, Any]) -> None:
     check_t4(t4.frame, case)
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", T4_CASES)
 def test_table4_binary_factor_and_column_subgroups(case: dict[str, Any]) -> None:
     c = cohort()
@@ -405,6 +415,7 @@ def table3(case_id: str) -> mp.Table3Result:
     )
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", T3_CASES)
 def test_table3_against_r(case: dict[str, Any]) -> None:
     t3 = table3(case["id"])

@@ -1,7 +1,7 @@
 """Continuous markers: log2 Cox (HR per doubling) and restricted cubic splines.
 
 Expected values: R 4.2.2, survival 3.5.3, rms 6.5.0 (Hmisc 4.8.0), written by
-``tests/reference/issue8b_reference.R`` to ``continuous_coxph_gbsg2.json``:
+``tests/reference/continuous_reference.R`` to ``continuous_coxph_gbsg2.json``:
 
 * ``coxph(Surv(time, cens) ~ log2(x + offset) [+ adjust])`` on GBSG2 (rows
   with x + offset <= 0 removed in R), Breslow and Efron ties;
@@ -47,6 +47,7 @@ with open(REF / "continuous_coxph_gbsg2.json") as _fh:
 CONT, SPLINE = _REF["continuous"], _REF["spline"]
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", CONT, ids=[c["id"] for c in CONT])
 def test_continuous_matches_r_coxph(gbsg: mp.Cohort, case: dict[str, Any]) -> None:
     if case["excluded_ids"]:
@@ -132,6 +133,7 @@ def _spline(gbsg: mp.Cohort, case: dict[str, Any]) -> SplineCoxResult:
                       adjust=case["adjust"], grid=case["grid"])
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", SPLINE, ids=[c["id"] for c in SPLINE])
 def test_spline_matches_r_rcs(gbsg: mp.Cohort, case: dict[str, Any]) -> None:
     sp = _spline(gbsg, case)

@@ -3,15 +3,19 @@
 Expected values: R 4.2.2, survival 3.5.3, ``cox.zph(fit, transform, terms =
 FALSE)`` and ``terms = TRUE`` for ``coxph`` fits on GBSG2 with Breslow and
 Efron ties (default ``coxph.control``, whose iterates mirprog replicates),
-written by ``tests/reference/issue8_reference.R`` to ``phtest_coxzph_gbsg2.json``: the
+written by ``tests/reference/phtest_reference.R`` to ``phtest_coxzph_gbsg2.json``: the
 test table, the scaled Schoenfeld residuals (``$y``), the transformed times
 (``$x``) and event times (``$time``).  Transforms: km (several models, also
 with time in whole years, i.e. heavy ties), identity, rank and log.
+
+Fuzz regression (``fuzz``): a singular information matrix is refused, not a crash.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import mirprog as mp
+from tests._fuzzing import raises_only_mirprog_error, tiny
 from tests._reference import gbsg2_cohort
 
 matplotlib.use("Agg")
@@ -38,6 +43,7 @@ def _r_term(term: str) -> str:
     return term.replace("[", "").replace("]", "")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", ZPH, ids=[c["id"] for c in ZPH])
 def test_matches_r_cox_zph(case: dict[str, Any]) -> None:
     cohort = gbsg2_cohort(case["time_col"])
@@ -111,3 +117,24 @@ def test_errors() -> None:
     firth = mp.cox(gbsg, ["horTh"], firth=True)
     with pytest.raises(mp.CohortError, match="Refit with firth=False"):
         mp.ph_test(firth, gbsg)
+
+
+# --------------------------------------------------------------------------- fuzz regressions
+
+def _singular_ph_test() -> None:
+    c = tiny()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mp.MirprogWarning)
+        fit = mp.cox(c, ["g", "m"])
+    mp.ph_test(fit, c)
+
+
+EXTERNAL = [
+    pytest.param(_singular_ph_test, r"information matrix is singular", id="ph-test-singular"),
+]
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize(("action", "match"), EXTERNAL)
+def test_external_regressions(action: Callable[[], object], match: str) -> None:
+    raises_only_mirprog_error(action, match)

@@ -70,6 +70,7 @@ CASES = [(t, c) for t in ("breslow", "efron") for c in ("log2", "raw")]
 # --------------------------------------------------------------------------- against R
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize(("ties", "continuous"), CASES)
 def test_screen_matches_r(ties: str, continuous: str) -> None:
     table = _screen(ties, continuous)
@@ -94,6 +95,7 @@ def test_screen_matches_r(ties: str, continuous: str) -> None:
             assert_allclose(se, val(fit["se"]), rtol=1e-6)
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize(("ties", "continuous"), CASES)
 def test_q_values_match_r_p_adjust(ties: str, continuous: str) -> None:
     table = _screen(ties, continuous)
