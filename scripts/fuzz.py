@@ -1,6 +1,6 @@
 """Long fuzz run of mirprog's file readers, Cohort validation and command line (issue 9).
 
-Runs the fuzz targets of ``tests/test_fuzz.py`` -- random and malformed
+Runs the fuzz-marked tests (``pytest tests -m fuzz``) -- random and malformed
 cohort files (CSV/TSV/TXT in several dialects and encodings, Excel, Parquet,
 truncated or bit-flipped, plain random bytes), hostile DataFrames, corrupted
 model files, random ``mirprog`` command lines, and every subcommand of the
@@ -22,7 +22,7 @@ CLI call finishes within ``--call-limit`` seconds (a watchdog fails it otherwise
 A failing round prints hypothesis' shrunk failing example and the command that
 replays it, and the script exits with status 1 (0 when every round passed).  The
 round running at the deadline gets 60 s more, then stops (its examples so far passed).
-The CI runs the same targets briefly: ``pytest tests/test_fuzz.py``.
+The CI runs the same targets briefly: ``pytest tests -m fuzz``.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = "tests/test_fuzz.py"
-# examples per round at scale 1, as in tests/test_fuzz.py (readers, frames, CLI, every
+TARGET = "tests"
+# examples per round at scale 1, as in the fuzz-marked tests (readers, frames, CLI, every
 # subcommand, model files)
 BASE_EXAMPLES = 500 + 300 + 200 + 60 + 100
 GRACE = 60.0
@@ -48,7 +48,8 @@ def run_round(seed: int, scale: float, timeout: float, verbose: bool,
     """One pytest run of the fuzz targets; returns ("ok" | "FAILED" | "stopped", output)."""
     env = dict(os.environ, MIRPROG_FUZZ_RANDOM="1", MIRPROG_FUZZ_EXAMPLES=str(scale),
                MIRPROG_FUZZ_CALL_LIMIT=str(call_limit), PYTHONHASHSEED="0")
-    cmd = [sys.executable, "-m", "pytest", TARGET, "-q", "-x", "-p", "no:cacheprovider",
+    cmd = [sys.executable, "-m", "pytest", TARGET, "-m", "fuzz",
+           "-q", "-x", "-p", "no:cacheprovider",
            f"--hypothesis-seed={seed}"]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         if status == "FAILED":
             print(output)
             print(f"Replay: MIRPROG_FUZZ_RANDOM=1 MIRPROG_FUZZ_EXAMPLES={args.scale:g} "
-                  f"python -m pytest {TARGET} -x --hypothesis-seed={seed}")
+                  f"python -m pytest {TARGET} -m fuzz -x --hypothesis-seed={seed}")
             return 1
         seed += 1
     print(f"No failure in {rounds} round(s): {complete} complete (about "
