@@ -126,7 +126,7 @@ def case_weights(data: AnalysisData, column: str) -> np.ndarray:
     CohortError
         The column is not numeric, or holds a negative or infinite weight
         (the ids are named).  Missing weights are the caller's check
-        (:func:`mirprog.stats.cox._options.check_complete`).
+        (:func:`check_complete`).
     """
     try:
         w = data.frame[column].to_numpy(dtype=float)
@@ -141,3 +141,43 @@ def case_weights(data: AnalysisData, column: str) -> np.ndarray:
             f"{format_ids(list(ids))}; case weights must be finite and >= 0.",
             column=column, rows=list(ids))
     return w
+
+
+def as_columns(value: str | Sequence[str] | None, argument: str) -> tuple[str, ...]:
+    """``None``, one column name or several, as a tuple of names."""
+    if value is None:
+        return ()
+    cols = (value,) if isinstance(value, str) else tuple(value)
+    if not cols or not all(isinstance(c, str) for c in cols):
+        raise ArgumentError(f"{argument}= takes a column name or a list of column names, got "
+                            f"{value!r}.", argument=argument)
+    return cols
+
+
+def strata_codes(data: AnalysisData, strata: tuple[str, ...]
+                 ) -> tuple[np.ndarray, tuple[tuple[object, ...], ...]]:
+    """Integer codes of the strata (combinations of ``strata`` values) and the strata, sorted."""
+    keys = data.frame[list(strata)]
+    grouped = keys.groupby(list(strata), sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy(dtype=np.int64)
+    levels = tuple(k if isinstance(k, tuple) else (k,) for k in grouped.groups)
+    return codes, levels
+
+
+def check_complete(cohort: Cohort, base: list[str], extra: list[str]) -> AnalysisData:
+    """Complete cases in ``base + extra``; a row complete in ``base`` but missing an ``extra``
+    column (weights, cluster) is an error, not an exclusion."""
+    data = cohort.complete_cases(base + extra)
+    if not extra:
+        return data
+    wider = cohort.complete_cases(base)
+    if len(wider.ids) != len(data.ids):
+        lost = np.setdiff1d(wider.ids, data.ids)
+        cols = [c for c in extra
+                if cohort.complete_cases([*base, c]).ids.size != wider.ids.size]
+        raise CohortError(
+            f"The {' and '.join(repr(c) for c in cols)} column is missing for {len(lost)} of "
+            f"the rows used (ids {format_ids(list(lost))}); weights and clusters are needed "
+            "for every row. Fill them in, or exclude those rows from the cohort.",
+            column=cols[0], rows=list(lost))
+    return data

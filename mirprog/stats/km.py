@@ -12,8 +12,8 @@ import pandas as pd
 from mirprog._engine.dist import zcrit
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
-from mirprog.errors import ArgumentError, CohortError, format_ids
-from mirprog.stats._common import MAX_GROUPS, case_weights, grouped
+from mirprog.errors import ArgumentError, CohortError
+from mirprog.stats._common import MAX_GROUPS, case_weights, check_complete, grouped
 
 __all__ = ["KMResult", "km"]
 
@@ -130,17 +130,6 @@ def _curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = Non
             "c": c.astype(np.int64), "surv": surv, "se_log": se_log}
 
 
-def _weights(cohort: Cohort, data: Any, by: str | None, weights: str) -> np.ndarray:
-    """The case weights of the rows used: a missing, negative or infinite one is an error."""
-    wider = cohort.complete_cases([by] if by is not None else [])
-    if len(wider.ids) != len(data.ids):
-        lost = np.setdiff1d(wider.ids, data.ids)
-        raise CohortError(f"The weights column {weights!r} is missing for {len(lost)} rows "
-                          f"(ids {format_ids(list(lost))}); every row needs a weight.",
-                          column=weights, rows=list(lost))
-    return case_weights(data, weights)
-
-
 def confidence_limits(
     surv: np.ndarray, se_log: np.ndarray, conf_type: ConfType, conf_level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -249,9 +238,11 @@ def km(
     no     440     205  1528.0    1296.0    1814.0
     yes    246      94  2018.0    1918.0       NaN
     """
+    if weights is not None:  # a row with its group but no weight is an error, not an exclusion
+        check_complete(cohort, [by] if by is not None else [], [weights])
     data, codes, levels = grouped(cohort, by, [] if weights is None else [weights],
                                   max_groups=max_groups)
-    w = None if weights is None else _weights(cohort, data, by, weights)
+    w = None if weights is None else case_weights(data, weights)
     if not levels:
         raise CohortError(f"Column {by!r} is missing in every row, so there is no curve to "
                           f"estimate ({data.exclusions.summary()}).", column=by)

@@ -16,7 +16,13 @@ from mirprog._engine.timefix import aeq_times
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError, format_ids
-from mirprog.stats._common import MAX_GROUPS, grouped, require_groups
+from mirprog.stats._common import (
+    MAX_GROUPS,
+    as_columns,
+    grouped,
+    require_groups,
+    strata_codes,
+)
 
 __all__ = ["LogRankResult", "PairwiseLogRankResult", "logrank", "logrank_arrays",
            "p_adjust", "pairwise_logrank"]
@@ -164,7 +170,10 @@ def logrank(
     >>> mp.logrank(gbsg, by="tgrade", trend=True).df
     1
     """
-    strata_cols = _strata_columns(strata, by)
+    strata_cols = as_columns(strata, "strata")
+    if by in strata_cols:
+        raise CohortError(f"Column {by!r} is both the grouping column and a stratum.",
+                          column=by)
     if weighting not in WEIGHTINGS:
         raise ArgumentError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}.",
                             argument="weighting")
@@ -177,10 +186,7 @@ def logrank(
     data, codes, levels = grouped(cohort, by, strata_cols, max_groups=max_groups)
     require_groups(levels, by, data)
     k = len(levels)
-    st: np.ndarray | None = None
-    if strata_cols:
-        st = data.frame.groupby(list(strata_cols), sort=True, observed=True).ngroup().to_numpy(
-            dtype=np.int64)
+    st = strata_codes(data, strata_cols)[0] if strata_cols else None
     observed, expected, variance = logrank_arrays(data.time, data.event, codes, k, strata=st,
                                                   weighting=weighting, rho=float(rho),
                                                   p=float(p), q=float(q))
@@ -212,13 +218,6 @@ def logrank(
         weighting=weighting, rho=float(rho), fh_p=float(p), fh_q=float(q),
     )
 
-
-def _strata_columns(strata: str | Sequence[str] | None, by: str) -> tuple[str, ...]:
-    cols = () if strata is None else ((strata,) if isinstance(strata, str) else tuple(strata))
-    if by in cols:
-        raise CohortError(f"Column {by!r} is both the grouping column and a stratum.",
-                          column=by)
-    return cols
 
 
 def p_adjust(p: Sequence[float] | np.ndarray, method: Adjust = "holm", *,

@@ -8,22 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mirprog.data.cohort import AnalysisData, Cohort
-from mirprog.errors import ArgumentError, CohortError, format_ids
-from mirprog.stats._common import case_weights
+from mirprog.data.cohort import AnalysisData
+from mirprog.errors import CohortError, format_ids
+from mirprog.stats._common import case_weights, strata_codes
 
-__all__ = ["ModelOptions", "as_columns", "check_complete", "option_columns", "prepare_options"]
-
-
-def as_columns(value: str | Sequence[str] | None, argument: str) -> tuple[str, ...]:
-    """``None``, one column name or several, as a tuple of names."""
-    if value is None:
-        return ()
-    cols = (value,) if isinstance(value, str) else tuple(value)
-    if not cols or not all(isinstance(c, str) for c in cols):
-        raise ArgumentError(f"{argument}= takes a column name or a list of column names, got "
-                            f"{value!r}.", argument=argument)
-    return cols
+__all__ = ["ModelOptions", "option_columns", "prepare_options"]
 
 
 @dataclass(frozen=True)
@@ -59,34 +48,6 @@ def option_columns(covariates: Sequence[str], strata: tuple[str, ...], weights: 
     return list(covariates) + [c for c in strata if c not in covariates]
 
 
-def _codes(data: AnalysisData, strata: tuple[str, ...]
-           ) -> tuple[np.ndarray, tuple[tuple[object, ...], ...]]:
-    keys = data.frame[list(strata)]
-    grouped = keys.groupby(list(strata), sort=True, observed=True)
-    codes = grouped.ngroup().to_numpy(dtype=np.int64)
-    levels = tuple(k if isinstance(k, tuple) else (k,) for k in grouped.groups)
-    return codes, levels
-
-
-def check_complete(cohort: Cohort, base: list[str], extra: list[str]) -> AnalysisData:
-    """Complete cases in ``base + extra``; a row complete in ``base`` but missing an ``extra``
-    column (weights, cluster) is an error, not an exclusion."""
-    data = cohort.complete_cases(base + extra)
-    if not extra:
-        return data
-    wider = cohort.complete_cases(base)
-    if len(wider.ids) != len(data.ids):
-        lost = np.setdiff1d(wider.ids, data.ids)
-        cols = [c for c in extra
-                if cohort.complete_cases([*base, c]).ids.size != wider.ids.size]
-        raise CohortError(
-            f"The {' and '.join(repr(c) for c in cols)} column is missing for {len(lost)} of "
-            f"the rows used (ids {format_ids(list(lost))}); weights and clusters are needed "
-            "for every row. Fill them in, or exclude those rows from the cohort.",
-            column=cols[0], rows=list(lost))
-    return data
-
-
 def prepare_options(data: AnalysisData, strata: tuple[str, ...],
                     weights: str | None, cluster: str | None, robust: bool) -> ModelOptions:
     """Check and code the strata, weights and cluster columns of the rows used.
@@ -97,7 +58,7 @@ def prepare_options(data: AnalysisData, strata: tuple[str, ...],
         A stratum without events; a weight that is missing, negative or not
         finite; a missing cluster value.
     """
-    codes, levels = (None, ()) if not strata else _codes(data, strata)
+    codes, levels = (None, ()) if not strata else strata_codes(data, strata)
     if codes is not None:
         events = np.bincount(codes, weights=data.event, minlength=len(levels))
         empty = [levels[i] for i in np.flatnonzero(events == 0)]

@@ -29,14 +29,8 @@ from mirprog.errors import (
     ConvergenceWarning,
     MonotoneLikelihoodWarning,
 )
-from mirprog.stats._common import sorted_levels
-from mirprog.stats.cox._options import (
-    ModelOptions,
-    as_columns,
-    check_complete,
-    option_columns,
-    prepare_options,
-)
+from mirprog.stats._common import as_columns, check_complete, sorted_levels
+from mirprog.stats.cox._options import ModelOptions, option_columns, prepare_options
 
 __all__ = ["CoxResult", "Design", "build_design", "cox", "expand_covariates"]
 
