@@ -300,8 +300,8 @@ def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
 
 
 def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
-                       strata: np.ndarray | None = None, weights: np.ndarray | None = None
-                       ) -> dict[str, float]:
+                       strata: np.ndarray | None = None, weights: np.ndarray | None = None,
+                       entry: np.ndarray | None = None) -> dict[str, float]:
     """Harrell's pair counts for a risk score (higher = shorter survival), as R ``concordance``.
 
     A pair is comparable when the shorter time is an event; an event and a
@@ -309,7 +309,10 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     at risk).  Pairs with tied event times are ``tied_y``.  With ``strata``
     only pairs within a stratum count; with ``weights`` a pair counts
     w_i w_j, as R's ``concordance`` of a stratified or weighted ``coxph``.
-    Runs in O(n log n).
+    Runs in O(n log n).  With ``entry`` ((start, stop] rows) each event is
+    compared with the rows at risk at its time (start < t <= stop), as R's
+    ``concordance`` of a counting-process ``coxph``; that runs in
+    O(n x event times).
 
     Returns
     -------
@@ -322,13 +325,39 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     total = dict.fromkeys(keys, 0.0)
     for k in np.unique(codes):
         sel = codes == k
-        part = _pair_counts(time[sel], event[sel], risk[sel], w[sel])
+        part = (_pair_counts(time[sel], event[sel], risk[sel], w[sel]) if entry is None else
+                _interval_pairs(time[sel], event[sel], risk[sel], w[sel], entry[sel]))
         for key in keys:
             total[key] += part[key]
     denom = total["concordant"] + total["discordant"] + total["tied_x"]
     total["concordance"] = ((total["concordant"] + total["tied_x"] / 2) / denom
                             if denom > 0 else float("nan"))
     return total
+
+
+def _interval_pairs(time: np.ndarray, event: np.ndarray, risk: np.ndarray, w: np.ndarray,
+                    entry: np.ndarray) -> dict[str, float]:
+    """The pair counts of one stratum of (entry, time] rows, one event time at a time."""
+    conc = disc = tx = ty = txy = 0.0
+    for t in np.unique(time[event == 1]):
+        dead = (time == t) & (event == 1)
+        others = (entry < t) & ((time > t) | ((time == t) & (event == 0)))
+        rd, wd = risk[dead], w[dead]
+        ro, wo = risk[others], w[others]
+        ro_sorted = np.sort(ro)
+        wo_cum = np.concatenate([[0.0], np.cumsum(wo[np.argsort(ro, kind="stable")])])
+        below = wo_cum[np.searchsorted(ro_sorted, rd, side="left")]
+        upto = wo_cum[np.searchsorted(ro_sorted, rd, side="right")]
+        conc += float(wd @ below)
+        tx += float(wd @ (upto - below))
+        disc += float(wd @ (wo_cum[-1] - upto))
+        pairs = (wd.sum() ** 2 - (wd ** 2).sum()) / 2
+        both = sum((g.sum() ** 2 - (g ** 2).sum()) / 2
+                   for g in (wd[rd == r] for r in np.unique(rd)))
+        txy += both
+        ty += pairs - both
+    return {"concordant": conc, "discordant": disc, "tied_x": tx, "tied_y": ty,
+            "tied_xy": txy}
 
 
 def _pair_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, w: np.ndarray

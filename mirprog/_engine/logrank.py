@@ -59,15 +59,19 @@ def time_weights(n: np.ndarray, d: np.ndarray, weighting: str = "logrank", *,
 
 
 def _one_stratum(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int,
-                 weighting: str, rho: float, p: float, q: float
+                 weighting: str, rho: float, p: float, q: float,
+                 entry: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     event_times = np.unique(time[event == 1])
-    # at risk per group at each event time: members with time >= t
+    # at risk per group at each event time: members with time >= t (and entry < t)
     n_risk = np.empty((len(event_times), k))
     deaths = np.zeros((len(event_times), k))
     for g in range(k):
         tg = np.sort(time[codes == g])
         n_risk[:, g] = len(tg) - np.searchsorted(tg, event_times, side="left")
+        if entry is not None:
+            eg = np.sort(entry[codes == g])
+            n_risk[:, g] -= len(eg) - np.searchsorted(eg, event_times, side="left")
     pos = np.searchsorted(event_times, time[event == 1])
     np.add.at(deaths, (pos, codes[event == 1]), 1.0)
     n_tot = n_risk.sum(axis=1)
@@ -91,7 +95,7 @@ def _one_stratum(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int,
 def logrank_arrays(
     time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int, *,
     strata: np.ndarray | None = None, weighting: str = "logrank", rho: float = 0.0,
-    p: float = 0.0, q: float = 0.0,
+    p: float = 0.0, q: float = 0.0, entry: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Observed, expected and their k x k covariance for integer group codes 0..k-1.
 
@@ -110,11 +114,12 @@ def logrank_arrays(
     ([1.0, 2.0], [0.8333, 2.1667])
     """
     if strata is None:
-        return _one_stratum(time, event, codes, k, weighting, rho, p, q)
+        return _one_stratum(time, event, codes, k, weighting, rho, p, q, entry)
     observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
     for s in np.unique(strata):
         sel = strata == s
-        o, e, v = _one_stratum(time[sel], event[sel], codes[sel], k, weighting, rho, p, q)
+        o, e, v = _one_stratum(time[sel], event[sel], codes[sel], k, weighting, rho, p, q,
+                               None if entry is None else entry[sel])
         observed, expected, variance = observed + o, expected + e, variance + v
     return observed, expected, variance
 

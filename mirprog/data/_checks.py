@@ -52,7 +52,12 @@ def missing_column_error(name: str, role: str, columns: Iterable[Hashable]) -> C
 
 
 def native(value: Any) -> Any:
-    """A numpy scalar as the Python scalar it holds (for readable reprs in messages)."""
+    """A numpy scalar as the Python scalar it holds (for readable reprs in messages).
+
+    A tuple (the ``(id, start)`` label of an interval row) is converted element-wise.
+    """
+    if isinstance(value, tuple):
+        return tuple(native(v) for v in value)
     return value.item() if isinstance(value, np.generic) else value
 
 

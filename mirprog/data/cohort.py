@@ -57,6 +57,7 @@ from mirprog.data._checks import (
     to_numeric,
     warn_units,
 )
+from mirprog.data.intervals import check_intervals, interval_rows
 from mirprog.data.missing import (
     DECIMAL_COMMA,
     MISSING_CODES,
@@ -162,7 +163,10 @@ class AnalysisData(NamedTuple):
     event: np.ndarray
     ids: np.ndarray
     exclusions: Exclusions
-
+    entry: np.ndarray | None = None
+    """Start of each row's (start, stop] interval; None for right-censored rows from 0."""
+    patients: np.ndarray | None = None
+    """The patient of each row when rows are intervals (ids repeat); else None."""
 
 
 
@@ -195,6 +199,19 @@ class Cohort:
         The unit of ``time``, for documentation and a plausibility check
         (a :class:`UnitWarning` for more than 110 years of follow-up, or a
         median above 30 years).
+    entry : str, optional
+        Start of each row's interval of follow-up: the rows are then
+        (start, stop] intervals, as R ``Surv(start, stop, event)`` -- delayed
+        entry (left truncation) with one row per patient, or time-varying
+        covariates with several rows per ``id`` (build them with
+        :func:`~mirprog.survsplit` / :func:`~mirprog.tmerge`).  ``time`` is
+        then the interval's stop and ``event`` says whether it ended in the
+        event.  Rows are labelled ``(id, start)``.  See
+        :mod:`mirprog.data.intervals` for the checks (start < stop, no
+        overlapping intervals of one id, nothing after a patient's event).
+    recurrent : bool, default False
+        With ``entry``: allow intervals after a patient's event (recurrent
+        events, the Andersen-Gill layout).
 
     Raises
     ------
@@ -203,7 +220,9 @@ class Cohort:
         names; non-numeric (text, dates, durations, decimal comma), missing,
         infinite or negative time; event not coded 0/1 or True/False (or a code
         ``event_values`` does not name); missing event; duplicated or missing
-        ids; an empty cohort; a cohort without any event.
+        ids (ids may repeat only with ``entry``); an empty cohort; a cohort
+        without any event; with ``entry``: a start not before its stop,
+        overlapping intervals of one id, an interval after the event.
 
     Warns
     -----
@@ -240,12 +259,23 @@ class Cohort:
     >>> mp.Cohort(df, time="months", event="status", id="pid",
     ...           event_values={"dead": 1, "alive": 0}).event.tolist()
     [1, 0, 1]
+
+    (start, stop] intervals: patient "a" changes treatment at month 4.
+
+    >>> tv = pd.DataFrame({"pid": ["a", "a", "b"], "start": [0.0, 4.0, 0.0],
+    ...                    "stop": [4.0, 12.0, 30.5], "relapse": [0, 1, 0],
+    ...                    "treated": [0, 1, 0]})
+    >>> tvc = mp.Cohort(tv, time="stop", event="relapse", id="pid", entry="start")
+    >>> tvc.n, tvc.n_patients, list(tvc.ids)
+    (3, 2, [('a', 0.0), ('a', 4.0), ('b', 0.0)])
     """
 
     def __init__(
         self, data: pd.DataFrame, time: str, event: str, id: str | None = None, *,
         event_values: Mapping[Any, int] | None = None,
         time_unit: TimeUnit | None = None,
+        entry: str | None = None,
+        recurrent: bool = False,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise CohortError(
@@ -254,7 +284,7 @@ class Cohort:
             )
         df = data.copy()
         df.columns = [str(c) for c in df.columns]
-        check_columns(df, {"time": time, "event": event, "id": id})
+        check_columns(df, {"time": time, "event": event, "id": id, "entry": entry})
         if time_unit is not None and time_unit not in YEARS_PER_UNIT:
             raise CohortError(f"Unknown time_unit {time_unit!r}: use one of "
                               f"{', '.join(repr(u) for u in YEARS_PER_UNIT)}.", column=time)
@@ -263,12 +293,18 @@ class Cohort:
             raise CohortError(
                 "The cohort is empty (0 rows). Check the file/filter that produced it.",
             )
-        ids = self._validate_ids(df, id)
+        ids = self._validate_ids(df, id, repeats=entry is not None)
         df.index = pd.Index(ids, name=None if id is not None else df.index.name)
+        if entry is not None:  # rows become intervals, labelled (id, start)
+            ids = self._interval_index(df, (entry, time, event, id), mapping, recurrent)
+            df.index = ids
         check_cells(df, ids)
-        self._text = convert_text_numbers(df, {time, event, *([id] if id else [])})
+        roles = {time, event, *([id] if id else []), *([entry] if entry else [])}
+        self._text = convert_text_numbers(df, roles)
         df[time] = self._validate_time(df[time], time, ids)
         df[event] = self._validate_event(df[event], event, ids, mapping)
+        if entry is not None:
+            df[entry] = self._validate_time(df[entry], entry, ids)
         if int(df[event].sum()) == 0:
             raise CohortError(
                 f"The event column {event!r} has no events (all {len(df)} rows are 0/censored): "
@@ -282,11 +318,13 @@ class Cohort:
         self.id_col = id
         self.event_values = mapping
         self.time_unit = time_unit
+        self.entry_col = entry
+        self.recurrent = recurrent
 
     # -- validation ------------------------------------------------------------------------
 
     @staticmethod
-    def _validate_ids(df: pd.DataFrame, id: str | None) -> pd.Index:
+    def _validate_ids(df: pd.DataFrame, id: str | None, repeats: bool = False) -> pd.Index:
         if id is None:
             ids = df.index
             if ids.has_duplicates:
@@ -314,15 +352,29 @@ class Cohort:
                               f"(e.g. {col.iloc[odd[0]]!r}) at row positions {format_ids(odd)}; "
                               "use text or integer ids.", column=id, rows=odd)
         dup_mask = col.duplicated(keep=False).to_numpy()
-        if dup_mask.any():
+        if dup_mask.any() and not repeats:
             dups = [native(d) for d in pd.unique(col[dup_mask])]
             raise CohortError(
                 f"The id column {id!r} has duplicated ids: {format_ids(dups)}. Each patient must "
-                "appear once; merge or remove the repeated rows.",
+                "appear once; merge or remove the repeated rows (or, for (start, stop] "
+                "intervals of follow-up, pass entry='<start column>').",
                 column=id,
                 rows=dups,
             )
         return pd.Index(col.to_numpy())
+
+    @staticmethod
+    def _interval_index(df: pd.DataFrame, names: tuple[str, str, str, str | None],
+                        mapping: Mapping[Any, int] | None, recurrent: bool) -> pd.Index:
+        """Check the (start, stop] intervals; their row labels (``(id, start)`` with an id)."""
+        entry, time, event, id = names
+        patients = df.index
+        start = Cohort._validate_time(df[entry], entry, patients).to_numpy()
+        stop = Cohort._validate_time(df[time], time, patients).to_numpy()
+        status = Cohort._validate_event(df[event], event, patients, mapping).to_numpy()
+        check_intervals(start, stop, status, patients, (entry, time, str(id)),
+                        recurrent=recurrent)
+        return interval_rows(patients, start, id)
 
     @staticmethod
     def _check_time_dtype(col: pd.Series, name: str) -> None:
@@ -434,6 +486,10 @@ class Cohort:
     # -- accessors ---------------------------------------------------------------------------
 
     def __repr__(self) -> str:
+        if self.entry_col is not None:
+            return (f"Cohort(n={self.n} intervals, patients={self.n_patients}, "
+                    f"events={self.n_events}, entry={self.entry_col!r}, time={self.time_col!r}, "
+                    f"event={self.event_col!r}, id={self.id_col!r})")
         return (
             f"Cohort(n={self.n}, events={self.n_events}, time={self.time_col!r}, "
             f"event={self.event_col!r}, id={self.id_col!r})"
@@ -459,8 +515,26 @@ class Cohort:
 
     @property
     def n(self) -> int:
-        """Number of patients."""
+        """Number of rows: patients, or (start, stop] intervals of a cohort with ``entry``."""
         return len(self._data)
+
+    @property
+    def n_patients(self) -> int:
+        """Number of distinct patients (= ``n`` unless intervals share an id)."""
+        return len(self.patients.unique())
+
+    @property
+    def patients(self) -> pd.Index:
+        """The patient of each row: the ids, without the interval start of an interval cohort."""
+        ids = self._data.index
+        return ids.get_level_values(0) if isinstance(ids, pd.MultiIndex) else ids
+
+    @property
+    def entry(self) -> np.ndarray | None:
+        """Interval starts (delayed entry) as floats; None without an ``entry`` column."""
+        if self.entry_col is None:
+            return None
+        return self._data[self.entry_col].to_numpy(dtype=float)
 
     @property
     def n_events(self) -> int:
@@ -469,7 +543,11 @@ class Cohort:
 
     @property
     def ids(self) -> pd.Index:
-        """Patient ids (the id column, or the DataFrame index labels)."""
+        """Row labels: the patient ids (the id column, or the DataFrame index labels).
+
+        Rows of a cohort with ``entry`` and ``id`` are labelled ``(id, start)``
+        (a MultiIndex), since one patient may have several intervals.
+        """
         return self._data.index
 
     @property
@@ -493,6 +571,15 @@ class Cohort:
             if name not in self._data.columns:
                 raise missing_column_error(name, role, self._data.columns)
 
+    def require_one_row_per_patient(self, analysis: str = "This analysis") -> None:
+        """Raise :class:`CohortError` if the rows are (start, stop] intervals (``entry``)."""
+        if self.entry_col is not None:
+            raise CohortError(
+                f"{analysis} needs one row per patient followed from time 0, but the cohort "
+                f"has (start, stop] intervals (entry={self.entry_col!r}). mp.cox, mp.km and "
+                "mp.logrank (and the tables built on them) take interval data; for the others "
+                "build a cohort of one row per patient.", column=self.entry_col)
+
     # -- derived cohorts ---------------------------------------------------------------------
 
     def _replace(self, data: pd.DataFrame,
@@ -502,6 +589,7 @@ class Cohort:
         new._data = data
         new.time_col, new.event_col, new.id_col = self.time_col, self.event_col, self.id_col
         new.event_values, new.time_unit = self.event_values, self.time_unit
+        new.entry_col, new.recurrent = self.entry_col, self.recurrent
         new._text = TextNumbers(*({c: v for c, v in part.items() if c in data.columns}
                                   for part in text))
         return new
@@ -513,7 +601,7 @@ class Cohort:
         missing-value codes become NaN, other text in them is refused.
         """
         for name in columns:
-            if name in (self.time_col, self.event_col, self.id_col):
+            if name in (self.time_col, self.event_col, self.id_col, self.entry_col):
                 raise CohortError(f"Column {name!r} is the cohort's {name} role and cannot be "
                                   "replaced; build a new Cohort instead.", column=name)
         data = self._data.assign(**columns)
@@ -549,13 +637,18 @@ class Cohort:
             )
         return self._replace(data)
 
-    def complete_cases(self, columns: Sequence[str]) -> AnalysisData:
+    def complete_cases(self, columns: Sequence[str], *,
+                       intervals: bool = False) -> AnalysisData:
         """Rows with a value in every one of ``columns``, and the ledger of the others.
 
         Parameters
         ----------
         columns : sequence of str
             The factors an analysis needs.
+        intervals : bool, default False
+            The analysis handles (start, stop] rows (``entry``): only then may
+            a cohort with ``entry`` be used; others are refused, since one row
+            per patient is what they assume.
 
         Returns
         -------
@@ -570,6 +663,8 @@ class Cohort:
             usable: an error rather than a silent exclusion).
         """
         columns = [columns] if isinstance(columns, str) else list(columns)
+        if not intervals:
+            self.require_one_row_per_patient()
         self.require(*columns)
         sub = self._data[columns]
         for name in columns:
@@ -604,6 +699,8 @@ class Cohort:
             event=self.event[keep],
             ids=np.asarray(self.ids[keep]),
             exclusions=ex,
+            entry=None if self.entry_col is None else self.entry[keep],  # type: ignore[index]
+            patients=None if self.entry_col is None else np.asarray(self.patients[keep]),
         )
 
 
@@ -617,6 +714,8 @@ def read_cohort(
     read_options: Mapping[str, Any] | None = None,
     event_values: Mapping[Any, int] | None = None,
     time_unit: TimeUnit | None = None,
+    entry: str | None = None,
+    recurrent: bool = False,
 ) -> Cohort:
     """Read a CSV, TSV, Excel or Parquet file into a validated :class:`Cohort`.
 
@@ -631,8 +730,9 @@ def read_cohort(
     read_options : mapping, optional
         Extra keyword arguments passed to the pandas reader (e.g. ``{"sep": ";",
         "decimal": ","}``, ``{"encoding": "latin-1"}``, ``{"header": 1}``).
-    event_values, time_unit :
-        As in :class:`Cohort` (e.g. ``event_values={"yes": 1, "no": 0}``).
+    event_values, time_unit, entry, recurrent :
+        As in :class:`Cohort` (e.g. ``event_values={"yes": 1, "no": 0}``;
+        ``entry="start"`` for (start, stop] rows).
 
     Returns
     -------
@@ -656,11 +756,20 @@ def read_cohort(
     >>> mp.read_cohort(dataset_path("gbsg2"), time="time", event="cens", id="id")
     Cohort(n=686, events=299, time='time', event='cens', id='id')
     """
-    df = read_table(path, sheet=sheet, read_options=read_options, id=id, columns=(time, event))
+    roles = (time, event) if entry is None else (time, event, entry)
+    df = read_table(path, sheet=sheet, read_options=read_options, id=id, columns=roles)
     return Cohort(df, time=time, event=event, id=id, event_values=event_values,
-                  time_unit=time_unit)
+                  time_unit=time_unit, entry=entry, recurrent=recurrent)
 
 
 def timefixed(data: AnalysisData) -> AnalysisData:
-    """The analysis rows with their times passed through :func:`aeq_times`."""
-    return data._replace(time=aeq_times(data.time))
+    """The analysis rows with their times passed through :func:`aeq_times`.
+
+    Interval starts and stops are merged together, as R's ``aeqSurv`` does
+    for ``Surv(start, stop, event)``.
+    """
+    if data.entry is None:
+        return data._replace(time=aeq_times(data.time))
+    both = aeq_times(np.concatenate([data.entry, data.time]))
+    n = len(data.time)
+    return data._replace(entry=both[:n], time=both[n:])

@@ -217,6 +217,7 @@ class Cutpoints:
         """
         cols = [columns] if isinstance(columns, str) else list(columns)
         cohort.require(*cols, role="marker")
+        cohort.require_one_row_per_patient("Cutpoints.fit (a median or quantile of patients)")
         if rule == "optimal":
             cuts = tuple(optimal_cutpoint(cohort, c).to_cutpoint(high) for c in cols)
         else:

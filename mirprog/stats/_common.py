@@ -68,16 +68,17 @@ MAX_GROUPS = 20
 
 
 def grouped(cohort: Cohort, by: str | None, extra: Sequence[str] = (), *,
-            timefix: bool = True, max_groups: int | None = None
+            timefix: bool = True, max_groups: int | None = None, intervals: bool = False
             ) -> tuple[AnalysisData, np.ndarray, list[Any]]:
     """Complete cases for a grouping column: data, integer group codes and the level list.
 
     With ``timefix`` (the default) near-tied times of those rows are merged
     (:func:`~mirprog._engine.timefix.aeq_times`); ``False`` leaves them to the caller.
     With ``max_groups``, a ``by`` column with more distinct values is refused.
+    ``intervals`` says the caller handles (start, stop] rows (``data.entry``).
     """
     columns = ([by] if by is not None else []) + [c for c in extra if c != by]
-    data = cohort.complete_cases(columns)
+    data = cohort.complete_cases(columns, intervals=intervals)
     if timefix:
         data = timefixed(data)
     if by is None:
@@ -164,17 +165,19 @@ def strata_codes(data: AnalysisData, strata: tuple[str, ...]
     return codes, levels
 
 
-def check_complete(cohort: Cohort, base: list[str], extra: list[str]) -> AnalysisData:
+def check_complete(cohort: Cohort, base: list[str], extra: list[str], *,
+                   intervals: bool = False) -> AnalysisData:
     """Complete cases in ``base + extra``; a row complete in ``base`` but missing an ``extra``
     column (weights, cluster) is an error, not an exclusion."""
-    data = cohort.complete_cases(base + extra)
+    data = cohort.complete_cases(base + extra, intervals=intervals)
     if not extra:
         return data
-    wider = cohort.complete_cases(base)
+    wider = cohort.complete_cases(base, intervals=intervals)
     if len(wider.ids) != len(data.ids):
         lost = np.setdiff1d(wider.ids, data.ids)
         cols = [c for c in extra
-                if cohort.complete_cases([*base, c]).ids.size != wider.ids.size]
+                if cohort.complete_cases([*base, c], intervals=intervals).ids.size
+                != wider.ids.size]
         raise CohortError(
             f"The {' and '.join(repr(c) for c in cols)} column is missing for {len(lost)} of "
             f"the rows used (ids {format_ids(list(lost))}); weights and clusters are needed "

@@ -11,7 +11,8 @@ import pandas as pd
 
 from mirprog._engine.dist import zcrit
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort, Exclusions
+from mirprog.data.cohort import AnalysisData, Cohort, Exclusions
+from mirprog.data.intervals import continues
 from mirprog.errors import ArgumentError, CohortError
 from mirprog.stats._common import MAX_GROUPS, case_weights, check_complete, grouped
 
@@ -100,12 +101,18 @@ class KMResult(Result):
         return out
 
 
-def _curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None
+def _curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None,
+           entry: np.ndarray | None = None, leaves: np.ndarray | None = None
            ) -> dict[str, np.ndarray]:
     """Distinct times, risk sets, events, censorings, survival and Greenwood SE of log S.
 
     With case ``weights`` the counts are weighted sums (R ``survfit(weights=)``).
+    With ``entry`` a row is at risk on (entry, time] (R ``Surv(start, stop, event)``);
+    ``leaves`` marks the rows whose censoring ends the patient's follow-up (R's
+    ``n.censor`` with ``id=``: a patient moving to their next interval is not censored).
     """
+    if entry is not None:
+        return _interval_curve(time, event, weights, entry, leaves)
     order = np.argsort(time, kind="stable")
     t, e = time[order], event[order]
     uniq, first, counts = np.unique(t, return_index=True, return_counts=True)
@@ -114,20 +121,50 @@ def _curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = Non
         d = np.add.reduceat(w * e, first)
         c = np.add.reduceat(w, first) - d
         n_risk = np.cumsum(w[::-1])[::-1][first]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            surv = np.cumprod(1.0 - d / n_risk)
-            terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
-        return {"time": uniq, "n_risk": n_risk, "d": d, "c": c, "surv": surv,
-                "se_log": np.sqrt(np.cumsum(terms))}
+        return _product_limit(uniq, n_risk, d, c)
     d = np.add.reduceat(e, first).astype(float)
     c = counts - d
     n_risk = len(t) - first
+    out = _product_limit(uniq, n_risk.astype(float), d, c.astype(float))
+    for key in ("n_risk", "d", "c"):
+        out[key] = out[key].astype(np.int64)
+    return out
+
+
+def _interval_curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None,
+                    entry: np.ndarray, leaves: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The product-limit curve of (entry, time] rows: at risk at t when entry < t <= time."""
+    w = np.ones(len(time)) if weights is None else np.asarray(weights, float)
+    left = np.ones(len(time), bool) if leaves is None else leaves
+    uniq, inv = np.unique(time, return_inverse=True)
+    d = np.bincount(inv, weights=w * event, minlength=len(uniq))
+    c = np.bincount(inv, weights=w * ((event == 0) & left), minlength=len(uniq))
+    by_stop, by_entry = np.argsort(time, kind="stable"), np.argsort(entry, kind="stable")
+    stop_tail = np.concatenate([np.cumsum(w[by_stop][::-1])[::-1], [0.0]])
+    entry_tail = np.concatenate([np.cumsum(w[by_entry][::-1])[::-1], [0.0]])
+    n_risk = (stop_tail[np.searchsorted(time[by_stop], uniq, side="left")]
+              - entry_tail[np.searchsorted(entry[by_entry], uniq, side="left")])
+    out = _product_limit(uniq, n_risk, d, c)
+    if weights is None:
+        for key in ("n_risk", "d", "c"):
+            out[key] = np.rint(out[key]).astype(np.int64)
+    return out
+
+
+def _product_limit(uniq: np.ndarray, n_risk: np.ndarray, d: np.ndarray, c: np.ndarray
+                   ) -> dict[str, np.ndarray]:
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - d / n_risk)
         terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
-    se_log = np.sqrt(np.cumsum(terms))
-    return {"time": uniq, "n_risk": n_risk.astype(np.int64), "d": d.astype(np.int64),
-            "c": c.astype(np.int64), "surv": surv, "se_log": se_log}
+    return {"time": uniq, "n_risk": n_risk, "d": d, "c": c, "surv": surv,
+            "se_log": np.sqrt(np.cumsum(terms))}
+
+
+def _leaves(data: AnalysisData, sel: np.ndarray) -> np.ndarray | None:
+    """Rows of one curve whose end is the patient's last moment in that curve."""
+    if data.entry is None or data.patients is None:
+        return None
+    return ~continues(data.patients[sel], data.entry[sel], data.time[sel])
 
 
 def confidence_limits(
@@ -227,6 +264,15 @@ def km(
     about 1.5e-8) are one time, as R's ``timefix = TRUE``; the table shows the
     smallest of them, as ``survfit`` does (:func:`~mirprog._engine.timefix.aeq_times`).
 
+    A cohort of (start, stop] intervals (``entry``) gives the product-limit
+    estimate with delayed entry, as ``survfit(Surv(start, stop, event) ~ by,
+    id=id)`` on each group's rows: a row is at risk at t when start < t <= stop,
+    a patient moving on to their next interval in the same curve is not
+    censored (one leaving the group is), and ``median``'s ``n`` counts
+    patients.  ``by`` may change within a patient (a time-varying group).  The
+    variance stays Greenwood's with recurrent events, where ``survfit(id=)``
+    switches to a robust one (its ``robust=FALSE`` gives ours).
+
     Examples
     --------
     >>> import mirprog as mp
@@ -239,9 +285,9 @@ def km(
     yes    246      94  2018.0    1918.0       NaN
     """
     if weights is not None:  # a row with its group but no weight is an error, not an exclusion
-        check_complete(cohort, [by] if by is not None else [], [weights])
+        check_complete(cohort, [by] if by is not None else [], [weights], intervals=True)
     data, codes, levels = grouped(cohort, by, [] if weights is None else [weights],
-                                  max_groups=max_groups)
+                                  max_groups=max_groups, intervals=True)
     w = None if weights is None else case_weights(data, weights)
     if not levels:
         raise CohortError(f"Column {by!r} is missing in every row, so there is no curve to "
@@ -249,7 +295,8 @@ def km(
     tables, medians = [], []
     for k, g in enumerate(levels):
         sel = codes == k
-        cur = _curve(data.time[sel], data.event[sel], None if w is None else w[sel])
+        cur = _curve(data.time[sel], data.event[sel], None if w is None else w[sel],
+                     None if data.entry is None else data.entry[sel], _leaves(data, sel))
         lower, upper = confidence_limits(cur["surv"], cur["se_log"], conf_type, conf_level)
         with np.errstate(invalid="ignore"):
             se = cur["surv"] * cur["se_log"]
@@ -261,7 +308,9 @@ def km(
         tables.append(tab)
         x = np.concatenate([[0.0], cur["time"]])
         medians.append({
-            "group": g, "n": int(sel.sum()), "events": int(cur["d"].sum()),
+            "group": g,
+            "n": int(sel.sum()) if data.patients is None else len(set(data.patients[sel])),
+            "events": int(data.event[sel].sum()),
             "median": _findq(x, np.concatenate([[0.0], 1 - cur["surv"]]), 0.5),
             "ci_lower": _findq(x, np.concatenate([[0.0], 1 - lower]), 0.5),
             "ci_upper": _findq(x, np.concatenate([[0.0], 1 - upper]), 0.5),

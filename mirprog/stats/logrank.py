@@ -160,6 +160,12 @@ def logrank(
     Stata's ``sts test, trend``).  Near-tied times are merged first, as by
     ``survdiff``'s ``timefix`` (:func:`~mirprog._engine.timefix.aeq_times`).
 
+    On a cohort of (start, stop] intervals (``entry``) a row is at risk at t
+    when start < t <= stop, so delayed entry and a group that changes within a
+    patient are honoured; ``survdiff`` refuses such data, and the test is then
+    the score test of the exact-likelihood Cox model, R ``coxph(Surv(start,
+    stop, event) ~ by, ties="exact")$score`` (its ``n`` counts rows).
+
     Examples
     --------
     >>> import mirprog as mp
@@ -183,13 +189,14 @@ def logrank(
     if (p or q) and weighting != "fleming-harrington":
         raise ArgumentError("p= and q= are the Fleming-Harrington exponents: use them with "
                             "weighting='fleming-harrington'.", argument="p")
-    data, codes, levels = grouped(cohort, by, strata_cols, max_groups=max_groups)
+    data, codes, levels = grouped(cohort, by, strata_cols, max_groups=max_groups,
+                                  intervals=True)
     require_groups(levels, by, data)
     k = len(levels)
     st = strata_codes(data, strata_cols)[0] if strata_cols else None
     observed, expected, variance = logrank_arrays(data.time, data.event, codes, k, strata=st,
                                                   weighting=weighting, rho=float(rho),
-                                                  p=float(p), q=float(q))
+                                                  p=float(p), q=float(q), entry=data.entry)
     o_minus_e = observed - expected
     table = pd.DataFrame(
         {"n": np.bincount(codes, minlength=k), "observed": observed, "expected": expected},

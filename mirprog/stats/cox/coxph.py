@@ -201,6 +201,7 @@ class FitInputs:
     strata: np.ndarray | None = field(repr=False)
     weights: np.ndarray | None = field(repr=False)
     max_iter: int = 20
+    entry: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,7 @@ class CoxResult(Result):
         i = self.inputs
         try:
             reduced = fit_cox(i.time, i.event, i.x[:, keep], self.ties, max_iter=i.max_iter,
-                              strata=i.strata, weights=i.weights)
+                              strata=i.strata, weights=i.weights, entry=i.entry)
         except SingularDesignError:
             return float("nan")
         return float(2 * (self.loglik - reduced.loglik))
@@ -491,6 +492,9 @@ def cox(
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
     if firth:
+        if data.entry is not None:
+            raise ArgumentError("firth=True does not take (start, stop] intervals (a cohort "
+                                "with entry=) yet.", argument="firth")
         if weights is not None or opts.robust:
             raise ArgumentError("firth=True does not take weights=, robust= or cluster= "
                                 "(the penalised likelihood is not defined with them here).",
@@ -498,7 +502,7 @@ def cox(
         return firth_result(data, design, x, ties, conf_level, max_iter, opts)
     try:
         fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter,
-                      strata=opts.strata_codes, weights=opts.weight_values)
+                      strata=opts.strata_codes, weights=opts.weight_values, entry=data.entry)
     except SingularDesignError as exc:
         raise CohortError(
             f"The covariates {covs} are collinear or constant among the {len(data.time)} rows "
@@ -535,7 +539,7 @@ def _model_rows(cohort: Cohort, covariates: str | Sequence[str],
             raise ArgumentError(f"{name}= takes one column name, got {col!r}.", argument=name)
     base = option_columns(columns, strata_cols, weights, cluster)
     extra = [c for c in (weights, cluster) if c is not None and c not in base]
-    data = timefixed(check_complete(cohort, base, extra))
+    data = timefixed(check_complete(cohort, base, extra, intervals=True))
     if int(data.event.sum()) == 0:
         raise CohortError(
             f"No events among the {len(data.time)} rows with complete {covs}; a Cox model needs "
@@ -548,7 +552,7 @@ def _robust(data: Any, fit: Any, x: np.ndarray, ties: Ties, opts: ModelOptions
             ) -> tuple[np.ndarray, float]:
     """R's robust covariance and robust score test of a fit."""
     rs = risk_sets(data.time, data.event, ties, strata=opts.strata_codes,
-                   weights=opts.weight_values)
+                   weights=opts.weight_values, entry=data.entry)
     xs = (x - fit.means)[rs.order]
     t = np.asarray(data.time, float)[rs.order]
     var = robust_variance(fit.coef, fit.var, xs, rs, t, opts.cluster_codes)
@@ -582,7 +586,7 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
         wald = float("nan")
     lp = (x - fit.means) @ fit.coef
     counts = concordance_counts(data.time, data.event, lp, strata=opts.strata_codes,
-                                weights=opts.weight_values)
+                                weights=opts.weight_values, entry=data.entry)
     return CoxResult(
         summary=summary, loglik=fit.loglik, loglik_null=fit.loglik_null, lr_chi2=lr, lr_df=p,
         lr_p=chi2_sf(lr, p), wald_chi2=wald, wald_p=chi2_sf(wald, p), score_chi2=fit.score_chi2,
@@ -596,7 +600,7 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
         robust_score_chi2=rscore, robust_score_p=chi2_sf(rscore, p) if opts.robust else rscore,
         naive_vcov=pd.DataFrame(naive_var, index=terms, columns=terms),
         inputs=FitInputs(data.time, data.event, x, opts.strata_codes, opts.weight_values,
-                         max_iter),
+                         max_iter, data.entry),
     )
 
 

@@ -216,7 +216,7 @@ def backward_select(
     reference = dict(reference or {})
     screening = _screening(cohort, candidates, entry_test, ties, categorical, reference, p_enter)
     entered = tuple(f for f in candidates if screening.loc[f, "entered"])
-    data = cohort.complete_cases(list(entered))  # no factor entered: nothing excluded
+    data = cohort.complete_cases(list(entered), intervals=True)  # none entered: no exclusions
     steps: list[dict[str, object]] = []
     common = dict(method=method, entry_test=entry_test, p_enter=p_enter, p_remove=p_remove,
                   n=len(data.time), events=int(data.event.sum()), excluded=data.exclusions,
