@@ -30,6 +30,7 @@ from mirprog._compute.execution import ExecOptions
 from mirprog._version import __version__
 from mirprog.data import qpcr
 from mirprog.data.cohort import Cohort, read_cohort
+from mirprog.data.episodes import survsplit, tmerge
 from mirprog.errors import MirprogError, MirprogWarning
 from mirprog.factors.cutpoints import Cutpoints, optimal_cutpoint
 from mirprog.factors.subtypes import st_gallen
@@ -91,7 +92,9 @@ __all__ = [
     "spline_cox",
     "st_gallen",
     "subgroup_table",
+    "survsplit",
     "tables",
+    "tmerge",
     "univariate",
 ]
 

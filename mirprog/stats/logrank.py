@@ -184,13 +184,11 @@ def logrank(
         raise ArgumentError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}.",
                             argument="weighting")
     if rho != 0 and weighting != "logrank":
-        raise ArgumentError("Give rho= (survdiff's G-rho family) or weighting=, not both.",
-                            argument="rho")
+        raise ArgumentError("Give rho= or weighting=, not both.", argument="rho")
     if (p or q) and weighting != "fleming-harrington":
         raise ArgumentError("p= and q= are the Fleming-Harrington exponents: use them with "
                             "weighting='fleming-harrington'.", argument="p")
-    data, codes, levels = grouped(cohort, by, strata_cols, max_groups=max_groups,
-                                  intervals=True)
+    data, codes, levels = grouped(cohort, by, strata_cols, max_groups=max_groups, intervals=True)
     require_groups(levels, by, data)
     k = len(levels)
     st = strata_codes(data, strata_cols)[0] if strata_cols else None

@@ -55,25 +55,33 @@ class Design:
         """The data columns the covariates need, in first-use order."""
         return _columns_of(self.covariates)
 
-    def _main(self, frame: pd.DataFrame, col: str) -> list[tuple[str, np.ndarray]]:
+    def _main(self, frame: pd.DataFrame, col: str, full: bool = False
+              ) -> list[tuple[str, np.ndarray]]:
         if col in self.levels:
             values = frame[col]
             return [(f"{col}[{_level_name(level)}]", (values == level).to_numpy(dtype=float))
-                    for level in self.levels[col][1:]]
+                    for level in self.levels[col][0 if full else 1:]]
         return [(col, _numeric(frame[col], col))]
 
     def named_columns(self, frame: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
-        """(term, column) pairs, in term order; interaction columns are products."""
-        out: list[tuple[str, np.ndarray]] = []
-        for cov in self.covariates:
-            if ":" in cov:
-                a, b = cov.split(":")
-                # R's order: the first factor's levels vary fastest
-                out += [(f"{na}:{nb}", va * vb) for nb, vb in self._main(frame, b)
-                        for na, va in self._main(frame, a)]
-            else:
-                out += self._main(frame, cov)
-        return out
+        """(term, column) pairs, in term order; interaction columns are products.
+
+        A categorical side of ``"a:b"`` is coded as R's ``model.matrix`` codes
+        it: by contrasts (reference dropped) when the other side is in the
+        model as a main effect, otherwise by an indicator of every level --
+        so ``"x:period"`` alone gives x's effect in each period.
+        """
+        return [pair for cov in self.covariates for pair in self.term_columns(frame, cov)]
+
+    def term_columns(self, frame: pd.DataFrame, cov: str) -> list[tuple[str, np.ndarray]]:
+        """The (term, column) pairs of one covariate of this design."""
+        if ":" not in cov:
+            return self._main(frame, cov)
+        a, b = cov.split(":")
+        ma = self._main(frame, a, full=b not in self.covariates)
+        mb = self._main(frame, b, full=a not in self.covariates)
+        # R's order: the first factor's levels vary fastest
+        return [(f"{na}:{nb}", va * vb) for nb, vb in mb for na, va in ma]
 
     def matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """The numeric design matrix for complete rows of ``frame``."""
@@ -184,8 +192,9 @@ def build_design(
             _numeric(values, col)
     terms: list[str] = []
     factors: list[str] = []
+    plan = Design(tuple(covariates), (), (), levels)
     for cov in covariates:
-        names = [n for n, _ in Design((cov,), (), (), levels).named_columns(frame.iloc[:1])]
+        names = [n for n, _ in plan.term_columns(frame.iloc[:1], cov)]
         terms += names
         factors += [cov] * len(names)
     return Design(tuple(covariates), tuple(terms), tuple(factors), levels)
