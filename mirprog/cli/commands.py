@@ -84,6 +84,9 @@ def _add_analyze(sub: Any) -> None:
     an.add_argument("--time", help="follow-up time column")
     an.add_argument("--event", help="event column (1 = event, 0 = censored)")
     an.add_argument("--id", help="patient id column")
+    an.add_argument("--entry", metavar="COLUMN",
+                    help="interval start column: rows are (start, stop] intervals (delayed "
+                         "entry, time-varying covariates; ids may repeat)")
     an.add_argument("--markers", nargs="*", action="extend", default=None,
                     help="continuous markers to split at the median")
     an.add_argument("--cut", nargs="*", action="extend", type=_parse_cut, default=None,
@@ -167,7 +170,7 @@ def _analyze(args: argparse.Namespace) -> None:
 
         cohort = read_cohort(dataset_path(args.dataset), time=time, event=event, id=preset.id)
     else:
-        cohort = read_cohort(args.path, time=time, event=event, id=args.id,
+        cohort = read_cohort(args.path, time=time, event=event, id=args.id, entry=args.entry,
                              **file_options(args))
     markers = list(args.markers if args.markers is not None else (preset.markers if preset else []))
     cut_list = list(args.cut) if args.cut is not None else list((preset.cuts if preset else {})
@@ -214,8 +217,11 @@ def _references(cohort: Cohort, specs: Sequence[str]) -> dict[str, Any]:
 def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors: list[str],
             ties: str, out: str | None, model: ModelArgs | None = None) -> None:
     model = model or ModelArgs()
-    print(f"Cohort: {cohort.n} patients, {cohort.n_events} events "
-          f"(time={cohort.time_col!r}, event={cohort.event_col!r}).")
+    rows = (f"{cohort.n} intervals of {cohort.n_patients} patients" if cohort.entry_col
+            else f"{cohort.n} patients")
+    print(f"Cohort: {rows}, {cohort.n_events} events "
+          f"(time={cohort.time_col!r}, event={cohort.event_col!r}"
+          + (f", entry={cohort.entry_col!r}" if cohort.entry_col else "") + ").")
     split_cols: list[str] = []
     for spec in ([Cutpoints.fit(cohort, markers)] if markers else []) + (
             [Cutpoints.fit(cohort, list(cuts), rule="fixed", thresholds=cuts)] if cuts else []):
@@ -242,7 +248,8 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
     extras += [f"weights {multi.weights}"] if multi.weights else []
     extras += ([f"robust SE (cluster {multi.cluster})" if multi.cluster else "robust SE"]
                if multi.robust else [])
-    print(f"\nMultivariate Cox model ({multi.n} patients, {multi.events} events"
+    unit = "intervals" if cohort.entry_col else "patients"
+    print(f"\nMultivariate Cox model ({multi.n} {unit}, {multi.events} events"
           f"{''.join(', ' + e for e in extras)}, "
           f"-2 log-likelihood {multi.neg2loglik:.2f}, LR p {format_p(multi.lr_p)}, "
           f"C {multi.concordance:.3f}):")

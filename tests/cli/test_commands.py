@@ -89,6 +89,22 @@ def test_analyze_model_language_flags(capsys: pytest.CaptureFixture[str]) -> Non
     assert "(vs II)" in out
 
 
+def test_analyze_interval_cohort(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from tests._reference import ref
+
+    path = tmp_path / "heart.csv"
+    pd.DataFrame(ref("cohort_intervals_heart")["heart"]).to_csv(path, index=False)
+    argv = ["analyze", str(path), "--time", "stop", "--event", "event", "--id", "id",
+            "--factors", "age", "surgery", "transplant"]
+    assert main([*argv, "--entry", "start"]) == 0
+    out = capsys.readouterr().out
+    assert "Cohort: 172 intervals of 103 patients, 75 events" in out
+    assert "Multivariate Cox model (172 intervals, 75 events" in out
+    assert "transplant       HR 1.01 (0.55–1.86)" in out   # coxph: exp(0.0143) = 1.01
+    assert main(argv) == 2
+    assert "duplicated ids" in capsys.readouterr().err
+
+
 def test_analyze_categorical_numeric_column(capsys: pytest.CaptureFixture[str],
                                             tmp_path: Path) -> None:
     import mirprog as mp

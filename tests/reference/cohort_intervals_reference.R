@@ -5,8 +5,8 @@
 # truncation) and the recurrent infections of `cgd` (several events per patient).
 # Run from the repository root:
 #     Rscript tests/reference/cohort_intervals_reference.R
-# Writes cohort_intervals_heart.json, read by tests/data/test_intervals.py,
-# tests/stats/test_km_intervals.py and tests/stats/cox/test_coxph_intervals.py.
+# Writes cohort_intervals_heart.json, read by tests/stats/test_intervals_r.py,
+# tests/data/test_intervals.py and tests/cli/test_commands.py.
 #
 # survdiff refuses (start, stop] data; the log-rank statistic on intervals is the score
 # test of the exact-partial-likelihood Cox model (coxph ties = "exact"), which equals
