@@ -18,42 +18,76 @@ object, for at least one release; new code imports them from ``mirprog.results``
 (43.21, 1, True)
 """
 
-# Old module paths whose names are also functions here (``mirprog.screen``, ``mirprog.report``)
-# are loaded first: loading one later would rebind ``mirprog.screen`` from the function to
-# the module.
+# The root is lazy (PEP 562): ``import mirprog`` loads neither pandas nor scipy; a name is
+# imported from its home on first use and then cached here.  ``_HOMES`` is the one list of
+# where every public name lives; the ``TYPE_CHECKING`` imports give type checkers and IDEs
+# the same names statically.
 import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
 
-import mirprog.report
-import mirprog.screen  # noqa: F401
-from mirprog import datasets, errors, results
-from mirprog._compute.execution import ExecOptions
 from mirprog._version import __version__
-from mirprog.data import qpcr
-from mirprog.data.cohort import Cohort, read_cohort
-from mirprog.data.episodes import survsplit, tmerge
-from mirprog.errors import MirprogError, MirprogWarning
-from mirprog.factors.cutpoints import Cutpoints, optimal_cutpoint
-from mirprog.factors.subtypes import st_gallen
-from mirprog.model.prognostic import PrognosticModel
-from mirprog.present import format as tables
-from mirprog.present import plots
-from mirprog.stats import audit
-from mirprog.stats.association import associate
-from mirprog.stats.bootstrap import bootstrap_validate
-from mirprog.stats.comparison import compare_combined, compare_models, risk_groups
-from mirprog.stats.cox.continuous import continuous_cox, spline_cox
-from mirprog.stats.cox.coxph import cox
-from mirprog.stats.cox.phtest import ph_test
-from mirprog.stats.cox.selection import backward_select
-from mirprog.stats.cutpoint_cv import cv_optimal_cutpoint
-from mirprog.stats.factor_table import factor_table
-from mirprog.stats.km import km
-from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
-from mirprog.stats.screen.markers import screen
-from mirprog.stats.screen.stability import screen_bootstrap
-from mirprog.stats.subgroup_table import subgroup_table
-from mirprog.stats.univariate import univariate
-from mirprog.study.report import report
+
+_HOMES: dict[str, str] = {
+    "Cohort": "mirprog.data.cohort", "read_cohort": "mirprog.data.cohort",
+    "survsplit": "mirprog.data.episodes", "tmerge": "mirprog.data.episodes",
+    "ExecOptions": "mirprog._compute.execution",
+    "MirprogError": "mirprog.errors", "MirprogWarning": "mirprog.errors",
+    "Cutpoints": "mirprog.factors.cutpoints", "optimal_cutpoint": "mirprog.factors.cutpoints",
+    "st_gallen": "mirprog.factors.subtypes",
+    "PrognosticModel": "mirprog.model.prognostic",
+    "associate": "mirprog.stats.association",
+    "bootstrap_validate": "mirprog.stats.bootstrap",
+    "compare_combined": "mirprog.stats.comparison", "compare_models": "mirprog.stats.comparison",
+    "risk_groups": "mirprog.stats.comparison",
+    "continuous_cox": "mirprog.stats.cox.continuous", "spline_cox": "mirprog.stats.cox.continuous",
+    "cox": "mirprog.stats.cox.coxph", "ph_test": "mirprog.stats.cox.phtest",
+    "backward_select": "mirprog.stats.cox.selection",
+    "cv_optimal_cutpoint": "mirprog.stats.cutpoint_cv",
+    "factor_table": "mirprog.stats.factor_table", "km": "mirprog.stats.km",
+    "logrank": "mirprog.stats.logrank", "p_adjust": "mirprog.stats.logrank",
+    "pairwise_logrank": "mirprog.stats.logrank",
+    "screen": "mirprog.stats.screen.markers",
+    "screen_bootstrap": "mirprog.stats.screen.stability",
+    "subgroup_table": "mirprog.stats.subgroup_table",
+    "univariate": "mirprog.stats.univariate", "report": "mirprog.study.report",
+}
+_MODULES: dict[str, str] = {
+    "datasets": "mirprog.datasets", "errors": "mirprog.errors", "results": "mirprog.results",
+    "qpcr": "mirprog.data.qpcr", "tables": "mirprog.present.format",
+    "plots": "mirprog.present.plots", "audit": "mirprog.stats.audit",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mirprog import datasets, errors, results
+    from mirprog._compute.execution import ExecOptions
+    from mirprog.data import qpcr
+    from mirprog.data.cohort import Cohort, read_cohort
+    from mirprog.data.episodes import survsplit, tmerge
+    from mirprog.errors import MirprogError, MirprogWarning
+    from mirprog.factors.cutpoints import Cutpoints, optimal_cutpoint
+    from mirprog.factors.subtypes import st_gallen
+    from mirprog.model.prognostic import PrognosticModel
+    from mirprog.present import format as tables
+    from mirprog.present import plots
+    from mirprog.stats import audit
+    from mirprog.stats.association import associate
+    from mirprog.stats.bootstrap import bootstrap_validate
+    from mirprog.stats.comparison import compare_combined, compare_models, risk_groups
+    from mirprog.stats.cox.continuous import continuous_cox, spline_cox
+    from mirprog.stats.cox.coxph import cox
+    from mirprog.stats.cox.phtest import ph_test
+    from mirprog.stats.cox.selection import backward_select
+    from mirprog.stats.cutpoint_cv import cv_optimal_cutpoint
+    from mirprog.stats.factor_table import factor_table
+    from mirprog.stats.km import km
+    from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
+    from mirprog.stats.screen.markers import screen
+    from mirprog.stats.screen.stability import screen_bootstrap
+    from mirprog.stats.subgroup_table import subgroup_table
+    from mirprog.stats.univariate import univariate
+    from mirprog.study.report import report
 
 __all__ = [
     "Cohort",
@@ -123,12 +157,32 @@ KEPT_FOR_ONE_RELEASE: dict[str, str] = {
 
 
 def __getattr__(name: str) -> object:
-    home = KEPT_FOR_ONE_RELEASE.get(name)
-    if home is None:
-        raise AttributeError(f"module 'mirprog' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
+    if name in _MODULES:
+        value: object = importlib.import_module(_MODULES[name])
+    else:
+        home = _HOMES.get(name) or KEPT_FOR_ONE_RELEASE.get(name)
+        if home is None:
+            raise AttributeError(f"module 'mirprog' has no attribute {name!r}")
+        value = getattr(importlib.import_module(home), name)
     globals()[name] = value          # resolved once
     return value
+
+
+class _Root(types.ModuleType):
+    """The package module: the verbs ``screen`` and ``report`` keep their names.
+
+    Importing the old module paths ``mirprog.screen`` / ``mirprog.report`` (kept for one
+    release) makes the import system bind the module to the package attribute of the
+    same name; that binding is ignored, so ``mp.screen`` stays the function.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("screen", "report") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Root
 
 
 def __dir__() -> list[str]:

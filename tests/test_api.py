@@ -90,3 +90,23 @@ def test_kept_names_import_silently_and_unknown_names_fail() -> None:
     assert proc.returncode == 0, proc.stderr
     with pytest.raises(AttributeError, match="no attribute 'not_a_name'"):
         mp.not_a_name  # noqa: B018
+
+
+def test_import_mirprog_is_lazy() -> None:
+    """``import mirprog`` loads neither numpy, pandas nor scipy (issue 20: a light root);
+    the first verb used loads what it needs."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mirprog; heavy = [m for m in ('numpy', 'pandas', 'scipy', "
+            "'matplotlib') if m in sys.modules]; print(heavy); mirprog.cox; "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["[]", "True"]
+
+
+def test_every_curated_name_has_one_home() -> None:
+    homes = set(mp._HOMES) | set(mp._MODULES) | {"__version__"}
+    assert homes == set(CURATED)
+    assert not set(mp._HOMES) & set(mp._MODULES)
