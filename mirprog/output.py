@@ -23,10 +23,8 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy and pandas load on first use: mirprog.errors imports this module
+    import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = ["FORMULA_PREFIX", "FORMULA_STARTS", "escape_latex", "escape_markdown",
@@ -56,6 +54,9 @@ def neutralise_cell(value: Any) -> Any:
     >>> neutralise_cell(-0.52), neutralise_cell("miR-21"), neutralise_cell("00001")
     (-0.52, 'miR-21', '00001')
     """
+    import numpy as np
+    import pandas as pd
+
     if value is None or isinstance(value, numbers.Number | np.generic | pd.Timestamp):
         return value
     text = str(value)
@@ -65,6 +66,8 @@ def neutralise_cell(value: Any) -> Any:
 
 
 def _neutralise_index(index: pd.Index) -> pd.Index:
+    import pandas as pd
+
     if isinstance(index, pd.MultiIndex):
         return pd.MultiIndex.from_arrays(
             [_neutralise_index(index.get_level_values(i)) for i in range(index.nlevels)],
@@ -107,6 +110,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path | IO[str], *, index: bool = 
     Examples
     --------
     >>> import io
+    >>> import pandas as pd
     >>> buf = io.StringIO()
     >>> write_csv(pd.DataFrame({"id": ["=1+1", "00002"], "coef": [-0.5, 1.0]}), buf,
     ...           index=False)
