@@ -57,6 +57,7 @@ __all__ = [
     "Sample",
     "binary_block",
     "binary_model",
+    "centre",
     "complete_events",
     "continuous_block",
     "continuous_model",
@@ -288,11 +289,17 @@ class _Binary:
 
 @dataclass(frozen=True)
 class BatchCox:
-    """One-covariate Cox fits of M markers (arrays of length M; NaN where ``singular``).
+    """Cox fits of M markers: the marker's coefficient (arrays of length M; NaN where ``singular``).
 
     ``singular``: the information was not positive (constant covariate, no
     event) -- where :func:`mirprog.cox` raises.  ``monotone``: R's
-    "coefficient may be infinite", confirmed as in ``fit_cox``.
+    "coefficient may be infinite" for the marker, confirmed as in ``fit_cox``.
+    ``loglik_null`` is the log-likelihood without the marker and
+    ``score_chi2`` the marker's score test there: at beta = 0 for a
+    one-covariate model; for a model with covariates
+    (:mod:`~mirprog._engine.cox_batch_adjusted`) the covariates-only fit on
+    the marker's rows and the score test at (0, its estimate).
+    ``covariate_monotone``: such a model's covariate coefficient may be infinite.
     """
 
     coef: np.ndarray
@@ -304,6 +311,7 @@ class BatchCox:
     monotone: np.ndarray
     singular: np.ndarray
     iterations: np.ndarray
+    covariate_monotone: np.ndarray
 
 
 SINGULAR_TOL = 1e-10  # information at beta = 0 below this fraction of its scale: singular
@@ -339,7 +347,7 @@ def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *,
     return BatchCox(coef=fit.beta[:, 0] * nan, se=se * nan, loglik=fit.loglik * nan,
                     loglik_null=fit.loglik_null * nan, score_chi2=fit.score_chi2 * nan,
                     converged=fit.converged, monotone=fit.infinite[:, 0], singular=fit.failed,
-                    iterations=fit.iterations)
+                    iterations=fit.iterations, covariate_monotone=np.zeros(m, dtype=bool))
 
 
 def logrank_block(b: _Binary) -> TwoGroupLogRank:
@@ -413,13 +421,19 @@ def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties,
     ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
     """
     w_rows = np.asarray(w_rows, dtype=bool)
+    return _Rows(s, centre(x, w_rows), w_rows,
+                 complete_events(s, w_rows, ties) if ev is None else ev)
+
+
+def centre(x: np.ndarray, w_rows: np.ndarray) -> np.ndarray:
+    """Each column of ``x`` less its mean over its complete rows ``w_rows``; 0 elsewhere."""
     complete = bool(w_rows.all())
     xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         xc -= xc.sum(axis=0) / w_rows.sum(axis=0)
     if not complete:
         np.putmask(xc, ~w_rows, 0.0)
-    return _Rows(s, xc, w_rows, complete_events(s, w_rows, ties) if ev is None else ev)
+    return xc
 
 
 def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
