@@ -144,7 +144,7 @@ class AdjustedRows:
         off = int(self.has_x)
 
         def v(a: int) -> np.ndarray:
-            return xs if (a == 0 and xs is not None) else z[:, a - off, None]  # type: ignore
+            return xs if (a == 0 and xs is not None) else z[:, a - off, None]
 
         for a in range(p):
             np.multiply(r, v(a), out=stack[:, 1 + a])
@@ -165,6 +165,7 @@ class AdjustedRows:
                 b = min(a + step, len(sums))
                 self._add(acc, weight[a:b], sums[a:b])
             return acc
+        assert self.ev.frac is not None                # (tied sums exist only for Efron)
         group, weight, frac = self.s.ev_group, take(self.ev.w, cols), take(self.ev.frac, cols)
         for a in range(0, len(group), step):   # Efron: less k/d of the tied events' own sums
             b = min(a + step, len(group))
@@ -201,7 +202,7 @@ class _Reduced:
 def _reduced(s: Sample, w_rows: np.ndarray, z: np.ndarray, ties: Ties,
              max_iter: int) -> _Reduced:
     packed = np.packbits(w_rows, axis=0).T
-    uniq, first, pattern = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    _, first, pattern = np.unique(packed, axis=0, return_index=True, return_inverse=True)
     w_pat = np.ascontiguousarray(w_rows[:, np.sort(first)])
     order = np.argsort(first)                  # patterns in first-use order
     rank = np.empty_like(order)
