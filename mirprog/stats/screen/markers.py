@@ -377,7 +377,10 @@ def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list
 
 
 class MarkerValues:
-    """A block's marker values as a float (rows, markers) array, rows in time order.
+    """A block's marker values as a float (rows, markers) array: the rows ``order`` picks.
+
+    ``order`` holds positions of the cohort's rows: the screen's rows in its
+    sample's order (a subset when rows are excluded for a stratum or covariate).
 
     Reading the cohort's frame is done under a lock (pandas objects are not
     safe to read from several threads at once); the reordering is not.
@@ -390,7 +393,7 @@ class MarkerValues:
     def __call__(self, block: Sequence[str]) -> np.ndarray:
         with self.lock:
             if len(block) <= 16:     # column by column: pandas' frame[list] costs ~0.2 ms
-                raw = np.empty((len(self.order), len(block)))
+                raw = np.empty((len(self.frame), len(block)))
                 for j, name in enumerate(block):
                     raw[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
             else:
