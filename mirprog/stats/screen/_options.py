@@ -23,7 +23,7 @@ from mirprog.stats._common import as_columns
 from mirprog.stats.cox._options import option_columns, prepare_options
 from mirprog.stats.cox.coxph import Design, build_design, expand_covariates
 
-__all__ = ["ScreenModel", "screen_model"]
+__all__ = ["ScreenModel", "model_columns", "screen_model"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,14 @@ class ScreenModel:
     @property
     def terms(self) -> tuple[str, ...]:
         return () if self.design is None else self.design.terms
+
+
+def model_columns(strata: str | Sequence[str] | None,
+                  adjust: str | Sequence[str] | None) -> list[str]:
+    """The columns the strata and the covariates (interactions split) need."""
+    covs = expand_covariates(as_columns(adjust, "adjust"))
+    return list(dict.fromkeys([*as_columns(strata, "strata"),
+                               *(c for cov in covs for c in cov.split(":"))]))
 
 
 def screen_model(cohort: Cohort, markers: Sequence[str], strata: str | Sequence[str] | None,

@@ -41,7 +41,7 @@ from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.data.missing import bad_numbers_error, looks_numeric
 from mirprog.errors import CohortError, MirprogError
 from mirprog.stats.logrank import Adjust, p_adjust
-from mirprog.stats.screen._options import ScreenModel, screen_model
+from mirprog.stats.screen._options import ScreenModel, model_columns, screen_model
 
 __all__ = ["COLUMNS", "ScreenResult", "screen"]
 
@@ -193,7 +193,7 @@ def screen(
     cohort : Cohort
     markers : sequence of str, optional
         Marker columns; default every numeric (non-boolean) column other than
-        time, event and id.
+        time, event, id and the ``strata`` and ``adjust`` columns.
     rule : {"median"}
         The split (only the median for now).
     ties : {"breslow", "efron"}, default "breslow"
@@ -332,7 +332,7 @@ def screen(
     ex = execution_options(execution, threads=threads, progress=progress, client=client,
                            scheduler=scheduler, block_size=block_size)
     check_options(rule, ties, continuous, fdr, conf_level, max_iter)
-    names = resolve_markers(cohort, markers)
+    names = resolve_markers(cohort, markers, leave_out=model_columns(strata, adjust))
     model = screen_model(cohort, names, strata, adjust, categorical, reference)
     n = len(model.time)
     blocks = marker_blocks(names, n, ex.block_size)
@@ -430,13 +430,16 @@ def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> No
                                     what="Marker")
 
 
-def resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]:
+def resolve_markers(cohort: Cohort, markers: Sequence[str] | None,
+                    leave_out: Sequence[str] = ()) -> list[str]:
+    """The marker columns, checked; by default the numeric columns but roles and ``leave_out``."""
     _refuse_text_in_numbers(cohort, markers)
     roles = {cohort.time_col, cohort.event_col, cohort.id_col}
     dtypes: dict[str, Any] = dict(zip(cohort.columns, cohort.dtypes, strict=True))
     numeric = {dt: _is_numeric(dt) for dt in set(dtypes.values())}
     if markers is None:
-        names = [c for c, dt in dtypes.items() if c not in roles and numeric[dt]]
+        skip = roles | set(leave_out)
+        names = [c for c, dt in dtypes.items() if c not in skip and numeric[dt]]
         if not names:
             raise CohortError("No numeric marker columns besides time/event/id; pass "
                               "markers=[...] naming the marker columns.")
