@@ -68,6 +68,8 @@ _NOTES = {
     4096: "continuous Cox: singular information",
     8192: "binary Cox: an adjustment covariate's coefficient may be infinite",
     16384: "continuous Cox: an adjustment covariate's coefficient may be infinite",
+    32768: "an adjustment term is constant among the marker's rows (e.g. a level absent): "
+           "no adjusted Cox model",
 }
 _BLOCK_ELEMENTS = 2**21  # rows x markers per block: about 16 MB per (rows, markers) array
 _MIN_BLOCK = 32          # markers per block at least (per-block overhead)
@@ -155,6 +157,7 @@ class BlockOptions:
     continuous: Continuous
     max_iter: int
     z: np.ndarray | None = None     # adjustment covariates, in the sample's order, centred
+    z_groups: tuple[tuple[int, ...], ...] = ()   # columns of z coding one categorical covariate
 
 
 def screen(
@@ -285,7 +288,10 @@ def screen(
     error: all values missing, constant, no event among the non-missing
     rows, a median split leaving a group empty, values <= 0 on the log2
     scale, or an information matrix that is zero up to rounding (1e-10 of
-    its scale; :func:`mirprog.cox` raises there).  Wald CI exp(b +/- z se);
+    its scale; :func:`mirprog.cox` raises there); with ``adjust``, an
+    adjustment term constant among the marker's rows (a level of a
+    categorical covariate absent: :func:`mirprog.cox` would drop the level,
+    the screen keeps one model for all markers and reports none).  Wald CI exp(b +/- z se);
     ``lr_chi2`` = 2 (loglik - loglik at 0, or of the covariates-only model on
     the marker's rows).  No warnings are emitted per marker: monotone and
     non-converged fits are named in ``note``.
@@ -338,7 +344,8 @@ def screen(
     blocks = marker_blocks(names, n, ex.block_size)
     n_threads = check_threads(ex.threads)
     s = sample(model.time, model.event, model.strata_codes)
-    opts = BlockOptions(ties, continuous, max_iter, _sorted_covariates(model, s))
+    opts = BlockOptions(ties, continuous, max_iter, _sorted_covariates(model, s),
+                        _categorical_groups(model))
     bar = progress_bar(ex.progress, len(names), unit="marker", desc="screen",
                        work=n * len(names))
     order = s.order if model.rows is None else model.rows[s.order]
@@ -354,6 +361,15 @@ def screen(
     return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
                         conf_level=conf_level, n=n, events=len(s.ev), strata=model.strata,
                         adjust=model.adjust, adjust_terms=model.terms, excluded=model.excluded)
+
+
+def _categorical_groups(model: ScreenModel) -> tuple[tuple[int, ...], ...]:
+    """The design columns of each categorical main effect (its non-reference levels)."""
+    d = model.design
+    if d is None:
+        return ()
+    return tuple(tuple(i for i, f in enumerate(d.term_factor) if f == cov)
+                 for cov in d.covariates if cov in d.levels)
 
 
 def _sorted_covariates(model: ScreenModel, s: Sample) -> np.ndarray | None:
@@ -509,6 +525,9 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
         flags |= np.where(((flags & 7) == 0) & (vmin <= 0), 16, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.log2(values)
+    if opts.z is not None:
+        flags |= np.where(((flags & 7) == 0) & _degenerate_terms(opts.z, opts.z_groups, w),
+                          32768, 0)
     ok_cont = np.flatnonzero((flags & 23) == 0)
     fit = _fits if opts.z is None else _adjusted_fits
     lr, fits = fit(s, _cols(high, ok), _cols(w, ok), _cols(x, ok_cont), _cols(w, ok_cont), opts)
@@ -521,7 +540,37 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     if ok_cont.size:
         _store(out, "_cont", fits[1], ok_cont)
         flags[ok_cont] |= _cox_flags(fits[1], 1024, 16384)
-    out["flags"] = flags
+    out["flags"] = _no_model_where_degenerate(out, flags)
+    return out
+
+
+_COX_BITS = 128 | 256 | 512 | 1024 | 2048 | 4096 | 8192 | 16384
+
+
+def _no_model_where_degenerate(out: dict[str, np.ndarray], flags: np.ndarray) -> np.ndarray:
+    """No Cox numbers (whatever rounding left of a singular fit) where a term is degenerate."""
+    bad = (flags & 32768) > 0
+    if not bad.any():
+        return flags
+    for key in (k + suffix for suffix in ("", "_cont") for k in _FIT_KEYS):
+        out[key][bad] = np.nan
+    return np.where(bad, flags & ~_COX_BITS, flags)
+
+
+def _degenerate_terms(z: np.ndarray, groups: tuple[tuple[int, ...], ...],
+                      w: np.ndarray) -> np.ndarray:
+    """Markers among whose rows ``w`` a term of ``z`` is constant or a level is absent."""
+    wf = w.astype(float)
+    n = wf.sum(axis=0)
+    out = np.zeros(w.shape[1], dtype=bool)
+    grouped = {i for g in groups for i in g}
+    for a in range(z.shape[1]):
+        if a not in grouped:
+            col = z[:, a, None]
+            out |= np.where(w, col, np.inf).min(axis=0) == np.where(w, col, -np.inf).max(axis=0)
+    for g in groups:                                   # indicators: count each level
+        counts = z[:, list(g)].T @ wf
+        out |= (counts == 0).any(axis=0) | (n - counts.sum(axis=0) == 0)
     return out
 
 
@@ -533,12 +582,16 @@ def _fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray, w_cont: np.
     """Log-rank tests and one-covariate Cox fits: binary on ``high``, continuous on ``x``."""
     ev = complete_events(s, w, opts.ties) if w.shape[1] else None
     binary = binary_model(s, high, w, opts.ties, ev) if w.shape[1] else None
-    if not np.array_equal(w, w_cont):          # (usually the same markers)
+    if not _same(w, w_cont):                   # (usually the same markers)
         ev = complete_events(s, w_cont, opts.ties) if w_cont.shape[1] else None
     cont = continuous_model(s, x, w_cont, opts.ties, ev) if w_cont.shape[1] else None
     # one Newton loop for both models: its bookkeeping dominates on small blocks
     fits = fit_models([(binary, w.shape[1]), (cont, w_cont.shape[1])], max_iter=opts.max_iter)
     return (None if binary is None else logrank_block(binary)), fits
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.shape == b.shape and np.array_equal(a, b))
 
 
 def _adjusted_fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray,
@@ -547,7 +600,7 @@ def _adjusted_fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray,
     """Log-rank tests (not adjusted) and Cox fits of the markers with the covariates ``opts.z``."""
     ev = complete_events(s, w, opts.ties) if w.shape[1] else None
     lr = logrank_block(binary_model(s, high, w, opts.ties, ev)) if w.shape[1] else None
-    ev_cont = ev if np.array_equal(w, w_cont) else None
+    ev_cont = ev if _same(w, w_cont) else None
     models = [(high.astype(float), w, ev) if w.shape[1] else None,
               (centre(x, w_cont), w_cont, ev_cont) if w_cont.shape[1] else None]
     return lr, fit_adjusted(s, np.asarray(opts.z), models, opts.ties, max_iter=opts.max_iter)

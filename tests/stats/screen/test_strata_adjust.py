@@ -305,3 +305,21 @@ def test_refused_option_values() -> None:
         screen(cohort(), ["m01"], strata=[])
     with pytest.raises(ArgumentError, match="adjust= takes a column name"):
         screen(cohort(), ["m01"], adjust=[3])  # type: ignore[list-item]
+
+
+def test_marker_without_a_covariate_level_gets_a_note_not_numbers() -> None:
+    """A marker missing wherever tgrade is I (or nodes_gt3 is 1): its covariates-only design
+    is degenerate among its rows, so no adjusted model; its log-rank test is still given."""
+    df = frame().assign(m_g1=frame()["m01"].where(frame()["tgrade"] != "I"),
+                        m_n=frame()["m03"].where(frame()["nodes_gt3"] != 1))
+    c = mp.Cohort(df, time="time", event="cens", id="id")
+    res = screen(c, ["m_g1", "m_n", "m02"], adjust=["nodes_gt3", "tgrade"], strata="horTh")
+    t = res.table.set_index("marker")
+    for marker in ("m_g1", "m_n"):
+        assert t.loc[marker, "note"] == ("an adjustment term is constant among the marker's "
+                                         "rows (e.g. a level absent): no adjusted Cox model")
+        assert t.loc[marker, ["hr", "p", "lr_chi2", "score_p", "hr_cont", "p_cont"]].isna().all()
+        assert np.isfinite(t.loc[marker, "logrank_p"])
+    assert t.loc["m02", "note"] == ""
+    alone = screen(c, ["m02"], adjust=["nodes_gt3", "tgrade"], strata="horTh").table
+    assert_allclose(t.loc["m02", "hr"], alone["hr"].iloc[0], rtol=1e-12)
