@@ -435,10 +435,12 @@ def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: f
 def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> None:
     """A marker column of numbers with a stray text cell is refused, never silently skipped."""
     roles = {cohort.time_col, cohort.event_col, cohort.id_col}
-    names = cohort.columns if markers is None else (
+    columns = cohort.columns                  # (a new list per call: once, not per marker)
+    names = columns if markers is None else (
         [markers] if isinstance(markers, str) else list(markers))
+    present = set(columns)
     for name in names:
-        if name in roles or name not in cohort.columns:
+        if name in roles or name not in present:
             continue
         parsed = looks_numeric(cohort.column(name))
         if parsed is not None and parsed.bad.any():
