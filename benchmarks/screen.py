@@ -1,8 +1,11 @@
 """Time the marker screen against per-marker loops (lifelines, statsmodels, R survival).
 
 Run: ``python benchmarks/screen.py [--sizes 65x3 1100x200 1100x2000 10000x2000]
-[--subset 20] [--repeat 3] [--r] [--r-subset 200] [--cli]``; the full run
+[--subset 20] [--repeat 3] [--r] [--r-subset 200] [--cli] [--model]``; the full run
 behind the issue's targets is ``python benchmarks/screen.py --r --cli``.
+``--model`` also times the screen stratified by a two-level column and
+adjusted for a three-level categorical and a numeric covariate (both
+generated with the same seed): 1 + 3 coefficients per marker.
 
 First the bundled 65-patient reference cohort: the screen of its three
 miRNAs against one ``mp.cox`` call, timed in alternation.  Then, for each
@@ -121,6 +124,18 @@ def r_loop(frame: pd.DataFrame, markers: list[str]) -> float | None:
     return float(out.stdout.split()[-1])
 
 
+def model_time(frame: pd.DataFrame, args: argparse.Namespace) -> float:
+    """Best time of the stratified, covariate-adjusted screen (seeded clinical columns)."""
+    rng = np.random.default_rng(SEED + 1)
+    n = len(frame)
+    clinical = frame.assign(arm=rng.integers(0, 2, n), grade=rng.choice(["1", "2", "3"], n),
+                            nodes=rng.poisson(3, n))
+    cohort = mp.Cohort(clinical, time="time", event="event")
+    markers = [c for c in frame.columns if c.startswith("miR-")]
+    return best_time(lambda: screen(cohort, markers, strata="arm", adjust=["grade", "nodes"],
+                                    progress=False, threads=args.threads), args.repeat)
+
+
 def screen_memory(cohort: mp.Cohort) -> float:
     """Peak traced allocation (MB) of one screen."""
     tracemalloc.start()
@@ -215,6 +230,9 @@ def run_size(n: int, m: int, args: argparse.Namespace) -> list[dict[str, object]
                        f"extrapolated x{r_scale:g} from {len(r_sub)} markers")
             rows.append({"size": size, "method": "R survival loop (in R, no start-up)",
                          "seconds": t_r * r_scale, "basis": r_label})
+    if args.model:
+        rows.append({"size": size, "method": "mirprog screen, strata + adjust (1 + 3 coef.)",
+                     "seconds": model_time(frame, args), "basis": "measured"})
     if args.cli and (n, m) == (1_100, 2_000):
         rows.append({"size": size, "method": "`mirprog screen` command (Parquet)",
                      "seconds": cli_time(frame), "basis": "measured, incl. start-up"})
@@ -241,6 +259,8 @@ def main() -> None:
     parser.add_argument("--r", action="store_true", help="also time the R survival loop")
     parser.add_argument("--r-subset", type=int, default=200,
                         help="markers run by the R loop (then extrapolated)")
+    parser.add_argument("--model", action="store_true",
+                        help="also time the stratified, covariate-adjusted screen")
     parser.add_argument("--cli", action="store_true",
                         help="also time the whole `mirprog screen` command at 1,100 x 2,000")
     args = parser.parse_args()

@@ -2,12 +2,13 @@
 
 :mod:`mirprog._engine.coxph` fits one model on one sample; here the
 same arithmetic runs on a block of M markers that share the follow-up data
-but each have their own complete cases.  Rows are sorted by time once; a
-marker's missing rows get weight 0, so its risk sets, its tied-event groups
-and its Efron fractions are exactly those :func:`~mirprog._engine.coxph.fit_cox`
-builds from that marker's complete cases.  Risk-set sums are evaluated only at the
-distinct event times (sums over the row segments between them, then a
-reverse cumulative sum), rows taken in cache-sized chunks.
+(and any strata) but each have their own complete cases.  The rows are sorted
+once (:mod:`mirprog._engine.batch_sets`: the layout, the event-time groups
+within strata, each marker's events and the risk-set sums); a marker's
+missing rows get weight 0, so its risk sets, its tied-event groups and its
+Efron fractions are exactly those :func:`~mirprog._engine.coxph.fit_cox`
+builds from that marker's complete cases.  Models with covariates besides
+the marker are in :mod:`mirprog._engine.cox_batch_adjusted`.
 
 The iteration is the one Newton–Raphson driver's (:mod:`mirprog._engine.newton`,
 R's rules), run on the M markers as M models of one coefficient; markers drop
@@ -23,26 +24,39 @@ would otherwise be paid twice.  Their log-rank tests come from :mod:`mirprog._en
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
-from functools import cached_property
-from typing import Any
 
 import numpy as np
-from scipy import sparse
 
+from mirprog._engine import batch_sets as bs
 from mirprog._engine import newton as driver
-from mirprog._engine.coxph import ETA_MAX, ETA_MIN, Ties
+from mirprog._engine.batch_sets import (
+    Cols,
+    Events,
+    Sample,
+    Work,
+    chunks,
+    clamp,
+    complete_events,
+    empty_risk_sets,
+    group_sums,
+    sample,
+    suffix_sums,
+    take,
+    wsum,
+)
+from mirprog._engine.coxph import Ties
 from mirprog._engine.logrank import TwoGroupLogRank, two_group
-from mirprog.errors import ArgumentError
 
 __all__ = [
+    "SINGULAR_TOL",
     "BatchCox",
+    "JointModels",
     "Sample",
     "binary_block",
     "binary_model",
+    "centre",
     "complete_events",
     "continuous_block",
     "continuous_model",
@@ -51,175 +65,13 @@ __all__ = [
     "sample",
 ]
 
-Cols = np.ndarray | None          # active marker columns (None = all)
 Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loglik, score, info, scale
-
-
-@dataclass(frozen=True)
-class Sample:
-    """Follow-up data sorted once by time, with the tied event-time groups of all rows."""
-
-    order: np.ndarray     # permutation sorting the cohort's rows by time (stable)
-    time: np.ndarray      # sorted times
-    event: np.ndarray     # sorted 0/1 events
-    first: np.ndarray     # (G,) first sorted row at risk at each distinct event time
-    ev: np.ndarray        # (n_ev,) sorted row index of each event
-    ev_group: np.ndarray  # (n_ev,) its event-time group
-    ev_start: np.ndarray  # (G,) first event of each group (index into ev)
-
-    @property
-    def lo(self) -> int:
-        """Rows before this one end before the first event time: never at risk."""
-        return int(self.first[0])
-
-    @cached_property
-    def ev_segments(self) -> Any:
-        """Sparse (G, n_ev) matrix summing the events of each distinct event time."""
-        n_ev = len(self.ev)
-        return sparse.csr_array((np.ones(n_ev), np.arange(n_ev), np.r_[self.ev_start, n_ev]),
-                                shape=(len(self.first), n_ev))
-
-
-    @cached_property
-    def counting(self) -> Any:
-        """Sparse (2G + 1, n) matrix: segment sums, event sums per event time, rows before lo.
-
-        One product with it gives what :func:`_counts` needs from a column of
-        per-row values in a single pass over them.
-        """
-        n, g, lo = len(self.time), len(self.first), self.lo
-        rows = np.r_[np.repeat(np.arange(g), np.diff(np.r_[self.first, n])),
-                     g + self.ev_group, np.full(lo, 2 * g)]
-        cols = np.r_[np.arange(lo, n), self.ev, np.arange(lo)]
-        return sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(2 * g + 1, n))
-
-
-def _counts(s: Sample, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sums of ``a`` (n, k) over each risk set, over each event time's events, and in all."""
-    if a.size < _SPARSE_FROM:           # small: skip building the sparse matrix
-        at_risk = _suffix_sums(np.add.reduceat(a[s.lo:], s.first - s.lo, axis=0))
-        return (at_risk, np.add.reduceat(a[s.ev], s.ev_start, axis=0),
-                at_risk[0] + a[:s.lo].sum(axis=0))
-    g = len(s.first)
-    sums = np.asarray(s.counting @ a)
-    at_risk = _suffix_sums(sums[:g])
-    return at_risk, sums[g:2 * g], at_risk[0] + sums[2 * g]
-
-
-def sample(time: np.ndarray, event: np.ndarray) -> Sample:
-    """Sort ``time``/``event`` and find the distinct event times (at least one event needed)."""
-    time = np.asarray(time, dtype=float)
-    order = np.argsort(time, kind="stable")
-    t = time[order]
-    e = np.asarray(event)[order].astype(np.int64)
-    ev = np.flatnonzero(e == 1)
-    if ev.size == 0:
-        raise ValueError("no events")
-    uniq, ev_start, ev_group = np.unique(t[ev], return_index=True, return_inverse=True)
-    first = np.searchsorted(t, uniq, side="left")
-    return Sample(order, t, e, first, ev, ev_group.ravel(), ev_start)
-
-
-_SPARSE_FROM = 20_000  # values: below, np.add.reduceat beats scipy's dispatch overhead
-_CHUNK = 2**16         # values per working array in the loops over rows and event times
-
-
-class _Work:
-    """Scratch arrays reused across Newton iterations (as prefix views while markers converge).
-
-    A fresh multi-megabyte array costs a page fault per 4 kB on first touch;
-    on large blocks that took longer than the arithmetic done in it.
-    """
-
-    def __init__(self) -> None:
-        self._bufs: dict[str, np.ndarray] = {}
-
-    def __call__(self, name: str, *shape: int) -> np.ndarray:
-        size = math.prod(shape)
-        buf = self._bufs.get(name)
-        if buf is None or buf.size < size:
-            buf = self._bufs[name] = np.empty(size)
-        return buf[:size].reshape(shape)
-
-
-def _suffix_sums(a: np.ndarray) -> np.ndarray:
-    """``a[i:].sum(axis=0)`` for every row i, accumulated from the last row as fit_cox does.
-
-    numpy's cumulative sum down the columns of a wide array is several times
-    slower than one vector add per row, so wide arrays are scanned row by row
-    (in place).
-    """
-    if a.shape[1] < 64:
-        return np.cumsum(a[::-1], axis=0)[::-1]
-    rows, add = list(a), np.add
-    prev = rows[-1]
-    for row in rows[-2::-1]:
-        add(row, prev, row)
-        prev = row
-    return a
-
-
-def _group_sums(s: Sample, a_ev: np.ndarray) -> np.ndarray:
-    """Per distinct event time and column: sum of ``a_ev`` (one row per event) over its events."""
-    if a_ev.size < _SPARSE_FROM:
-        return np.add.reduceat(a_ev, s.ev_start, axis=0)
-    return np.asarray(s.ev_segments @ a_ev)
-
-
-def _clamp(eta: np.ndarray) -> np.ndarray:
-    """``np.clip(eta, ETA_MIN, ETA_MAX)`` in place (np.clip's own overhead is ~10 us)."""
-    np.maximum(eta, ETA_MIN, out=eta)
-    return np.minimum(eta, ETA_MAX, out=eta)
-
-
-def _take(a: np.ndarray, cols: Cols) -> np.ndarray:
-    """Columns ``cols`` of a per-marker array; arrays of one column are shared by all markers."""
-    if cols is None or a.shape[-1] == 1:
-        return a
-    return np.take(a, cols, axis=-1)          # C order (a[:, cols] would be Fortran order)
-
-
-def _wsum(weight: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Column sums of ``weight * a`` (``weight`` may be one column shared by all)."""
-    if weight.shape[1] == 1:
-        return np.asarray(weight[:, 0] @ a)
-    return np.einsum("ij,ij->j", weight, a)
-
-
-@dataclass(frozen=True)
-class _Events:
-    """Each marker's own events: weight 1 for its complete cases, tie counts, Efron fractions.
-
-    When every event row is complete for every marker, the arrays have one
-    column, shared by all markers.
-    """
-
-    w: np.ndarray            # (n_ev, M) 1.0 if the event row is complete for the marker
-    d: np.ndarray            # (G, M) events per distinct time among the marker's complete cases
-    frac: np.ndarray | None  # (n_ev, M) Efron k/d within the marker's tie group; None = Breslow
-    full: bool               # every marker has every event: no zero weights or counts
-
-
-def complete_events(s: Sample, w_rows: np.ndarray, ties: Ties) -> _Events:
-    """The events of each marker's complete cases (``w_rows``, (n, M), sorted)."""
-    if ties not in ("breslow", "efron"):
-        raise ArgumentError(f"ties must be 'breslow' or 'efron', got {ties!r}.", argument="ties")
-    w_ev = w_rows[s.ev]
-    full = bool(w_ev.all())
-    w = np.ones((len(s.ev), 1)) if full else w_ev.astype(float)
-    d = _group_sums(s, w)
-    if ties == "breslow":
-        return _Events(w, d, None, full)
-    before = np.cumsum(w, axis=0) - w          # complete events earlier in time order
-    rank = before - before[s.ev_start][s.ev_group]
-    dd = np.where(d > 0, d, 1.0)[s.ev_group]
-    return _Events(w, d, np.where(w > 0, rank / dd, 0.0), full)
 
 
 SumsAt = Callable[[int, int], tuple[list[np.ndarray], list[np.ndarray] | None]]
 
 
-def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
+def _assemble(s: Sample, ev: Events, cols: Cols, k: int, sums_at: SumsAt,
               sum_eta: np.ndarray, sum_x: np.ndarray) -> Derivs:
     """Log-likelihood, score and information from the risk-set sums (Breslow or Efron).
 
@@ -232,15 +84,15 @@ def _assemble(s: Sample, ev: _Events, cols: Cols, k: int, sums_at: SumsAt,
     constant within every risk set).
     """
     acc = np.zeros((4, k))            # weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2
-    step = max(4, _CHUNK // max(1, 4 * k))
+    step = max(4, bs.CHUNK // max(1, 4 * k))
     if ev.frac is None:
-        weight = _take(ev.d, cols)
+        weight = take(ev.d, cols)
         for a in range(0, len(s.first), step):
             b = min(a + step, len(s.first))
             (s0, s1, s2), _ = sums_at(a, b)
             _accumulate(acc, weight[a:b], s0, s1, s2)
     else:  # Efron: the k-th of d tied events removes k/d of the tied events' own mass
-        group, weight, frac = s.ev_group, _take(ev.w, cols), _take(ev.frac, cols)
+        group, weight, frac = s.ev_group, take(ev.w, cols), take(ev.frac, cols)
         for a in range(0, len(group), step):
             b = min(a + step, len(group))
             g0 = int(group[a])
@@ -278,27 +130,27 @@ class _Rows:
     beta * sum(x) unless eta is clamped.
     """
 
-    def __init__(self, s: Sample, x: np.ndarray, w_rows: np.ndarray, ev: _Events) -> None:
-        self.s, self.ev, self.work = s, ev, _Work()
+    def __init__(self, s: Sample, x: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
+        self.s, self.ev, self.work = s, ev, Work()
         self.x = np.ascontiguousarray(x)[s.lo:]   # (rows before lo are never at risk)
         w = w_rows[s.lo:]
         self.w = None if w.all() else w
-        self.sum_x = _wsum(ev.w, x[s.ev])
+        self.sum_x = wsum(ev.w, x[s.ev])
         # |eta| <= |beta| reach: no clamping needed below 22
         self.reach = np.maximum(x.max(axis=0), -x.min(axis=0))
         self.reach_max = float(self.reach.max(initial=0.0))
-        self.chunks = _chunks(s, max(4, _CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
+        self.chunks = chunks(s, max(4, bs.CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
         self.rows = max(c.rows for c in self.chunks)
         # per chunk, the (row, marker) positions of missing values (all markers active)
         self.missing = [None if self.w is None else np.nonzero(~w[c.r0:c.r1])
                         for c in self.chunks]
-        self.empty = _empty_risk_sets(s, w_rows)
+        self.empty = empty_risk_sets(s, w_rows)
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         work, k, s, rows = self.work, len(beta), self.s, self.rows
         seg = work("seg", len(s.first), 3 * k)
         clip = (float(np.abs(beta).max(initial=0.0)) * self.reach_max >= 21.0
-                and bool(np.any(np.abs(beta) * _take(self.reach, cols) >= 21.0)))
+                and bool(np.any(np.abs(beta) * take(self.reach, cols) >= 21.0)))
         eta_ev = work("eta_ev", len(s.ev), k) if clip else None
         stack_ev = work("stack_ev", len(s.ev), 3 * k) if self.ev.frac is not None else None
         zero = not beta.any()
@@ -314,7 +166,7 @@ class _Rows:
                 eta = np.multiply(x, beta, out=work("eta", rows * k)[:c.rows * k]
                                   .reshape(c.rows, k))
                 if clip:
-                    _clamp(eta)
+                    clamp(eta)
                     np.take(eta, c.ev_local, axis=0, out=eta_ev[c.e0:c.e1],  # type: ignore
                             mode="clip")
                 np.exp(eta, out=r)
@@ -322,14 +174,14 @@ class _Rows:
                 if cols is None:
                     r[missing] = 0.0
                 else:
-                    np.multiply(r, _take(self.w[c.r0:c.r1], cols), out=r)
+                    np.multiply(r, take(self.w[c.r0:c.r1], cols), out=r)
             np.multiply(r, x, out=stack[:, 1])
             np.multiply(stack[:, 1], x, out=stack[:, 2])
             flat = stack.reshape(c.rows, 3 * k)
             seg[c.g0:c.g1] = c.segment_sums(flat)
             if stack_ev is not None:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
-        sums = _thirds(_suffix_sums(seg), k)
+        sums = _thirds(suffix_sums(seg, s.g_bounds), k)
         if self.empty is not None:
             g, j = self.empty
             if cols is not None:               # (cols are increasing)
@@ -337,82 +189,18 @@ class _Rows:
                 keep = cols[pos] == j
                 g, j = g[keep], pos[keep]
             sums[0][g, j] = 1.0                # no one at risk: any positive S0 (weight 0)
-        dsums = None if stack_ev is None else _thirds(_group_sums(s, stack_ev), k)
+        dsums = None if stack_ev is None else _thirds(group_sums(s, stack_ev), k)
 
         def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
             return [x[a:b] for x in sums], None if dsums is None else [x[a:b] for x in dsums]
 
-        sum_x = _take(self.sum_x, cols)
-        sum_eta = beta * sum_x if eta_ev is None else _wsum(_take(self.ev.w, cols), eta_ev)
+        sum_x = take(self.sum_x, cols)
+        sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
         return _assemble(s, self.ev, cols, k, sums_at, sum_eta, sum_x)
-
-
-def _empty_risk_sets(s: Sample, w_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(event time, marker) positions where none of the marker's complete cases is at risk.
-
-    Only there is S0 zero (a complete row at risk adds at least exp(-200)),
-    and only there would log(S0) be -inf; the marker has no event there.
-    """
-    incomplete = np.flatnonzero(~w_rows.all(axis=0))
-    if incomplete.size == 0:
-        return None
-    missing, _, _ = _counts(s, (~w_rows[:, incomplete]).astype(float))
-    g, j = np.nonzero(missing == (len(w_rows) - s.first)[:, None])
-    return (g, incomplete[j]) if g.size else None
 
 
 def _thirds(a: np.ndarray, k: int) -> list[np.ndarray]:
     return [a[:, :k], a[:, k:2 * k], a[:, 2 * k:]]
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """Rows r0:r1 (counted from ``Sample.lo``), holding event times g0:g1 and events e0:e1."""
-
-    r0: int
-    r1: int
-    g0: int
-    g1: int
-    e0: int
-    e1: int
-    ev_local: np.ndarray   # the chunk's event rows, relative to r0
-    starts: np.ndarray     # first row of each event time's segment, relative to r0
-    segments: Any          # sparse (g1 - g0, r1 - r0) segment sums; None for small chunks
-
-    def segment_sums(self, a: np.ndarray) -> np.ndarray:
-        if self.segments is None:
-            return np.add.reduceat(a, self.starts, axis=0)
-        return np.asarray(self.segments @ a)
-
-    @property
-    def rows(self) -> int:
-        return self.r1 - self.r0
-
-
-def _chunks(s: Sample, target: int, width: int) -> list[_Chunk]:
-    """Split the rows at risk into chunks of about ``target`` rows, at event-time boundaries."""
-    starts = s.first - s.lo
-    total = len(s.time) - s.lo
-    bounds = [0]
-    if target < total:
-        for g in np.searchsorted(starts, np.arange(target, total, target), side="left"):
-            if g < len(starts) and starts[g] > bounds[-1]:
-                bounds.append(int(starts[g]))
-    bounds.append(total)
-    ev_rows = s.ev - s.lo
-    out = []
-    for r0, r1 in itertools.pairwise(bounds):
-        if len(bounds) == 2:
-            g0, g1, e0, e1 = 0, len(starts), 0, len(ev_rows)
-        else:
-            g0, g1 = np.searchsorted(starts, [r0, r1], side="left")
-            e0, e1 = np.searchsorted(ev_rows, [r0, r1], side="left")
-        indptr = np.append(starts[g0:g1], r1) - r0
-        segments = None if (r1 - r0) * width < _SPARSE_FROM else sparse.csr_array(
-            (np.ones(r1 - r0), np.arange(r1 - r0), indptr), shape=(g1 - g0, r1 - r0))
-        out.append(_Chunk(r0, r1, int(g0), int(g1), int(e0), int(e1), ev_rows[e0:e1] - r0,
-                          indptr[:-1], segments))
-    return out
 
 
 class _Binary:
@@ -433,19 +221,19 @@ class _Binary:
     with one log and two divisions per value, instead of S0, S1, S2.
     """
 
-    def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: _Events) -> None:
+    def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
         self.s, self.ev = s, ev
         k = w_rows.shape[1]
-        self.n_high, self.d_high, n_high = _counts(s, np.multiply(high, w_rows, dtype=float))
+        self.n_high, self.d_high, n_high = bs.counts(s, np.multiply(high, w_rows, dtype=float))
         # numbers at risk: everyone from first[g] on, less the marker's missing rows
-        everyone = (len(s.time) - s.first).astype(float)[:, None]
+        everyone = s.n_risk.astype(float)[:, None]
         n = np.full(k, float(len(s.time)))
         incomplete = np.flatnonzero(~w_rows.all(axis=0))
         if incomplete.size == 0:
             self.n_tot = everyone                 # (G, 1): shared by all markers
         else:
             self.n_tot = np.repeat(everyone, k, axis=1)
-            miss, _, n_miss = _counts(s, (~w_rows[:, incomplete]).astype(float))
+            miss, _, n_miss = bs.counts(s, (~w_rows[:, incomplete]).astype(float))
             self.n_tot[:, incomplete] -= miss
             n[incomplete] -= n_miss
         self.d_tot = ev.d
@@ -468,15 +256,15 @@ class _Binary:
         self.n_l = np.where((n_low == 0) & (self.n_h == 0), 1.0, n_low)
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
-        xh, xl = _take(self.x_high, cols), _take(self.x_low, cols)
-        eh = _clamp(beta * xh)
-        el = _clamp(beta * xl)
+        xh, xl = take(self.x_high, cols), take(self.x_low, cols)
+        eh = clamp(beta * xh)
+        el = clamp(beta * xl)
         log_rho = eh - el
         rho = np.exp(log_rho)
-        n_l, n_h, wt = _take(self.n_l, cols), _take(self.n_h, cols), _take(self.wt, cols)
+        n_l, n_h, wt = take(self.n_l, cols), take(self.n_h, cols), take(self.wt, cols)
         k = len(beta)
         acc = np.zeros((3, k))                   # weighted sums of log(den), q, q (1 - q)
-        step = max(4, _CHUNK // max(1, 3 * k))
+        step = max(4, bs.CHUNK // max(1, 3 * k))
         for a in range(0, len(n_h), step):
             b = min(a + step, len(n_h))
             t = np.empty((b - a, 3, k))
@@ -493,18 +281,24 @@ class _Binary:
             else:
                 acc += np.einsum("ij,ikj->kj", w, t)
         sum_log, sum_q, sum_v = acc
-        events_high = _take(self.events_high, cols)
-        scale = _take(self.m2_base, cols) + _take(self.m2_q, cols) * sum_q
+        events_high = take(self.events_high, cols)
+        scale = take(self.m2_base, cols) + take(self.m2_q, cols) * sum_q
         return events_high * log_rho - sum_log, events_high - sum_q, sum_v, scale
 
 
 @dataclass(frozen=True)
 class BatchCox:
-    """One-covariate Cox fits of M markers (arrays of length M; NaN where ``singular``).
+    """Cox fits of M markers: the marker's coefficient (arrays of length M; NaN where ``singular``).
 
     ``singular``: the information was not positive (constant covariate, no
     event) -- where :func:`mirprog.cox` raises.  ``monotone``: R's
-    "coefficient may be infinite", confirmed as in ``fit_cox``.
+    "coefficient may be infinite" for the marker, confirmed as in ``fit_cox``.
+    ``loglik_null`` is the log-likelihood without the marker and
+    ``score_chi2`` the marker's score test there: at beta = 0 for a
+    one-covariate model; for a model with covariates
+    (:mod:`~mirprog._engine.cox_batch_adjusted`) the covariates-only fit on
+    the marker's rows and the score test at (0, its estimate).
+    ``covariate_monotone``: such a model's covariate coefficient may be infinite.
     """
 
     coef: np.ndarray
@@ -516,6 +310,7 @@ class BatchCox:
     monotone: np.ndarray
     singular: np.ndarray
     iterations: np.ndarray
+    covariate_monotone: np.ndarray
 
 
 SINGULAR_TOL = 1e-10  # information at beta = 0 below this fraction of its scale: singular
@@ -551,7 +346,7 @@ def newton(deriv: Callable[[np.ndarray, Cols], Derivs], m: int, *,
     return BatchCox(coef=fit.beta[:, 0] * nan, se=se * nan, loglik=fit.loglik * nan,
                     loglik_null=fit.loglik_null * nan, score_chi2=fit.score_chi2 * nan,
                     converged=fit.converged, monotone=fit.infinite[:, 0], singular=fit.failed,
-                    iterations=fit.iterations)
+                    iterations=fit.iterations, covariate_monotone=np.zeros(m, dtype=bool))
 
 
 def logrank_block(b: _Binary) -> TwoGroupLogRank:
@@ -559,7 +354,7 @@ def logrank_block(b: _Binary) -> TwoGroupLogRank:
     return two_group(b.n_tot, b.n_high, b.d_tot, b.events_high)
 
 
-class _Joint:
+class JointModels:
     """Several models' derivatives as one: columns [0, m1) are the first model's, and so on.
 
     Lets one Newton loop (whose bookkeeping costs the same for 3 markers or
@@ -591,7 +386,7 @@ def fit_models(models: Sequence[tuple[Callable[[np.ndarray, Cols], Derivs] | Non
     A model with no markers (its deriv may be None) gets empty arrays.
     """
     used = [(d, m) for d, m in models if d is not None and m > 0]
-    fit = newton(_Joint(used), sum(m for _, m in used), max_iter=max_iter) if used else None
+    fit = newton(JointModels(used), sum(m for _, m in used), max_iter=max_iter) if used else None
     out, start = [], 0
     for _, m in models:
         out.append(BatchCox(*(np.asarray(getattr(fit, f.name))[start:start + m] if fit else
@@ -601,7 +396,7 @@ def fit_models(models: Sequence[tuple[Callable[[np.ndarray, Cols], Derivs] | Non
 
 
 def binary_model(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties,
-                 ev: _Events | None = None) -> _Binary:
+                 ev: Events | None = None) -> _Binary:
     """The binary model's derivatives (and log-rank counts) for each column of ``high``.
 
     ``high`` and ``w_rows`` (complete case mask) are (n, M) in ``s``'s sorted
@@ -619,19 +414,25 @@ def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
 
 
 def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties,
-                     ev: _Events | None = None) -> _Rows:
+                     ev: Events | None = None) -> _Rows:
     """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing).
 
     ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
     """
     w_rows = np.asarray(w_rows, dtype=bool)
+    return _Rows(s, centre(x, w_rows), w_rows,
+                 complete_events(s, w_rows, ties) if ev is None else ev)
+
+
+def centre(x: np.ndarray, w_rows: np.ndarray) -> np.ndarray:
+    """Each column of ``x`` less its mean over its complete rows ``w_rows``; 0 elsewhere."""
     complete = bool(w_rows.all())
     xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         xc -= xc.sum(axis=0) / w_rows.sum(axis=0)
     if not complete:
         np.putmask(xc, ~w_rows, 0.0)
-    return _Rows(s, xc, w_rows, complete_events(s, w_rows, ties) if ev is None else ev)
+    return xc
 
 
 def continuous_block(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties, *,

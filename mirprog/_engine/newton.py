@@ -63,9 +63,19 @@ def solve(info: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ok = np.isfinite(i) & (i > 0)
         c = np.sqrt(np.where(ok, i, np.nan))
         return ((u[:, 0] / c) / c)[:, None], ~ok
+    finite = np.isfinite(info).all(axis=(1, 2))
+    if m > 1:                                    # stacked; the same LAPACK calls per model
+        try:
+            chol = np.linalg.cholesky(np.where(finite[:, None, None], info, np.eye(p)))
+        except np.linalg.LinAlgError:            # some model is not positive definite
+            pass
+        else:
+            y = np.linalg.solve(chol, u[..., None])
+            stacked = np.linalg.solve(np.swapaxes(chol, 1, 2), y)[..., 0]
+            stacked[~finite] = np.nan
+            return stacked, ~finite
     step = np.full((m, p), np.nan)
     bad = np.zeros(m, dtype=bool)
-    finite = np.isfinite(info).all(axis=(1, 2))
     for j in range(m):
         if not finite[j]:
             bad[j] = True
@@ -84,6 +94,14 @@ def inverse(info: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     m, p, _ = info.shape
     if p == 1:
         return 1.0 / info, info[:, 0, 0] <= 0
+    if m > 1 and np.isfinite(info).all():      # stacked; the same LAPACK calls per model
+        try:
+            v = np.linalg.inv(info)
+        except np.linalg.LinAlgError:            # some model is singular
+            pass
+        else:
+            diag = np.diagonal(v, axis1=1, axis2=2)
+            return (v + np.swapaxes(v, 1, 2)) / 2, np.any(diag < 0, axis=1)
     var = np.full_like(info, np.nan)
     bad = np.zeros(m, dtype=bool)
     for j in range(m):

@@ -56,6 +56,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     p.add_argument("--continuous", choices=["log2", "raw"], default="log2",
                    help="scale of the continuous Cox model (default log2)")
+    p.add_argument("--strata", action="append", default=None, metavar="COLUMN",
+                   help="stratify every Cox model and the log-rank test by this column "
+                        "(repeat for several: their combinations are the strata)")
+    p.add_argument("--adjust", action="append", default=None, metavar="COLUMN",
+                   help="add this clinical covariate to every marker's Cox models (repeat "
+                        "for several; text columns become one term per non-reference level); "
+                        "the log-rank test is not adjusted, score_p is the adjusted test")
+    p.add_argument("--categorical", action="append", default=None, metavar="COLUMN",
+                   help="an --adjust column of numbers to treat as categorical (e.g. grade)")
     p.add_argument("--fdr", choices=["bh", "holm", "bonferroni", "none"], default="bh")
     p.add_argument("--block-size", type=int, default=None, help="markers per block")
     p.add_argument("--threads", type=int, default=None,
@@ -85,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise MirprogError(f"--out must end in .csv or .parquet, got {out.name!r}.")
+    if args.bootstrap and (args.strata or args.adjust):
+        raise MirprogError("--bootstrap resamples the unstratified, unadjusted screen only; "
+                           "drop --bootstrap or --strata/--adjust.")
     if args.scheduler:
         _probe_scheduler(args.scheduler)
     start = time.perf_counter()
@@ -95,10 +107,11 @@ def run(args: argparse.Namespace) -> int:
                                       id=args.id), None
     read_s = time.perf_counter() - start
     if args.markers is None and markers is None:
-        markers, left_out = default_markers(cohort)
+        markers, left_out = default_markers(cohort, model_columns(args))
         _print_selection(markers, left_out)
     res = screen(cohort, args.markers if args.markers is not None else markers,
                  ties=args.ties, continuous=args.continuous, fdr=args.fdr,
+                 strata=args.strata, adjust=args.adjust, categorical=args.categorical,
                  block_size=args.block_size, threads=args.threads, progress=args.progress,
                  client=True if args.dask else None, scheduler=args.scheduler)
     screen_s = time.perf_counter() - start - read_s
@@ -110,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"Screened {len(table)} markers on {res.n} patients ({res.events} events): "
           f"read {read_s:.2f} s, screen {screen_s:.2f} s; ties={res.ties}, "
           f"continuous={res.continuous}, q-values: {res.fdr}.")
+    if res.strata or res.adjust:
+        print(res.method)
+    if res.excluded is not None and len(res.excluded):
+        print(f"Rows left out of every marker: {res.excluded.summary()}")
     print(f"q < 0.05: log-rank {int((table['q_logrank'] < 0.05).sum())}, binary Cox "
           f"{int((table['q'] < 0.05).sum())}, continuous Cox "
           f"{int((table['q_cont'] < 0.05).sum())}; "
@@ -142,7 +159,17 @@ def _row_numbers(values: pd.Series) -> bool:
     return bool(np.all(np.diff(v) == 1))
 
 
-def default_markers(cohort: Cohort) -> tuple[list[str], dict[str, str]]:
+def model_columns(args: argparse.Namespace) -> dict[str, str]:
+    """The --strata and --adjust columns (interactions split), each with its role."""
+    out = {c: "a --strata column" for c in args.strata or ()}
+    for spec in args.adjust or ():
+        for col in re.split(r"[*:]", spec):
+            out.setdefault(col.strip(), "an --adjust covariate")
+    return out
+
+
+def default_markers(cohort: Cohort, model: dict[str, str] | None = None
+                    ) -> tuple[list[str], dict[str, str]]:
     """The columns ``mirprog screen`` screens when --markers is not given, and the rest.
 
     Left out, with the reason: the cohort's time, event and id columns; columns
@@ -150,11 +177,12 @@ def default_markers(cohort: Cohort) -> tuple[list[str], dict[str, str]]:
     follow-up, os/dfs/rfs..., e.g. ``dtime``, ``death``, ``os_time``) or an id
     (``pid``, ``sample``); columns holding both 0 and 1 and nothing else
     (event-like, and no marker to split at a median); consecutive whole numbers
-    (row numbers, numeric ids); non-numeric columns.  Name any of them with
+    (row numbers, numeric ids); non-numeric columns; the ``model`` columns
+    (--strata, --adjust: column -> role).  Name any of them but the last with
     --markers to screen it anyway.
     """
     roles = {cohort.time_col: "the time column", cohort.event_col: "the event column",
-             cohort.id_col: "the id column"}
+             cohort.id_col: "the id column"} | dict(model or {})
     data = cohort.data
     markers: list[str] = []
     left_out: dict[str, str] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -22,30 +22,34 @@ from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import check_threads, run_tasks
 from mirprog._compute.progress import progress_bar
 from mirprog._engine.cox_batch import (
+    BatchCox,
     Sample,
     binary_model,
+    centre,
     complete_events,
     continuous_model,
     fit_models,
     logrank_block,
     sample,
 )
-from mirprog._engine.coxph import Ties
+from mirprog._engine.cox_batch_adjusted import fit_adjusted
+from mirprog._engine.coxph import Ties, centring
 from mirprog._engine.dist import chi2_sf_array, normal_p, zcrit
-from mirprog._engine.timefix import aeq_times
+from mirprog._engine.logrank import TwoGroupLogRank
 from mirprog._result import Result
-from mirprog.data.cohort import Cohort
+from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.data.missing import bad_numbers_error, looks_numeric
 from mirprog.errors import CohortError, MirprogError
 from mirprog.stats.logrank import Adjust, p_adjust
+from mirprog.stats.screen._options import ScreenModel, model_columns, screen_model
 
 __all__ = ["COLUMNS", "ScreenResult", "screen"]
 
 Continuous = Literal["log2", "raw"]
 
 COLUMNS = ["marker", "n", "events", "n_high", "logrank_chi2", "logrank_p", "hr", "ci_lower",
-           "ci_upper", "p", "lr_chi2", "hr_cont", "ci_lower_cont", "ci_upper_cont", "p_cont",
-           "lr_chi2_cont", "q_logrank", "q", "q_cont", "note"]
+           "ci_upper", "p", "lr_chi2", "score_chi2", "score_p", "hr_cont", "ci_lower_cont",
+           "ci_upper_cont", "p_cont", "lr_chi2_cont", "q_logrank", "q", "q_cont", "note"]
 
 # Flags per marker, turned into the ``note`` column.
 _NOTES = {
@@ -62,6 +66,10 @@ _NOTES = {
     1024: "continuous Cox: monotone likelihood, HR not estimable",
     2048: "continuous Cox: did not converge",
     4096: "continuous Cox: singular information",
+    8192: "binary Cox: an adjustment covariate's coefficient may be infinite",
+    16384: "continuous Cox: an adjustment covariate's coefficient may be infinite",
+    32768: "an adjustment term is constant among the marker's rows (e.g. a level absent): "
+           "no adjusted Cox model",
 }
 _BLOCK_ELEMENTS = 2**21  # rows x markers per block: about 16 MB per (rows, markers) array
 _MIN_BLOCK = 32          # markers per block at least (per-block overhead)
@@ -76,12 +84,15 @@ class ScreenResult(Result):
     table : pandas.DataFrame
         Columns ``marker``; ``n`` (rows with the marker), ``events``,
         ``n_high`` (above the marker's median); ``logrank_chi2``,
-        ``logrank_p`` (median split); ``hr``, ``ci_lower``, ``ci_upper``,
-        ``p`` (Wald), ``lr_chi2`` (likelihood ratio) of the Cox model on the
-        high/low split; the same with suffix ``_cont`` for the continuous
-        marker; ``q_logrank``, ``q``, ``q_cont`` (multiplicity-adjusted
-        ``logrank_p``, ``p``, ``p_cont`` across the markers with a finite p);
-        ``note`` (why numbers are missing or not meaningful; empty if none).
+        ``logrank_p`` (median split; stratified by ``strata``, never
+        adjusted); ``hr``, ``ci_lower``, ``ci_upper``, ``p`` (Wald),
+        ``lr_chi2`` (likelihood ratio), ``score_chi2``, ``score_p`` (score
+        test) of the high/low term in the Cox model on the split (with the
+        ``adjust`` covariates and within ``strata``); ``hr_cont`` ...
+        ``lr_chi2_cont`` the same for the continuous marker; ``q_logrank``,
+        ``q``, ``q_cont`` (multiplicity-adjusted ``logrank_p``, ``p``,
+        ``p_cont`` across the markers with a finite p); ``note`` (why numbers
+        are missing or not meaningful; empty if none).
     ties : str
     continuous : str
         ``"log2"`` or ``"raw"``: the scale of the continuous model.
@@ -89,7 +100,15 @@ class ScreenResult(Result):
         The adjustment behind the q columns.
     conf_level : float
     n, events : int
-        Rows and events of the cohort screened.
+        Rows and events of the cohort screened (after ``excluded``).
+    strata : tuple of str
+        Columns every Cox model and log-rank test is stratified by (empty: none).
+    adjust : tuple of str
+        Covariates every Cox model is adjusted for (empty: none); ``adjust_terms``
+        their model terms (``"tgrade[II]"``, ...), whose coefficients are not reported.
+    excluded : Exclusions
+        Rows left out of the whole screen: missing a stratum or covariate.
+        (Rows missing a marker are left out of that marker only: ``n``.)
     """
 
     table: pd.DataFrame
@@ -99,16 +118,37 @@ class ScreenResult(Result):
     conf_level: float
     n: int
     events: int
+    strata: tuple[str, ...] = ()
+    adjust: tuple[str, ...] = ()
+    adjust_terms: tuple[str, ...] = ()
+    excluded: Exclusions | None = None
 
+    @property
+    def method(self) -> str:
+        """What the tests are, in words: the stratification, the adjustment, the log-rank test."""
+        strata = f" stratified by {', '.join(self.strata)}" if self.strata else ""
+        if not self.adjust:
+            return (f"Cox models{strata} (ties={self.ties}); logrank_p: median-split log-rank "
+                    f"test{strata or ' (unstratified)'}.")
+        return (f"Cox models adjusted for {', '.join(self.adjust)} (terms "
+                f"{', '.join(self.adjust_terms)}){' and' + strata if strata else ''} "
+                f"(ties={self.ties}): hr, p, lr_chi2, score_p are the marker's term given the "
+                f"covariates. logrank_p: median-split log-rank test{strata}, not adjusted (a "
+                "log-rank test takes no covariates; score_p is the split's adjusted test).")
 
     def __repr__(self) -> str:
         t = self.table
         noted = int((t["note"] != "").sum())
-        return (f"ScreenResult({len(t)} markers, n={self.n}, events={self.events}, "
+        text = (f"ScreenResult({len(t)} markers, n={self.n}, events={self.events}, "
                 f"ties={self.ties!r}, continuous={self.continuous!r}, fdr={self.fdr!r}; "
                 f"q < 0.05: log-rank {int((t['q_logrank'] < 0.05).sum())}, "
                 f"binary Cox {int((t['q'] < 0.05).sum())}, "
                 f"continuous Cox {int((t['q_cont'] < 0.05).sum())}; {noted} with notes)")
+        if self.strata or self.adjust:
+            text += "\n" + self.method
+        if self.excluded is not None and len(self.excluded):
+            text += "\n" + self.excluded.summary()
+        return text
 
 
 @dataclass(frozen=True)
@@ -116,6 +156,8 @@ class BlockOptions:
     ties: Ties
     continuous: Continuous
     max_iter: int
+    z: np.ndarray | None = None     # adjustment covariates, in the sample's order, centred
+    z_groups: tuple[tuple[int, ...], ...] = ()   # columns of z coding one categorical covariate
 
 
 def screen(
@@ -125,6 +167,10 @@ def screen(
     rule: Literal["median"] = "median",
     ties: Ties = "breslow",
     continuous: Continuous = "log2",
+    strata: str | Sequence[str] | None = None,
+    adjust: str | Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    reference: Mapping[str, Hashable] | None = None,
     fdr: Adjust = "bh",
     conf_level: float = 0.95,
     block_size: int | None = None,
@@ -140,20 +186,51 @@ def screen(
     For every marker, on its own complete cases: the median split (high =
     strictly above the marker's median, as :class:`~mirprog.Cutpoints`), its
     log-rank test, a Cox model on the high/low factor, and a Cox model on the
-    marker itself (log2 or raw scale); then q-values across markers.
+    marker itself (log2 or raw scale); then q-values across markers.  With
+    ``strata`` every model and test is stratified; with ``adjust`` every Cox
+    model also holds the clinical covariates (KM-plotter's multivariate
+    option) and reports the marker's term given them.
 
     Parameters
     ----------
     cohort : Cohort
     markers : sequence of str, optional
         Marker columns; default every numeric (non-boolean) column other than
-        time, event and id.
+        time, event, id and the ``strata`` and ``adjust`` columns.
     rule : {"median"}
         The split (only the median for now).
     ties : {"breslow", "efron"}, default "breslow"
     continuous : {"log2", "raw"}, default "log2"
         Scale of the continuous model; a marker with a value <= 0 gets no
         log2 model (noted), never an error.
+    strata : str or sequence of str, optional
+        Stratify by these columns (their combinations), as R ``strata()``:
+        every Cox model has its risk sets within strata (R ``coxph(Surv(t, e)
+        ~ x + strata(z))``) and the log-rank test is the stratified one (R
+        ``survdiff(Surv(t, e) ~ high + strata(z))``: O - E and its variance
+        summed over strata).  A stratum without events among the rows used
+        is an error.
+    adjust : str or sequence of str, optional
+        Covariates added to every marker's Cox models (binary and
+        continuous): each marker gets a model of 1 + k coefficients, fitted
+        for all markers at once.  They enter as in :func:`mirprog.cox`:
+        numeric and boolean columns as they are, text or categorical columns
+        (and those in ``categorical``) as one indicator per non-reference
+        level (``"tgrade[II]"``), ``"a*b"`` / ``"a:b"`` as interactions.
+        ``hr``, ``p`` (Wald) and the CI are the marker's coefficient given the
+        covariates; ``lr_chi2`` compares the model with the covariates-only
+        model on the same rows; ``score_chi2`` / ``score_p`` are the
+        marker's score test at the covariates-only estimate (R
+        ``coxph(..., init = c(0, coef(reduced)))$score``).  The **log-rank
+        columns are not adjusted** (a log-rank test takes no covariates: they
+        stay the, possibly stratified, log-rank test of the split); for a
+        covariate-adjusted test of the split use ``score_p`` (equal to the
+        log-rank p without covariates, Breslow ties and no tied times).
+    categorical : sequence of str, optional
+        ``adjust`` columns of numbers to treat as categorical (grade 1/2/3).
+    reference : mapping, optional
+        Reference level per categorical ``adjust`` column (default: the first
+        in natural order).
     fdr : {"bh", "holm", "bonferroni", "none"}, default "bh"
         Adjustment of the p-values across markers (R ``p.adjust``).
     conf_level : float, default 0.95
@@ -194,7 +271,9 @@ def screen(
     Raises
     ------
     CohortError
-        A marker column is missing, repeated or not numeric; no markers.
+        A marker column is missing, repeated or not numeric; no markers; a
+        ``strata``/``adjust`` column is missing, is a marker, or is both; a
+        stratum has no events; the covariates are collinear.
     MirprogError
         An unknown option, ``progress=True`` without tqdm, or Dask options
         without ``dask.distributed``.
@@ -209,9 +288,23 @@ def screen(
     error: all values missing, constant, no event among the non-missing
     rows, a median split leaving a group empty, values <= 0 on the log2
     scale, or an information matrix that is zero up to rounding (1e-10 of
-    its scale; :func:`mirprog.cox` raises there).  Wald CI exp(b +/- z se);
-    ``lr_chi2`` = 2 (loglik - loglik at 0).  No warnings are emitted per
-    marker: monotone and non-converged fits are named in ``note``.
+    its scale; :func:`mirprog.cox` raises there); with ``adjust``, an
+    adjustment term constant among the marker's rows (a level of a
+    categorical covariate absent: :func:`mirprog.cox` would drop the level,
+    the screen keeps one model for all markers and reports none).  Wald CI exp(b +/- z se);
+    ``lr_chi2`` = 2 (loglik - loglik at 0, or of the covariates-only model on
+    the marker's rows).  No warnings are emitted per marker: monotone and
+    non-converged fits are named in ``note``.
+
+    Rows missing a stratum or an ``adjust`` column are excluded once, for the
+    whole screen (``result.excluded``); then each marker uses the remaining
+    rows where it is present (its median is taken on those).  With
+    ``adjust`` the numbers equal :func:`mirprog.cox` on ``[marker, *adjust]``
+    with the same ``strata`` (R ``coxph``) to about 1e-10: the covariates are
+    centred on the screen's rows instead of each marker's, which only moves
+    where R's bound on the linear predictor (``coxsafe``) would clamp a wild
+    Newton step.  ``result.method`` says in words what was stratified and
+    adjusted.
 
     Examples
     --------
@@ -223,20 +316,42 @@ def screen(
     0  progrec     343     0.0000  0.4658  0.0000
     1   estrec     342     0.0049  0.7222  0.0077
     2      age     323     0.3900  1.1046  0.3903
+
+    Stratified by hormone therapy and adjusted for tumour grade (categorical,
+    reference I) and the number of positive nodes:
+
+    >>> adj = mp.screen(gbsg, ["progrec", "estrec", "age"], continuous="raw",
+    ...                 strata="horTh", adjust=["tgrade", "pnodes"])
+    >>> adj.adjust_terms
+    ('tgrade[II]', 'tgrade[III]', 'pnodes')
+    >>> adj.table[["marker", "logrank_p", "hr", "p", "score_p"]].round(4)
+        marker  logrank_p      hr       p  score_p
+    0  progrec     0.0000  0.5162  0.0000   0.0000
+    1   estrec     0.0122  0.8411  0.1491   0.1486
+    2      age     0.1101  1.2015  0.1233   0.1228
+    >>> print(adj.method)
+    Cox models adjusted for tgrade, pnodes (terms tgrade[II], tgrade[III], pnodes) and
+    stratified by horTh (ties=breslow): hr, p, lr_chi2, score_p are the marker's term given
+    the covariates. logrank_p: median-split log-rank test stratified by horTh, not adjusted
+    (a log-rank test takes no covariates; score_p is the split's adjusted test).
     """
     ex = execution_options(execution, threads=threads, progress=progress, client=client,
                            scheduler=scheduler, block_size=block_size)
     check_options(rule, ties, continuous, fdr, conf_level, max_iter)
-    names = resolve_markers(cohort, markers)
-    blocks = marker_blocks(names, cohort.n, ex.block_size)
+    names = resolve_markers(cohort, markers, leave_out=model_columns(strata, adjust))
+    model = screen_model(cohort, names, strata, adjust, categorical, reference)
+    n = len(model.time)
+    blocks = marker_blocks(names, n, ex.block_size)
     n_threads = check_threads(ex.threads)
-    s = sample(aeq_times(cohort.time), cohort.event)
-    opts = BlockOptions(ties, continuous, max_iter)
+    s = sample(model.time, model.event, model.strata_codes)
+    opts = BlockOptions(ties, continuous, max_iter, _sorted_covariates(model, s),
+                        _categorical_groups(model))
     bar = progress_bar(ex.progress, len(names), unit="marker", desc="screen",
-                       work=cohort.n * len(names))
+                       work=n * len(names))
+    order = s.order if model.rows is None else model.rows[s.order]
     try:
         parts = run_tasks(screen_block, blocks, shared=(s, opts),
-                          prepare=MarkerValues(cohort, s.order), threads=n_threads,
+                          prepare=MarkerValues(cohort, order), threads=n_threads,
                           client=ex.client, scheduler=ex.scheduler,
                           done=None if bar is None else lambda block: bar.update(len(block)))
     finally:
@@ -244,7 +359,25 @@ def screen(
             bar.close()
     table = screen_table(names, parts, conf_level, fdr)
     return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
-                        conf_level=conf_level, n=cohort.n, events=len(s.ev))
+                        conf_level=conf_level, n=n, events=len(s.ev), strata=model.strata,
+                        adjust=model.adjust, adjust_terms=model.terms, excluded=model.excluded)
+
+
+def _categorical_groups(model: ScreenModel) -> tuple[tuple[int, ...], ...]:
+    """The design columns of each categorical main effect (its non-reference levels)."""
+    d = model.design
+    if d is None:
+        return ()
+    return tuple(tuple(i for i, f in enumerate(d.term_factor) if f == cov)
+                 for cov in d.covariates if cov in d.levels)
+
+
+def _sorted_covariates(model: ScreenModel, s: Sample) -> np.ndarray | None:
+    """The covariates in the sample's row order, centred as ``fit_cox`` centres them."""
+    if model.z is None:
+        return None
+    z = model.z[s.order]
+    return np.asarray(z - centring(z))
 
 
 def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
@@ -260,7 +393,10 @@ def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list
 
 
 class MarkerValues:
-    """A block's marker values as a float (rows, markers) array, rows in time order.
+    """A block's marker values as a float (rows, markers) array: the rows ``order`` picks.
+
+    ``order`` holds positions of the cohort's rows: the screen's rows in its
+    sample's order (a subset when rows are excluded for a stratum or covariate).
 
     Reading the cohort's frame is done under a lock (pandas objects are not
     safe to read from several threads at once); the reordering is not.
@@ -273,7 +409,7 @@ class MarkerValues:
     def __call__(self, block: Sequence[str]) -> np.ndarray:
         with self.lock:
             if len(block) <= 16:     # column by column: pandas' frame[list] costs ~0.2 ms
-                raw = np.empty((len(self.order), len(block)))
+                raw = np.empty((len(self.frame), len(block)))
                 for j, name in enumerate(block):
                     raw[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
             else:
@@ -299,10 +435,12 @@ def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: f
 def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> None:
     """A marker column of numbers with a stray text cell is refused, never silently skipped."""
     roles = {cohort.time_col, cohort.event_col, cohort.id_col}
-    names = cohort.columns if markers is None else (
+    columns = cohort.columns                  # (a new list per call: once, not per marker)
+    names = columns if markers is None else (
         [markers] if isinstance(markers, str) else list(markers))
+    present = set(columns)
     for name in names:
-        if name in roles or name not in cohort.columns:
+        if name in roles or name not in present:
             continue
         parsed = looks_numeric(cohort.column(name))
         if parsed is not None and parsed.bad.any():
@@ -310,13 +448,16 @@ def _refuse_text_in_numbers(cohort: Cohort, markers: Sequence[str] | None) -> No
                                     what="Marker")
 
 
-def resolve_markers(cohort: Cohort, markers: Sequence[str] | None) -> list[str]:
+def resolve_markers(cohort: Cohort, markers: Sequence[str] | None,
+                    leave_out: Sequence[str] = ()) -> list[str]:
+    """The marker columns, checked; by default the numeric columns but roles and ``leave_out``."""
     _refuse_text_in_numbers(cohort, markers)
     roles = {cohort.time_col, cohort.event_col, cohort.id_col}
     dtypes: dict[str, Any] = dict(zip(cohort.columns, cohort.dtypes, strict=True))
     numeric = {dt: _is_numeric(dt) for dt in set(dtypes.values())}
     if markers is None:
-        names = [c for c, dt in dtypes.items() if c not in roles and numeric[dt]]
+        skip = roles | set(leave_out)
+        names = [c for c, dt in dtypes.items() if c not in skip and numeric[dt]]
         if not names:
             raise CohortError("No numeric marker columns besides time/event/id; pass "
                               "markers=[...] naming the marker columns.")
@@ -378,36 +519,93 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     n_high = high.sum(axis=0)
     flags |= np.where((flags == 0) & ((n_high == 0) | (n_high == n)), 8, 0)
     out = {"n": n, "events": events, "n_high": n_high}
-    for key in ("lr_chi2", "lr_df", "coef", "se", "loglik", "loglik_null", "coef_cont",
-                "se_cont", "loglik_cont", "loglik_null_cont"):
+    for key in ("lr_chi2", "lr_df", *(k + suffix for suffix in ("", "_cont") for k in _FIT_KEYS)):
         out[key] = np.full(m, np.nan)
     ok = np.flatnonzero(flags == 0)
-    ev = complete_events(s, _cols(w, ok), opts.ties) if ok.size else None
-    binary = binary_model(s, _cols(high, ok), _cols(w, ok), opts.ties, ev) if ok.size else None
     x = values
     if opts.continuous == "log2":
         flags |= np.where(((flags & 7) == 0) & (vmin <= 0), 16, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             x = np.log2(values)
+    if opts.z is not None:
+        flags |= np.where(((flags & 7) == 0) & _degenerate_terms(opts.z, opts.z_groups, w),
+                          32768, 0)
     ok_cont = np.flatnonzero((flags & 23) == 0)
-    if not np.array_equal(ok, ok_cont):         # (usually the same markers)
-        ev = complete_events(s, _cols(w, ok_cont), opts.ties) if ok_cont.size else None
-    cont = (continuous_model(s, _cols(x, ok_cont), _cols(w, ok_cont), opts.ties, ev)
-            if ok_cont.size else None)
-    # one Newton loop for both models: its bookkeeping dominates on small blocks
-    fits = fit_models([(binary, ok.size), (cont, ok_cont.size)], max_iter=opts.max_iter)
-    if binary is not None:
-        lr = logrank_block(binary)
+    fit = _fits if opts.z is None else _adjusted_fits
+    lr, fits = fit(s, _cols(high, ok), _cols(w, ok), _cols(x, ok_cont), _cols(w, ok_cont), opts)
+    if lr is not None:
         out["lr_chi2"][ok], out["lr_df"][ok] = lr.chi2, lr.df
         _store(out, "", fits[0], ok)
-        flags[ok] |= _cox_flags(fits[0], 128)
+        flags[ok] |= _cox_flags(fits[0], 128, 8192)
         flags[ok] |= np.where(lr.df == 0, 64, 0)
         flags[ok] |= np.where((lr.df > 0) & ~(lr.variance > 0), 32, 0)
     if ok_cont.size:
         _store(out, "_cont", fits[1], ok_cont)
-        flags[ok_cont] |= _cox_flags(fits[1], 1024)
-    out["flags"] = flags
+        flags[ok_cont] |= _cox_flags(fits[1], 1024, 16384)
+    out["flags"] = _no_model_where_degenerate(out, flags)
     return out
+
+
+_COX_BITS = 128 | 256 | 512 | 1024 | 2048 | 4096 | 8192 | 16384
+
+
+def _no_model_where_degenerate(out: dict[str, np.ndarray], flags: np.ndarray) -> np.ndarray:
+    """No Cox numbers (whatever rounding left of a singular fit) where a term is degenerate."""
+    bad = (flags & 32768) > 0
+    if not bad.any():
+        return flags
+    for key in (k + suffix for suffix in ("", "_cont") for k in _FIT_KEYS):
+        out[key][bad] = np.nan
+    return np.where(bad, flags & ~_COX_BITS, flags)
+
+
+def _degenerate_terms(z: np.ndarray, groups: tuple[tuple[int, ...], ...],
+                      w: np.ndarray) -> np.ndarray:
+    """Markers among whose rows ``w`` a term of ``z`` is constant or a level is absent."""
+    wf = w.astype(float)
+    n = wf.sum(axis=0)
+    out = np.zeros(w.shape[1], dtype=bool)
+    grouped = {i for g in groups for i in g}
+    for a in range(z.shape[1]):
+        if a not in grouped:
+            col = z[:, a, None]
+            out |= np.where(w, col, np.inf).min(axis=0) == np.where(w, col, -np.inf).max(axis=0)
+    for g in groups:                                   # indicators: count each level
+        counts = z[:, list(g)].T @ wf
+        out |= (counts == 0).any(axis=0) | (n - counts.sum(axis=0) == 0)
+    return out
+
+
+_FIT_KEYS = ("coef", "se", "loglik", "loglik_null", "score_chi2")
+
+
+def _fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray, w_cont: np.ndarray,
+          opts: BlockOptions) -> tuple[TwoGroupLogRank | None, list[BatchCox]]:
+    """Log-rank tests and one-covariate Cox fits: binary on ``high``, continuous on ``x``."""
+    ev = complete_events(s, w, opts.ties) if w.shape[1] else None
+    binary = binary_model(s, high, w, opts.ties, ev) if w.shape[1] else None
+    if not _same(w, w_cont):                   # (usually the same markers)
+        ev = complete_events(s, w_cont, opts.ties) if w_cont.shape[1] else None
+    cont = continuous_model(s, x, w_cont, opts.ties, ev) if w_cont.shape[1] else None
+    # one Newton loop for both models: its bookkeeping dominates on small blocks
+    fits = fit_models([(binary, w.shape[1]), (cont, w_cont.shape[1])], max_iter=opts.max_iter)
+    return (None if binary is None else logrank_block(binary)), fits
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a is b or (a.shape == b.shape and np.array_equal(a, b))
+
+
+def _adjusted_fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray,
+                   w_cont: np.ndarray, opts: BlockOptions
+                   ) -> tuple[TwoGroupLogRank | None, list[BatchCox]]:
+    """Log-rank tests (not adjusted) and Cox fits of the markers with the covariates ``opts.z``."""
+    ev = complete_events(s, w, opts.ties) if w.shape[1] else None
+    lr = logrank_block(binary_model(s, high, w, opts.ties, ev)) if w.shape[1] else None
+    ev_cont = ev if _same(w, w_cont) else None
+    models = [(high.astype(float), w, ev) if w.shape[1] else None,
+              (centre(x, w_cont), w_cont, ev_cont) if w_cont.shape[1] else None]
+    return lr, fit_adjusted(s, np.asarray(opts.z), models, opts.ties, max_iter=opts.max_iter)
 
 
 def _cols(a: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -415,15 +613,16 @@ def _cols(a: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return a if len(cols) == a.shape[1] else np.take(a, cols, axis=1)
 
 
-def _store(out: dict[str, np.ndarray], suffix: str, cox: Any, cols: np.ndarray) -> None:
-    for key in ("coef", "se", "loglik", "loglik_null"):
+def _store(out: dict[str, np.ndarray], suffix: str, cox: BatchCox, cols: np.ndarray) -> None:
+    for key in _FIT_KEYS:
         out[key + suffix][cols] = getattr(cox, key)
 
 
-def _cox_flags(cox: Any, base: int) -> np.ndarray:
+def _cox_flags(cox: BatchCox, base: int, covariate: int) -> np.ndarray:
     quiet_failure = ~cox.converged & ~cox.singular & ~cox.monotone
     return (np.where(cox.monotone, base, 0) | np.where(quiet_failure, 2 * base, 0)
-            | np.where(cox.singular, 4 * base, 0))
+            | np.where(cox.singular, 4 * base, 0)
+            | np.where(cox.covariate_monotone, covariate, 0))
 
 
 def screen_table(names: list[str], parts: list[dict[str, np.ndarray]], conf_level: float,
@@ -448,6 +647,9 @@ def screen_table(names: list[str], parts: list[dict[str, np.ndarray]], conf_leve
             cols["ci_upper" + suffix] = np.exp(b + zc * se)
             cols["p" + suffix] = normal_p(b / se)
             cols["lr_chi2" + suffix] = 2 * (r["loglik" + suffix] - r["loglik_null" + suffix])
+            if not suffix:               # the split's score test (given any covariates)
+                cols["score_chi2"] = r["score_chi2"]
+                cols["score_p"] = chi2_sf_array(r["score_chi2"], 1)
     for q, p in (("q_logrank", "logrank_p"), ("q", "p"), ("q_cont", "p_cont")):
         cols[q] = _adjust(cols[p], fdr)
     cols["note"] = np.array([_note(int(f)) for f in r["flags"]], dtype=object)

@@ -26,6 +26,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import mirprog as mp
+from mirprog._engine import batch_sets as _sets
 from mirprog._engine import cox_batch as _batch
 from mirprog._engine.coxph import SingularDesignError, Ties, fit_cox
 from mirprog._engine.logrank import logrank_arrays, quadratic_chi2
@@ -200,8 +201,8 @@ def test_batch_engine_equals_fit_cox(seed: int, ties: str) -> None:
 def test_batch_engine_large_block_paths(seed: int, ties: str,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Paths of big blocks (sparse segment sums, many row chunks), forced on small data."""
-    monkeypatch.setattr(_batch, "_SPARSE_FROM", 0)
-    monkeypatch.setattr(_batch, "_CHUNK", 16)
+    monkeypatch.setattr(_sets, "SPARSE_FROM", 0)
+    monkeypatch.setattr(_sets, "CHUNK", 16)
     _check_engine_against_fit_cox(seed, ties)
 
 
