@@ -219,6 +219,12 @@ class PrognosticModel(Result):
                         thresholds={'progrec': 32.5}, risk groups A-C)
         >>> model.adverse
         {'progrec_high': 0, 'horTh': 'no'}
+
+        Stratified by hormone therapy, with one baseline hazard per stratum:
+
+        >>> strat = PrognosticModel.fit(g, markers=["progrec"], clinical=["age"], strata="horTh")
+        >>> [(b.level, b.n, b.events) for b in strat.stratum_baselines]
+        [(('no',), 440, 205), (('yes',), 246, 94)]
         """
         markers, clinical = list(markers), list(clinical)
         if not markers and not clinical:

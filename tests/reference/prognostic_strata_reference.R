@@ -95,7 +95,11 @@ model_case <- function(id, data, train, test, time, event, rhs, strata_col, weig
   list(
     id = id, data = data, time = time, event = event, ties = ties, weighted = weighted,
     strata = strata_col, formula = paste(deparse(f), collapse = ""),
-    terms = names(coef(fit)), coef = num(coef(fit)), var = unname(fit$var),
+    terms = names(coef(fit)), coef = num(coef(fit)),
+    # with non-integer weights coxph's default var is the robust one (has.rwt); the
+    # model-based variance, which mirprog reports without robust=, is naive.var then
+    var = unname(fit$var), naive_var = unname(if (is.null(fit$naive.var)) fit$var
+                                              else fit$naive.var),
     means = num(fit$means), loglik = num(fit$loglik), n = fit$n, events = fit$nevent,
     baselines = per_stratum(fit, train, time, strata_col),
     max_time = max(train[[time]]), test_id = test$id,
