@@ -278,8 +278,8 @@ def fit_cox(
                   converged=bool(fit.converged[0]), infinite=fit.infinite[0], means=means)
 
 
-def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
-                    ties: Ties) -> tuple[np.ndarray, np.ndarray]:
+def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray, ties: Ties, *,
+                    weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Baseline cumulative hazard at each distinct event time, for the covariates lp = 0.
 
     ``lp`` is the (centred) linear predictor of the training rows.  With
@@ -288,15 +288,45 @@ def baseline_cumhaz(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
     sum_{k=0}^{d-1} 1 / (S - (k/d) D), D the events' own sum (the
     Efron-adjusted estimator).  These are R's ``survfit.coxph`` defaults for the
     same ties (``ctype`` 1 and 2), i.e. ``basehaz(fit, centered = TRUE)``.
+
+    With case ``weights`` w, as R's ``agsurv``: S and D sum w exp(lp), and
+    the increment is W / S (Breslow) or (W / d) sum_k 1 / (S - (k/d) D)
+    (Efron), W the events' summed weight and d their number.
     """
     time, event = np.asarray(time, float), np.asarray(event)
-    rs = risk_sets(time, event, ties)
+    rs = risk_sets(time, event, ties, weights=weights)
     r = np.exp(np.asarray(lp, float))[rs.order]
+    if rs.weights is not None:
+        r = rs.weights * r
     s0 = np.cumsum(r[::-1])[::-1][rs.first]
     d0 = np.bincount(rs.group, weights=r[rs.event_rows], minlength=rs.n_groups)
-    inc = np.bincount(rs.group, weights=1.0 / (s0 - rs.frac * d0[rs.group]),
+    mean_w = 1.0 if rs.event_weight is None else rs.event_weight
+    inc = np.bincount(rs.group, weights=mean_w / (s0 - rs.frac * d0[rs.group]),
                       minlength=rs.n_groups)
     return np.unique(time[event == 1]), np.cumsum(inc)
+
+
+def baseline_cumhaz_strata(time: np.ndarray, event: np.ndarray, lp: np.ndarray, ties: Ties,
+                           strata: np.ndarray, *, weights: np.ndarray | None = None
+                           ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`baseline_cumhaz` of each stratum (codes 0..K-1 of ``strata``), in code order.
+
+    A stratum's baseline uses its own rows only (its risk sets), with the linear
+    predictor centred as for the whole fit, as R ``basehaz(fit, centered =
+    TRUE)`` of a model with ``strata()``.  A stratum without events gets empty arrays.
+    """
+    codes = np.asarray(strata)
+    w = None if weights is None else np.asarray(weights, float)
+    out = []
+    for k in range(int(codes.max()) + 1 if len(codes) else 0):
+        sel = codes == k
+        if not np.any(np.asarray(event)[sel] == 1):
+            out.append((np.zeros(0), np.zeros(0)))
+            continue
+        out.append(baseline_cumhaz(np.asarray(time)[sel], np.asarray(event)[sel],
+                                   np.asarray(lp)[sel], ties,
+                                   weights=None if w is None else w[sel]))
+    return out
 
 
 def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,

@@ -10,6 +10,8 @@ Examples
 
     mirprog fit train.csv --time rfs_years --event relapse --id id \\
         --markers mir125b --cut nodes=3 --clinical grade --groups default --out model.json
+    mirprog fit train.csv --time rfs_years --event relapse --markers mir125b \\
+        --strata centre --weights w --out stratified.json
     mirprog score new.csv --model model.json --out scores.csv --horizons 3 5
 """
 
@@ -23,7 +25,8 @@ from mirprog.cli.checks import refuse_repeats
 from mirprog.data.cohort import Cohort, read_cohort
 from mirprog.data.reading import read_table
 from mirprog.errors import MirprogError, format_ids
-from mirprog.model.prognostic import PrognosticModel, ScaleWarning
+from mirprog.model.prognostic import HorizonWarning, PrognosticModel, ScaleWarning
+from mirprog.model.strata import stratum_label
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
 
@@ -108,6 +111,11 @@ def add_parsers(subparsers: Any) -> None:
                      help="risk groups: 'default' (every binary factor, adverse = its higher-"
                           "hazard level) or the adverse value of each factor, e.g. "
                           "mir125b_high=1 nodes_high=1")
+    fit.add_argument("--strata", nargs="+", action="extend", default=[], metavar="COL",
+                     help="stratify the Cox model by this column (repeatable): one baseline "
+                          "hazard per stratum; 'mirprog score' then needs the column")
+    fit.add_argument("--weights", metavar="COL",
+                     help="column of case weights of the Cox fit and its baseline hazards")
     fit.add_argument("--ties", choices=["breslow", "efron"], default="breslow")
     fit.add_argument("--out", required=True, help="model file to write (.json)")
     add_file_options(fit)
@@ -169,18 +177,24 @@ def _fit(args: argparse.Namespace) -> None:
                          **file_options(args))
     refuse_repeats([("--markers", args.markers), ("--cut", [name for name, _ in args.cut])])
     refuse_repeats([("--clinical", args.clinical)])
+    refuse_repeats([("--strata", args.strata)])
     thresholds = dict(args.cut)
     markers = list(args.markers) + [m for m in thresholds if m not in args.markers]
     model = PrognosticModel.fit(cohort, markers, args.clinical, thresholds=thresholds,
-                                groups=_groups(args.groups), ties=args.ties)
+                                groups=_groups(args.groups), ties=args.ties,
+                                strata=args.strata or None, weights=args.weights)
     model.save(args.out)
     print(f"Fitted on {model.n} patients, {model.events} events ({model.n_excluded} excluded "
-          f"for a missing value), {model.ties} ties.")
+          f"for a missing value), {model.ties} ties"
+          f"{f', case weights {model.weights}' if model.weights else ''}.")
     for c in model.cutpoints.cutpoints:
         print(f"  {c.column}: {c.marker} > {c.thresholds[0]:g} ({c.rule})")
     table = model.to_frame()
     for term, r in table.iterrows():
         print(f"  {term:<16} HR {r['hr']:.2f} ({r['ci_lower']:.2f}–{r['ci_upper']:.2f})")
+    for b in model.stratum_baselines:
+        print(f"  stratum {stratum_label(model.strata, b.level)}: {b.n} patients, {b.events} "
+              f"events, follow-up to {b.max_time:g}")
     if model.adverse is not None:
         rule = ", ".join(f"{k}={v}" for k, v in model.adverse.items())
         print(f"  risk groups {'/'.join(model.group_labels or ())} = number of adverse "
@@ -193,7 +207,8 @@ def _fit(args: argparse.Namespace) -> None:
 
 def _score(args: argparse.Namespace) -> None:
     model = PrognosticModel.load(args.model)
-    table = read_table(args.path, id=args.id, columns=[*model.markers, *model.clinical],
+    table = read_table(args.path, id=args.id,
+                       columns=[*model.markers, *model.clinical, *model.strata],
                        **file_options(args, cohort=False))
     id_col = args.id or (model.id_col if model.id_col in table.columns else None)
     horizons = list(args.horizons or model.default_horizons())
@@ -203,9 +218,10 @@ def _score(args: argparse.Namespace) -> None:
         if model.time_col is None or model.event_col is None:
             raise MirprogError("The model file does not name the time/event columns.")
         cohort = Cohort(table, time=model.time_col, event=model.event_col, id=id_col)
-        within = [h for h in horizons if 0 < h <= model.max_time]
+        within = [h for h in horizons if 0 < h <= model.follow_up]
         with warnings.catch_warnings():  # already reported by score()
             warnings.simplefilter("ignore", ScaleWarning)
+            warnings.simplefilter("ignore", HorizonWarning)
             result = model.validate(cohort, horizon=max(within) if within else None)
     write_csv(scores, args.out, index=False)
     bad = scores[scores["reason"].notna()]

@@ -1,6 +1,6 @@
 """The model file: a :class:`~mirprog.PrognosticModel` as human-readable JSON.
 
-Schema ``mirprog.model/2`` (one JSON object)::
+Schema ``mirprog.model/3`` (one JSON object)::
 
     schema, mirprog_version
     roles          {time, event, id}: column roles of the training cohort
@@ -10,12 +10,21 @@ Schema ``mirprog.model/2`` (one JSON object)::
     clinical       [clinical covariates]
     cox            {ties, covariates, terms, term_factor, levels,
                     coefficients: {term: {coef, se, center}}}
-    baseline       {centered, estimator, time: [...], cumhaz: [...]}
+    baseline       null | {centered, estimator, time: [...], cumhaz: [...]}
+    strata         null | {columns: [...], centered, estimator,
+                           baselines: [{level: [...], n, events, max_time,
+                                        time: [...], cumhaz: [...]}]}
+    weights        null | case-weights column of the training fit
     risk_groups    null | {adverse: {factor: value}, labels: [...]}
 
 ``time_unit`` is ``days``, ``weeks``, ``months``, ``years`` or ``unknown``
-(the training Cohort had no ``time_unit``).  Schema 1 is schema 2 without
-``time_unit``; such a file loads as ``unknown``, with a :class:`ModelFileWarning`.
+(the training Cohort had no ``time_unit``).  A stratified model has
+``baseline: null`` and one baseline per stratum under ``strata`` (``level``
+holds the stratum's value of each of ``columns``); an unstratified one has
+``strata: null``.  Schema 2 is schema 3 without ``strata`` and ``weights``
+(it loads as an unstratified, unweighted model), and schema 1 is schema 2
+without ``time_unit``; such a file loads as ``unknown``, with a
+:class:`ModelFileWarning`.
 
 Floats are written with Python's shortest round-trip repr, so a saved and
 re-loaded model is equal to the original.  :func:`decode` checks every field
@@ -39,12 +48,13 @@ from mirprog.data import file_schema as fs
 from mirprog.data.scale import MarkerRange
 from mirprog.errors import DataFileError, ModelFileError, ModelFileWarning
 from mirprog.factors.cutpoints import Cutpoints, cutpoints_spec
+from mirprog.model.strata import StratumBaseline
 from mirprog.stats.cox.coxph import Design
 
 __all__ = ["SCHEMA", "TIME_UNITS", "ModelFileError", "decode", "encode"]
 
 SCHEMA_PREFIX = "mirprog.model/"
-SCHEMA_VERSIONS = (1, 2)  # 2 adds training.time_unit
+SCHEMA_VERSIONS = (1, 2, 3)  # 2 adds training.time_unit, 3 strata and weights
 SCHEMA = f"{SCHEMA_PREFIX}{SCHEMA_VERSIONS[-1]}"
 TIME_UNITS = ("days", "weeks", "months", "years")
 
@@ -65,8 +75,15 @@ def encode(m: Any, indent: int | None = 2) -> str:
                 "levels": {k: list(v) for k, v in d.levels.items()},
                 "coefficients": {t: {"coef": b, "se": s, "center": c} for t, b, s, c in
                                  zip(d.terms, m.coef, m.se, m.center, strict=True)}},
-        "baseline": {"centered": True, "estimator": m.ties, "time": list(m.baseline_time),
-                     "cumhaz": list(m.baseline_cumhaz)},
+        "baseline": None if m.strata else {
+            "centered": True, "estimator": m.ties, "time": list(m.baseline_time),
+            "cumhaz": list(m.baseline_cumhaz)},
+        "strata": None if not m.strata else {
+            "columns": list(m.strata), "centered": True, "estimator": m.ties,
+            "baselines": [{"level": list(b.level), "n": b.n, "events": b.events,
+                           "max_time": b.max_time, "time": list(b.time),
+                           "cumhaz": list(b.cumhaz)} for b in m.stratum_baselines]},
+        "weights": m.weights,
         "risk_groups": None if m.adverse is None else {
             "adverse": m.adverse, "labels": list(m.group_labels or ())},
     }
@@ -118,6 +135,20 @@ def _spec(version: int) -> fs.Spec:
         training["time_unit"] = fs.choice(*TIME_UNITS, "unknown")
     ties = fs.choice("breslow", "efron")
     names = fs.array(fs.text(), unique=True)
+    curve = {"time": fs.array(fs.number(), min_len=1, order="increasing"),
+             "cumhaz": fs.array(fs.number(minimum=0), min_len=1, order="non-decreasing")}
+    baseline = fs.obj({"centered": fs.choice(True), "estimator": ties, **curve})
+    later: dict[str, fs.Spec] = {}
+    if version >= 3:
+        baseline = fs.optional(baseline)
+        later["strata"] = fs.optional(fs.obj({
+            "columns": fs.array(fs.text(), min_len=1, unique=True),
+            "centered": fs.choice(True), "estimator": ties,
+            "baselines": fs.array(fs.obj({
+                "level": fs.array(fs.scalar, min_len=1), "n": fs.integer(minimum=1),
+                "events": fs.integer(minimum=1), "max_time": fs.number(positive=True),
+                **curve}), min_len=1)}))
+        later["weights"] = fs.optional(fs.text())
     return fs.obj({
         "schema": fs.text(), "mirprog_version": fs.text(),
         "roles": fs.obj({"time": fs.text(), "event": fs.text(), "id": fs.optional(fs.text())}),
@@ -132,10 +163,8 @@ def _spec(version: int) -> fs.Spec:
             "levels": fs.mapping(fs.array(fs.scalar, min_len=2, unique=True)),
             "coefficients": fs.mapping(fs.obj({"coef": fs.number(), "se": fs.number(minimum=0),
                                                "center": fs.number()}))}),
-        "baseline": fs.obj({
-            "centered": fs.choice(True), "estimator": ties,
-            "time": fs.array(fs.number(), min_len=1, order="increasing"),
-            "cumhaz": fs.array(fs.number(minimum=0), min_len=1, order="non-decreasing")}),
+        "baseline": baseline,
+        **later,
         "risk_groups": fs.optional(fs.obj({"adverse": fs.mapping(fs.scalar),
                                            "labels": fs.array(fs.text(), min_len=2,
                                                               unique=True)})),
@@ -171,12 +200,18 @@ def decode(text: str, source: str) -> dict[str, Any]:
     c, t, roles, groups = p["cox"], p["training"], p["roles"], p["risk_groups"]
     coefs = [c["coefficients"][term] for term in c["terms"]]
     unit = t.get("time_unit", "unknown")
+    base, strata = p["baseline"], p.get("strata")
     return {
         "cutpoints": Cutpoints(p["cutpoints"]), "clinical": p["clinical"],
         "design": Design(c["covariates"], c["terms"], c["term_factor"], c["levels"]),
         "coef": tuple(x["coef"] for x in coefs), "se": tuple(x["se"] for x in coefs),
         "center": tuple(x["center"] for x in coefs), "ties": c["ties"],
-        "baseline_time": p["baseline"]["time"], "baseline_cumhaz": p["baseline"]["cumhaz"],
+        "baseline_time": () if base is None else base["time"],
+        "baseline_cumhaz": () if base is None else base["cumhaz"],
+        "strata": () if strata is None else strata["columns"],
+        "stratum_baselines": () if strata is None else tuple(
+            StratumBaseline(**b) for b in strata["baselines"]),
+        "weights": p.get("weights"),
         "max_time": t["max_time"], "n": t["n"], "events": t["events"],
         "n_excluded": t["n_excluded"], "marker_ranges": p["marker_ranges"],
         "adverse": None if groups is None else groups["adverse"],
@@ -226,22 +261,71 @@ def _fits_together(p: dict[str, Any]) -> None:
 
 
 def _check_training(p: dict[str, Any]) -> None:
-    t, b = p["training"], p["baseline"]
-    if b["estimator"] != p["cox"]["ties"]:
-        raise fs.Invalid("baseline.estimator", f"is {b['estimator']!r}, but cox.ties is "
-                                               f"{p['cox']['ties']!r}; they must agree")
-    if len(b["cumhaz"]) != len(b["time"]):
-        raise fs.Invalid("baseline.cumhaz", f"has {len(b['cumhaz'])} entries, but "
-                                            f"baseline.time has {len(b['time'])}")
-    if t["max_time"] < b["time"][-1]:
-        raise fs.Invalid("training.max_time", f"is {t['max_time']!r}, before the last baseline "
-                                              f"time {b['time'][-1]!r}")
+    t, b, strata = p["training"], p["baseline"], p.get("strata")
     if t["events"] > t["n"]:
         raise fs.Invalid("training.events", f"is {t['events']}, more than training.n "
                                             f"{t['n']}")
-    if len(b["time"]) > t["events"]:
-        raise fs.Invalid("baseline.time", f"has {len(b['time'])} event times, more than the "
-                                          f"{t['events']} training.events")
+    if b is None and strata is None:
+        raise fs.Invalid("baseline", "is null, but strata is null too: an unstratified model "
+                                     "needs its baseline hazard")
+    if b is not None and strata is not None:
+        raise fs.Invalid("baseline", "is given, but the model is stratified (strata): its "
+                                     "baselines are strata.baselines, and baseline is null")
+    if strata is not None:
+        _check_strata(p, strata)
+        return
+    _check_curve("baseline", b, p["cox"]["ties"], t, "training")
+
+
+def _check_curve(path: str, b: dict[str, Any], ties: str, counts: dict[str, Any],
+                 where: str) -> None:
+    """One baseline hazard ``b`` at ``path``: its estimator, lengths, and times within the
+    follow-up ``max_time`` and the ``events`` of ``counts`` (the fields at ``where``)."""
+    max_time, events = counts["max_time"], counts["events"]
+    if "estimator" in b and b["estimator"] != ties:
+        raise fs.Invalid(f"{path}.estimator", f"is {b['estimator']!r}, but cox.ties is "
+                                              f"{ties!r}; they must agree")
+    if len(b["cumhaz"]) != len(b["time"]):
+        raise fs.Invalid(f"{path}.cumhaz", f"has {len(b['cumhaz'])} entries, but "
+                                           f"{path}.time has {len(b['time'])}")
+    if max_time < b["time"][-1]:
+        raise fs.Invalid(f"{where}.max_time", f"is {max_time!r}, before the last baseline "
+                                              f"time {b['time'][-1]!r}")
+    if len(b["time"]) > events:
+        raise fs.Invalid(f"{path}.time", f"has {len(b['time'])} event times, more than the "
+                                         f"{events} {where}.events")
+
+
+def _check_strata(p: dict[str, Any], strata: dict[str, Any]) -> None:
+    """The per-stratum baselines of a stratified model, and their sums against training."""
+    t, cols, ties = p["training"], strata["columns"], p["cox"]["ties"]
+    for col in cols:
+        if col in p["cox"]["covariates"] or col in p["roles"].values():
+            raise fs.Invalid("strata.columns", f"names {col!r}, which is a model covariate or "
+                                               "the time/event/id column, not a stratum")
+    if strata["estimator"] != ties:
+        raise fs.Invalid("strata.estimator", f"is {strata['estimator']!r}, but cox.ties is "
+                                             f"{ties!r}; they must agree")
+    seen: list[tuple[Any, ...]] = []
+    for i, b in enumerate(strata["baselines"]):
+        path = f"strata.baselines[{i}]"
+        if len(b["level"]) != len(cols):
+            raise fs.Invalid(f"{path}.level", f"has {len(b['level'])} values, expected "
+                                              f"{len(cols)} (one per strata.columns)")
+        if any(all(fs.same(a, c) for a, c in zip(b["level"], s, strict=True)) for s in seen):
+            raise fs.Invalid(f"{path}.level", f"repeats the stratum {list(b['level'])}")
+        seen.append(b["level"])
+        if b["events"] > b["n"]:
+            raise fs.Invalid(f"{path}.events", f"is {b['events']}, more than {path}.n {b['n']}")
+        _check_curve(path, b, ties, b, path)
+    for key in ("n", "events"):
+        total = sum(b[key] for b in strata["baselines"])
+        if total != t[key]:
+            raise fs.Invalid(f"training.{key}", f"is {t[key]}, but the strata add up to {total}")
+    longest = max(b["max_time"] for b in strata["baselines"])
+    if longest != t["max_time"]:
+        raise fs.Invalid("training.max_time", f"is {t['max_time']!r}, but the longest stratum "
+                                              f"follow-up is {longest!r}")
 
 
 def _check_groups(p: dict[str, Any]) -> None:

@@ -21,8 +21,8 @@ import pandas as pd
 
 from mirprog._engine.coxph import Ties, baseline_cumhaz
 from mirprog._engine.dist import zcrit
-from mirprog._engine.timefix import aeq_times
 from mirprog._result import Result
+from mirprog.data._checks import native
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions, TimeUnit
 from mirprog.data.missing import parse_numbers
 from mirprog.data.scale import MarkerRange, ScaleWarning, check_scale
@@ -31,21 +31,19 @@ from mirprog.factors.cutpoints import Cutpoints
 from mirprog.factors.risk_groups import adverse_groups, default_labels
 from mirprog.model import file as model_io
 from mirprog.model.file import ModelFileError
+from mirprog.model.groups import resolve_groups
+from mirprog.model.strata import StratumBaseline, fit_baselines, stratum_label, stratum_rows
 from mirprog.model.validation import ValidationResult, validation_result
 from mirprog.stats.cox.coxph import Design, cox
 
 __all__ = ["HorizonWarning", "MarkerRange", "ModelFileError", "PrognosticModel", "ScaleWarning",
-           "ValidationResult", "baseline_cumhaz"]
+           "StratumBaseline", "ValidationResult", "baseline_cumhaz"]
 
 
 UNITS_PER_YEAR: dict[str, float] = {"days": 365.25, "weeks": 365.25 / 7, "months": 12.0,
                                     "years": 1.0}
 """Time units per year, for the default horizons (3 and 5 years) of a model."""
 
-
-def _native(v: Any) -> Any:
-    """numpy scalars -> Python scalars (JSON-safe, and equal after a round trip)."""
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _coerce_numeric(values: pd.Series, name: str, ids: pd.Index) -> pd.Series:
@@ -83,7 +81,8 @@ class PrognosticModel(Result):
     ties : {"breslow", "efron"}
     baseline_time, baseline_cumhaz : tuple of float
         Baseline cumulative hazard at ``center`` (a right-continuous step
-        function), at each distinct training event time.
+        function), at each distinct training event time; empty for a
+        stratified model, whose baselines are in :attr:`stratum_baselines`.
     max_time : float
         Longest training follow-up; predictions beyond it are NaN.
     n, events, n_excluded : int
@@ -101,6 +100,14 @@ class PrognosticModel(Result):
     time_unit : {"days", "weeks", "months", "years"} or None
         Unit of the training follow-up times (the Cohort's ``time_unit``); None
         when unknown, and then :meth:`score` needs explicit horizons.
+    strata : tuple of str
+        Stratification columns (empty for an unstratified model).
+    stratum_baselines : tuple of StratumBaseline
+        Per stratum (in sorted order of the strata values): its values, baseline
+        cumulative hazard, training follow-up, n and events.
+    weights : str or None
+        The case-weights column of the training fit (informational: scoring and
+        validation do not use weights).
     """
 
     cutpoints: Cutpoints
@@ -124,6 +131,9 @@ class PrognosticModel(Result):
     id_col: str | None
     mirprog_version: str
     time_unit: TimeUnit | None = None
+    strata: tuple[str, ...] = ()
+    stratum_baselines: tuple[StratumBaseline, ...] = field(default=(), repr=False)
+    weights: str | None = None
 
     # -- fitting -------------------------------------------------------------------------
 
@@ -140,6 +150,8 @@ class PrognosticModel(Result):
         ties: Ties = "breslow",
         categorical: Sequence[str] = (),
         reference: Mapping[str, Hashable] | None = None,
+        strata: str | Sequence[str] | None = None,
+        weights: str | None = None,
     ) -> PrognosticModel:
         """Freeze cutpoints, a multivariate Cox model and (optionally) risk groups.
 
@@ -167,6 +179,14 @@ class PrognosticModel(Result):
         categorical, reference :
             Passed to :func:`mirprog.cox` (numeric columns to treat as
             categorical; reference level per categorical covariate).
+        strata : str or sequence of str, optional
+            Stratify the Cox model by these columns (R ``strata()``): each
+            stratum gets its own baseline hazard (:attr:`stratum_baselines`) and
+            no coefficient; scoring then needs the columns.  Risk groups do not
+            depend on the strata.
+        weights : str, optional
+            Column of case weights of the Cox fit and its baseline hazards (R
+            ``weights=``).  The markers' median cutpoints are not weighted.
 
         Returns
         -------
@@ -199,6 +219,12 @@ class PrognosticModel(Result):
                         thresholds={'progrec': 32.5}, risk groups A-C)
         >>> model.adverse
         {'progrec_high': 0, 'horTh': 'no'}
+
+        Stratified by hormone therapy, with one baseline hazard per stratum:
+
+        >>> strat = PrognosticModel.fit(g, markers=["progrec"], clinical=["age"], strata="horTh")
+        >>> [(b.level, b.n, b.events) for b in strat.stratum_baselines]
+        [(('no',), 440, 205), (('yes',), 246, 94)]
         """
         markers, clinical = list(markers), list(clinical)
         if not markers and not clinical:
@@ -217,36 +243,39 @@ class PrognosticModel(Result):
                               f"{markers}; add them to markers=[...].", column=stray[0])
         cohort.require(*markers, role="marker")
         cohort.require(*clinical, role="clinical")
+        strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
+        cohort.require(*strata_cols, role="strata")
+        cohort.require(*([weights] if weights else []), role="weights")
         cuts = Cutpoints(tuple(
             Cutpoints.fit(cohort, [m], "fixed", thresholds={m: fixed[m]}).cutpoints[0]
             if m in fixed else Cutpoints.fit(cohort, [m], "median").cutpoints[0]
             for m in markers))
         data = cuts.apply(cohort)
         covariates = [c.column for c in cuts.cutpoints] + clinical
-        fit = cox(data, covariates, ties=ties, categorical=categorical, reference=reference)
-        used = data.complete_cases(covariates)
-        x = fit.design.matrix(used.frame)
-        center = np.where(np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0), 0.0, x.mean(axis=0))
+        fit = cox(data, covariates, ties=ties, categorical=categorical, reference=reference,
+                  strata=strata_cols or None, weights=weights)
+        used = data.complete_cases([*covariates, *[c for c in strata_cols if c not in covariates],
+                                    *([weights] if weights else [])])
         coef = tuple(float(b) for b in fit.summary["coef"])
-        lp = (x - center) @ np.array(coef)
-        bt, bh = baseline_cumhaz(aeq_times(used.time), used.event, lp, ties)
+        bt, bh, by_stratum = _baselines(fit, used.time, ties)
         design = Design(fit.design.covariates, fit.design.terms, fit.design.term_factor,
-                        {k: tuple(_native(v) for v in lv) for k, lv in fit.design.levels.items()})
-        adverse = _resolve_groups(groups, design, coef, used.frame)
+                        {k: tuple(native(v) for v in lv) for k, lv in fit.design.levels.items()})
+        adverse = resolve_groups(groups, design, coef, used.frame)
         from mirprog._version import __version__
 
         return cls(
             cutpoints=cuts, clinical=tuple(clinical), design=design, coef=coef,
             se=tuple(float(s) for s in fit.summary["se"]),
-            center=tuple(float(m) for m in center), ties=ties,
-            baseline_time=tuple(float(t) for t in bt), baseline_cumhaz=tuple(float(h) for h in bh),
+            center=tuple(float(m) for m in fit.means), ties=ties,
+            baseline_time=bt, baseline_cumhaz=bh,
             max_time=float(used.time.max()), n=fit.n, events=fit.events,
             n_excluded=len(fit.excluded),
             marker_ranges={m: MarkerRange.of(cohort.column(m)) for m in markers},
             adverse=adverse,
             group_labels=None if adverse is None else default_labels(len(adverse)),
             time_col=cohort.time_col, event_col=cohort.event_col, id_col=cohort.id_col,
-            mirprog_version=__version__, time_unit=cohort.time_unit)
+            mirprog_version=__version__, time_unit=cohort.time_unit, strata=strata_cols,
+            stratum_baselines=by_stratum, weights=weights)
 
     # -- description ---------------------------------------------------------------------
 
@@ -263,8 +292,11 @@ class PrognosticModel(Result):
     def __repr__(self) -> str:
         groups = "" if self.group_labels is None else (
             f", risk groups {self.group_labels[0]}-{self.group_labels[-1]}")
+        strata = f", strata={self.strata}" if self.strata else ""
+        weights = f", weights={self.weights!r}" if self.weights else ""
         return (f"PrognosticModel(terms={self.terms}, n={self.n}, events={self.events}, "
-                f"ties={self.ties!r}, thresholds={self.cutpoints.thresholds}{groups})")
+                f"ties={self.ties!r}, thresholds={self.cutpoints.thresholds}{groups}{strata}"
+                f"{weights})")
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -278,12 +310,40 @@ class PrognosticModel(Result):
                              "ci_upper": np.exp(b + z * se), "center": self.center},
                             index=pd.Index(self.terms, name="term"))
 
-    def cumulative_hazard(self, times: Sequence[float]) -> np.ndarray:
+    def cumulative_hazard(self, times: Sequence[float], stratum: Any = None) -> np.ndarray:
         """Baseline cumulative hazard H0(t) at ``center`` (step function; NaN beyond the
-        training follow-up)."""
+        training follow-up).
+
+        For a stratified model, ``stratum`` names the stratum: its value (one
+        strata column) or tuple of values (several); H0 is then NaN beyond the
+        stratum's own training follow-up.
+
+        Raises
+        ------
+        MirprogError
+            A stratified model without a training ``stratum``, or an unstratified
+            model given one.
+        """
+        if self.strata or stratum is not None:
+            return self._stratum(stratum).cumulative_hazard(times)
         t = np.asarray(times, dtype=float)
         pos = np.searchsorted(np.array(self.baseline_time), t, side="right") - 1
         return np.where(t > self.max_time, np.nan, np.array((0.0, *self.baseline_cumhaz))[pos + 1])
+
+    def _stratum(self, stratum: Any) -> StratumBaseline:
+        level = stratum if isinstance(stratum, tuple) else (stratum,)
+        for b in self.stratum_baselines:
+            if b.level == level:
+                return b
+        known = ", ".join(stratum_label(self.strata, b.level) for b in self.stratum_baselines)
+        raise MirprogError(f"stratum={stratum!r} is not a stratum of this model "
+                           f"({'strata: ' + known if known else 'it is not stratified'}).")
+
+    @property
+    def follow_up(self) -> float:
+        """The time up to which every patient can be predicted: the training follow-up, or,
+        stratified, the shortest follow-up of a stratum."""
+        return min((b.max_time for b in self.stratum_baselines), default=self.max_time)
 
     # -- scoring -------------------------------------------------------------------------
 
@@ -360,7 +420,8 @@ class PrognosticModel(Result):
         1   2             1            -1.121         0.682
         2   3             1            -1.121         0.682
         """
-        out, _ = self._score(data, self.default_horizons() if horizons is None else horizons, id)
+        out, _, _ = self._score(data, self.default_horizons() if horizons is None else horizons,
+                                id)
         return out
 
     def default_horizons(self) -> tuple[float, float]:
@@ -382,7 +443,9 @@ class PrognosticModel(Result):
         return 3 * per_year, 5 * per_year
 
     def _score(self, data: Cohort | pd.DataFrame, horizons: Sequence[float],
-               id: str | None = None) -> tuple[pd.DataFrame, list[Exclusion]]:
+               id: str | None = None
+               ) -> tuple[pd.DataFrame, list[Exclusion], np.ndarray | None]:
+        """Scores, ledger entries and (stratified) each row's stratum index (-1: missing)."""
         frame, id_name, ids = _table(data, id, self.id_col)
         hs = [float(h) for h in np.atleast_1d(np.asarray(horizons, dtype=float))]
         if any(not math.isfinite(h) or h < 0 for h in hs):
@@ -400,6 +463,11 @@ class PrognosticModel(Result):
                         frame[cut.marker], self.marker_ranges.get(cut.marker), stacklevel=3)
         for c in self.clinical:
             cov[c] = frame[c] if c in self.design.levels else _coerce_numeric(frame[c], c, ids)
+        strat = None
+        if self.strata:
+            strat = stratum_rows(frame, self.strata, self.stratum_baselines, ids)
+            for c in self.strata:  # a missing stratum is a row not scored, with its reason
+                cov[c] = frame[c]
         reasons, entries = self._reasons(frame, cov, ids)
         ok = np.array([r is None for r in reasons])
         lp = np.full(len(frame), np.nan)
@@ -413,15 +481,33 @@ class PrognosticModel(Result):
             out["risk_group"] = self._groups(cov)
         out["linear_predictor"] = lp
         out["relative_hazard"] = np.exp(lp)
-        beyond = [h for h in hs if h > self.max_time]
-        if beyond:
-            warnings.warn(f"Horizon(s) {beyond} are beyond the training follow-up "
-                          f"({self.max_time:g}); their survival is NaN.", HorizonWarning,
-                          stacklevel=3)
-        for h, h0 in zip(hs, self.cumulative_hazard(hs), strict=True):
-            out[f"surv_at_{_fmt(h)}"] = np.exp(-h0 * np.exp(lp))
+        h0 = self._row_cumhaz(hs, strat, len(frame))
+        for j, h in enumerate(hs):
+            out[f"surv_at_{_fmt(h)}"] = np.exp(-h0[:, j] * np.exp(lp))
         out["reason"] = pd.Series(reasons, dtype=object)
-        return out, entries
+        return out, entries, strat
+
+    def _row_cumhaz(self, hs: list[float], strat: np.ndarray | None, n: int) -> np.ndarray:
+        """H0 at each horizon (columns) for each row (rows), from the row's stratum; warns
+        for horizons beyond the training follow-up (of a stratum)."""
+        if strat is None:
+            beyond = [h for h in hs if h > self.max_time]
+            if beyond:
+                warnings.warn(f"Horizon(s) {beyond} are beyond the training follow-up "
+                              f"({self.max_time:g}); their survival is NaN.", HorizonWarning,
+                              stacklevel=4)
+            return np.broadcast_to(self.cumulative_hazard(hs), (n, len(hs)))
+        out = np.full((n, len(hs)), np.nan)
+        for k, b in enumerate(self.stratum_baselines):
+            rows = strat == k
+            out[rows] = b.cumulative_hazard(hs)
+            beyond = [h for h in hs if h > b.max_time]
+            if beyond and rows.any():
+                warnings.warn(f"Horizon(s) {beyond} are beyond the training follow-up of "
+                              f"stratum {stratum_label(self.strata, b.level)} "
+                              f"({b.max_time:g}); the survival of its patients there is NaN.",
+                              HorizonWarning, stacklevel=4)
+        return out
 
     def _reasons(self, frame: pd.DataFrame, cov: pd.DataFrame, ids: pd.Index
                  ) -> tuple[list[str | None], list[Exclusion]]:
@@ -449,7 +535,7 @@ class PrognosticModel(Result):
         for row, problems in enumerate(per_row):
             reasons.append("; ".join(f"{why} {name}" for name, why in problems) or None)
             if problems:
-                entries.append(Exclusion(_native(ids[row]), problems[0][0], problems[0][1]))
+                entries.append(Exclusion(native(ids[row]), problems[0][0], problems[0][1]))
         return reasons, entries
 
     def _groups(self, cov: pd.DataFrame) -> pd.Categorical[str]:
@@ -491,6 +577,14 @@ class PrognosticModel(Result):
         the validation cohort itself (the model file holds no training
         patients); they are ``None`` without scikit-survival.
 
+        A stratified model is validated as R ``concordance(fit, newdata)``:
+        Harrell's C counts pairs within a stratum only, and the case weights of
+        the training fit are not carried to the new cohort (R drops them too).
+        Each patient's predicted survival (calibration) uses their stratum's
+        baseline.  Risk groups, and so the Kaplan–Meier curves, the log-rank test
+        and the calibration table by group, do not depend on the strata and pool
+        them; so do Uno's C and the AUC (scikit-survival has no strata).
+
         Examples
         --------
         >>> import mirprog as mp
@@ -505,23 +599,24 @@ class PrognosticModel(Result):
         if not isinstance(cohort, Cohort):
             raise CohortError("validate() needs a Cohort with follow-up: "
                               "mp.Cohort(df, time=..., event=..., id=...).")
-        if horizon is not None and not 0 < horizon <= self.max_time:
-            raise MirprogError(f"horizon must be in (0, {self.max_time:g}] (the training "
-                               f"follow-up), got {horizon}.")
-        scores, entries = self._score(cohort, [])
+        if horizon is not None and not 0 < horizon <= self.follow_up:
+            raise MirprogError(
+                f"horizon must be in (0, {self.follow_up:g}] (the training follow-up"
+                f"{' of every stratum' if self.strata else ''}), got {horizon}.")
+        scores, entries, strat = self._score(cohort, [])
         used = scores["reason"].isna().to_numpy()
         ledger = Exclusions(cohort.n, int(used.sum()), tuple(entries))
         if not used.any():
             raise CohortError("No row of the cohort can be scored: " + ledger.summary())
         sub = cohort.subset(used)
         if horizon is None:
-            horizon = min(float(np.median(sub.time)), self.max_time)
+            horizon = min(float(np.median(sub.time)), self.follow_up)
         surv_col = f"surv_at_{_fmt(horizon)}"
-        h0 = float(self.cumulative_hazard([horizon])[0])
+        h0 = self._row_cumhaz([float(horizon)], strat, len(scores))[:, 0]
         scores[surv_col] = np.exp(-h0 * scores["relative_hazard"])
         scored = scores.loc[used].drop(columns="reason").reset_index(drop=True)
-        return validation_result(sub, scored, ledger, surv_col,
-                                 float(horizon), auc_times, n_groups)
+        return validation_result(sub, scored, ledger, surv_col, float(horizon), auc_times,
+                                 n_groups, strata=None if strat is None else strat[used])
 
     # -- persistence ---------------------------------------------------------------------
 
@@ -578,6 +673,17 @@ class PrognosticModel(Result):
         return cls.from_json(model_io.read(p), source=f"Model file {p.name!r}")
 
 
+def _baselines(fit: Any, raw_time: np.ndarray, ties: Ties
+               ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[StratumBaseline, ...]]:
+    """(baseline times, cumhaz) of an unstratified fit, or the per-stratum baselines."""
+    inputs = fit.inputs
+    if fit.strata:
+        return (), (), fit_baselines(fit, raw_time, ties)
+    bt, bh = baseline_cumhaz(inputs.time, inputs.event, fit.linear_predictor, ties,
+                             weights=inputs.weights)
+    return tuple(float(t) for t in bt), tuple(float(h) for h in bh), ()
+
+
 def _fmt(h: float) -> str:
     """A horizon as written in a column name: 5.0 -> '5', 2.5 -> '2.5'."""
     return str(int(h)) if float(h).is_integer() else repr(float(h))
@@ -603,45 +709,3 @@ def _table(data: Cohort | pd.DataFrame, id_col: str | None, default_id: str | No
                           f"or duplicated ids ({format_ids(list(ids[bad]))}); each patient "
                           "needs a unique id.", column=id_col if named else None)
     return df.reset_index(drop=True), str(id_col) if named else "row", ids
-
-
-def _binary_levels(design: Design, frame: pd.DataFrame) -> dict[str, tuple[Any, Any]]:
-    """Covariates with exactly two values: (lower/reference level, other level)."""
-    out: dict[str, tuple[Any, Any]] = {}
-    for cov in design.covariates:
-        if cov in design.levels:
-            if len(design.levels[cov]) == 2:
-                out[cov] = (design.levels[cov][0], design.levels[cov][1])
-        elif set(pd.to_numeric(frame[cov]).dropna().unique().tolist()) == {0, 1}:
-            out[cov] = (0, 1)
-    return out
-
-
-def _resolve_groups(groups: Mapping[str, Hashable] | str | None, design: Design,
-                    coef: tuple[float, ...], frame: pd.DataFrame) -> dict[str, Any] | None:
-    """The risk-group rule (factor -> adverse value) asked for by ``groups``."""
-    if groups is None:
-        return None
-    binary = _binary_levels(design, frame)
-    if isinstance(groups, str):
-        if groups != "default":
-            raise CohortError(f"groups must be None, 'default' or a mapping of adverse values, "
-                              f"got {groups!r}.")
-        if not binary:
-            raise CohortError("groups='default' needs binary covariates (e.g. marker highs); "
-                              "the model has none.")
-        return {cov: hi if coef[design.term_factor.index(cov)] > 0 else lo
-                for cov, (lo, hi) in binary.items()}
-    adverse = {f: _native(v) for f, v in groups.items()}
-    if not adverse:
-        raise CohortError("groups= is empty; give at least one factor -> adverse value.")
-    for f, v in adverse.items():
-        if f not in design.covariates:
-            raise CohortError(f"groups= names {f!r}, which is not a model covariate "
-                              f"{list(design.covariates)} (markers enter as '<marker>_high').",
-                              column=f)
-        present = design.levels.get(f) or set(frame[f].dropna().unique().tolist())
-        if v not in present:
-            raise CohortError(f"The adverse value {v!r} of {f!r} does not occur in the "
-                              f"training rows (values: {sorted(present, key=str)}).", column=f)
-    return adverse

@@ -42,7 +42,8 @@ class ValidationResult(Result):
     excluded : Exclusions
         Rows that could not be scored, and why.
     harrell_c : float
-        Harrell's C of the linear predictor (R ``concordance``).
+        Harrell's C of the linear predictor (R ``concordance``); for a
+        stratified model, of the pairs within a stratum.
     concordance_counts : dict
         Its pair counts (``concordant, discordant, tied_x, tied_y, tied_xy``).
     uno_c : float or None
@@ -93,11 +94,12 @@ class ValidationResult(Result):
 
 def validation_result(sub: Cohort, scores: pd.DataFrame, ledger: Exclusions, surv_col: str,
                       horizon: float, auc_times: Sequence[float] | None,
-                      n_groups: int) -> ValidationResult:
+                      n_groups: int, *, strata: np.ndarray | None = None) -> ValidationResult:
     """Validation numbers for the scored rows ``scores`` of the cohort ``sub`` (same order).
 
     ``scores`` holds ``linear_predictor``, ``surv_col`` (predicted survival at
-    ``horizon``) and, when the model has risk groups, ``risk_group``.
+    ``horizon``) and, when the model has risk groups, ``risk_group``.  With
+    ``strata`` (each row's stratum code) Harrell's C counts pairs within strata.
     """
     time, event = aeq_times(sub.time), sub.event
     lp = scores["linear_predictor"].to_numpy()
@@ -122,7 +124,7 @@ def validation_result(sub: Cohort, scores: pd.DataFrame, ledger: Exclusions, sur
                      "predicted": float(pred[mask].mean()), "observed": r.survival,
                      "ci_lower": r.ci_lower, "ci_upper": r.ci_upper})
     uno, auc, mean_auc, notes = _sksurv_metrics(time, event, lp, horizon, auc_times)
-    counts = concordance_counts(time, event, lp)
+    counts = concordance_counts(time, event, lp, strata=strata)
     return ValidationResult(
         scores=scores, n=len(lp), events=int(event.sum()), excluded=ledger,
         harrell_c=counts["concordance"], concordance_counts=counts, uno_c=uno, auc=auc,

@@ -214,7 +214,7 @@ def test_tampered_model_file_names_the_field(tmp_path: Path, edit: Edit, field: 
 
 
 SCHEMAS = [
-    pytest.param("mirprog.model/3", r"written by a newer mirprog .*Upgrade mirprog", id="newer"),
+    pytest.param("mirprog.model/4", r"written by a newer mirprog .*Upgrade mirprog", id="newer"),
     pytest.param("mirprog.model/0", r"which no mirprog release wrote", id="older"),
     pytest.param("mirprog.model/1.5", r"not a mirprog model: schema is '.*1\.5'", id="fraction"),
     pytest.param("mirprog.model/02", r"not a mirprog model", id="leading-zero"),
@@ -340,6 +340,7 @@ def _schema_1(text: str) -> str:
     payload = json.loads(text)
     payload["schema"] = "mirprog.model/1"
     del payload["training"]["time_unit"]
+    del payload["strata"], payload["weights"]
     return json.dumps(payload)
 
 
@@ -507,3 +508,144 @@ def test_json_with_an_overflowing_number(model_file: Path, kind: str) -> None:
         with pytest.raises(mp.MirprogError, match="cutpoints JSON is corrupted"):
             mp.Cutpoints.from_json(cuts.replace('"group_sizes": [', '"group_sizes": [1e99980, ',
                                                 1))
+
+
+# --------------------------------------------------------------------------- strata and weights
+
+
+@cache
+def saved_strata() -> str:
+    """A stratified, weighted model: strata tgrade (I, II, III), weights 1 + (id mod 3) / 2."""
+    train = cohorts()[0]
+    train = train.assign(w=1 + (train.column("id") % 3) / 2)
+    return PrognosticModel.fit(train, ["progrec"], ["horTh"], strata="tgrade", weights="w",
+                               ties="efron").to_json()
+
+
+def _stratum_times_unsorted(p: dict[str, Any]) -> None:
+    t = p["strata"]["baselines"][0]["time"]
+    t[0], t[1] = t[1], t[0]
+
+
+def _stratum_n_off(p: dict[str, Any]) -> None:
+    p["strata"]["baselines"][0]["n"] += 1
+
+
+def _baseline_and_strata(p: dict[str, Any]) -> None:
+    b = p["strata"]["baselines"][0]
+    p["baseline"] = {"centered": True, "estimator": "efron", "time": b["time"],
+                     "cumhaz": b["cumhaz"]}
+
+
+STRATA_TAMPERINGS: list[Any] = [
+    pytest.param(_set("strata/baselines/0/level", ["I", "II"]),
+                 r"strata\.baselines\[0\]\.level has 2 values, expected 1", id="level-count"),
+    pytest.param(_set("strata/baselines/0/level", []),
+                 r"strata\.baselines\[0\]\.level has 0 entries", id="no-level"),
+    pytest.param(_set("strata/baselines/1/level", ["I"]),
+                 r"strata\.baselines\[1\]\.level repeats the stratum \['I'\]",
+                 id="repeated-stratum"),
+    pytest.param(_set("strata/baselines/0/level/0", {"grade": "I"}),
+                 r"strata\.baselines\[0\]\.level\[0\] is \(an object\)", id="level-object"),
+    pytest.param(_stratum_times_unsorted, r"strata\.baselines\[0\]\.time\[1\] .* must increase",
+                 id="unsorted-stratum-times"),
+    pytest.param(lambda p: p["strata"]["baselines"][1]["cumhaz"].reverse(),
+                 r"strata\.baselines\[1\]\.cumhaz\[1\] .* must not decrease",
+                 id="decreasing-stratum-hazard"),
+    pytest.param(_set("strata/baselines/0/cumhaz/0", -0.001),
+                 r"strata\.baselines\[0\]\.cumhaz\[0\] is -0.001", id="negative-stratum-hazard"),
+    pytest.param(_set("strata/baselines/0/cumhaz/0", float("nan")),
+                 r"strata\.baselines\[0\]\.cumhaz\[0\] is nan", id="nan-stratum-hazard"),
+    pytest.param(lambda p: p["strata"]["baselines"][2]["cumhaz"].pop(),
+                 r"strata\.baselines\[2\]\.cumhaz has \d+ entries, but strata\.baselines\[2\]"
+                 r"\.time has", id="mismatched-stratum-lengths"),
+    pytest.param(_set("strata/baselines/0/time", []), r"strata\.baselines\[0\]\.time has 0",
+                 id="empty-stratum-baseline"),
+    pytest.param(_set("strata/baselines/0/max_time", 1.0),
+                 r"strata\.baselines\[0\]\.max_time is 1.0, before the last baseline time",
+                 id="stratum-max-time-before-baseline"),
+    pytest.param(_set("strata/baselines/0/events", 10**6),
+                 r"strata\.baselines\[0\]\.events is 1000000, more than", id="stratum-events"),
+    pytest.param(_set("strata/baselines/0/n", 0), r"strata\.baselines\[0\]\.n is 0",
+                 id="stratum-without-rows"),
+    pytest.param(_stratum_n_off, r"training\.n is 400, but the strata add up to 401",
+                 id="strata-n-do-not-add-up"),
+    pytest.param(_set("training/max_time", 5000.0), r"training\.max_time is 5000.0, but the "
+                 "longest stratum follow-up", id="training-max-time-not-the-strata's"),
+    pytest.param(_set("strata/baselines/0/colour", "red"),
+                 r"strata\.baselines\[0\]\.colour is not a known field", id="unknown-stratum-key"),
+    pytest.param(_set("strata/baselines", []), r"strata\.baselines has 0 entries",
+                 id="no-stratum"),
+    pytest.param(_set("strata/columns", []), r"strata\.columns has 0 entries", id="no-column"),
+    pytest.param(_set("strata/columns", ["horTh"]), r"strata\.columns names 'horTh', which is a "
+                 "model covariate", id="stratum-is-a-covariate"),
+    pytest.param(_set("strata/columns", ["time"]), r"strata\.columns names 'time'",
+                 id="stratum-is-the-time"),
+    pytest.param(_set("strata/estimator", "breslow"), r"strata\.estimator is 'breslow', but "
+                 "cox\\.ties is 'efron'", id="strata-estimator"),
+    pytest.param(_set("strata/centered", False), r"strata\.centered is False",
+                 id="strata-not-centered"),
+    pytest.param(_set("strata", None), r"baseline is null, but strata is null too",
+                 id="no-baseline-at-all"),
+    pytest.param(_baseline_and_strata, r"baseline is given, but the model is stratified",
+                 id="baseline-and-strata"),
+    pytest.param(_pop("strata"), r"strata is missing", id="missing-strata-key"),
+    pytest.param(_set("weights", 3), r"weights is 3", id="numeric-weights"),
+    pytest.param(_set("weights", ""), r"weights is an empty string", id="empty-weights"),
+]
+
+
+@pytest.mark.parametrize(("edit", "field"), STRATA_TAMPERINGS)
+def test_tampered_stratified_model_file_names_the_field(tmp_path: Path, edit: Edit,
+                                                        field: str) -> None:
+    payload = json.loads(saved_strata())
+    edit(payload)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ModelFileError, match=rf"Model file 'model\.json' is corrupted: {field}"
+                                             r".*Restore the file as mirprog wrote it"):
+        PrognosticModel.load(path)
+
+
+def test_stratified_weighted_model_round_trips() -> None:
+    text = saved_strata()
+    payload = json.loads(text)
+    assert payload["schema"] == "mirprog.model/3"
+    assert payload["baseline"] is None
+    assert payload["weights"] == "w"
+    assert [b["level"] for b in payload["strata"]["baselines"]] == [["I"], ["II"], ["III"]]
+    model = PrognosticModel.from_json(text)
+    assert model.strata == ("tgrade",)
+    assert model.to_json() == text
+    test = cohorts()[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mp.HorizonWarning)
+        scores = model.score(test, horizons=[365, 1825])
+    assert scores["surv_at_365"].notna().all()
+
+
+def _schema_2(text: str) -> str:
+    payload = json.loads(text)
+    payload["schema"] = "mirprog.model/2"
+    del payload["strata"], payload["weights"]
+    return json.dumps(payload)
+
+
+def test_schema_2_files_still_load_unchanged() -> None:
+    """A file written before strata and weights (schema 2) loads as the same model."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no note: schema 2 records everything a model needs
+        loaded = PrognosticModel.from_json(_schema_2(saved()))
+    assert loaded == model()
+    assert (loaded.strata, loaded.stratum_baselines, loaded.weights) == ((), (), None)
+    pd.testing.assert_frame_equal(loaded.score(cohorts()[1], horizons=[1000]),
+                                  model().score(cohorts()[1], horizons=[1000]))
+    # schema 2 has no strata field and no null baseline: either is a tampering
+    payload = json.loads(_schema_2(saved()))
+    payload["strata"] = None
+    with pytest.raises(ModelFileError, match=r"strata is not a known field"):
+        PrognosticModel.from_json(json.dumps(payload))
+    payload = json.loads(_schema_2(saved()))
+    payload["baseline"] = None
+    with pytest.raises(ModelFileError, match=r"baseline is None \(null\), expected an object"):
+        PrognosticModel.from_json(json.dumps(payload))

@@ -304,7 +304,7 @@ def test_save_load_round_trip_is_exact(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(loaded.score(test, horizons=[1825]),
                                       model.score(test, horizons=[1825]))
     text = (tmp_path / "m.json").read_text()
-    assert json.loads(text)["schema"] == "mirprog.model/2"
+    assert json.loads(text)["schema"] == "mirprog.model/3"
     assert '"tgrade[II]"' in text  # human-readable: terms by name
 
 

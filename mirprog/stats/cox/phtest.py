@@ -100,13 +100,21 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
 
 
 def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
-                  gtime: np.ndarray, ties: Ties, strata: np.ndarray | None = None
+                  gtime: np.ndarray, ties: Ties, strata: np.ndarray | None = None,
+                  weights: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """R's ``zph1``: score ``u`` (2p), information (2p x 2p) for ``(b, gamma)`` at ``gamma = 0``,
-    unscaled Schoenfeld residuals and the time order of the events."""
-    rs = risk_sets(time, event, ties, strata=strata)   # risk sets within strata, as zph
+    unscaled Schoenfeld residuals and the time order of the events.
+
+    With case ``weights``, as ``zph1``: the risk scores are w exp(eta), each event
+    adds w x to the score and, against it, its tie group's mean weight times its
+    (Efron) risk-set mean and variance; the Schoenfeld residuals are unweighted.
+    """
+    rs = risk_sets(time, event, ties, strata=strata, weights=weights)  # within strata, as zph
     xs = (x - x.mean(axis=0))[rs.order]
     r = np.exp(eta[rs.order])
+    if rs.weights is not None:
+        r = rs.weights * r
     rx = r[:, None] * xs
     s0 = risk_set_sums(r, rs)
     a = risk_set_sums(rx, rs) / s0[:, None]
@@ -114,7 +122,12 @@ def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.nd
         - a[:, :, None] * a[:, None, :]
     g = gtime[rs.order][rs.event_rows]
     xe = xs[rs.event_rows]
-    resid_raw = xe - a
+    if rs.weights is None or rs.event_weight is None:
+        w_e = mw = np.ones(len(rs.event_rows))
+    else:
+        w_e, mw = rs.weights[rs.event_rows], rs.event_weight
+    resid_raw = w_e[:, None] * xe - mw[:, None] * a
+    v = mw[:, None, None] * v
     u = np.concatenate([resid_raw.sum(axis=0), (g[:, None] * resid_raw).sum(axis=0)])
     i11 = v.sum(axis=0)
     i12 = (g[:, None, None] * v).sum(axis=0)
@@ -150,7 +163,8 @@ def ph_test(
     Parameters
     ----------
     fit : CoxResult
-        An ordinary (not Firth-penalised) fit from :func:`mirprog.cox`.
+        An ordinary (not Firth-penalised) fit from :func:`mirprog.cox`, with or
+        without strata and case weights.
     cohort : Cohort
         The cohort ``fit`` was fitted on.
     transform : {"km", "identity", "rank", "log"}, default "km"
@@ -182,6 +196,12 @@ def ph_test(
     Schoenfeld residual).  (survival 2.x used an approximation with the
     residuals' variance; its numbers differ slightly.)
 
+    A weighted fit is tested as R's ``cox.zph`` tests it: the case weights enter
+    the risk sets, the score and the information (as in the fit), while the
+    ``"km"`` transform is the unweighted pooled Kaplan-Meier curve, ``g`` is
+    centred at its unweighted mean over the events, ``d`` counts events
+    unweighted and the Schoenfeld residuals ``r_i`` are not weighted.
+
     Examples
     --------
     >>> import mirprog as mp
@@ -199,9 +219,6 @@ def ph_test(
     if getattr(fit, "penalty", None):
         raise CohortError(f"ph_test() needs an ordinary Cox fit; this one is {fit.penalty}-"
                           "penalised. Refit with firth=False to check proportional hazards.")
-    if getattr(fit, "weights", None) is not None:
-        raise CohortError("ph_test() does not take a weighted Cox fit yet; refit without "
-                          "weights= to check proportional hazards.", column=fit.weights)
     strata = tuple(getattr(fit, "strata", ()))
     data = timefixed(cohort.complete_cases(
         list(fit.design.columns) + [c for c in strata if c not in fit.design.columns]))
@@ -218,8 +235,9 @@ def ph_test(
     ttimes = _transformed_times(data.time, event, transform)
     gtime = ttimes - ttimes[event == 1].mean()
     codes = fit.inputs.strata if fit.inputs is not None else None
+    weights = fit.inputs.weights if fit.inputs is not None else None
     u, imat, schoen, rows = _score_pieces(data.time, event, x, fit.linear_predictor, gtime,
-                                          fit.ties, codes)
+                                          fit.ties, codes, weights)
     p = len(coef)
     terms = list(fit.terms)
     if by_factor:

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
-from mirprog.errors import CohortError
 from tests._reference import close, ref
 
 Z = ref("phtest_coxzph_strata")
@@ -26,11 +25,3 @@ def test_matches_r_cox_zph_with_strata(case: dict[str, Any]) -> None:
     res = mp.ph_test(fit, c, transform=case["transform"])
     close(res.table["chi2"], case["chisq"], "cox.zph chi2 (terms, then GLOBAL)")
     close(res.table["p"], case["p"], "cox.zph p")
-
-
-def test_weighted_fit_is_refused() -> None:
-    c = _veteran()
-    d = c.data.assign(w=1.0)
-    c2 = mp.Cohort(d, time="time", event="status", id="id")
-    with pytest.raises(CohortError, match="weighted"):
-        mp.ph_test(mp.cox(c2, ["karno"], weights="w"), c2)
