@@ -121,6 +121,8 @@ def test_analyses_that_need_one_row_per_patient_refuse_intervals() -> None:
         lambda: mp.bootstrap_validate(c, ["age"], n_boot=2),
         lambda: mp.ph_test(mp.cox(c, ["age"]), c),
         lambda: mp.cox(c, ["age"], firth=True),
+        lambda: mp.screen(c, markers=["age", "year"]),
+        lambda: mp.screen_bootstrap(c, markers=["age", "year"], n_boot=2),
     ]
     for action in refusals:
         with pytest.raises(mp.MirprogError, match=r"\(start, stop\] intervals"):

@@ -338,6 +338,7 @@ def screen(
     ex = execution_options(execution, threads=threads, progress=progress, client=client,
                            scheduler=scheduler, block_size=block_size)
     check_options(rule, ties, continuous, fdr, conf_level, max_iter)
+    cohort.require_one_row_per_patient("The screen (a median split of patients)")
     names = resolve_markers(cohort, markers, leave_out=model_columns(strata, adjust))
     model = screen_model(cohort, names, strata, adjust, categorical, reference)
     n = len(model.time)

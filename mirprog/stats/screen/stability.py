@@ -190,6 +190,7 @@ def screen_bootstrap(
     1   estrec     0.007       0.9          2.0
     2      age     0.390       0.1          3.0
     """
+    cohort.require_one_row_per_patient("The screen bootstrap")
     check_options("median", ties, continuous, fdr, conf_level, max_iter)
     if not (isinstance(n_boot, int | np.integer) and not isinstance(n_boot, bool) and n_boot > 0):
         raise MirprogError(f"n_boot must be a positive integer, got {n_boot!r}.")
