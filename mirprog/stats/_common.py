@@ -125,15 +125,22 @@ def case_weights(data: AnalysisData, column: str) -> np.ndarray:
     Raises
     ------
     CohortError
-        The column is not numeric, or holds a negative or infinite weight
-        (the ids are named).  Missing weights are the caller's check
+        The column is not numeric, holds a negative or infinite weight
+        (the ids are named), or every weight is 0.  Missing weights are the caller's check
         (:func:`check_complete`).
     """
     try:
         w = data.frame[column].to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
-        raise CohortError(f"The weights column {column!r} is not numeric.",
-                          column=column) from exc
+        values = data.frame[column]
+        bad = pd.to_numeric(values, errors="coerce").isna().to_numpy()
+        bad = bad if bad.any() else np.ones(len(bad), bool)
+        ids = list(data.ids[bad])
+        raise CohortError(
+            f"The weights column {column!r} is not numeric: it holds "
+            f"{values[bad].iloc[0]!r} at ids {format_ids(ids)}. Case weights are numbers "
+            "(how many patients a row stands for); recode the column.",
+            column=column, rows=ids) from exc
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         ids = data.ids[bad]
@@ -141,6 +148,11 @@ def case_weights(data: AnalysisData, column: str) -> np.ndarray:
             f"The weights column {column!r} holds negative or infinite values at ids "
             f"{format_ids(list(ids))}; case weights must be finite and >= 0.",
             column=column, rows=list(ids))
+    if len(w) and not w.any():
+        raise CohortError(
+            f"Every weight in {column!r} is 0 among the {len(w)} rows used, so no patient "
+            "counts. Check the column (is it the right one?), or leave weights= out.",
+            column=column)
     return w
 
 

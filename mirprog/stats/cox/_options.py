@@ -43,8 +43,9 @@ def option_columns(covariates: Sequence[str], strata: tuple[str, ...], weights: 
                               column=col)
     for name, other in (("weights", weights), ("cluster", cluster)):
         if other is not None and other in covariates:
-            raise CohortError(f"Column {other!r} is both a covariate and the {name} column.",
-                              column=other)
+            raise CohortError(f"Column {other!r} is both a covariate and the {name} column; "
+                              f"use it in one place (drop it from the covariates, or pass "
+                              f"another {name}= column).", column=other)
     return list(covariates) + [c for c in strata if c not in covariates]
 
 
@@ -55,23 +56,41 @@ def prepare_options(data: AnalysisData, strata: tuple[str, ...],
     Raises
     ------
     CohortError
-        A stratum without events; a weight that is missing, negative or not
-        finite; a missing cluster value.
+        A weight that is missing, negative or not finite, or every weight 0; no
+        event with a weight above 0; a stratum without (weighted) events; a
+        missing cluster value.
     """
+    w = None if weights is None else case_weights(data, weights)
+    events = data.event.astype(float) if w is None else data.event * w
+    if w is not None and not events.any():
+        rows = list(data.ids[data.event.astype(bool)])
+        raise CohortError(
+            f"Every event among the rows used has weight 0 in {weights!r} (ids "
+            f"{format_ids(rows)}), so the model has no events. Check the weights column.",
+            column=weights, rows=rows)
     codes, levels = (None, ()) if not strata else strata_codes(data, strata)
     if codes is not None:
-        events = np.bincount(codes, weights=data.event, minlength=len(levels))
-        empty = [levels[i] for i in np.flatnonzero(events == 0)]
-        if empty:
-            rows = data.ids[np.isin(codes, np.flatnonzero(events == 0))]
-            raise CohortError(
-                f"Stratum {', '.join(map(str, empty))} of {list(strata)} has no events among "
-                f"the rows used (ids {format_ids(list(rows))}); it cannot contribute to a "
-                "stratified model. Merge it with a neighbouring stratum or leave it out.",
-                column=strata[0], rows=list(rows))
-    w = None if weights is None else case_weights(data, weights)
+        _check_strata_events(data, strata, codes, levels, events, weights)
     cl = None
     if cluster is not None:
         cl = pd.factorize(data.frame[cluster])[0].astype(np.int64)
     return ModelOptions(strata, weights, cluster, robust or cluster is not None, codes, levels,
                         w, cl)
+
+
+def _check_strata_events(data: AnalysisData, strata: tuple[str, ...], codes: np.ndarray,
+                         levels: tuple[tuple[object, ...], ...], events: np.ndarray,
+                         weights: str | None) -> None:
+    """A stratum whose events are none (or all of weight 0) is refused, naming its rows."""
+    per_stratum = np.bincount(codes, weights=events, minlength=len(levels))
+    empty = np.flatnonzero(per_stratum == 0)
+    if not empty.size:
+        return
+    rows = data.ids[np.isin(codes, empty)]
+    names = ", ".join(str(levels[i][0] if len(levels[i]) == 1 else levels[i]) for i in empty)
+    weighted = f" with weight > 0 in {weights!r}" if weights is not None else ""
+    raise CohortError(
+        f"Stratum {names} of {list(strata)} has no events{weighted} among the rows used "
+        f"(ids {format_ids(list(rows))}); it cannot contribute to a stratified model. Merge "
+        "it with a neighbouring stratum, or leave its rows out of the cohort.",
+        column=strata[0], rows=list(rows))

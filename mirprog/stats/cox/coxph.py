@@ -513,10 +513,14 @@ def cox(
         fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter,
                       strata=opts.strata_codes, weights=opts.weight_values, entry=data.entry)
     except SingularDesignError as exc:
+        weighted = "" if opts.weight_values is None else (
+            f" ({int(np.count_nonzero(opts.weight_values))} of them with weight > 0 in "
+            f"{weights!r}: rows of weight 0 do not count)")
         raise CohortError(
             f"The covariates {covs} are collinear or constant among the {len(data.time)} rows "
-            "used, or hold extreme values (the information matrix is singular). Remove "
-            "redundant terms, merge sparse levels, or check for data-entry errors.") from exc
+            f"used{weighted}, or hold extreme values (the information matrix is singular). "
+            "Remove redundant terms, merge sparse levels, or check for data-entry errors."
+        ) from exc
     terms = list(design.terms)
     monotone = tuple(t for t, flag in zip(terms, fit.infinite, strict=True) if flag)
     if not fit.converged and not monotone:
@@ -547,7 +551,8 @@ def _model_rows(cohort: Cohort, covariates: str | Sequence[str],
         if col is not None and not isinstance(col, str):
             raise ArgumentError(f"{name}= takes one column name, got {col!r}.", argument=name)
     base = option_columns(columns, strata_cols, weights, cluster)
-    extra = [c for c in (weights, cluster) if c is not None and c not in base]
+    # one column may be both the weights and the cluster (R allows it): check it once
+    extra = list(dict.fromkeys(c for c in (weights, cluster) if c is not None and c not in base))
     data = timefixed(check_complete(cohort, base, extra, intervals=True))
     if int(data.event.sum()) == 0:
         raise CohortError(
