@@ -227,20 +227,7 @@ class PrognosticModel(Result):
         [(('no',), 440, 205), (('yes',), 246, 94)]
         """
         markers, clinical = list(markers), list(clinical)
-        if not markers and not clinical:
-            raise CohortError("PrognosticModel.fit() needs at least one marker or clinical "
-                              "covariate.")
-        if rule != "median":
-            raise CohortError(f"Unknown rule {rule!r}: a prognostic model splits markers at "
-                              "the training 'median', or at fixed thresholds={marker: value}.")
-        both = set(markers) & set(clinical)
-        if both:
-            raise CohortError(f"{sorted(both)} are given both as markers and as clinical.")
-        fixed = dict(thresholds or {})
-        stray = [m for m in fixed if m not in markers]
-        if stray:
-            raise CohortError(f"thresholds= names {stray}, which are not among the markers "
-                              f"{markers}; add them to markers=[...].", column=stray[0])
+        fixed = _check_fit_arguments(markers, clinical, rule, thresholds)
         cohort.require(*markers, role="marker")
         cohort.require(*clinical, role="clinical")
         strata_cols = (strata,) if isinstance(strata, str) else tuple(strata or ())
@@ -682,6 +669,26 @@ def _baselines(fit: Any, raw_time: np.ndarray, ties: Ties
     bt, bh = baseline_cumhaz(inputs.time, inputs.event, fit.linear_predictor, ties,
                              weights=inputs.weights)
     return tuple(float(t) for t in bt), tuple(float(h) for h in bh), ()
+
+
+def _check_fit_arguments(markers: list[str], clinical: list[str], rule: str,
+                         thresholds: Mapping[str, float] | None) -> dict[str, float]:
+    """Refuse contradictory arguments of :meth:`PrognosticModel.fit`; the fixed thresholds."""
+    if not markers and not clinical:
+        raise CohortError("PrognosticModel.fit() needs at least one marker or clinical "
+                          "covariate.")
+    if rule != "median":
+        raise CohortError(f"Unknown rule {rule!r}: a prognostic model splits markers at "
+                          "the training 'median', or at fixed thresholds={marker: value}.")
+    both = set(markers) & set(clinical)
+    if both:
+        raise CohortError(f"{sorted(both)} are given both as markers and as clinical.")
+    fixed = dict(thresholds or {})
+    stray = [m for m in fixed if m not in markers]
+    if stray:
+        raise CohortError(f"thresholds= names {stray}, which are not among the markers "
+                          f"{markers}; add them to markers=[...].", column=stray[0])
+    return fixed
 
 
 def _fmt(h: float) -> str:
