@@ -39,7 +39,10 @@ class FactorTableResult(Result):
     table : pandas.DataFrame
         Full precision, indexed by term, with columns ``label, factor, n, events,
         logrank_chi2, logrank_df, logrank_p, hr, ci_lower, ci_upper, p, monotone,
-        entered, selected, multi_hr, multi_ci_lower, multi_ci_upper, multi_p``.
+        entered, selected, multi_hr, multi_ci_lower, multi_ci_upper, multi_p`` and, for
+        categorical factors, ``reference`` (the reference level), ``factor_lr_p`` (the
+        univariate global LR p of a factor with several levels) and ``multi_factor_lr_p``
+        (its drop1 LR p in the final multivariate model, R ``drop1(fit, test="Chisq")``).
     univariate : UnivariateResult
     selection : SelectionResult
     cutpoints : Cutpoints or None
@@ -65,7 +68,10 @@ class FactorTableResult(Result):
         """Paper layout as strings, with log-rank and Cox statistics in separate columns.
 
         ``ND`` (not done) marks factors that did not enter the multivariate
-        model; factors removed by backward selection say so with their p.
+        model; factors removed by backward selection say so with their p.  A
+        categorical term names its reference (``grade [2 vs 1]``), and a factor
+        with several levels gets its global LR p, univariate and in the final
+        model (``Factor p (univariate; multivariate)``).
         """
         steps = self.selection.steps.set_index("factor", drop=False)
         rows = []
@@ -80,7 +86,7 @@ class FactorTableResult(Result):
                 multi, multi_p = "ND", "ND"
             level = _term_level(str(_term), r["factor"])
             rows.append({
-                "Factor": r["label"] + (f" [{level}]" if level else ""),
+                "Factor": r["label"] + (f" [{level} vs {r['reference']}]" if level else ""),
                 "n": int(r["n"]), "Events": int(r["events"]),
                 "Log-rank χ²": f"{r['logrank_chi2']:.{digits}f}"
                 if np.isfinite(r["logrank_chi2"]) else "NA",
@@ -89,8 +95,21 @@ class FactorTableResult(Result):
                 else format_ci(r["hr"], r["ci_lower"], r["ci_upper"], digits),
                 "Cox p": "NA" if r["monotone"] else format_p(r["p"]),
                 "Multivariate HR (95% CI)": multi, "Multivariate p": multi_p,
+                "Factor p (univariate; multivariate)": _factor_p(r),
             })
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        factor_p = "Factor p (univariate; multivariate)"
+        if out.empty or not out[factor_p].astype(bool).any():  # no factor with >2 levels
+            out = out.drop(columns=factor_p, errors="ignore")
+        return out
+
+
+def _factor_p(r: pd.Series) -> str:
+    """The global LR p of a factor with several levels, univariate and in the final model."""
+    uni, multi = r.get("factor_lr_p", np.nan), r.get("multi_factor_lr_p", np.nan)
+    if pd.isna(uni):
+        return ""
+    return format_p(float(uni)) + ("; " + format_p(float(multi)) if pd.notna(multi) else "")
 
 
 def _term_level(term: str, factor: str) -> str:
@@ -179,6 +198,10 @@ def factor_table(
     for col in ("hr", "ci_lower", "ci_upper", "p"):
         frame[f"multi_{col}"] = [multi.loc[t, col] if t in multi.index else np.nan
                                  for t in frame.index]
+    tests = sel.final.factor_tests if sel.final is not None else pd.DataFrame()
+    frame["multi_factor_lr_p"] = [
+        tests.loc[f, "lr_p"] if f in tests.index and tests.loc[f, "df"] > 1 else np.nan
+        for f in frame["factor"]]
     return Table3Result(table=frame, univariate=uni, selection=sel, cutpoints=cuts)
 
 

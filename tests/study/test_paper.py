@@ -184,7 +184,7 @@ def test_table_rendering(gb: mp.Cohort) -> None:
     assert "<caption>Table 3 &lt;GBSG2&gt;</caption>" in html
     assert html.count("<tr") == 1 + len(t3.frame)
     tex = t3.to_latex()
-    assert tex.startswith("\\begin{tabular}{lrrrrrrrr}")
+    assert tex.startswith("\\begin{tabular}{lrrrrrrrrr}")  # + the factor p of tgrade
     assert "Log-rank $\\chi$$^2$" in tex
     assert "tgrade[II]" not in tex
     assert "tgrade\\_high" not in tex
