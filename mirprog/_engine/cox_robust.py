@@ -54,6 +54,7 @@ def score_residuals(beta: np.ndarray, xs: np.ndarray, rs: RiskSets,
     risk = np.exp(eta)
     wr = risk if rs.weights is None else rs.weights * risk
     s0 = risk_set_sums(wr, rs)
+    s0 = np.where(s0 > 0, s0, 1.0)  # a risk set that weighs 0 only at event times weighing 0
     a = risk_set_sums(wr[:, None] * xs, rs) / s0[:, None]
     mw = np.ones(len(s0)) if rs.event_weight is None else rs.event_weight
     h = mw / s0

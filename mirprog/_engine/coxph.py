@@ -168,6 +168,8 @@ def derivatives(beta: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[float, n
         s0 = np.cumsum(r[::-1])[::-1][rs.first]
         s1 = np.cumsum(rx[::-1], axis=0)[::-1][rs.first]
         s2 = np.cumsum(rxx[::-1], axis=0)[::-1][rs.first]
+    # an event time whose tie group and whole risk set weigh 0 adds nothing (s0 = 0 only then)
+    s0 = np.where(s0 > 0, s0, 1.0)
     a = s1 / s0[:, None]
     if rs.weights is None or rs.event_weight is None:
         loglik = float(eta[ev].sum() - np.log(s0).sum())
