@@ -167,10 +167,10 @@ def factor_table(
     >>> t3 = mp.table3(g, markers=["progrec"], clinical={"Nodes >3": "pnodes_high",
     ...                                                  "Hormone therapy": "horTh"})
     >>> t3.formatted()[["Factor", "Log-rank χ²", "Cox HR (95% CI)", "Multivariate p"]]
-                      Factor Log-rank χ²   Cox HR (95% CI) Multivariate p
-    0           progrec_high       43.21  0.47 (0.37–0.59)         <0.001
-    1               Nodes >3       67.91  2.57 (2.04–3.25)         <0.001
-    2  Hormone therapy [yes]        8.56  0.69 (0.54–0.89)         <0.001
+                            Factor Log-rank χ²   Cox HR (95% CI) Multivariate p
+    0                 progrec_high       43.21  0.47 (0.37–0.59)         <0.001
+    1                     Nodes >3       67.91  2.57 (2.04–3.25)         <0.001
+    2  Hormone therapy [yes vs no]        8.56  0.69 (0.54–0.89)         <0.001
     """
     labels = _labels(clinical or [])
     cuts = None
