@@ -62,6 +62,18 @@ SPARSE_FROM = 20_000  # values: below, np.add.reduceat beats scipy's dispatch ov
 CHUNK = 2**16         # values per working array in the loops over rows and event times
 
 
+def empty_in(empty: tuple[np.ndarray, np.ndarray], cols: np.ndarray | None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The empty risk sets (:func:`empty_risk_sets`) of the markers ``cols`` (increasing),
+    with positions into ``cols``; all of them when ``cols`` is None."""
+    g, j = empty
+    if cols is not None:
+        pos = np.minimum(np.searchsorted(cols, j), len(cols) - 1)
+        keep = cols[pos] == j
+        g, j = g[keep], pos[keep]
+    return g, j
+
+
 @dataclass(frozen=True)
 class Sample:
     """Follow-up data sorted once (by stratum, then time), with the tied event-time groups.

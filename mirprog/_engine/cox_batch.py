@@ -183,11 +183,7 @@ class _Rows:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
         sums = _thirds(suffix_sums(seg, s.g_bounds), k)
         if self.empty is not None:
-            g, j = self.empty
-            if cols is not None:               # (cols are increasing)
-                pos = np.minimum(np.searchsorted(cols, j), len(cols) - 1)
-                keep = cols[pos] == j
-                g, j = g[keep], pos[keep]
+            g, j = bs.empty_in(self.empty, cols)
             sums[0][g, j] = 1.0                # no one at risk: any positive S0 (weight 0)
         dsums = None if stack_ev is None else _thirds(group_sums(s, stack_ev), k)
 

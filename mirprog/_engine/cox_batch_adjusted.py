@@ -98,11 +98,7 @@ class AdjustedRows:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
         sums = suffix_sums(seg, s.g_bounds).reshape(len(s.first), nv, k)
         if self.empty is not None:
-            g, j = self.empty
-            if cols is not None:               # (cols are increasing)
-                pos = np.minimum(np.searchsorted(cols, j), len(cols) - 1)
-                keep = cols[pos] == j
-                g, j = g[keep], pos[keep]
+            g, j = bs.empty_in(self.empty, cols)
             sums[g, 0, j] = 1.0                # no one at risk: any positive S0 (weight 0)
         tied = None if stack_ev is None else group_sums(s, stack_ev).reshape(-1, nv, k)
         acc = self._accumulate(sums, tied, cols, k)

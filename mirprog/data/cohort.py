@@ -295,16 +295,19 @@ class Cohort:
             )
         ids = self._validate_ids(df, id, repeats=entry is not None)
         df.index = pd.Index(ids, name=None if id is not None else df.index.name)
-        if entry is not None:  # rows become intervals, labelled (id, start)
-            ids = self._interval_index(df, (entry, time, event, id), mapping, recurrent)
-            df.index = ids
-        check_cells(df, ids)
         roles = {time, event, *([id] if id else []), *([entry] if entry else [])}
-        self._text = convert_text_numbers(df, roles)
-        df[time] = self._validate_time(df[time], time, ids)
-        df[event] = self._validate_event(df[event], event, ids, mapping)
-        if entry is not None:
-            df[entry] = self._validate_time(df[entry], entry, ids)
+        if entry is None:
+            check_cells(df, ids)
+            self._text = convert_text_numbers(df, roles)
+            df[time] = self._validate_time(df[time], time, ids)
+            df[event] = self._validate_event(df[event], event, ids, mapping)
+        else:  # rows become intervals, labelled (id, start), once their roles are valid
+            ids, checked = self._intervals(df, (entry, time, event, id), mapping, recurrent)
+            df.index = ids
+            check_cells(df, ids)
+            self._text = convert_text_numbers(df, roles)
+            for col, values in checked.items():
+                df[col] = values
         if int(df[event].sum()) == 0:
             raise CohortError(
                 f"The event column {event!r} has no events (all {len(df)} rows are 0/censored): "
@@ -364,9 +367,11 @@ class Cohort:
         return pd.Index(col.to_numpy())
 
     @staticmethod
-    def _interval_index(df: pd.DataFrame, names: tuple[str, str, str, str | None],
-                        mapping: Mapping[Any, int] | None, recurrent: bool) -> pd.Index:
-        """Check the (start, stop] intervals; their row labels (``(id, start)`` with an id)."""
+    def _intervals(df: pd.DataFrame, names: tuple[str, str, str, str | None],
+                   mapping: Mapping[Any, int] | None, recurrent: bool
+                   ) -> tuple[pd.Index, dict[str, np.ndarray]]:
+        """Check the (start, stop] intervals: their row labels (``(id, start)`` with an id)
+        and the validated entry, time and event values."""
         entry, time, event, id = names
         patients = df.index
         start = Cohort._validate_time(df[entry], entry, patients).to_numpy()
@@ -374,7 +379,7 @@ class Cohort:
         status = Cohort._validate_event(df[event], event, patients, mapping).to_numpy()
         check_intervals(start, stop, status, patients, (entry, time, str(id)),
                         recurrent=recurrent)
-        return interval_rows(patients, start, id)
+        return interval_rows(patients, start, id), {entry: start, time: stop, event: status}
 
     @staticmethod
     def _check_time_dtype(col: pd.Series, name: str) -> None:
