@@ -15,18 +15,16 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mirprog.cli.checks import WarningNotes, check_output, refuse_repeats
 from mirprog.cli.model import add_file_options, file_options
-from mirprog.data.cohort import Cohort, read_cohort
 from mirprog.errors import MirprogError
-from mirprog.factors.cutpoints import Cutpoints
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
-from mirprog.present.format import format_p, univariate_table
-from mirprog.stats.cox.coxph import cox
-from mirprog.stats.univariate import univariate
+
+if TYPE_CHECKING:
+    from mirprog.data.cohort import Cohort
 
 __all__ = ["main"]
 
@@ -160,6 +158,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _analyze(args: argparse.Namespace) -> None:
+    from mirprog.data.cohort import read_cohort
     preset = _PRESETS.get(args.dataset) if args.dataset else None
     time = args.time or (preset.time if preset else None)
     event = args.event or (preset.event if preset else None)
@@ -216,6 +215,10 @@ def _references(cohort: Cohort, specs: Sequence[str]) -> dict[str, Any]:
 
 def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors: list[str],
             ties: str, out: str | None, model: ModelArgs | None = None) -> None:
+    from mirprog.factors.cutpoints import Cutpoints
+    from mirprog.present.format import format_p, univariate_table
+    from mirprog.stats.cox.coxph import cox
+    from mirprog.stats.univariate import univariate
     model = model or ModelArgs()
     rows = (f"{cohort.n} intervals of {cohort.n_patients} patients" if cohort.entry_col
             else f"{cohort.n} patients")
@@ -274,6 +277,7 @@ def _report(cohort: Cohort, markers: list[str], cuts: dict[str, float], factors:
 
 def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     """The cohort and study roles named by --cohort/--map (default: the bundled cohort)."""
+    from mirprog.data.cohort import read_cohort
     from mirprog.datasets import load_reference_cohort
     from mirprog.study import reproduce
 
@@ -306,6 +310,7 @@ def _report_html(args: argparse.Namespace) -> None:
 def _reproduce(args: argparse.Namespace) -> None:
     import time
 
+    from mirprog.present.format import format_p
     from mirprog.study import reproduce
 
     start = time.perf_counter()

@@ -22,11 +22,7 @@ import warnings
 from typing import Any
 
 from mirprog.cli.checks import refuse_repeats
-from mirprog.data.cohort import Cohort, read_cohort
-from mirprog.data.reading import read_table
 from mirprog.errors import MirprogError, format_ids
-from mirprog.model.prognostic import HorizonWarning, PrognosticModel, ScaleWarning
-from mirprog.model.strata import stratum_label
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
 
@@ -173,6 +169,9 @@ def _groups(values: list[str] | None) -> dict[str, Any] | str | None:
 
 
 def _fit(args: argparse.Namespace) -> None:
+    from mirprog.data.cohort import read_cohort
+    from mirprog.model.prognostic import PrognosticModel
+    from mirprog.model.strata import stratum_label
     cohort = read_cohort(args.path, time=args.time, event=args.event, id=args.id,
                          **file_options(args))
     refuse_repeats([("--markers", args.markers), ("--cut", [name for name, _ in args.cut])])
@@ -206,6 +205,9 @@ def _fit(args: argparse.Namespace) -> None:
 
 
 def _score(args: argparse.Namespace) -> None:
+    from mirprog.data.cohort import Cohort
+    from mirprog.data.reading import read_table
+    from mirprog.model.prognostic import HorizonWarning, PrognosticModel, ScaleWarning
     model = PrognosticModel.load(args.model)
     table = read_table(args.path, id=args.id,
                        columns=[*model.markers, *model.clinical, *model.strata],

@@ -12,20 +12,17 @@ import re
 import socket
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import numpy as np
-import pandas as pd
-
-from mirprog.data.cohort import Cohort, read_cohort
-from mirprog.data.reading import read_table
 from mirprog.errors import CohortError, MirprogError, format_ids
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
-from mirprog.present.format import format_ci, format_p
-from mirprog.stats.screen.markers import screen
-from mirprog.stats.screen.stability import screen_bootstrap
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mirprog.data.cohort import Cohort
 
 __all__ = ["add_parser", "run"]
 
@@ -89,6 +86,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``mirprog screen``; returns the exit code (0)."""
+    from mirprog.data.cohort import read_cohort
+    from mirprog.stats.screen.markers import screen
     if not args.time or not args.event:
         raise MirprogError("Give the column roles: --time COLUMN --event COLUMN.")
     out = Path(args.out)
@@ -152,6 +151,7 @@ _ID_TOKENS = {"id", "pid", "patient", "patientid", "subject", "subjectid", "samp
 
 def _row_numbers(values: pd.Series) -> bool:
     """A column of distinct whole numbers k, k+1, ..., k+n-1: an id, not a measurement."""
+    import numpy as np
     v = values.dropna().to_numpy(dtype=float)
     if len(v) < 10 or len(v) < len(values) or not np.all(v == np.round(v)):
         return False
@@ -181,6 +181,7 @@ def default_markers(cohort: Cohort, model: dict[str, str] | None = None
     (--strata, --adjust: column -> role).  Name any of them but the last with
     --markers to screen it anyway.
     """
+    import pandas as pd
     roles = {cohort.time_col: "the time column", cohort.event_col: "the event column",
              cohort.id_col: "the id column"} | dict(model or {})
     data = cohort.data
@@ -246,6 +247,7 @@ def _probe_scheduler(address: str, timeout: float = 5.0) -> None:
 
 
 def _bootstrap(args: argparse.Namespace, cohort: Cohort, markers: list[str], out: Path) -> None:
+    from mirprog.stats.screen.stability import screen_bootstrap
     start = time.perf_counter()
     stab = screen_bootstrap(cohort, markers, n_boot=args.bootstrap, seed=args.seed,
                             q=args.select_q, ties=args.ties, continuous=args.continuous,
@@ -265,6 +267,9 @@ def _bootstrap(args: argparse.Namespace, cohort: Cohort, markers: list[str], out
 
 
 def _top(table: pd.DataFrame, k: int) -> pd.DataFrame:
+    import pandas as pd
+
+    from mirprog.present.format import format_ci, format_p
     top = table.sort_values("logrank_p", na_position="last").head(k)
     return pd.DataFrame({
         "marker": top["marker"], "n": top["n"],
@@ -279,6 +284,8 @@ def _top(table: pd.DataFrame, k: int) -> pd.DataFrame:
 
 def _long_cohort(args: argparse.Namespace) -> tuple[Cohort, list[str]]:
     """Pivot a (marker, sample, value) table to patients x markers and attach time/event."""
+    from mirprog.data.cohort import Cohort
+    from mirprog.data.reading import read_table
     key = [args.marker_col, args.sample_col, args.value_col]
     # the one file reader: its dialect checks (separator, decimal comma, encoding) apply here
     long = read_table(args.path, id=args.sample_col, columns=key)
