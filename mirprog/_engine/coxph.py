@@ -137,8 +137,8 @@ def risk_set_sums(values: np.ndarray, rs: RiskSets) -> np.ndarray:
         later = np.concatenate([later, np.zeros((1, *values.shape[1:]))])
         total = total - later[rs.entry_first]
     if rs.frac.any():
-        own = np.zeros((rs.n_groups, *values.shape[1:]))
-        np.add.at(own, rs.group, values[rs.event_rows])
+        starts = np.flatnonzero(np.diff(rs.group, prepend=-1))  # tie groups are contiguous
+        own = np.add.reduceat(values[rs.event_rows], starts, axis=0)
         frac = rs.frac.reshape(-1, *([1] * (values.ndim - 1)))
         total = total - frac * own[rs.group]
     return np.asarray(total)
@@ -154,33 +154,65 @@ def derivatives(beta: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[float, n
     ``x`` is in sorted order (``x[rs.order]``) and centred.  As R's ``coxsafe``,
     the centred linear predictor is clamped to [-200, 22]: this only matters
     for wild trial steps (and keeps exp() finite), never near a sane estimate.
+
+    The information's second-moment part sum_i m_i S2_i / S0_i (m_i the event's
+    weight) is never built per event: it equals sum_j c_j r_j x_j x_j', c_j the
+    summed m_i / S0_i of the events whose risk sets hold row j, so it costs one
+    (p x n)(n x p) product instead of an n x p x p cumulative sum.
     """
     eta = np.clip(x @ beta, ETA_MIN, ETA_MAX)
     r = np.exp(eta)
     if rs.weights is not None:
         r = rs.weights * r
     rx = r[:, None] * x
-    rxx = rx[:, :, None] * x[:, None, :]
     ev = rs.event_rows
     if rs.stratified or rs.entry_order is not None or rs.frac.any():
-        s0, s1, s2 = risk_set_sums(r, rs), risk_set_sums(rx, rs), risk_set_sums(rxx, rs)
+        s0, s1 = risk_set_sums(r, rs), risk_set_sums(rx, rs)
     else:  # the plain case, as R's coxfit6 adds them up
         s0 = np.cumsum(r[::-1])[::-1][rs.first]
         s1 = np.cumsum(rx[::-1], axis=0)[::-1][rs.first]
-        s2 = np.cumsum(rxx[::-1], axis=0)[::-1][rs.first]
     # an event time whose tie group and whole risk set weigh 0 adds nothing (s0 = 0 only then)
     s0 = np.where(s0 > 0, s0, 1.0)
     a = s1 / s0[:, None]
     if rs.weights is None or rs.event_weight is None:
+        c = risk_set_coefficients(1.0 / s0, rs, len(r))
+        info = (x * (c * r)[:, None]).T @ x - a.T @ a
         loglik = float(eta[ev].sum() - np.log(s0).sum())
         score = x[ev].sum(axis=0) - a.sum(axis=0)
-        info = (s2 / s0[:, None, None]).sum(axis=0) - a.T @ a
         return loglik, score, info
     w, mw = rs.weights[ev], rs.event_weight
+    c = risk_set_coefficients(mw / s0, rs, len(r))
+    info = (x * (c * r)[:, None]).T @ x - (mw[:, None] * a).T @ a
     loglik = float((w * eta[ev]).sum() - (mw * np.log(s0)).sum())
     score = (w[:, None] * x[ev]).sum(axis=0) - (mw[:, None] * a).sum(axis=0)
-    info = (mw[:, None, None] * s2 / s0[:, None, None]).sum(axis=0) - (mw[:, None] * a).T @ a
     return loglik, score, info
+
+
+def _prefix(pos: np.ndarray, coef: np.ndarray, bounds: np.ndarray, n: int) -> np.ndarray:
+    """Per position j: the summed ``coef`` of the events with ``pos`` <= j in j's stratum."""
+    out = np.bincount(pos, weights=coef, minlength=n + 1)[:n]
+    if len(bounds) <= 2:
+        return np.cumsum(out)
+    for lo, hi in pairwise(bounds):
+        out[lo:hi] = np.cumsum(out[lo:hi])
+    return out
+
+
+def risk_set_coefficients(coef: np.ndarray, rs: RiskSets, n: int) -> np.ndarray:
+    """Per row (sorted order): sum of the per-event ``coef`` over the risk sets holding it.
+
+    The transpose of :func:`risk_set_sums`: for any per-row values v,
+    ``coef @ risk_set_sums(v, rs) == risk_set_coefficients(coef, rs, n) @ v``
+    (Efron's shares and rows not yet entered included).
+    """
+    out = _prefix(rs.first, coef, rs.bounds, n)
+    if rs.entry_order is not None and rs.entry_first is not None:
+        later = _prefix(rs.entry_first, coef, rs.bounds, n)
+        out[rs.entry_order] -= later
+    if rs.frac.any():
+        share = np.bincount(rs.group, weights=rs.frac * coef, minlength=rs.n_groups)
+        out[rs.event_rows] -= share[rs.group]
+    return out
 
 
 @dataclass(frozen=True)
