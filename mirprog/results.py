@@ -16,6 +16,7 @@ from mirprog.data.cohort import Exclusion, Exclusions
 from mirprog.data.qpcr import QPCRResult
 from mirprog.factors.cutpoints import Cutpoint, OptimalCutpointResult
 from mirprog.model.validation import ValidationResult
+from mirprog.present.report import Report
 from mirprog.stats.association import AssociationResult
 from mirprog.stats.audit import AuditResult
 from mirprog.stats.bootstrap import BootstrapValidationResult
@@ -53,6 +54,7 @@ __all__ = [
     "PHTestResult",
     "PairwiseLogRankResult",
     "QPCRResult",
+    "Report",
     "Result",
     "RiskGroupResult",
     "ScreenResult",

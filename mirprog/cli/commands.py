@@ -303,7 +303,7 @@ def _report_html(args: argparse.Namespace) -> None:
 
     cohort, columns, label = _study_cohort(args)
     res = reproduce.run_study(cohort, columns)  # type: ignore[arg-type]
-    path = report(res, args.out, title=args.title, synthetic=not args.cohort)
+    path = report(res, title=args.title, path=args.out, synthetic=not args.cohort).path
     print(f"Report on {label} ({cohort.n} patients, {cohort.n_events} events) written to {path}")
 
 

@@ -1,55 +1,27 @@
-"""A self-contained HTML report of a study: cohort, tables, figures, methods, version.
+"""``mp.report``: a self-contained HTML report of a study or of any results.
 
-Figures are embedded as base64 PNG and the style sheet is inline, so the file opens
-anywhere without network access.  The report only reads result objects.
+A study result contributes its own sections (cohort, Table 3, figures, model comparison,
+Table 4, association, methods); every other result gets the generic section of
+:mod:`mirprog.present.report`.  Figures are embedded as base64 PNG and the style sheet is
+inline, so the file opens anywhere without network access.  The report only reads results.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mirprog.present.format import format_p, render_html
+from mirprog.present.report import Report, build_report, figure_html
 
 if TYPE_CHECKING:
     from mirprog.study.reproduce import StudyResult
 
 __all__ = ["report", "report_html"]
-
-_CSS = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto;
-       max-width: 1100px; color: #222; line-height: 1.45; }
-h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; }
-table.mirprog-table { border-collapse: collapse; margin: 1em 0; font-size: .92em; }
-table.mirprog-table th, table.mirprog-table td { padding: .3em .7em; text-align: left;
-       border-bottom: 1px solid #e3e3e3; }
-table.mirprog-table caption { text-align: left; font-weight: bold; margin-bottom: .4em; }
-.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .6em 1em; }
-figure { margin: 1em 0; } figure img { max-width: 100%; } figcaption { font-size: .9em; }
-footer { margin-top: 3em; font-size: .85em; color: #666; }
-"""
-
-
-def _png(fig: Any) -> str:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure(fig: Any, caption: str, ident: str) -> str:
-    return (f'<figure id="{ident}"><img alt="{html.escape(caption)}" '
-            f'src="data:image/png;base64,{_png(fig)}"><figcaption>{html.escape(caption)}'
-            "</figcaption></figure>")
-
 
 def _cohort_section(res: StudyResult) -> str:
     c = res.cohort
@@ -106,37 +78,36 @@ def _methods(res: StudyResult) -> str:
         f"<p>{t}</p>" for t in text) + "</section>"
 
 
-def report_html(res: StudyResult, *, title: str = "Prognostic value of a microRNA marker",
-                synthetic: bool = False) -> str:
-    """The report as an HTML string (see :func:`report`)."""
-    from mirprog._version import __version__
-
-    parts = [f"<h1>{html.escape(title)}</h1>"]
+def _study_sections(res: StudyResult, synthetic: bool) -> list[tuple[str, str]]:
+    """The study's own sections, as (heading, ``<section>`` html)."""
+    parts = []
     if synthetic:
-        parts.append('<p class="note">This cohort is <strong>synthetic</strong>: it was '
-                     "reconstructed from a paper's published summary statistics and contains "
-                     "no patient data.</p>")
-    parts.append(_cohort_section(res))
-    parts.append('<section id="table3"><h2>Table 3 — univariate and multivariate analyses'
-                 "</h2><p>Log-rank χ² and p, and the Cox hazard ratio with its 95% CI and "
-                 "Wald p, in separate columns.</p>"
-                 + res.table3.to_html() + "</section>")
-    parts.append(_figures_section(res))
-    parts += _model_sections(res)
+        parts.append(("Note", '<p class="note">This cohort is <strong>synthetic</strong>: it '
+                      "was reconstructed from a paper's published summary statistics and "
+                      "contains no patient data.</p>"))
+    parts.append(("Cohort", _cohort_section(res)))
+    parts.append(("Table 3", '<section id="table3"><h2>Table 3 — univariate and multivariate '
+                  "analyses</h2><p>Log-rank χ² and p, and the Cox hazard ratio with its 95% CI "
+                  "and Wald p, in separate columns.</p>" + res.table3.to_html() + "</section>"))
+    parts.append(("Figures", _figures_section(res)))
+    parts += [(h, body) for h, body in _model_sections(res)]
     if res.table4 is not None:
-        parts.append('<section id="table4"><h2>Table 4 — marker within subgroups</h2>'
-                     + res.table4.to_html() + "</section>")
+        parts.append(("Table 4", '<section id="table4"><h2>Table 4 — marker within subgroups'
+                      "</h2>" + res.table4.to_html() + "</section>"))
     if res.association is not None:
         a = res.association
-        parts.append('<section id="association"><h2>Association with grade</h2>'
-                     + render_html(a.table.reset_index().astype(str))
-                     + f"<p>{html.escape(a.test)} test: p = {format_p(a.p)}.</p></section>")
-    parts.append(_methods(res))
-    parts.append(f"<footer>Generated by mirprog {__version__} on {date.today().isoformat()}."
-                 "</footer>")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-            + "\n".join(parts) + "</body></html>")
+        parts.append(("Association with grade",
+                      '<section id="association"><h2>Association with grade</h2>'
+                      + render_html(a.table.reset_index().astype(str))
+                      + f"<p>{html.escape(a.test)} test: p = {format_p(a.p)}.</p></section>"))
+    parts.append(("Methods", _methods(res)))
+    return parts
+
+
+def report_html(res: StudyResult, *, title: str = "Prognostic value of a microRNA marker",
+                synthetic: bool = False) -> str:
+    """The report of a study result as an HTML string (see :func:`report`)."""
+    return report(res, title=title, synthetic=synthetic).html
 
 
 def _figures_section(res: StudyResult) -> str:
@@ -148,31 +119,32 @@ def _figures_section(res: StudyResult) -> str:
     marker = cols.marker
     lr = res.marker_logrank
     return ('<section id="figures"><h2>Figures</h2>'
-                 + _figure(plots.km_plot(res.marker_km, test=lr,
+                 + figure_html(plots.km_plot(res.marker_km, test=lr,
                                          labels=marker_labels(res),
                                          time_unit=cols.time_unit),
                            f"Relapse-free survival by {marker} (log-rank p {format_p(lr.p)})",
                            "fig-marker")
-                 + _figure(plots.km_plot(res.risk.km, test=[res.risk.logrank, res.risk.trend],
+                 + figure_html(plots.km_plot(res.risk.km, test=[res.risk.logrank, res.risk.trend],
                                          labels=risk_labels(res), time_unit=cols.time_unit),
                            f"Risk groups A/B/C (log-rank p {format_p(res.risk.logrank.p)})",
                            "fig-risk-groups")
-                 + _figure(plots.forest_plot(res.table3, title="Hazard ratios"),
+                 + figure_html(plots.forest_plot(res.table3, title="Hazard ratios"),
                            "Univariate and multivariate hazard ratios", "fig-forest")
                  + "</section>")
 
 
-def _model_sections(res: StudyResult) -> list[str]:
+def _model_sections(res: StudyResult) -> list[tuple[str, str]]:
     """The proportional-hazards check (when run) and the nested-model comparison."""
     parts = []
     if res.ph is not None:
         ph = res.ph.table.reset_index().astype(object)
         ph["chi2"] = [f"{v:.2f}" for v in res.ph.table["chi2"]]
         ph["p"] = [format_p(v) for v in res.ph.table["p"]]
-        parts.append('<section id="ph-check"><h2>Proportional-hazards check</h2>'
-                     + render_html(ph, caption="Scaled Schoenfeld residual tests of the "
-                                               "multivariate model (KM time transform, as R "
-                                               "cox.zph)") + "</section>")
+        parts.append(("Proportional-hazards check",
+                      '<section id="ph-check"><h2>Proportional-hazards check</h2>'
+                      + render_html(ph, caption="Scaled Schoenfeld residual tests of the "
+                                                "multivariate model (KM time transform, as R "
+                                                "cox.zph)") + "</section>"))
     cmp = res.comparison.table[["terms", "n", "events", "neg2loglik", "aic", "concordance",
                                 "lr_chi2", "p"]].copy()
     shown = cmp.reset_index().astype(object)
@@ -180,45 +152,77 @@ def _model_sections(res: StudyResult) -> list[str]:
         shown[col] = [f"{v:.2f}" if np.isfinite(v) else "" for v in cmp[col]]
     shown["concordance"] = [f"{v:.3f}" for v in cmp["concordance"]]
     shown["p"] = [format_p(v) if np.isfinite(v) else "" for v in cmp["p"]]
-    parts.append('<section id="model-comparison"><h2>Model comparison</h2>'
-                 + render_html(shown, caption="−2 log-likelihood of the combined model and "
-                                              "of each reduced model") + "</section>")
+    parts.append(("Model comparison", '<section id="model-comparison"><h2>Model comparison</h2>'
+                  + render_html(shown, caption="−2 log-likelihood of the combined model and "
+                                               "of each reduced model") + "</section>"))
     return parts
 
 
-def report(res: StudyResult, path: str | Path, *, title: str | None = None,
-           synthetic: bool = False) -> Path:
-    """Write a self-contained HTML report of a study result.
+def report(*results: Any, title: str | None = None, path: str | Path | None = None,
+           synthetic: bool = False, time_unit: str | None = None,
+           study_file: str | None = None) -> Report:
+    """A self-contained HTML report of any mirprog results, in the order given.
 
     Parameters
     ----------
-    res : StudyResult
-        From :func:`mirprog.study.reproduce.run_study`.
-    path : str or Path
-        Output file (``.html``).
+    *results
+        Results of mirprog verbs (``km``, ``logrank``, ``cox``, ``ph_test``,
+        ``factor_table``, ``subgroup_table``, ``screen``, validations, ...), a
+        study result (:func:`mirprog.study.reproduce.run_study`: its cohort, Table 3,
+        figures, model comparison, Table 4 and methods sections), matplotlib figures,
+        strings (a paragraph) or ``(heading, result)`` pairs.  Each result becomes a
+        section: its table, the rows it used and why others were excluded, and its
+        figure (KM curves, with the log-rank test that follows it; a forest plot for a
+        Cox model, with a warning below 10 events per variable; PH flags).  For one
+        release a last positional ``str``/``Path`` ending in ``.html`` is taken as
+        ``path`` (mirprog 0.1's ``report(res, path)``).
     title : str, optional
+        The page title (default: the study's, or "mirprog report").
+    path : str or Path, optional
+        Also write the page there (``Report.path``).
     synthetic : bool, default False
-        Label the cohort as synthetic (the bundled reference cohort).
+        Label a study's cohort as synthetic (the bundled reference cohort).
+    time_unit : str, optional
+        Time unit for the axes of KM figures (e.g. ``"days"``).
+    study_file : str, optional
+        The study file's text, embedded at the end (escaped) so the report carries how
+        it was made.
 
     Returns
     -------
-    Path
-        The file written.  Sections: cohort (n, events, follow-up, exclusions), Table 3,
-        figures (KM by marker, A/B/C, forest plot), model comparison, Table 4, association,
-        methods in plain words, and the package version.
+    Report
+        ``.html`` (the page), ``.sections`` (headings in order), ``.path`` and
+        ``.save(path)``.
 
     Examples
     --------
-    >>> import tempfile, pathlib
     >>> import mirprog as mp
-    >>> from mirprog.study.reproduce import run_study
-    >>> res = run_study(mp.datasets.load_reference_cohort())
-    >>> out = mp.report(res, pathlib.Path(tempfile.mkdtemp()) / "report.html", synthetic=True)
-    >>> out.name, "Table 3" in out.read_text(encoding="utf-8")
-    ('report.html', True)
+    >>> gbsg = mp.datasets.load_gbsg2()
+    >>> gbsg = mp.Cutpoints.fit(gbsg, ["progrec"]).apply(gbsg)
+    >>> rep = mp.report(mp.km(gbsg, by="progrec_high"), mp.logrank(gbsg, by="progrec_high"),
+    ...                 mp.cox(gbsg, ["progrec_high", "pnodes"]), title="GBSG2")
+    >>> rep.sections[1:]
+    ('Log-rank test: progrec_high', 'Cox model: progrec_high, pnodes')
+    >>> "686 rows used" in rep.html
+    True
     """
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report_html(res, title=title or "Prognostic value of a microRNA marker",
-                               synthetic=synthetic), encoding="utf-8")
-    return out
+    from mirprog.study.reproduce import StudyResult
+
+    items = list(results)
+    if (path is None and len(items) >= 2 and isinstance(items[-1], str | Path)
+            and str(items[-1]).lower().endswith((".html", ".htm"))):
+        path = items.pop()
+    pre: list[tuple[str, str]] = []
+    rest = []
+    for item in items:
+        if isinstance(item, StudyResult):
+            pre += _study_sections(item, synthetic)
+            title = title or "Prognostic value of a microRNA marker"
+            time_unit = time_unit or item.columns.time_unit
+        else:
+            rest.append(item)
+    rep = build_report(rest, title=title or "mirprog report", time_unit=time_unit, pre=pre,
+                       embed=study_file)
+    if path is not None:
+        rep = replace(rep, path=rep.save(path))
+    return rep

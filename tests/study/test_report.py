@@ -24,7 +24,9 @@ SECTIONS = ("cohort", "table3", "figures", "ph-check", "model-comparison", "meth
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     res = run_study(mp.datasets.load_gbsg2(), GBSG_COLUMNS)
-    return mp.report(res, tmp_path_factory.mktemp("rep") / "report.html", title="GBSG2 <PgR>")
+    out = mp.report(res, title="GBSG2 <PgR>", path=tmp_path_factory.mktemp("rep") / "report.html")
+    assert out.path is not None
+    return out.path
 
 
 def test_report_is_self_contained_with_key_sections(report_file: Path) -> None:
@@ -61,3 +63,10 @@ def test_report_opens_in_headless_chromium(report_file: Path, tmp_path: Path) ->
     subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,2400",
                     report_file.as_uri()], capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 20_000
+
+
+def test_legacy_positional_path_still_writes(tmp_path: Path) -> None:
+    res = run_study(mp.datasets.load_reference_cohort())
+    out = mp.report(res, tmp_path / "r.html", synthetic=True)
+    assert out.path == tmp_path / "r.html"
+    assert "Table 3" in out.path.read_text(encoding="utf-8")
