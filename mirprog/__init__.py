@@ -52,6 +52,7 @@ _HOMES: dict[str, str] = {
     "screen_bootstrap": "mirprog.stats.screen.stability",
     "subgroup_table": "mirprog.stats.subgroup_table",
     "univariate": "mirprog.stats.univariate", "report": "mirprog.study.report",
+    "power_cox": "mirprog.stats.power", "events_needed": "mirprog.stats.power",
 }
 _MODULES: dict[str, str] = {
     "datasets": "mirprog.datasets", "errors": "mirprog.errors", "results": "mirprog.results",
@@ -83,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.factor_table import factor_table
     from mirprog.stats.km import km
     from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
+    from mirprog.stats.power import events_needed, power_cox
     from mirprog.stats.screen.markers import screen
     from mirprog.stats.screen.stability import screen_bootstrap
     from mirprog.stats.subgroup_table import subgroup_table
@@ -108,6 +110,7 @@ __all__ = [
     "cv_optimal_cutpoint",
     "datasets",
     "errors",
+    "events_needed",
     "factor_table",
     "km",
     "logrank",
@@ -116,6 +119,7 @@ __all__ = [
     "pairwise_logrank",
     "ph_test",
     "plots",
+    "power_cox",
     "qpcr",
     "read_cohort",
     "report",

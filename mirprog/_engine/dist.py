@@ -14,7 +14,8 @@ from scipy import special
 
 from mirprog.errors import ArgumentError
 
-__all__ = ["chi2_ppf", "chi2_sf", "chi2_sf_array", "normal_p", "normal_pdf", "zcrit"]
+__all__ = ["chi2_ppf", "chi2_sf", "chi2_sf_array", "normal_cdf", "normal_p", "normal_pdf",
+           "normal_ppf", "zcrit"]
 
 
 def zcrit(conf_level: float) -> float:
@@ -40,6 +41,16 @@ def normal_p(z: ArrayLike) -> np.ndarray:
     [0.05, 1.0]
     """
     return np.asarray(2.0 * special.ndtr(-np.abs(np.asarray(z, dtype=float))))
+
+
+def normal_cdf(x: float) -> float:
+    """The standard normal distribution function Phi (``scipy.stats.norm.cdf``)."""
+    return float(special.ndtr(x))
+
+
+def normal_ppf(q: float) -> float:
+    """The standard normal quantile (``scipy.stats.norm.ppf``)."""
+    return float(special.ndtri(q))
 
 
 def normal_pdf(x: float) -> float:
