@@ -52,6 +52,7 @@ _HOMES: dict[str, str] = {
     "screen_bootstrap": "mirprog.stats.screen.stability",
     "subgroup_table": "mirprog.stats.subgroup_table",
     "univariate": "mirprog.stats.univariate", "report": "mirprog.study.report",
+    "follow_up": "mirprog.stats.follow_up",
     "power_cox": "mirprog.stats.power", "events_needed": "mirprog.stats.power",
 }
 _MODULES: dict[str, str] = {
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.cox.selection import backward_select
     from mirprog.stats.cutpoint_cv import cv_optimal_cutpoint
     from mirprog.stats.factor_table import factor_table
+    from mirprog.stats.follow_up import follow_up
     from mirprog.stats.km import km
     from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
     from mirprog.stats.power import events_needed, power_cox
@@ -112,6 +114,7 @@ __all__ = [
     "errors",
     "events_needed",
     "factor_table",
+    "follow_up",
     "km",
     "logrank",
     "optimal_cutpoint",

@@ -27,6 +27,7 @@ from mirprog.stats.cox.phtest import PHTestResult
 from mirprog.stats.cox.selection import SelectionResult
 from mirprog.stats.cutpoint_cv import CVCutpointResult
 from mirprog.stats.factor_table import FactorTableResult
+from mirprog.stats.follow_up import FollowUpResult
 from mirprog.stats.km import KMResult
 from mirprog.stats.logrank import LogRankResult, PairwiseLogRankResult
 from mirprog.stats.screen.markers import ScreenResult
@@ -47,6 +48,7 @@ __all__ = [
     "Exclusion",
     "Exclusions",
     "FactorTableResult",
+    "FollowUpResult",
     "KMResult",
     "LogRankResult",
     "ModelComparison",
