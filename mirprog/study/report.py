@@ -24,15 +24,18 @@ if TYPE_CHECKING:
 __all__ = ["report", "report_html"]
 
 def _cohort_section(res: StudyResult) -> str:
+    from mirprog.stats.follow_up import follow_up
+
     c = res.cohort
-    t = c.time
-    followed = t[c.event == 0]
     sel = res.table3.selection
+    fu = follow_up(c)
+    unit = f" ({res.columns.time_unit})" if res.columns.time_unit else ""
+    med = ("not reached" if not np.isfinite(fu.median) else
+           f"{fu.median:.2f} (95% CI {fu.ci_lower:.2f}–{fu.ci_upper:.2f}; range "
+           f"{fu.time_range[0]:.2f}–{fu.time_range[1]:.2f})")
     rows = [
         ("Patients", f"{c.n}"), ("Events", f"{c.n_events}"),
-        ("Follow-up of censored patients (median, range)",
-         f"{np.median(followed):.2f} ({followed.min():.2f}–{followed.max():.2f})"
-         if followed.size else "all patients had the event"),
+        (f"Median follow-up{unit}, reverse Kaplan–Meier", med),
         ("Rows used by the multivariate model", f"{sel.n} ({len(sel.excluded)} excluded)"),
     ]
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
