@@ -16,12 +16,20 @@ for the same things:
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from mirprog.output import format_number, format_p, render_html, render_latex, render_markdown
+from mirprog.output import (
+    format_number,
+    format_p,
+    render_html,
+    render_latex,
+    render_markdown,
+    write_xlsx,
+)
 
 __all__ = ["FrameReprMixin", "Result", "TableRenderMixin", "format_frame"]
 
@@ -97,6 +105,11 @@ class Result:
     def to_html(self, digits: int = 2, caption: str | None = None) -> str:
         """The formatted table as an HTML ``<table>``."""
         return render_html(self.formatted(digits), caption)
+
+    def to_xlsx(self, path: str | Path, sheet: str | None = None) -> Path:
+        """The main frame, unrounded, as an Excel workbook (safe cells: :func:`write_xlsx`)."""
+        return write_xlsx({sheet or type(self).__name__.removesuffix("Result") or "table":
+                           self.to_frame()}, path)
 
     def to_latex(self, digits: int = 2, caption: str | None = None) -> str:
         """The formatted table as a LaTeX tabular."""

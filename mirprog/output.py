@@ -19,6 +19,7 @@ import builtins
 import math
 import numbers
 import re
+from collections.abc import Mapping
 from html import escape as html_escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # numpy and pandas load on first use: mirprog.errors imports 
 __all__ = ["FORMULA_PREFIX", "FORMULA_STARTS", "escape_latex", "escape_markdown",
            "escape_mathtext", "escape_terminal", "format_ci", "format_number", "format_p",
            "neutralise_cell", "new_figure", "render_html", "render_latex", "render_markdown",
-           "terminal_print", "write_csv"]
+           "terminal_print", "write_csv", "write_xlsx"]
 
 #: First characters that make a spreadsheet read a text cell as a formula (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -126,6 +127,95 @@ def write_csv(frame: pd.DataFrame, path: str | Path | IO[str], *, index: bool = 
     if index:
         safe.index = _neutralise_index(frame.index)
     safe.to_csv(path, index=index, **{"lineterminator": "\r\n", **to_csv})
+
+
+_SHEET_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _sheet_name(name: object, taken: set[str]) -> str:
+    """A legal, unique worksheet name: no []:*?/\\, at most 31 characters."""
+    base = (str(name).translate(_SHEET_BAD).strip("'") or "Sheet")[:31]
+    out, k = base, 2
+    while out.lower() in taken:
+        suffix = f" ({k})"
+        out, k = base[:31 - len(suffix)] + suffix, k + 1
+    taken.add(out.lower())
+    return out
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame] | pd.DataFrame, path: str | Path, *,
+               index: bool = True) -> Path:
+    """Write one or more frames to an Excel workbook, one sheet each, safe to open.
+
+    Numbers stay numbers at full precision; every text cell, header and row label is
+    written as a string cell (never a formula) and, as :func:`write_csv`, text starting
+    with a formula character gets a ``'`` in front.  Sheet names are made legal
+    (``[]:*?/\\`` replaced, 31 characters) and unique.
+
+    Parameters
+    ----------
+    sheets : DataFrame or mapping of name to DataFrame
+    path : str or Path
+        The ``.xlsx`` file.
+    index : bool, default True
+        Write the row labels as the first columns.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib, openpyxl
+    >>> f = pd.DataFrame({"id": ["=1+1", "a"], "coef": [-0.5, 1.25]})
+    >>> out = write_xlsx({"Cox": f}, pathlib.Path(tempfile.mkdtemp()) / "t.xlsx", index=False)
+    >>> ws = openpyxl.load_workbook(out)["Cox"]
+    >>> [[c.value for c in row] for row in ws.iter_rows()]
+    [['id', 'coef'], ["'=1+1", -0.5], ['a', 1.25]]
+    """
+    import numpy as np
+    import pandas as pd
+    from openpyxl import Workbook
+
+    frames = {"table": sheets} if isinstance(sheets, pd.DataFrame) else dict(sheets)
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    for name, frame in frames.items():
+        ws = wb.create_sheet(_sheet_name(name, taken))
+        out = frame.reset_index() if index else frame
+        for j, col in enumerate(out.columns, start=1):
+            _put(ws.cell(row=1, column=j), col)
+        for i, row in enumerate(out.itertuples(index=False), start=2):
+            for j, v in enumerate(row, start=1):
+                if isinstance(v, float | np.floating) and math.isnan(v):
+                    continue                       # missing: an empty cell
+                _put(ws.cell(row=i, column=j), v)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
+def _put(cell: Any, value: Any) -> None:
+    """A number as a number; anything else as a neutralised string cell (never a formula)."""
+    import numpy as np
+
+    if isinstance(value, bool | np.bool_):
+        cell.value = bool(value)
+    elif isinstance(value, int | np.integer):
+        cell.value = int(value)
+    elif isinstance(value, float | np.floating):
+        if np.isfinite(value):
+            cell.value = float(value)
+        else:                                  # inf: Excel has no such number
+            cell.value = str(float(value))
+            cell.data_type = "s"
+    elif value is None:
+        return
+    else:
+        cell.value = str(neutralise_cell(str(value)))
+        cell.data_type = "s"
 
 
 # ----------------------------------------------------------------------------- terminal

@@ -301,3 +301,36 @@ def test_escape_mathtext_round_trips_through_matplotlib() -> None:
 
     for s in [*LEVELS, "\\$", "x$$y", "100$", "\\\\$a$"]:
         assert Text(text=escape_mathtext(s))._preprocess_math(escape_mathtext(s)) == (s, False)
+
+
+def test_xlsx_cells_never_become_formulas(tmp_path: Path) -> None:
+    import openpyxl
+
+    from mirprog.output import write_xlsx
+
+    frame = pd.DataFrame({"=cmd|' /C calc'!A0": ["=1+1", "@SUM(A1)", "miR-21", None],
+                          "hr": [0.5, float("nan"), float("inf"), -2.0]},
+                         index=pd.Index(["+x", "b", "c", "d"], name="-term"))
+    out = write_xlsx({"a/b:c" * 10: frame, "dup": frame, "DUP": frame}, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert len(wb.sheetnames) == 3
+    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in wb.sheetnames)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells)
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert not any(t.startswith(("=", "+", "-", "@")) for t in texts)
+    ws = wb[wb.sheetnames[1]]
+    assert ws["C2"].value == 0.5
+    assert ws["C3"].value is None            # NaN: an empty cell
+    assert ws["C5"].value == -2.0            # numbers stay numbers
+
+
+def test_result_to_xlsx_keeps_full_precision(tmp_path: Path) -> None:
+    import openpyxl
+
+    fit = mp.cox(mp.datasets.load_gbsg2(), ["pnodes", "progrec"])
+    out = fit.to_xlsx(tmp_path / "cox.xlsx")
+    ws = openpyxl.load_workbook(out)["Cox"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["term", "coef", "se"]
+    assert ws["B2"].value == pytest.approx(float(fit.summary["coef"].iloc[0]), rel=1e-15)
