@@ -36,7 +36,7 @@ _HOMES: dict[str, str] = {
     "MirprogError": "mirprog.errors", "MirprogWarning": "mirprog.errors",
     "Cutpoints": "mirprog.factors.cutpoints", "optimal_cutpoint": "mirprog.factors.cutpoints",
     "st_gallen": "mirprog.factors.subtypes",
-    "PrognosticModel": "mirprog.model.prognostic",
+    "PrognosticModel": "mirprog.model.prognostic", "Study": "mirprog.study.run",
     "associate": "mirprog.stats.association",
     "bootstrap_validate": "mirprog.stats.bootstrap",
     "compare_combined": "mirprog.stats.comparison", "compare_models": "mirprog.stats.comparison",
@@ -92,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.subgroup_table import subgroup_table
     from mirprog.stats.univariate import univariate
     from mirprog.study.report import report
+    from mirprog.study.run import Study
 
 __all__ = [
     "Cohort",
@@ -100,6 +101,7 @@ __all__ = [
     "MirprogError",
     "MirprogWarning",
     "PrognosticModel",
+    "Study",
     "__version__",
     "associate",
     "audit",

@@ -27,6 +27,7 @@ __all__ = [
     "MonotoneLikelihoodWarning",
     "NonPositiveMarkerWarning",
     "ScaleWarning",
+    "StudyFileError",
     "UnitWarning",
     "format_ids",
 ]
@@ -81,6 +82,13 @@ class ModelFileError(MirprogError, ValueError):
 
     The message names the offending field as a JSON path (e.g.
     ``cutpoints[0].thresholds[1]``), what is wrong with it and the fix.
+    """
+
+
+class StudyFileError(MirprogError, ValueError):
+    """A study file (TOML) is unreadable or asks for something it cannot have.
+
+    The message names the key as ``table.key``, its line in the file and the fix.
     """
 
 

@@ -36,6 +36,7 @@ from mirprog.stats.subgroup_table import SubgroupTableResult
 from mirprog.stats.univariate import UnivariateResult
 from mirprog.study.paper import Table3Result, Table4Result
 from mirprog.study.reproduce import StudyResult
+from mirprog.study.run import EndpointRun, StudyRun
 
 __all__ = [
     "AssociationResult",
@@ -45,6 +46,7 @@ __all__ = [
     "CombinedComparison",
     "CoxResult",
     "Cutpoint",
+    "EndpointRun",
     "Exclusion",
     "Exclusions",
     "FactorTableResult",
@@ -64,6 +66,7 @@ __all__ = [
     "SelectionResult",
     "SplineCoxResult",
     "StudyResult",
+    "StudyRun",
     "SubgroupTableResult",
     "Table3Result",
     "Table4Result",

@@ -21,6 +21,7 @@ CURATED = [
     "MirprogError",
     "MirprogWarning",
     "PrognosticModel",
+    "Study",
     "__version__",
     "associate",
     "audit",

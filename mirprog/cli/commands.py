@@ -144,9 +144,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     from mirprog.cli import model as model_cli
     from mirprog.cli import screen as screen_cli
+    from mirprog.cli import study as study_cli
 
     model_cli.add_parsers(sub)
     screen_cli.add_parser(sub)
+    study_cli.add_parser(sub)
 
     au = sub.add_parser("audit", help="check a published survival table for internal "
                                       "consistency (HR vs CI, p vs CI, chi2 mislabelled as HR)")
@@ -362,6 +364,10 @@ def _run(args: argparse.Namespace) -> None:
         from mirprog.cli import model as model_cli
 
         model_cli.run(args)
+    elif args.command == "study":
+        from mirprog.cli import study as study_cli
+
+        study_cli.run(args)
     elif args.command == "audit":
         from mirprog.stats import audit
 

@@ -207,6 +207,8 @@ def build_report(items: Sequence[Any], *, title: str, time_unit: str | None = No
     for i, raw in enumerate(items):
         heading, item = raw if isinstance(raw, tuple) and len(raw) == 2 else (None, raw)
         nxt = items[i + 1] if i + 1 < len(items) else None
+        if isinstance(nxt, tuple) and len(nxt) == 2:
+            nxt = nxt[1]
         extra: dict[str, Any] = {"time_unit": time_unit, "ident": f"fig-r{i}"}
         if _kind(nxt) == "LogRankResult" and getattr(nxt, "by", None) == getattr(item, "by", 0):
             extra["logrank"] = nxt

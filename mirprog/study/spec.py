@@ -1,0 +1,340 @@
+"""A study file: the user's study written down once, in TOML, checked before anything runs.
+
+``Study.from_toml(path)`` reads it with the standard library's ``tomllib``; every
+mistake is a :class:`~mirprog.errors.StudyFileError` that names the key, its line in
+the file and the fix.  The template (``mirprog study --template``) documents every key
+and runs as written on the bundled GBSG2 data.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Self
+
+from mirprog.errors import StudyFileError
+
+__all__ = ["Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "line_of", "template"]
+
+RULES = ("median", "tertiles", "quartiles", "quantile", "fixed", "optimal")
+UNITS = ("days", "weeks", "months", "years")
+_OPS = ("==", "!=", "<=", ">=", "<", ">")
+_CONDITION = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$")
+
+
+def template() -> str:
+    """The commented study-file template (runs as written on the bundled GBSG2 data)."""
+    return (resources.files("mirprog.study") / "template.toml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One outcome: its name, time and event columns (0/1 or ``event_values``)."""
+
+    name: str
+    time: str
+    event: str
+    event_values: Mapping[Any, int] | None = None
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A continuous marker and its cut rule (``Cutpoints.fit``)."""
+
+    column: str
+    label: str
+    rule: str = "median"
+    threshold: tuple[float, ...] = ()
+    q: tuple[float, ...] = ()
+    adverse: str = "high"          # which side is adverse in the combined signature
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A clinical factor: binary as it is, cut at a value, categorical, or continuous."""
+
+    column: str
+    label: str
+    cut: float | None = None
+    categorical: bool = False
+    reference: Any = None
+    continuous: bool = False
+    adverse: Any = None            # level (or "high") counted as adverse in the signature
+
+
+@dataclass(frozen=True)
+class Subgroup:
+    """A named filter: conditions ``column op value`` joined by ``and``."""
+
+    name: str
+    conditions: tuple[tuple[str, str, Any], ...]
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """What a study file says: cohort, endpoints, markers, factors, subgroups, signature.
+
+    :class:`mirprog.Study` adds :meth:`~mirprog.Study.run`; build either with
+    :meth:`from_toml` (a file or its text).
+    """
+
+    title: str
+    cohort_file: str | None
+    dataset: str | None
+    id: str | None
+    time_unit: str | None
+    sheet: str | int
+    endpoints: tuple[Endpoint, ...]
+    markers: tuple[Marker, ...]
+    factors: tuple[Factor, ...]
+    subgroups: tuple[Subgroup, ...] = ()
+    signature: tuple[str, ...] = ()
+    analyses: Mapping[str, Any] = field(default_factory=dict)
+    text: str = ""
+    base: Path = Path(".")
+
+    @staticmethod
+    def template() -> str:
+        """The commented study-file template (``mirprog study --template``)."""
+        return template()
+
+    @classmethod
+    def from_toml(cls, path: str | Path | None = None, *, text: str | None = None) -> Self:
+        """Read and check a study file (``path``) or its ``text``.
+
+        Raises
+        ------
+        StudyFileError
+            A syntax error, an unknown or missing key, or a value of the wrong kind,
+            with the key, its line and the fix.
+        """
+        if (path is None) == (text is None):
+            raise StudyFileError("Give the study file's path or its text, not both.")
+        base = Path(".")
+        if path is not None:
+            p = Path(path)
+            if not p.is_file():
+                raise StudyFileError(f"No study file at {str(p)!r}.")
+            text = p.read_text(encoding="utf-8")
+            base = p.resolve().parent
+        assert text is not None
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise StudyFileError(f"The study file is not valid TOML: {exc}.") from exc
+        return cls(**_parse(raw, text, base))
+
+
+# ------------------------------------------------------------------------------ parsing
+
+def line_of(text: str, key: str, section: str | None = None, nth: int = 0) -> int | None:
+    """The line of ``key = ...`` (in the ``nth`` ``[section]``/``[[section]]`` when given)."""
+    lines = text.splitlines()
+    start = 0
+    if section is not None:
+        heads = [i for i, ln in enumerate(lines)
+                 if re.match(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$", ln)]
+        if nth < len(heads):
+            start = heads[nth]
+            if not key:
+                return start + 1
+    for i in range(start, len(lines)):
+        if i > start and section is not None and re.match(r"^\s*\[", lines[i]):
+            break
+        if re.match(rf'^\s*"?{re.escape(key)}"?\s*=', lines[i]):
+            return i + 1
+    return None
+
+
+class _Reader:
+    """Typed access to one table of the file, with errors that name key and line."""
+
+    def __init__(self, table: Mapping[str, Any], text: str, where: str,
+                 section: str | None = None, nth: int = 0) -> None:
+        self.table, self.text, self.where = table, text, where
+        self.section, self.nth = section, nth
+        self.used: set[str] = set()
+
+    def error(self, key: str, message: str) -> StudyFileError:
+        line = line_of(self.text, key, self.section, self.nth)
+        at = f" (line {line})" if line else ""
+        return StudyFileError(f"{self.where}.{key}{at}: {message}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None, *,
+            required: bool = False) -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if required:
+                line = line_of(self.text, "", self.section, self.nth)
+                at = f" (the table starts at line {line})" if line else ""
+                raise StudyFileError(f"{self.where}{at}: the key {key!r} is required.")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in (
+                kind if isinstance(kind, tuple) else (kind,))):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(
+                k.__name__ for k in kind)
+            raise self.error(key, f"expected {names}, got {value!r}.")
+        return value
+
+    def done(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise self.error(unknown[0], f"unknown key; the keys here are "
+                                         f"{sorted(self.used)}.")
+
+
+def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
+    top = _Reader(raw, text, "study")
+    title = top.get("title", str, "Prognostic marker study")
+    cohort = _Reader(top.get("cohort", dict, required=True), text, "cohort", "cohort")
+    file = cohort.get("file", str)
+    dataset = cohort.get("dataset", str)
+    if (file is None) == (dataset is None):
+        raise cohort.error("file", "give either file = \"path/to/cohort.csv\" (relative to "
+                                   "the study file) or dataset = \"gbsg2\" (bundled), not both.")
+    if dataset is not None and dataset not in ("gbsg2", "reference"):
+        raise cohort.error("dataset", f"unknown bundled data set {dataset!r}: use \"gbsg2\" or "
+                                      "\"reference\".")
+    unit = cohort.get("time_unit", str)
+    if unit is not None and unit not in UNITS:
+        raise cohort.error("time_unit", f"{unit!r} is not a time unit: use one of {UNITS}.")
+    id_col = cohort.get("id", str)
+    sheet = cohort.get("sheet", (str, int), 0)
+    cohort.done()
+    endpoints = tuple(_endpoint(t, text, i) for i, t in
+                      enumerate(top.get("endpoint", list, required=True)))
+    if len({e.name for e in endpoints}) != len(endpoints):
+        raise StudyFileError("[[endpoint]]: two endpoints share a name; name each one.")
+    markers = tuple(_marker(t, text, i) for i, t in enumerate(top.get("marker", list, [])))
+    factors = tuple(_factor(t, text, i) for i, t in enumerate(top.get("factor", list, [])))
+    if not markers and not factors:
+        raise StudyFileError("The study has no [[marker]] and no [[factor]]: add at least one.")
+    columns = [m.column for m in markers] + [f.column for f in factors]
+    dup = sorted({c for c in columns if columns.count(c) > 1})
+    if dup:
+        raise StudyFileError(f"Column {dup[0]!r} is listed twice among markers and factors.")
+    subs = _Reader(top.get("subgroups", dict, {}), text, "subgroups", "subgroups")
+    subgroups = tuple(_subgroup(subs, name) for name in list(subs.table))
+    sig = _Reader(top.get("signature", dict, {}), text, "signature", "signature")
+    signature = tuple(sig.get("factors", list, []))
+    unknown = [s for s in signature if s not in columns]
+    if unknown:
+        raise sig.error("factors", f"{unknown[0]!r} is not a [[marker]] or [[factor]] column.")
+    sig.done()
+    analyses = _analyses(_Reader(top.get("analyses", dict, {}), text, "analyses", "analyses"))
+    top.done()
+    return {"title": title, "cohort_file": file, "dataset": dataset, "id": id_col,
+            "time_unit": unit, "sheet": sheet, "endpoints": endpoints, "markers": markers,
+            "factors": factors, "subgroups": subgroups, "signature": signature,
+            "analyses": analyses, "text": text, "base": base}
+
+
+def _endpoint(table: Any, text: str, i: int) -> Endpoint:
+    r = _Reader(table, text, f"endpoint[{i}]", "endpoint", i)
+    e = Endpoint(name=r.get("name", str, required=True), time=r.get("time", str, required=True),
+                 event=r.get("event", str, required=True))
+    codes = r.get("event_values", dict)
+    r.done()
+    if codes is not None:
+        if not all(v in (0, 1) for v in codes.values()):
+            raise r.error("event_values", "map each coded value to 1 (event) or 0 (censored).")
+        e = Endpoint(e.name, e.time, e.event, dict(codes))
+    return e
+
+
+def _floats(r: _Reader, key: str) -> tuple[float, ...]:
+    v = r.get(key, (int, float, list))
+    if v is None:
+        return ()
+    vals = v if isinstance(v, list) else [v]
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in vals):
+        raise r.error(key, f"expected numbers, got {v!r}.")
+    return tuple(float(x) for x in vals)
+
+
+def _marker(table: Any, text: str, i: int) -> Marker:
+    r = _Reader(table, text, f"marker[{i}]", "marker", i)
+    col = r.get("column", str, required=True)
+    rule = r.get("rule", str, "median")
+    if rule not in RULES:
+        raise r.error("rule", f"{rule!r} is not a cut rule: use one of {RULES}.")
+    m = Marker(column=col, label=r.get("label", str, col), rule=rule,
+               threshold=_floats(r, "threshold"), q=_floats(r, "q"),
+               adverse=r.get("adverse", str, "high"))
+    r.done()
+    if rule == "fixed" and not m.threshold:
+        raise r.error("rule", "rule = \"fixed\" needs threshold = <value> (or a list).")
+    if rule == "quantile" and not m.q:
+        raise r.error("rule", "rule = \"quantile\" needs q = [0.25, 0.75] (the quantiles).")
+    if m.adverse not in ("high", "low"):
+        raise r.error("adverse", "use \"high\" or \"low\": the side counted as adverse.")
+    return m
+
+
+def _factor(table: Any, text: str, i: int) -> Factor:
+    r = _Reader(table, text, f"factor[{i}]", "factor", i)
+    col = r.get("column", str, required=True)
+    cut = r.get("cut", (int, float))
+    f = Factor(column=col, label=r.get("label", str, col),
+               cut=None if cut is None else float(cut),
+               categorical=r.get("categorical", bool, False), reference=r.get("reference",
+                                                                               (str, int, float)),
+               continuous=r.get("continuous", bool, False),
+               adverse=r.get("adverse", (str, int, float)))
+    r.done()
+    if sum([f.cut is not None, f.categorical, f.continuous]) > 1:
+        raise r.error("cut", "a factor is cut, categorical or continuous: choose one.")
+    if f.reference is not None and not f.categorical:
+        raise r.error("reference", "reference = applies to categorical = true factors.")
+    return f
+
+
+def _value(text: str) -> Any:
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] and t[0] in "\"'":
+        return t[1:-1]
+    try:
+        return int(t)
+    except ValueError:
+        pass
+    try:
+        return float(t)
+    except ValueError:
+        return t
+
+
+def _subgroup(r: _Reader, name: str) -> Subgroup:
+    expr = r.get(name, str)
+    conditions = []
+    for part in re.split(r"\s+and\s+", expr):
+        m = _CONDITION.match(part)
+        if not m:
+            raise r.error(name, f"cannot read the condition {part!r}: write column op value, "
+                                f"op one of {_OPS}, joined by 'and' (e.g. \"age >= 50 and "
+                                "meno == 1\").")
+        conditions.append((m.group(1), m.group(2), _value(m.group(3))))
+    return Subgroup(name=name, conditions=tuple(conditions))
+
+
+_ANALYSES: dict[str, tuple[type | tuple[type, ...], Any]] = {
+    "km": (bool, True), "univariate": (bool, True), "multivariate": (bool, True),
+    "subgroups": (bool, True), "signature": (bool, True), "ph_test": (bool, True),
+    "ties": (str, "breslow"), "p_enter": ((int, float), 0.05), "p_remove": ((int, float), 0.10),
+    "selection": (str, "lr"),
+}
+
+
+def _analyses(r: _Reader) -> dict[str, Any]:
+    out = {k: r.get(k, kind, default) for k, (kind, default) in _ANALYSES.items()}
+    r.done()
+    if out["ties"] not in ("breslow", "efron"):
+        raise r.error("ties", "use \"breslow\" (SPSS, Stata, the reference study) or "
+                              "\"efron\" (R).")
+    if out["selection"] not in ("lr", "wald"):
+        raise r.error("selection", "use \"lr\" (likelihood ratio) or \"wald\".")
+    return out
