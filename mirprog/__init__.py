@@ -52,6 +52,7 @@ _HOMES: dict[str, str] = {
     "screen_bootstrap": "mirprog.stats.screen.stability",
     "subgroup_table": "mirprog.stats.subgroup_table",
     "univariate": "mirprog.stats.univariate", "report": "mirprog.study.report",
+    "meta_analysis": "mirprog.stats.meta",
 }
 _MODULES: dict[str, str] = {
     "datasets": "mirprog.datasets", "errors": "mirprog.errors", "results": "mirprog.results",
@@ -83,6 +84,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.factor_table import factor_table
     from mirprog.stats.km import km
     from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
+    from mirprog.stats.meta import meta_analysis
     from mirprog.stats.screen.markers import screen
     from mirprog.stats.screen.stability import screen_bootstrap
     from mirprog.stats.subgroup_table import subgroup_table
@@ -111,6 +113,7 @@ __all__ = [
     "factor_table",
     "km",
     "logrank",
+    "meta_analysis",
     "optimal_cutpoint",
     "p_adjust",
     "pairwise_logrank",
