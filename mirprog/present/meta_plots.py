@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mirprog.output import escape_mathtext, format_ci, format_p, new_figure
+from mirprog.output import escape_mathtext, format_ci, format_number, format_p, new_figure
 from mirprog.stats.meta import MetaAnalysisResult
 
 if TYPE_CHECKING:
@@ -76,74 +76,27 @@ def forest_meta_plot(result: MetaAnalysisResult, *, ax: Axes | None = None,
         raise TypeError(f"forest_meta_plot draws a MetaAnalysisResult, got "
                         f"{type(result).__name__}; for Cox models use forest_plot.")
     log = result.measure == "logHR"
-    show = np.exp if log else (lambda v: np.asarray(v, dtype=float))
     tab = result.table
     k = len(tab)
     has_pi = not math.isnan(result.pi_lower)
-    pooled_y = k + 0.6
-    pi_y = pooled_y + 1.0
-    het_y = (pi_y if has_pi else pooled_y) + 1.0
+    ys = [*map(float, range(k)), k + 0.6] + ([k + 1.6] if has_pi else [])
+    het_y = ys[-1] + 1.0
     bottom = het_y + 0.5
-
+    show = np.exp if log else (lambda v: np.asarray(v, dtype=float))
     est, lo, hi = (show(tab[c].to_numpy(float)) for c in ("estimate", "ci_lower", "ci_upper"))
-    p_est, p_lo, p_hi = (float(show(v)) for v in (result.estimate, result.ci_lower,
-                                                  result.ci_upper))
-    rows = [escape_mathtext(str(v)) for v in tab.index]
-    pooled_name = {"fixed": "Fixed effect", "DL": "Random effects (DL)",
-                   "REML": "Random effects (REML)"}[result.method]
-    left_cells = [*rows, pooled_name] + (["Prediction interval"] if has_pi else [])
-    left_y = [*range(k), pooled_y] + ([pi_y] if has_pi else [])
+    pooled = tuple(float(show(v)) for v in (result.estimate, result.ci_lower, result.ci_upper))
+    pi = (float(show(result.pi_lower)), float(show(result.pi_upper))) if has_pi else None
     level = f"{result.conf_level:.0%}"
-    head = f"{'HR' if log else 'C'} [{level} CI]"
-    ci_cells = [format_ci(e, a, b, digits) for e, a, b in zip(est, lo, hi, strict=True)]
-    ci_cells.append(format_ci(p_est, p_lo, p_hi, digits))
-    if has_pi:
-        pi_lo, pi_hi = (float(show(v)) for v in (result.pi_lower, result.pi_upper))
-        ci_cells.append(f"({format_ci(np.nan, pi_lo, pi_hi, digits).split('(')[1]}")
-    weights = [f"{w:.1f}%" for w in tab["weight"]] + ["100%"]
-    left_cols = [("Cohort", left_cells, "left")]
-    right_cols = [(head, ci_cells, "left"), ("Weight", weights, "right")]
-    widths = [sum(_col_width(h, c) for h, c, _ in cols) for cols in (left_cols, right_cols)]
-
-    if ax is None:
-        height = _ROW_IN * (bottom + 1.6) + 0.9
-        fig = new_figure(figsize=(widths[0] + 3.2 + widths[1] + 0.3, height),
-                         layout="constrained")
-        gs = fig.add_gridspec(1, 3, width_ratios=[widths[0], 3.2, widths[1]], wspace=0.0)
-        left_ax = fig.add_subplot(gs[0])
-        ax = fig.add_subplot(gs[1], sharey=left_ax)
-        right_ax = fig.add_subplot(gs[2], sharey=left_ax)
-    else:
-        fig_w = ax.figure.figure.get_figwidth()
-        ax_w = ax.get_position().width * fig_w
-        gap = 0.1 / ax_w
-        left_ax = ax.inset_axes((-widths[0] / ax_w - gap, 0, widths[0] / ax_w, 1), sharey=ax)
-        right_ax = ax.inset_axes((1.0 + gap, 0, widths[1] / ax_w, 1), sharey=ax)
+    left_cols, right_cols = _columns(result, (est, lo, hi), pooled, pi, digits, level)
+    left_ax, ax, right_ax = _axes(ax, left_cols, right_cols, bottom)
     root = ax.figure.figure
     if title:
         ax.set_title(escape_mathtext(title), fontsize=_FONT + 1)
-    _text_columns(left_ax, left_cols, left_y, k, bottom)
-    _text_columns(right_ax, right_cols, left_y, k, bottom)
-
-    # cohorts: CI line and a square of area proportional to the weight
-    w = tab["weight"].to_numpy(float)
-    sizes = _MAX_MARKER * np.sqrt(w / w.max())
-    for i in range(k):
-        ax.plot([lo[i], hi[i]], [i, i], color=_STUDY, lw=1.1, solid_capstyle="butt", zorder=2)
-        ax.plot([est[i]], [i], ls="none", marker="s", ms=max(sizes[i], 4.0), color=_STUDY,
-                mec="white", mew=0.5, zorder=3)
-    # pooled diamond
-    ax.fill([p_lo, p_est, p_hi, p_est], [pooled_y, pooled_y - 0.32, pooled_y, pooled_y + 0.32],
-            color=_POOLED, lw=0, zorder=3)
-    if has_pi:
-        ax.plot([pi_lo, pi_hi], [pi_y, pi_y], color=_PI, lw=1.4, zorder=2)
-        ax.plot([pi_lo, pi_hi], [pi_y, pi_y], ls="none", marker="|", ms=8, mew=1.4,
-                color=_PI, zorder=2)
-        ax.plot([p_est], [pi_y], ls="none", marker="D", ms=3.5, color=_PI, zorder=3)
-    ax.axhline(pooled_y - 0.8, color="0.75", lw=0.6, zorder=0)
-
-    values = [*lo, *hi, p_lo, p_hi] + ([pi_lo, pi_hi] if has_pi else [])
-    _estimate_axis(ax, values, log, level, het_y - 0.5, pooled_y, p_est)
+    _text_columns(left_ax, left_cols, ys, k, bottom)
+    _text_columns(right_ax, right_cols, ys, k, bottom)
+    _draw_marks(ax, (est, lo, hi), tab["weight"].to_numpy(float), pooled, pi, ys[k:])
+    values = [*lo, *hi, pooled[1], pooled[2], *(pi or ())]
+    _estimate_axis(ax, values, log, level, het_y - 0.5, ys[k], pooled[0])
     ax.set_ylim(bottom, -1.7)
     # the heterogeneity line runs from the label column into the empty bottom row
     het = left_ax.text(0.0, het_y, _heterogeneity_text(result), ha="left", va="center",
@@ -151,6 +104,65 @@ def forest_meta_plot(result: MetaAnalysisResult, *, ax: Axes | None = None,
     het.set_in_layout(False)    # it may overhang the label column; the layout ignores it
     ax.set_facecolor("none")    # ... and is not hidden by the estimate axis's background
     return root
+
+
+_Columns = list[tuple[str, list[str], str]]
+
+
+def _columns(result: MetaAnalysisResult, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+             pooled: tuple[float, ...], pi: tuple[float, float] | None, digits: int,
+             level: str) -> tuple[_Columns, _Columns]:
+    """The label column and the estimate / weight columns, as (header, cells, align)."""
+    names = [escape_mathtext(str(v)) for v in result.table.index]
+    pooled_name = {"fixed": "Fixed effect", "DL": "Random effects (DL)",
+                   "REML": "Random effects (REML)"}[result.method]
+    labels = [*names, pooled_name] + (["Prediction interval"] if pi else [])
+    cis = [format_ci(e, a, b, digits) for e, a, b in zip(*rows, strict=True)]
+    cis.append(format_ci(pooled[0], pooled[1], pooled[2], digits))
+    if pi:
+        cis.append(f"({format_number(pi[0], digits)}\u2013{format_number(pi[1], digits)})")
+    weights = [f"{w:.1f}%" for w in result.table["weight"]] + ["100%"]
+    head = f"{'HR' if result.measure == 'logHR' else 'C'} [{level} CI]"
+    return [("Cohort", labels, "left")], [(head, cis, "left"), ("Weight", weights, "right")]
+
+
+def _axes(ax: Axes | None, left: _Columns, right: _Columns, bottom: float
+          ) -> tuple[Axes, Axes, Axes]:
+    """(label axis, estimate axis, text axis): a new figure, or insets beside ``ax``."""
+    widths = [sum(_col_width(h, c) for h, c, _ in cols) for cols in (left, right)]
+    if ax is None:
+        fig = new_figure(figsize=(widths[0] + 3.2 + widths[1] + 0.3,
+                                  _ROW_IN * (bottom + 1.6) + 0.9), layout="constrained")
+        gs = fig.add_gridspec(1, 3, width_ratios=[widths[0], 3.2, widths[1]], wspace=0.0)
+        left_ax = fig.add_subplot(gs[0])
+        ax = fig.add_subplot(gs[1], sharey=left_ax)
+        return left_ax, ax, fig.add_subplot(gs[2], sharey=left_ax)
+    ax_w = ax.get_position().width * ax.figure.figure.get_figwidth()
+    gap = 0.1 / ax_w
+    left_ax = ax.inset_axes((-widths[0] / ax_w - gap, 0, widths[0] / ax_w, 1), sharey=ax)
+    return left_ax, ax, ax.inset_axes((1.0 + gap, 0, widths[1] / ax_w, 1), sharey=ax)
+
+
+def _draw_marks(ax: Axes, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
+                weight: np.ndarray, pooled: tuple[float, ...],
+                pi: tuple[float, float] | None, ys: list[float]) -> None:
+    """Squares (area proportional to weight) and CI lines, the diamond, the PI line."""
+    est, lo, hi = rows
+    sizes = _MAX_MARKER * np.sqrt(weight / weight.max())
+    for i in range(len(est)):
+        ax.plot([lo[i], hi[i]], [i, i], color=_STUDY, lw=1.1, solid_capstyle="butt", zorder=2)
+        ax.plot([est[i]], [i], ls="none", marker="s", ms=max(sizes[i], 4.0), color=_STUDY,
+                mec="white", mew=0.5, zorder=3)
+    p_est, p_lo, p_hi = pooled
+    y = ys[0]
+    ax.fill([p_lo, p_est, p_hi, p_est], [y, y - 0.32, y, y + 0.32], color=_POOLED, lw=0,
+            zorder=3)
+    if pi is not None:
+        ax.plot(list(pi), [ys[1], ys[1]], color=_PI, lw=1.4, zorder=2)
+        ax.plot(list(pi), [ys[1], ys[1]], ls="none", marker="|", ms=8, mew=1.4, color=_PI,
+                zorder=2)
+        ax.plot([p_est], [ys[1]], ls="none", marker="D", ms=3.5, color=_PI, zorder=3)
+    ax.axhline(y - 0.8, color="0.75", lw=0.6, zorder=0)
 
 
 def _col_width(header: str, cells: list[str]) -> float:

@@ -22,8 +22,8 @@ import pandas as pd
 
 from mirprog.model.validation import ValidationResult
 from mirprog.output import escape_mathtext, new_figure
-from mirprog.present.meta_plots import forest_meta_plot
 from mirprog.present.format import format_ci, format_p
+from mirprog.present.meta_plots import forest_meta_plot
 from mirprog.stats.cox.continuous import SplineCoxResult
 from mirprog.stats.cox.coxph import CoxResult
 from mirprog.stats.cox.phtest import PHTestResult

@@ -34,10 +34,12 @@ def test_random_effects_forest(bcg: MetaAnalysisResult, tmp_path: Path) -> None:
     fig = mp.plots.forest_meta_plot(bcg, title="BCG")
     fig.savefig(tmp_path / "bcg.png", dpi=60)
     assert (tmp_path / "bcg.png").stat().st_size > 0
-    left, est, right = fig.axes
+    est = fig.axes[1]
     texts = _texts(fig)
-    assert "Random effects (REML)" in texts and "Prediction interval" in texts
-    assert "Aronson 1948" in texts and "100%" in texts
+    assert "Random effects (REML)" in texts
+    assert "Prediction interval" in texts
+    assert "Aronson 1948" in texts
+    assert "100%" in texts
     assert f"{bcg.table['weight'].iloc[0]:.1f}%" in texts
     assert any(t.startswith("Heterogeneity: \u03c4\u00b2 = 0.313") for t in texts)
     assert est.get_xscale() == "log"
@@ -51,13 +53,15 @@ def test_random_effects_forest(bcg: MetaAnalysisResult, tmp_path: Path) -> None:
     # the diamond spans the pooled CI (on the HR scale)
     (diamond,) = est.patches
     xs = diamond.get_xy()[:, 0]
-    assert np.isclose(xs.min(), bcg.hr_ci_lower) and np.isclose(xs.max(), bcg.hr_ci_upper)
+    assert np.isclose(xs.min(), bcg.hr_ci_lower)
+    assert np.isclose(xs.max(), bcg.hr_ci_upper)
     # the prediction interval line
     pi = [ln for ln in est.lines if np.allclose(ln.get_xdata(),
                                                 [bcg.hr_pi_lower, bcg.hr_pi_upper])]
     assert pi
     lo, hi = est.get_xlim()
-    assert lo < bcg.hr_pi_lower and hi > bcg.table["hr_ci_upper"].max()
+    assert lo < bcg.hr_pi_lower
+    assert hi > bcg.table["hr_ci_upper"].max()
     plt.close(fig)
 
 
@@ -67,7 +71,8 @@ def test_fixed_effect_has_no_prediction_interval() -> None:
             "b": mp.cox(g.subset(g.ids > 343), ["horTh"])}
     fig = mp.plots.forest_meta_plot(mp.meta_analysis(fits, "fixed"))
     texts = _texts(fig)
-    assert "Fixed effect" in texts and "Prediction interval" not in texts
+    assert "Fixed effect" in texts
+    assert "Prediction interval" not in texts
     assert any(t.startswith("Heterogeneity: Q = ") for t in texts)
     plt.close(fig)
 
@@ -77,7 +82,8 @@ def test_concordance_forest_is_linear_with_line_at_half() -> None:
           [("A", 0.69, 0.03), ("B", 0.63, 0.02), ("C", 0.68, 0.04)]}
     fig = mp.plots.forest_meta_plot(mp.meta_analysis(cs, "DL", measure="C"))
     est = fig.axes[1]
-    assert est.get_xscale() == "linear" and est.get_xlabel() == "C index (95% CI)"
+    assert est.get_xscale() == "linear"
+    assert est.get_xlabel() == "C index (95% CI)"
     assert any(np.allclose(ln.get_xdata(), [0.5, 0.5]) for ln in est.lines)
     assert "C [95% CI]" in _texts(fig)
     plt.close(fig)

@@ -113,11 +113,14 @@ def test_rma_matches_metafor(case: dict[str, Any]) -> None:
     for name, value in got.items():
         assert_allclose(value, case[name], **EXACT, err_msg=name)
     assert_allclose(res.table["weight"], case["weights"], **EXACT, err_msg="weights")
-    assert res.k == case["k"] and res.q_df == case["k"] - 1
+    assert res.k == case["k"]
+    assert res.q_df == case["k"] - 1
     assert list(res.table.index) == case["labels"]
     if case["method"] == "FE":
-        assert math.isnan(res.tau2_se) and math.isnan(res.pi_lower)
-        assert math.isnan(res.tau2_ci_lower) and math.isnan(res.tau2_ci_upper)
+        assert math.isnan(res.tau2_se)
+        assert math.isnan(res.pi_lower)
+        assert math.isnan(res.tau2_ci_lower)
+        assert math.isnan(res.tau2_ci_upper)
         return
     assert_allclose(res.tau2_se, case["se_tau2"], **EXACT, err_msg="se.tau2")
     assert_allclose([res.pi_lower, res.pi_upper], [case["pi_lb"], case["pi_ub"]], **EXACT)
@@ -195,7 +198,8 @@ def test_pooling_cox_fits_matches_r(case: dict[str, Any]) -> None:
     assert_allclose([res.estimate, res.ci_lower, res.ci_upper, res.tau2, res.q_p],
                     [case["estimate"], case["ci_lb"], case["ci_ub"], case["tau2"],
                      case["QEp"]], rtol=1e-7, atol=1e-10)
-    assert res.term == "horTh[yes]" and res.measure == "logHR"
+    assert res.term == "horTh[yes]"
+    assert res.measure == "logHR"
     assert_allclose([res.hr, res.hr_ci_lower, res.hr_ci_upper],
                     np.exp([case["estimate"], case["ci_lb"], case["ci_ub"]]), rtol=1e-7)
     assert_allclose(res.table["hr"], np.exp(case["yi"]), rtol=1e-9)
@@ -211,7 +215,8 @@ def test_concordance_results_are_duck_typed(case: dict[str, Any]) -> None:
     res = mp.meta_analysis(results, METHOD[case["method"]], measure="C")
     assert_allclose([res.estimate, res.se, res.tau2, res.i2],
                     [case["estimate"], case["se"], case["tau2"], case["I2"]], **EXACT)
-    assert res.hr is None and "hr" not in res.table.columns
+    assert res.hr is None
+    assert "hr" not in res.table.columns
 
 
 def test_published_hr_table_is_put_on_the_log_scale() -> None:
@@ -236,7 +241,9 @@ def test_result_protocol_and_conf_level() -> None:
     res = _from_case(c)
     assert res.to_frame() is res.table
     assert res.method_name == "random-effects, REML tau^2"
-    assert res.tau == math.sqrt(res.tau2) and res.converged and res.iterations >= 1
+    assert res.tau == math.sqrt(res.tau2)
+    assert res.converged
+    assert res.iterations >= 1
     assert "weight" in res.to_markdown()
     wide = mp.meta_analysis(pd.DataFrame({"estimate": c["yi"], "se": c["sei"]}), "REML",
                             conf_level=0.99)
@@ -289,4 +296,6 @@ def test_term_is_required_and_checked() -> None:
     with pytest.raises(ArgumentError, match=r"term 'age' is not in the model of cohort 'a'"):
         mp.meta_analysis(fits, term="age")
     res = mp.meta_analysis(fits, "fixed", term="pnodes")
-    assert res.term == "pnodes" and res.hr is not None and res.hr > 1
+    assert res.term == "pnodes"
+    assert res.hr is not None
+    assert res.hr > 1
