@@ -301,7 +301,7 @@ def _studies(data: Any, measure: str, term: str | None, labels: Sequence[str] | 
             used_term = None
         else:
             used_term = _common_term(items, names, term)
-            pairs = [_cox_term(r, used_term) for r in items]
+            pairs = [_cox_term(r, used_term, n) for r, n in zip(items, names, strict=True)]
         yi = np.array([p[0] for p in pairs], dtype=float)
         sei = np.array([p[1] for p in pairs], dtype=float)
     if labels is not None:
@@ -357,7 +357,12 @@ def _common_term(items: list[Any], names: list[str], term: str | None) -> str:
                         f"{shown}).", argument="term")
 
 
-def _cox_term(result: Any, term: str) -> tuple[float, float]:
+def _cox_term(result: Any, term: str, name: str) -> tuple[float, float]:
+    if term in tuple(getattr(result, "monotone", ())):
+        raise ArgumentError(f"The estimate of {term!r} in cohort {name!r} drifts to +/- "
+                            "infinity (monotone likelihood: a group without events); it "
+                            "has no finite log HR to pool. Leave the cohort out, or refit "
+                            "it with mp.cox(..., firth=True).", argument="results_or_table")
     row = result.summary.loc[term]
     return float(row["coef"]), float(row["se"])
 

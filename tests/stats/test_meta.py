@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import optimize, stats
 
@@ -58,6 +60,7 @@ def slow_rma(yi: np.ndarray, vi: np.ndarray, method: str) -> dict[str, float]:
     elif method == "DL":
         tau2 = max(0.0, (q - (k - 1)) / np.trace(p_fe))
     else:
+        assert method == "REML"
         upper = 10.0 * max(np.var(yi), 1.0)
         opt = optimize.minimize_scalar(_neg_restricted_loglik, bounds=(0.0, upper),
                                        args=(yi, vi), method="bounded",
@@ -104,6 +107,7 @@ def _from_case(c: dict[str, Any]) -> MetaAnalysisResult:
 ALL_CASES = cases("meta_rma_bcg") + cases("meta_rma_gbsg2")
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", ALL_CASES)
 def test_rma_matches_metafor(case: dict[str, Any]) -> None:
     res = _from_case(case)
@@ -132,6 +136,7 @@ def test_rma_matches_metafor(case: dict[str, Any]) -> None:
     assert_allclose([res.i2_ci_lower, res.i2_ci_upper], case["I2_ci"], rtol=0, atol=1e-2)
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", [c for c in ALL_CASES if c.values[0]["method"] == "REML"])
 def test_reml_against_metafor_tight_and_direct_maximisation(case: dict[str, Any]) -> None:
     yi, vi = np.array(case["yi"]), np.array(case["sei"]) ** 2
@@ -147,6 +152,7 @@ def test_reml_against_metafor_tight_and_direct_maximisation(case: dict[str, Any]
                      case["se_tau2_tight"]], rtol=1e-8, atol=1e-13)
 
 
+@pytest.mark.crosscheck
 @pytest.mark.parametrize("case", ALL_CASES)
 def test_against_the_slow_reference(case: dict[str, Any]) -> None:
     yi, vi = np.array(case["yi"]), np.array(case["sei"]) ** 2
@@ -166,6 +172,7 @@ def test_against_the_slow_reference(case: dict[str, Any]) -> None:
                         rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.crosscheck
 @pytest.mark.parametrize("case", [c for c in ALL_CASES if c.values[0]["method"] == "DL"
                                   and c.values[0]["tau2"] > 0])
 def test_dl_against_statsmodels(case: dict[str, Any]) -> None:
@@ -188,6 +195,7 @@ def _gbsg2_parts(case: dict[str, Any]) -> dict[str, mp.Cohort]:
     return {label: g.subset(g.ids.isin(ids)) for label, ids in case["ids"].items()}
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", [c for c in cases("meta_rma_gbsg2")
                                   if c.values[0].get("ids")])
 def test_pooling_cox_fits_matches_r(case: dict[str, Any]) -> None:
@@ -207,6 +215,7 @@ def test_pooling_cox_fits_matches_r(case: dict[str, Any]) -> None:
     assert mp.meta_analysis(list(fits.values()), METHOD[case["method"]]).term == "horTh[yes]"
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("case", [c for c in cases("meta_rma_gbsg2")
                                   if c.values[0]["measure"] == "C"])
 def test_concordance_results_are_duck_typed(case: dict[str, Any]) -> None:
@@ -299,3 +308,52 @@ def test_term_is_required_and_checked() -> None:
     assert res.term == "pnodes"
     assert res.hr is not None
     assert res.hr > 1
+
+
+def test_monotone_cox_term_is_refused() -> None:
+    g = mp.datasets.load_gbsg2()
+    fit = mp.cox(g.subset(g.ids <= 343), ["horTh"])
+    drifting = SimpleNamespace(summary=fit.summary, monotone=("horTh[yes]",))
+    with pytest.raises(ArgumentError, match=r"'horTh\[yes\]' in cohort 'b' drifts"):
+        mp.meta_analysis({"a": fit, "b": drifting})
+
+
+def test_reml_that_does_not_converge_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = ref("meta_rma_bcg")["cases"][2]       # bcg|all|REML: 3 iterations at the default
+    yi, vi = np.array(c["yi"]), np.array(c["sei"]) ** 2
+    fit = rma_fit(yi, vi, "REML", maxiter=1)
+    assert not fit.converged
+    assert fit.iterations == 2
+
+    def one_step(*args: Any, **kwargs: Any) -> Any:
+        return rma_fit(*args, **kwargs, maxiter=1)
+
+    monkeypatch.setattr("mirprog.stats.meta.rma_fit", one_step)
+    with pytest.warns(mp.errors.ConvergenceWarning, match="did not converge in 1 iter"):
+        res = mp.meta_analysis(pd.DataFrame({"estimate": yi, "se": np.sqrt(vi)}), "REML")
+    assert not res.converged
+
+
+@pytest.mark.property
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(data=st.lists(st.tuples(st.floats(-3, 3), st.floats(0.05, 2.0)), min_size=2,
+                     max_size=12),
+       method=st.sampled_from(["fixed", "DL", "REML"]))
+def test_invariants(data: list[tuple[float, float]], method: str) -> None:
+    yi = np.array([d[0] for d in data])
+    sei = np.array([d[1] for d in data])
+    res = mp.meta_analysis(pd.DataFrame({"estimate": yi, "se": sei}), method)  # type: ignore[arg-type]
+    assert res.tau2 >= 0
+    assert 0 <= res.i2 < 100
+    assert res.h2 >= 1 or method == "fixed"
+    assert_allclose(res.table["weight"].sum(), 100.0)
+    assert res.ci_lower <= res.estimate <= res.ci_upper
+    assert yi.min() - 1e-12 <= res.estimate <= yi.max() + 1e-12
+    if method != "fixed":
+        assert res.pi_lower <= res.ci_lower
+        assert res.pi_upper >= res.ci_upper
+        assert 0 <= res.tau2_ci_lower <= res.tau2_ci_upper
+        assert res.tau2_ci_lower <= res.tau2 + 1e-12 or res.tau2 == 0
+    slow = slow_rma(yi, sei ** 2, "FE" if method == "fixed" else "DL")
+    if method != "REML":
+        assert_allclose(res.estimate, slow["estimate"], rtol=1e-9, atol=1e-12)
