@@ -54,6 +54,7 @@ _HOMES: dict[str, str] = {
     "univariate": "mirprog.stats.univariate", "report": "mirprog.study.report",
     "follow_up": "mirprog.stats.follow_up",
     "power_cox": "mirprog.stats.power", "events_needed": "mirprog.stats.power",
+    "meta_analysis": "mirprog.stats.meta",
 }
 _MODULES: dict[str, str] = {
     "datasets": "mirprog.datasets", "errors": "mirprog.errors", "results": "mirprog.results",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.follow_up import follow_up
     from mirprog.stats.km import km
     from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
+    from mirprog.stats.meta import meta_analysis
     from mirprog.stats.power import events_needed, power_cox
     from mirprog.stats.screen.markers import screen
     from mirprog.stats.screen.stability import screen_bootstrap
@@ -119,6 +121,7 @@ __all__ = [
     "follow_up",
     "km",
     "logrank",
+    "meta_analysis",
     "optimal_cutpoint",
     "p_adjust",
     "pairwise_logrank",

@@ -30,6 +30,7 @@ from mirprog.stats.factor_table import FactorTableResult
 from mirprog.stats.follow_up import FollowUpResult
 from mirprog.stats.km import KMResult
 from mirprog.stats.logrank import LogRankResult, PairwiseLogRankResult
+from mirprog.stats.meta import MetaAnalysisResult
 from mirprog.stats.screen.markers import ScreenResult
 from mirprog.stats.screen.stability import ScreenStability
 from mirprog.stats.subgroup_table import SubgroupTableResult
@@ -53,6 +54,7 @@ __all__ = [
     "FollowUpResult",
     "KMResult",
     "LogRankResult",
+    "MetaAnalysisResult",
     "ModelComparison",
     "OptimalCutpointResult",
     "PHTestResult",

@@ -39,6 +39,7 @@ CURATED = [
     "follow_up",
     "km",
     "logrank",
+    "meta_analysis",
     "optimal_cutpoint",
     "p_adjust",
     "pairwise_logrank",
