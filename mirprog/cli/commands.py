@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import math
 import os
 import sys
@@ -293,6 +294,8 @@ def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     if args.cohort:
         cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id,
                              **file_options(args))
+        if "time_unit" not in roles:   # the axes say the unit given by --time-unit, or none
+            columns = dataclasses.replace(columns, time_unit=cohort.time_unit)
         return cohort, columns, args.cohort
     if roles:
         raise MirprogError("--map applies to --cohort FILE; the bundled cohort has its roles.")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from mirprog.data.cohort import Cohort
 from mirprog.data.missing import parse_numbers
-from mirprog.errors import CohortError, MonotoneLikelihoodWarning, format_ids
+from mirprog.errors import CohortError, MirprogWarning, MonotoneLikelihoodWarning, format_ids
 from mirprog.factors.cutpoints import Cutpoints
 from mirprog.factors.subtypes import st_gallen
 from mirprog.output import write_csv
@@ -179,11 +179,19 @@ def _derive(cohort: Cohort, cols: StudyColumns) -> tuple[Cohort, Cutpoints, dict
            f"Lymph nodes (≤{cols.nodes_cut:g}; >{cols.nodes_cut:g})")
     if cols.grade:
         g = study_numbers(data[cols.grade], cols.grade, "grade", (1, 2, 3))
-        new["grade3"] = (g == 3).astype("Float64").where(g.notna())
-        labels["grade3"] = "Grade (SBR1+2; SBR3)"
-        candidates.append("grade3")
+        present = set(g.dropna().astype(int))
+        if 3 in present and present - {3}:
+            new["grade3"] = (g == 3).astype("Float64").where(g.notna())
+            labels["grade3"] = "Grade (SBR1+2; SBR3)"
+            candidates.append("grade3")
         for a, b in ((1, 2), (1, 3), (2, 3)):
             name = f"sbr{a}v{b}"
+            if not {a, b} <= present:
+                missing = sorted({a, b} - present)
+                warnings.warn(f"Grade {' and '.join(f'SBR{m}' for m in missing)} does not occur "
+                              f"in {cols.grade!r}: the contrast SBR{a} vs SBR{b} is left out of "
+                              "Table 3.", MirprogWarning, stacklevel=3)
+                continue
             new[name] = (g == b).astype("Float64").where(g.isin([a, b]))
             labels[name] = f"Grade (SBR{a}; SBR{b})"
     for role, label in (("er", "ER"), ("pr", "PR"), ("her2", "HER2")):
@@ -222,6 +230,8 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
     True
     """
     cols = columns or StudyColumns()
+    if cohort.time_unit is not None and cols.time_unit != cohort.time_unit:
+        cols = replace(cols, time_unit=cohort.time_unit)   # the cohort knows its unit best
     derived, cuts, labels, candidates = _derive(cohort, cols)
     factor_labels = {label: name for name, label in labels.items()}
     t3 = table3(derived, clinical=factor_labels, ties=ties,  # type: ignore[arg-type]
