@@ -87,7 +87,7 @@ class StudyRun:
         """The HTML report of every endpoint (the study file embedded), via ``mp.report``."""
         from mirprog.study.report import report
 
-        items: list[Any] = []
+        items: list[Any] = [("Methods", _methods(self.study))]
         for ep in self.endpoints.values():
             c = ep.cohort
             items.append((f"{ep.name}: cohort",
@@ -99,7 +99,7 @@ class StudyRun:
                       time_unit=self.study.time_unit, study_file=self.study.text)
 
     def save(self, out: str | Path) -> list[Path]:
-        """Write report.html, tables.xlsx, one CSV per table and PNG/PDF figures to ``out``."""
+        """Write report.html, tables.xlsx, one CSV per table and PNG/SVG/PDF figures to ``out``."""
         from mirprog.output import write_csv, write_xlsx
         from mirprog.present.plots import km_plot
 
@@ -121,7 +121,7 @@ class StudyRun:
                 written.append(path)
                 if type(res).__name__ == "KMResult":
                     fig = km_plot(res, test=logrank.get(res.by), time_unit=ep.cohort.time_unit)
-                    for ext in ("png", "pdf"):
+                    for ext in ("png", "svg", "pdf"):
                         fig.savefig(folder / f"{stem}.{ext}", bbox_inches="tight")
                         written.append(folder / f"{stem}.{ext}")
                     import matplotlib.pyplot as plt
@@ -233,6 +233,50 @@ def _adverse(study: StudySpec, cohort: Cohort, col: str, derived: str) -> Any:
     raise StudyFileError(f"signature: {col!r} is not a marker or factor.")
 
 
+def _power_note(cohort: Cohort, by: str) -> str:
+    """REMARK: the power of the main comparison for its events, and the events for 80%."""
+    from mirprog.stats.cox.coxph import cox
+    from mirprog.stats.power import events_needed, power_cox
+
+    values = cohort.column(by).dropna()
+    if values.nunique() != 2:
+        return f"{by} has {values.nunique()} groups: no two-group power is computed."
+    fit = cox(cohort, [by])
+    hr = float(fit.summary["hr"].iloc[0])
+    share = float((values == values.max()).mean())
+    text = (f"With {fit.events} events and {share:.0%} of patients in the {by} = "
+            f"{values.max()} group, a two-sided 5% test has")
+    parts = []
+    for target in (hr, 1.5, 2.0):
+        if abs(np.log(target)) < 1e-9:
+            continue
+        p = power_cox(target, fit.events, alloc=share)
+        parts.append(f"{p:.0%} power for HR {target:.2f}" + (" (the observed)" if
+                                                            target == hr else ""))
+    need = events_needed(1.5, alloc=share)
+    return (text + " " + ", ".join(parts) + f"; {int(np.ceil(need))} events would give 80% "
+            "power for HR 1.5 (Schoenfeld). A post-hoc power at the observed HR adds nothing "
+            "to its p-value; the power for a clinically relevant HR is the number to report.")
+
+
+def _methods(study: StudySpec) -> str:
+    a = study.analyses
+    rules = ", ".join(f"{m.label} ({m.rule})" for m in study.markers) or "none"
+    text = (f"Markers were split by the rule named in the study file: {rules}; a median split "
+            "puts values strictly above the median in the high group. Survival curves are "
+            "Kaplan–Meier estimates with Greenwood variance and log CIs, compared with the "
+            f"log-rank test. Hazard ratios come from Cox models with {a['ties']} ties and Wald "
+            "95% CIs. Factors with a univariate p below "
+            f"{a['p_enter']:g} entered a multivariable model reduced by backward elimination "
+            f"({a['selection'].upper()} p to remove >= {a['p_remove']:g}). Proportional "
+            "hazards were checked with scaled Schoenfeld residuals (KM time transform, as R "
+            "cox.zph). Follow-up is the reverse Kaplan–Meier median.")
+    if len(study.markers) > 1:
+        text += (f" {len(study.markers)} markers were tested: their p-values are not adjusted "
+                 "for multiplicity here; mp.screen gives FDR q-values.")
+    return text
+
+
 def _one_endpoint(study: StudySpec, frame: pd.DataFrame, ep: Any) -> EndpointRun:
     from mirprog.stats.comparison import compare_combined, risk_groups
     from mirprog.stats.cox.phtest import ph_test
@@ -260,6 +304,8 @@ def _one_endpoint(study: StudySpec, frame: pd.DataFrame, ep: Any) -> EndpointRun
             by = derived[m.column]
             items += [(f"KM by {m.label}", km(cohort, by=by)),
                       (f"Log-rank by {m.label}", logrank(cohort, by=by))]
+            if m is study.markers[0]:
+                items.append((f"Power of the {m.label} comparison", _power_note(cohort, by)))
     categorical, reference = [], {}
     for i, f in enumerate(study.factors):
         cohort, col = _factor_column(study, cohort, f, i)

@@ -174,3 +174,16 @@ def test_missing_file_and_both_sources() -> None:
         mp.Study.from_toml("/nonexistent/study.toml")
     with pytest.raises(StudyFileError, match="not both"):
         mp.Study.from_toml("a.toml", text="x = 1")
+
+
+def test_report_shows_what_a_reviewer_checks(rotterdam_run: mp.results.StudyRun) -> None:
+    rep = rotterdam_run.report()
+    assert rep.sections[0] == "Methods"
+    assert "RFS: Follow-up (reverse Kaplan–Meier)" in rep.sections
+    note = rotterdam_run.endpoints["RFS"].get("Power of the PgR comparison")
+    events = rotterdam_run.endpoints["RFS"].cohort.n_events
+    share = float(rotterdam_run.endpoints["RFS"].cohort.column("pgr_high").mean())
+    expected = mp.power_cox(1.5, events, alloc=share)
+    assert f"{expected:.0%} power for HR 1.50" in note
+    assert "reverse Kaplan–Meier median" in rep.html
+    assert "[[marker]]" in rep.html                     # the study file is embedded
