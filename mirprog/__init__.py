@@ -39,6 +39,8 @@ _HOMES: dict[str, str] = {
     "PrognosticModel": "mirprog.model.prognostic",
     "associate": "mirprog.stats.association",
     "bootstrap_validate": "mirprog.stats.bootstrap",
+    "cif": "mirprog.stats.competing", "fine_gray": "mirprog.stats.competing",
+    "gray_test": "mirprog.stats.competing",
     "compare_combined": "mirprog.stats.comparison", "compare_models": "mirprog.stats.comparison",
     "risk_groups": "mirprog.stats.comparison",
     "continuous_cox": "mirprog.stats.cox.continuous", "spline_cox": "mirprog.stats.cox.continuous",
@@ -75,6 +77,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.association import associate
     from mirprog.stats.bootstrap import bootstrap_validate
     from mirprog.stats.comparison import compare_combined, compare_models, risk_groups
+    from mirprog.stats.competing import cif, fine_gray, gray_test
     from mirprog.stats.cox.continuous import continuous_cox, spline_cox
     from mirprog.stats.cox.coxph import cox
     from mirprog.stats.cox.phtest import ph_test
@@ -101,6 +104,7 @@ __all__ = [
     "audit",
     "backward_select",
     "bootstrap_validate",
+    "cif",
     "compare_combined",
     "compare_models",
     "continuous_cox",
@@ -109,6 +113,8 @@ __all__ = [
     "datasets",
     "errors",
     "factor_table",
+    "fine_gray",
+    "gray_test",
     "km",
     "logrank",
     "optimal_cutpoint",
