@@ -110,77 +110,88 @@ def gray_scores(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_group
     return score, cov
 
 
+class _GrayState:
+    """The running sums of cmprsk's ``crst`` for one stratum (names as in the Fortran)."""
+
+    def __init__(self, ig: np.ndarray, ng: int) -> None:
+        ng1 = ng - 1
+        self.rs = np.bincount(ig, minlength=ng).astype(float)    # at risk in each group
+        self.s, self.v = np.zeros(ng1), np.zeros((ng1, ng1))
+        self.f1m, self.f1 = np.zeros(ng), np.zeros(ng)           # cuminc, left/right cont.
+        self.skmm, self.skm = np.ones(ng), np.ones(ng)           # KM, left/right continuous
+        self.v3, self.v2 = np.zeros(ng), np.zeros((ng1, ng))
+        self.c = np.zeros((ng, ng))
+        self.fm = self.f = 0.0
+
+
+def _gray_a(st: _GrayState, nd1: float, tr: float, fb: float) -> np.ndarray:
+    """The matrix a of one event time; adds its part to c."""
+    ng = len(st.rs)
+    live = st.rs > 0
+    a = np.zeros((ng, ng))
+    t1 = np.where(live, st.rs / np.where(live, st.skmm, 1.0), 0.0)
+    for i in np.flatnonzero(live):
+        a[i, i] = fb * t1[i] * (1 - t1[i] / tr)
+        for j in range(i + 1, ng):
+            if live[j]:
+                a[i, j] = -fb * t1[i] * st.rs[j] / (st.skmm[j] * tr)
+    st.c += np.triu(a) * nd1 / (tr * (1 - st.fm))
+    lower = np.tril_indices(ng, -1)
+    a[lower] = a.T[lower]
+    st.c[lower] = st.c.T[lower]
+    return a
+
+
+def _gray_event_time(st: _GrayState, d: np.ndarray, rho: float) -> None:
+    """One distinct time with events: crst's updates of the scores and variance sums."""
+    ng1 = len(st.s)
+    nd1, nd2 = d[1].sum(), d[2].sum()
+    live = st.rs > 0
+    rs_safe = np.where(live, st.rs, 1.0)
+    st.skm = np.where(live, st.skmm * (st.rs - d[1] - d[2]) / rs_safe, st.skm)
+    st.f1 = np.where(live, st.f1m + st.skmm * d[1] / rs_safe, st.f1)
+    tr = float(np.sum(st.rs[live] / st.skmm[live]))
+    tq = float(np.sum(st.rs[live] * (1 - st.f1m[live]) / st.skmm[live]))
+    st.f = st.fm + nd1 / tr
+    fb = (1 - st.fm) ** rho
+    a = _gray_a(st, nd1, tr, fb)
+    for i in np.flatnonzero(live[:ng1]):
+        st.s[i] += fb * (d[1, i] - nd1 * st.rs[i] * (1 - st.f1m[i]) / (st.skmm[i] * tq))
+    if nd1 > 0:
+        for k in np.flatnonzero(live):
+            t4 = 1 - (1 - st.f) / st.skm[k] if st.skm[k] > 0 else 1.0
+            t5 = 1 - (nd1 - 1) / (tr * st.skmm[k] - 1) if nd1 > 1 else 1.0
+            t3 = t5 * st.skmm[k] * nd1 / (tr * st.rs[k])
+            st.v3[k] += t4 * t4 * t3
+            col = a[:ng1, k] - t4 * st.c[:ng1, k]
+            st.v2[:, k] += col * t4 * t3
+            st.v += np.tril(np.outer(col, col)) * t3
+    if nd2 > 0:
+        for k in np.flatnonzero((st.skm > 0) & (d[2] > 0)):
+            t4 = (1 - st.f) / st.skm[k]
+            t5 = 1 - (d[2, k] - 1) / (st.rs[k] - 1) if d[2, k] > 1 else 1.0
+            t3 = t5 * st.skmm[k] ** 2 * d[2, k] / st.rs[k] ** 2
+            st.v3[k] += t4 * t4 * t3
+            col = t4 * st.c[:ng1, k]
+            st.v2[:, k] -= col * t4 * t3
+            st.v += np.tril(np.outer(col, col)) * t3
+
+
 def _gray_stratum(y: np.ndarray, m: np.ndarray, ig: np.ndarray, ng: int,
                   rho: float) -> tuple[np.ndarray, np.ndarray]:
     """One stratum of Gray's test: cmprsk's ``crst``, step by step (times sorted)."""
-    ng1 = ng - 1
-    rs = np.bincount(ig, minlength=ng).astype(float)     # at risk in each group
-    s = np.zeros(ng1)
-    v = np.zeros((ng1, ng1))
-    f1m, f1 = np.zeros(ng), np.zeros(ng)                  # cuminc, left/right continuous
-    skmm, skm = np.ones(ng), np.ones(ng)                  # KM, left/right continuous
-    v3 = np.zeros(ng)
-    v2 = np.zeros((ng1, ng))
-    c = np.zeros((ng, ng))
-    fm = f = 0.0
-    uniq, first, counts = np.unique(y, return_index=True, return_counts=True)
+    st = _GrayState(ig, ng)
+    _, first, counts = np.unique(y, return_index=True, return_counts=True)
     for lo, cnt in zip(first, counts, strict=True):
         d = np.zeros((3, ng))
         np.add.at(d, (m[lo:lo + cnt], ig[lo:lo + cnt]), 1.0)
-        nd1, nd2 = d[1].sum(), d[2].sum()
-        if nd1 > 0 or nd2 > 0:
-            live = rs > 0
-            td = d[1] + d[2]
-            skm = np.where(live, skmm * (rs - td) / np.where(live, rs, 1.0), skm)
-            f1 = np.where(live, f1m + skmm * d[1] / np.where(live, rs, 1.0), f1)
-            tr = float(np.sum(rs[live] / skmm[live]))
-            tq = float(np.sum(rs[live] * (1 - f1m[live]) / skmm[live]))
-            f = fm + nd1 / tr
-            fb = (1 - fm) ** rho
-            a = np.zeros((ng, ng))
-            t1 = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)
-            for i in range(ng):
-                if not live[i]:
-                    continue
-                a[i, i] = fb * t1[i] * (1 - t1[i] / tr)
-                c[i, i] += a[i, i] * nd1 / (tr * (1 - fm))
-                for j in range(i + 1, ng):
-                    if live[j]:
-                        a[i, j] = -fb * t1[i] * rs[j] / (skmm[j] * tr)
-                        c[i, j] += a[i, j] * nd1 / (tr * (1 - fm))
-            lower = np.tril_indices(ng, -1)
-            a[lower] = a.T[lower]
-            c[lower] = c.T[lower]
-            for i in range(ng1):
-                if live[i]:
-                    s[i] += fb * (d[1, i] - nd1 * rs[i] * (1 - f1m[i]) / (skmm[i] * tq))
-            if nd1 > 0:
-                for k in range(ng):
-                    if not live[k]:
-                        continue
-                    t4 = 1 - (1 - f) / skm[k] if skm[k] > 0 else 1.0
-                    t5 = 1 - (nd1 - 1) / (tr * skmm[k] - 1) if nd1 > 1 else 1.0
-                    t3 = t5 * skmm[k] * nd1 / (tr * rs[k])
-                    v3[k] += t4 * t4 * t3
-                    col = a[:ng1, k] - t4 * c[:ng1, k]
-                    v2[:, k] += col * t4 * t3
-                    v += np.tril(np.outer(col, col)) * t3
-            if nd2 > 0:
-                for k in range(ng):
-                    if skm[k] <= 0 or d[2, k] <= 0:
-                        continue
-                    t4 = (1 - f) / skm[k]
-                    t5 = 1 - (d[2, k] - 1) / (rs[k] - 1) if d[2, k] > 1 else 1.0
-                    t3 = t5 * skmm[k] ** 2 * d[2, k] / rs[k] ** 2
-                    v3[k] += t4 * t4 * t3
-                    col = t4 * c[:ng1, k]
-                    v2[:, k] -= col * t4 * t3
-                    v += np.tril(np.outer(col, col)) * t3
-        np.subtract.at(rs, ig[lo:lo + cnt], 1.0)
-        fm = f
-        f1m = f1.copy()
-        skmm = skm.copy()
-    cc = c[:ng1]
-    v += np.tril(cc @ (cc * v3).T + cc @ v2.T + v2 @ cc.T)
+        if d[1:].any():
+            _gray_event_time(st, d, rho)
+        np.subtract.at(st.rs, ig[lo:lo + cnt], 1.0)
+        st.fm = st.f
+        st.f1m = st.f1.copy()
+        st.skmm = st.skm.copy()
+    cc = st.c[:ng - 1]
+    v = st.v + np.tril(cc @ (cc * st.v3).T + cc @ st.v2.T + st.v2 @ cc.T)
     v = np.tril(v) + np.tril(v, -1).T
-    return s, v
+    return st.s, v
