@@ -87,7 +87,9 @@ class CIFResult(Result):
 
         The estimate at ``t`` is the curve's value at the last distinct time
         ``<= t``; ``n_at_risk`` counts the patients still followed at ``t``.
-        Beyond a group's last follow-up the estimate is NaN.
+        Before a group's first time the incidence is 0 with limits 0, 0 (as R's
+        ``summary``; in ``table`` a zero incidence has NaN limits, as R's ``lower``);
+        beyond its last follow-up the estimate is NaN.
 
         Returns
         -------
@@ -105,7 +107,7 @@ class CIFResult(Result):
                 n_risk = int(tab["n_at_risk"].iloc[after])
                 pos = int(np.searchsorted(t_arr, t, side="right")) - 1
                 if pos < 0:
-                    rows.append((g, cause, t, n_risk, 0.0, 0.0, np.nan, np.nan))
+                    rows.append((g, cause, t, n_risk, 0.0, 0.0, 0.0, 0.0))
                     continue
                 r = tab.iloc[pos]
                 rows.append((g, cause, t, n_risk, r["cif"], r["se"], r["ci_lower"],
