@@ -91,7 +91,7 @@ def _small(seed: int, n: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 # -- Aalen-Johansen ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,case", [("rotterdam", "all"), ("mgus2", "all")])
+@pytest.mark.parametrize(("name", "case"), [("rotterdam", "all"), ("mgus2", "all")])
 def test_aj_matches_survfit_at_times(name: str, case: str) -> None:
     t, s, _ = _data(name)
     fit = aalen_johansen(t, s, 2)

@@ -50,7 +50,8 @@ def test_a_cohort_keeps_its_causes_and_gives_each_cause_its_own_cohort() -> None
     assert c.status.tolist() == [1, 2, 0, 1, 2, 1, 0, 1]
     relapse = c.for_cause("relapse")
     assert relapse.event.tolist() == [1, 0, 0, 1, 0, 1, 0, 1]
-    assert relapse.causes is None and relapse.cause == "relapse"
+    assert relapse.causes is None
+    assert relapse.cause == "relapse"
     assert c.for_cause(2).event.tolist() == [0, 1, 0, 0, 1, 0, 0, 0]
     assert c.for_cause("any").event.tolist() == [1, 1, 0, 1, 1, 1, 0, 1]
     assert "causes=" in repr(c)
@@ -76,7 +77,7 @@ def test_single_event_analyses_refuse_a_cohort_with_causes_and_say_how_to_choose
         call(c)
 
 
-@pytest.mark.parametrize("causes,status,match", [
+@pytest.mark.parametrize(("causes", "status", "match"), [
     ({1: "relapse"}, None, r"code\(s\) 2 that causes= does not name, in rows 1, 4"),
     ({1: "relapse", 2: "death"}, [1, 2, 0, 1, 2, 1, np.nan, 1], r"missing in 1 row"),
     ({0: "relapse"}, None, "positive integers"),
@@ -102,7 +103,7 @@ def test_causes_do_not_combine_with_event_values_or_entry() -> None:
 
 def test_unknown_cause_and_cause_on_a_single_event_cohort_are_errors() -> None:
     c = mp.Cohort(_small(), time="t", event="status", causes={1: "relapse", 2: "death"})
-    with pytest.raises(CauseError, match="Unknown cause 'relpase'.*1 = 'relapse'"):
+    with pytest.raises(CauseError, match=r"Unknown cause 'relpase'.*1 = 'relapse'"):
         c.for_cause("relpase")
     with pytest.raises(CauseError, match="Unknown cause 3"):
         mp.cif(c, cause=3)
@@ -110,7 +111,7 @@ def test_unknown_cause_and_cause_on_a_single_event_cohort_are_errors() -> None:
                       event="status")
     with pytest.raises(CauseError, match="needs a cohort with competing causes"):
         mp.cox(plain, "x", cause="relapse")
-    with pytest.raises(CauseError, match="mp.cif needs a cohort with competing causes"):
+    with pytest.raises(CauseError, match=r"mp\.cif needs a cohort with competing causes"):
         mp.cif(plain)
     with pytest.raises(ArgumentError, match="'any' has no competitors"):
         mp.gray_test(c, by="arm", cause="any")
@@ -118,14 +119,15 @@ def test_unknown_cause_and_cause_on_a_single_event_cohort_are_errors() -> None:
 
 # -- cumulative incidence --------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,case,by", [("rotterdam", "all", None),
+@pytest.mark.parametrize(("name", "case", "by"), [("rotterdam", "all", None),
                                           ("rotterdam", "node_pos", "node_pos"),
                                           ("rotterdam", "hormon", "hormon"),
                                           ("mgus2", "male", "male")])
 def test_cif_at_times_matches_survfit(name: str, case: str, by: str | None) -> None:
     cohort = _cohort(name)
     res = mp.cif(cohort, by=by)
-    assert isinstance(res, CIFResult) and res.conf_type == "log"
+    assert isinstance(res, CIFResult)
+    assert res.conf_type == "log"
     at = ref(f"competing_{name}")["cif"][case]["at"]
     times, groups = arr(at["times"]), [str(g) for g in at["group"]]
     for code, cause in CAUSES.items():
@@ -207,7 +209,8 @@ def test_cif_reports_the_rows_it_excluded() -> None:
     df.loc[2, "arm"] = np.nan
     c = mp.Cohort(df, time="t", event="status", id="pid", causes={1: "relapse", 2: "death"})
     res = mp.cif(c, by="arm")
-    assert res.n == 7 and res.excluded.rows == ("c",)
+    assert res.n == 7
+    assert res.excluded.rows == ("c",)
     assert set(res.to_frame()["cause"]) == {"relapse", "death"}
 
 
@@ -246,7 +249,8 @@ def test_fine_gray_matches_crr(name: str) -> None:
     cohort = _cohort(name)
     for case in ref(f"competing_{name}")["crr"]:
         fit = mp.fine_gray(cohort, case["covariates"], cause=CAUSES[case["cause"]])
-        assert isinstance(fit, FineGrayResult) and fit.converged
+        assert isinstance(fit, FineGrayResult)
+        assert fit.converged
         s = fit.summary
         assert list(s.index) == case["covariates"]
         assert_allclose(s["coef"], arr(case["coef"]), rtol=1e-9)
@@ -265,7 +269,8 @@ def test_fine_gray_categorical_terms_and_missing_rows() -> None:
     c = mp.Cohort(df, time="time", event="status", causes=CAUSES)
     fit = mp.fine_gray(c, ["age", "arm"], cause="death", reference={"arm": "none"})
     assert list(fit.summary.index) == ["age", "arm[hormonal]"]
-    assert fit.n == len(df) - 3 and len(fit.excluded) == 3
+    assert fit.n == len(df) - 3
+    assert len(fit.excluded) == 3
     assert fit.events + fit.competing <= fit.n
 
 
