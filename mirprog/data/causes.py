@@ -19,7 +19,7 @@ with :class:`~mirprog.errors.CauseError`, which says how to choose.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -27,10 +27,20 @@ import pandas as pd
 from mirprog.data._checks import native, to_numeric
 from mirprog.errors import CauseError, CohortError, format_ids
 
-if TYPE_CHECKING:
-    from mirprog.data.cohort import Cohort
 
-__all__ = ["ANY", "cause_code", "cause_data", "cause_mapping", "cause_status",
+class CausedCohort(Protocol):
+    """What this module reads of a :class:`~mirprog.Cohort` (no import: no cycle)."""
+
+    causes: dict[int, str] | None
+    event_col: str
+
+    @property
+    def status(self) -> np.ndarray: ...
+
+    @property
+    def data(self) -> pd.DataFrame: ...
+
+__all__ = ["ANY", "CausedCohort", "cause_code", "cause_data", "cause_mapping", "cause_status",
            "no_cause_error"]
 
 ANY = "any"
@@ -120,7 +130,7 @@ def cause_code(causes: Mapping[int, str], cause: Hashable) -> int | None:
                      f"use one of their names or codes, or {ANY!r} for any cause.")
 
 
-def cause_data(cohort: Cohort, cause: Hashable) -> tuple[pd.DataFrame, str]:
+def cause_data(cohort: CausedCohort, cause: Hashable) -> tuple[pd.DataFrame, str]:
     """The table of ``cause``'s own cohort (a 0/1 event column) and the cause's name.
 
     ``cohort.for_cause(cause)`` is the single-event cohort built on it:
@@ -151,7 +161,7 @@ def cause_data(cohort: Cohort, cause: Hashable) -> tuple[pd.DataFrame, str]:
     return data, label
 
 
-def no_cause_error(cohort: Cohort) -> CauseError:
+def no_cause_error(cohort: CausedCohort) -> CauseError:
     """The error of an analysis that needs one event, run on a cohort with causes."""
     names = list((cohort.causes or {}).values()) or ["<cause>"]
     first = names[0]

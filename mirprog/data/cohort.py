@@ -274,6 +274,9 @@ class Cohort:
     (3, 2, [('a', 0.0), ('a', 4.0), ('b', 0.0)])
     """
 
+    causes: dict[int, str] | None
+    cause: str | None
+
     def __init__(
         self, data: pd.DataFrame, time: str, event: str, id: str | None = None, *,
         event_values: Mapping[Any, int] | None = None,

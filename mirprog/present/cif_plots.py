@@ -189,7 +189,7 @@ def _draw_stacked(ax: Axes, result: CIFResult, group: Any) -> None:
 def _draw_risk(ax: Axes, result: CIFResult, ticks: np.ndarray, groups: list[Any],
                names: list[str], labelled: bool, coloured: bool) -> None:
     cause = result.causes[0]
-    at = result.at(ticks)
+    at = result.at(ticks.tolist())
     at = at[at["cause"] == cause]
     single = len(result.groups) == 1 or not coloured   # stacked: colours are the causes
     for row, g in enumerate(groups):

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["OKABE_ITO", "calibration_plot", "cif_plot", "forest_plot", "km_plot", "ph_plot", "spline_plot"]
+__all__ = ["OKABE_ITO", "calibration_plot", "cif_plot", "forest_plot", "km_plot", "ph_plot",
+           "spline_plot"]
 
 #: Okabe–Ito colour-blind-safe palette (black last, used for a single curve).
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
