@@ -91,6 +91,7 @@ def _small(seed: int, n: int = 40) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 # -- Aalen-Johansen ------------------------------------------------------------------------
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize(("name", "case"), [("rotterdam", "all"), ("mgus2", "all")])
 def test_aj_matches_survfit_at_times(name: str, case: str) -> None:
     t, s, _ = _data(name)
@@ -105,6 +106,7 @@ def test_aj_matches_survfit_at_times(name: str, case: str) -> None:
         assert_allclose(fit.se[idx, k], arr(at[f"se_{key}"])[keep], rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.r_reference
 def test_aj_full_table_matches_survfit_mgus2() -> None:
     t, s, _ = _data("mgus2")
     fit = aalen_johansen(t, s, 2)
@@ -127,6 +129,25 @@ def test_aj_matches_a_brute_force_weighted_estimator_and_its_derivative(seed: in
     assert_allclose(fit.se, _ij_se(t, s, 2, at), rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.r_reference
+def test_aj_point_estimates_equal_cuminc_whose_variance_differs() -> None:
+    """cmprsk::cuminc has the same estimates but Aalen's variance, not survfit's jackknife."""
+    t, s, d = _data("rotterdam")
+    g = np.asarray(d["node_pos"])
+    for curve in ref("competing_rotterdam")["cuminc_node_pos"]:
+        group, cause = (int(v) for v in curve["name"].split())
+        fit = aalen_johansen(t[g == group], s[g == group], 2)
+        times, est = arr(curve["time"]), arr(curve["est"])
+        last = np.r_[times[1:] != times[:-1], True]      # step coordinates: right limits
+        times, est = times[last], est[last]
+        idx = np.searchsorted(fit.time, times, side="right") - 1
+        mine = np.where(idx >= 0, fit.pstate[np.maximum(idx, 0), cause], 0.0)
+        assert_allclose(mine, est, rtol=1e-12, atol=1e-15)
+        var = arr(curve["var"])[last][-1]
+        assert var != pytest.approx(fit.se[idx[-1], cause] ** 2, rel=1e-6)
+        assert var == pytest.approx(fit.se[idx[-1], cause] ** 2, rel=0.3)   # same order
+
+
 def test_aj_invariants() -> None:
     t, s, _ = _data("rotterdam")
     fit = aalen_johansen(t, s, 2)
@@ -145,6 +166,7 @@ def _gray_stat(t: np.ndarray, s: np.ndarray, group: np.ndarray, cause: int,
     return float(score @ np.linalg.solve(var, score))
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", ["rotterdam", "mgus2"])
 def test_gray_matches_cuminc_tests(name: str) -> None:
     t, s, d = _data(name)
@@ -177,6 +199,7 @@ def test_gray_three_groups_and_strata_add_up() -> None:
 
 # -- Fine-Gray -----------------------------------------------------------------------------
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", ["rotterdam", "mgus2"])
 def test_fine_gray_matches_crr(name: str) -> None:
     t, s, d = _data(name)

@@ -119,6 +119,7 @@ def test_unknown_cause_and_cause_on_a_single_event_cohort_are_errors() -> None:
 
 # -- cumulative incidence --------------------------------------------------------------------
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize(("name", "case", "by"), [("rotterdam", "all", None),
                                           ("rotterdam", "node_pos", "node_pos"),
                                           ("rotterdam", "hormon", "hormon"),
@@ -148,6 +149,7 @@ def test_cif_at_times_matches_survfit(name: str, case: str, by: str | None) -> N
                 np.isnan(mine["cif"].to_numpy()[~keep]).all()
 
 
+@pytest.mark.r_reference
 def test_cif_table_matches_the_full_survfit_table(mgus: mp.Cohort) -> None:
     res = mp.cif(mgus, by="male", cause="death")
     r = ref("competing_mgus2")["cif"]["male"]
@@ -166,6 +168,7 @@ def test_cif_table_matches_the_full_survfit_table(mgus: mp.Cohort) -> None:
     assert res.events == {"recurrence": 115, "death": 963} or sum(res.events.values()) > 0
 
 
+@pytest.mark.r_reference
 def test_cif_is_below_one_minus_km_on_rotterdam(rott: mp.Cohort) -> None:
     """The issue: 1 - KM of recurrence (deaths censored) overstates its incidence."""
     cif10 = float(mp.cif(rott, cause="recurrence").at([10.0])["cif"].iloc[0])
@@ -216,6 +219,7 @@ def test_cif_reports_the_rows_it_excluded() -> None:
 
 # -- Gray's test -----------------------------------------------------------------------------
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", ["rotterdam", "mgus2"])
 def test_gray_test_matches_cuminc(name: str) -> None:
     cohort = _cohort(name)
@@ -244,6 +248,7 @@ def test_gray_test_table_and_errors(rott: mp.Cohort) -> None:
 
 # -- Fine-Gray and the cause-specific Cox model ----------------------------------------------
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", ["rotterdam", "mgus2"])
 def test_fine_gray_matches_crr(name: str) -> None:
     cohort = _cohort(name)
@@ -274,6 +279,7 @@ def test_fine_gray_categorical_terms_and_missing_rows() -> None:
     assert fit.events + fit.competing <= fit.n
 
 
+@pytest.mark.r_reference
 @pytest.mark.parametrize("name", ["rotterdam", "mgus2"])
 def test_cause_specific_cox_matches_coxph(name: str) -> None:
     cohort = _cohort(name)
