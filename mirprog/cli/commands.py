@@ -286,7 +286,7 @@ def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     columns = reproduce.StudyColumns.from_mapping(roles)
     if args.cohort:
         cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id,
-                             **file_options(args))
+                             causes=reproduce.study_causes(columns), **file_options(args))
         return cohort, columns, args.cohort
     if roles:
         raise MirprogError("--map applies to --cohort FILE; the bundled cohort has its roles.")
@@ -314,6 +314,11 @@ def _reproduce(args: argparse.Namespace) -> None:
     written = reproduce.write_outputs(res, args.out, compare=not args.cohort)
     print(f"Reproduced the reference study's analysis on {label}: {cohort.n} patients, "
           f"{cohort.n_events} events.\n")
+    if res.marker_cif is not None:
+        print(f"Competing causes {cohort.causes}: the event is {res.cohort.cause!r} "
+              "(cause-specific log-rank and Cox, other causes censored); the marker's curves "
+              "are cumulative incidences (Aalen-Johansen, fig6a_marker_cif.png), not "
+              "1 - Kaplan-Meier.\n")
     print(res.table3.formatted().to_string(index=False))
     sel = res.table3.selection
     kept = ", ".join(sel.selected) or "none"
