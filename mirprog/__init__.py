@@ -39,6 +39,8 @@ _HOMES: dict[str, str] = {
     "PrognosticModel": "mirprog.model.prognostic", "Study": "mirprog.study.run",
     "associate": "mirprog.stats.association",
     "bootstrap_validate": "mirprog.stats.bootstrap",
+    "cif": "mirprog.stats.competing", "fine_gray": "mirprog.stats.competing",
+    "gray_test": "mirprog.stats.competing",
     "compare_combined": "mirprog.stats.comparison", "compare_models": "mirprog.stats.comparison",
     "risk_groups": "mirprog.stats.comparison",
     "continuous_cox": "mirprog.stats.cox.continuous", "spline_cox": "mirprog.stats.cox.continuous",
@@ -78,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.association import associate
     from mirprog.stats.bootstrap import bootstrap_validate
     from mirprog.stats.comparison import compare_combined, compare_models, risk_groups
+    from mirprog.stats.competing import cif, fine_gray, gray_test
     from mirprog.stats.cox.continuous import continuous_cox, spline_cox
     from mirprog.stats.cox.coxph import cox
     from mirprog.stats.cox.phtest import ph_test
@@ -109,6 +112,7 @@ __all__ = [
     "audit",
     "backward_select",
     "bootstrap_validate",
+    "cif",
     "compare_combined",
     "compare_models",
     "continuous_cox",
@@ -118,7 +122,9 @@ __all__ = [
     "errors",
     "events_needed",
     "factor_table",
+    "fine_gray",
     "follow_up",
+    "gray_test",
     "km",
     "logrank",
     "meta_analysis",

@@ -16,6 +16,7 @@ __all__ = [
     "ArgumentError",
     "AuditInputError",
     "BootstrapFitWarning",
+    "CauseError",
     "CohortError",
     "ConvergenceWarning",
     "DataFileError",
@@ -54,6 +55,14 @@ class CohortError(MirprogError, ValueError):
         super().__init__(message)
         self.column = column
         self.rows = tuple(rows)[:MAX_IDS_SHOWN]
+
+
+class CauseError(CohortError):
+    """A cohort with competing causes used where one event is needed, or an unknown cause.
+
+    The message says how to choose: ``cohort.for_cause("recurrence")`` (cause-specific,
+    other causes censored), ``cohort.for_cause("any")`` (composite) or ``cause=``.
+    """
 
 
 class ArgumentError(MirprogError, ValueError):

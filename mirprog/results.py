@@ -21,6 +21,7 @@ from mirprog.stats.association import AssociationResult
 from mirprog.stats.audit import AuditResult
 from mirprog.stats.bootstrap import BootstrapValidationResult
 from mirprog.stats.comparison import CombinedComparison, ModelComparison, RiskGroupResult
+from mirprog.stats.competing import CIFResult, FineGrayResult, GrayTestResult
 from mirprog.stats.cox.continuous import SplineCoxResult
 from mirprog.stats.cox.coxph import CoxResult
 from mirprog.stats.cox.phtest import PHTestResult
@@ -43,6 +44,7 @@ __all__ = [
     "AssociationResult",
     "AuditResult",
     "BootstrapValidationResult",
+    "CIFResult",
     "CVCutpointResult",
     "CombinedComparison",
     "CoxResult",
@@ -51,7 +53,9 @@ __all__ = [
     "Exclusion",
     "Exclusions",
     "FactorTableResult",
+    "FineGrayResult",
     "FollowUpResult",
+    "GrayTestResult",
     "KMResult",
     "LogRankResult",
     "MetaAnalysisResult",

@@ -22,7 +22,7 @@ import mirprog as mp
 from mirprog._result import Result
 from mirprog.data.cohort import Exclusions
 
-COEFFICIENT_TABLES = {"CoxResult", "PrognosticModel"}
+COEFFICIENT_TABLES = {"CoxResult", "FineGrayResult", "PrognosticModel"}
 
 
 def _result_classes() -> list[type]:
@@ -73,7 +73,16 @@ def _cases(g: mp.Cohort) -> dict[str, Callable[[], Any]]:
         "factor_table": lambda: mp.factor_table(g, ["progrec"], ["pnodes", "horTh"]),
         "subgroup_table": lambda: mp.subgroup_table(cut, "progrec_high",
                                                     {"hormonal therapy": "horTh_yes"}),
+        "cif": lambda: mp.cif(_causes(g), by="horTh"),
+        "gray_test": lambda: mp.gray_test(_causes(g), by="horTh", cause="early"),
+        "fine_gray": lambda: mp.fine_gray(_causes(g), ["pnodes"], cause="early"),
     }
+
+
+def _causes(g: mp.Cohort) -> mp.Cohort:
+    d = g.data
+    d["status"] = (d["cens"] * (1 + (d["age"] > 65))).astype(int)
+    return mp.Cohort(d, time="time", event="status", causes={1: "early", 2: "late"})
 
 
 CASES = list(_cases(mp.datasets.load_gbsg2()))

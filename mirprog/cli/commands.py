@@ -293,7 +293,7 @@ def _study_cohort(args: argparse.Namespace) -> tuple[Cohort, object, str]:
     columns = reproduce.StudyColumns.from_mapping(roles)
     if args.cohort:
         cohort = read_cohort(args.cohort, time=columns.time, event=columns.event, id=columns.id,
-                             **file_options(args))
+                             causes=reproduce.study_causes(columns), **file_options(args))
         if "time_unit" not in roles:   # the axes say the unit given by --time-unit, or none
             columns = dataclasses.replace(columns, time_unit=cohort.time_unit)
         return cohort, columns, args.cohort
@@ -324,6 +324,11 @@ def _reproduce(args: argparse.Namespace) -> None:
     written = reproduce.write_outputs(res, args.out, compare=not args.cohort)
     print(f"Reproduced the reference study's analysis on {label}: {cohort.n} patients, "
           f"{cohort.n_events} events.\n")
+    if res.marker_cif is not None:
+        print(f"Competing causes {cohort.causes}: the event is {res.cohort.cause!r} "
+              "(cause-specific log-rank and Cox, other causes censored); the marker's curves "
+              "are cumulative incidences (Aalen-Johansen, fig6a_marker_cif.png), not "
+              "1 - Kaplan-Meier.\n")
     print(res.table3.formatted().to_string(index=False))
     sel = res.table3.selection
     kept = ", ".join(sel.selected) or "none"

@@ -263,3 +263,22 @@ def row_mask(mask: Any, ids: pd.Index, label: str, column: str | None = None) ->
         raise CohortError(f"{label} needs one value per row ({len(ids)}), got shape "
                           f"{arr.shape}.", column=column)
     return _mask_values(pd.Series(arr, index=ids), label, column)
+
+
+def check_time_dtype(col: pd.Series, name: str) -> None:
+    """Refuse a time column of booleans, dates, durations or complex numbers (with the fix)."""
+    dtype = col.dtype
+    fix = None
+    if pd.api.types.is_bool_dtype(dtype):
+        fix = "is boolean; it must hold follow-up times."
+    elif pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+        fix = (f"holds dates, not follow-up durations. Compute them in one unit, e.g. "
+               f"df[{name!r}] = (df['last_followup'] - df['diagnosis']).dt.days.")
+    elif pd.api.types.is_timedelta64_dtype(dtype):
+        fix = (f"holds durations (timedelta); convert them to numbers in one unit, e.g. "
+               f"df[{name!r}] = df[{name!r}].dt.days (or / pd.Timedelta(days=365.25) "
+               "for years).")
+    elif pd.api.types.is_complex_dtype(dtype):
+        fix = "holds complex numbers; it must hold real follow-up times."
+    if fix is not None:
+        raise CohortError(f"The time column {name!r} {fix}", column=name)

@@ -48,6 +48,7 @@ from mirprog.data._checks import (
     TimeUnit,
     check_cells,
     check_columns,
+    check_time_dtype,
     event_mapping,
     event_values_hint,
     lookup_event,
@@ -57,6 +58,7 @@ from mirprog.data._checks import (
     to_numeric,
     warn_units,
 )
+from mirprog.data.causes import cause_data, cause_mapping, cause_status, no_cause_error
 from mirprog.data.intervals import check_intervals, interval_rows
 from mirprog.data.missing import (
     DECIMAL_COMMA,
@@ -169,7 +171,6 @@ class AnalysisData(NamedTuple):
     """The patient of each row when rows are intervals (ids repeat); else None."""
 
 
-
 class Cohort:
     """A survival cohort: one row per patient, with time, event and optional id columns.
 
@@ -212,6 +213,9 @@ class Cohort:
     recurrent : bool, default False
         With ``entry``: allow intervals after a patient's event (recurrent
         events, the Andersen-Gill layout).
+    causes : mapping, optional
+        Competing causes, code -> name: ``{1: "relapse", 2: "death"}`` (0 = censored);
+        then choose one by ``cause=`` or :meth:`for_cause` (:mod:`mirprog.data.causes`).
 
     Raises
     ------
@@ -231,13 +235,13 @@ class Cohort:
 
     Notes
     -----
-    The mixed-units heuristic targets the commonest merge mistake, years and
-    days in one column: it warns when at least 2% of the rows (and at least
-    5) have a positive time below 15, at least as many have a time above 200,
-    and fewer than half as many as below 15 fall in between -- a minority
-    cluster such as 10% of the rows in years among days.  A cohort in one unit fills
-    the 15-200 range (days: the first months of follow-up; months: most of
-    it), so it rarely triggers; a days/months mixture is not detected.
+    The mixed-units heuristic targets the commonest merge mistake, years and days
+    in one column: it warns when at least 2% of the rows (and at least 5) have a
+    positive time below 15, at least as many have a time above 200, and fewer than
+    half as many as below 15 fall in between -- a minority cluster such as 10% of
+    the rows in years among days.  A cohort in one unit fills the 15-200 range
+    (days: the first months; months: most of it), so it rarely triggers; a
+    days/months mixture is not detected.
 
     Examples
     --------
@@ -270,12 +274,16 @@ class Cohort:
     (3, 2, [('a', 0.0), ('a', 4.0), ('b', 0.0)])
     """
 
+    causes: dict[int, str] | None
+    cause: str | None
+
     def __init__(
         self, data: pd.DataFrame, time: str, event: str, id: str | None = None, *,
         event_values: Mapping[Any, int] | None = None,
         time_unit: TimeUnit | None = None,
         entry: str | None = None,
         recurrent: bool = False,
+        causes: Mapping[int, str] | None = None,
     ) -> None:
         if not isinstance(data, pd.DataFrame):
             raise CohortError(
@@ -289,6 +297,7 @@ class Cohort:
             raise CohortError(f"Unknown time_unit {time_unit!r}: use one of "
                               f"{', '.join(repr(u) for u in YEARS_PER_UNIT)}.", column=time)
         mapping = event_mapping(event_values, event)
+        named = cause_mapping(causes, event, (event_values, entry))
         if len(df) == 0:
             raise CohortError(
                 "The cohort is empty (0 rows). Check the file/filter that produced it.",
@@ -300,7 +309,8 @@ class Cohort:
             check_cells(df, ids)
             self._text = convert_text_numbers(df, roles)
             df[time] = self._validate_time(df[time], time, ids)
-            df[event] = self._validate_event(df[event], event, ids, mapping)
+            df[event] = (self._validate_event(df[event], event, ids, mapping) if named is None
+                         else cause_status(df[event], event, ids, named))
         else:  # rows become intervals, labelled (id, start), once their roles are valid
             ids, checked = self._intervals(df, (entry, time, event, id), mapping, recurrent)
             df.index = ids
@@ -308,7 +318,7 @@ class Cohort:
             self._text = convert_text_numbers(df, roles)
             for col, values in checked.items():
                 df[col] = values
-        if int(df[event].sum()) == 0:
+        if int((df[event] > 0).sum()) == 0:
             raise CohortError(
                 f"The event column {event!r} has no events (all {len(df)} rows are 0/censored): "
                 "no survival comparison is possible. Check the coding (1 = event) or the subset.",
@@ -323,6 +333,7 @@ class Cohort:
         self.time_unit = time_unit
         self.entry_col = entry
         self.recurrent = recurrent
+        self.causes, self.cause = named, None  # a cause's own cohort: causes None, cause named
 
     # -- validation ------------------------------------------------------------------------
 
@@ -382,24 +393,6 @@ class Cohort:
         return interval_rows(patients, start, id), {entry: start, time: stop, event: status}
 
     @staticmethod
-    def _check_time_dtype(col: pd.Series, name: str) -> None:
-        dtype = col.dtype
-        fix = None
-        if pd.api.types.is_bool_dtype(dtype):
-            fix = "is boolean; it must hold follow-up times."
-        elif pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
-            fix = (f"holds dates, not follow-up durations. Compute them in one unit, e.g. "
-                   f"df[{name!r}] = (df['last_followup'] - df['diagnosis']).dt.days.")
-        elif pd.api.types.is_timedelta64_dtype(dtype):
-            fix = (f"holds durations (timedelta); convert them to numbers in one unit, e.g. "
-                   f"df[{name!r}] = df[{name!r}].dt.days (or / pd.Timedelta(days=365.25) "
-                   "for years).")
-        elif pd.api.types.is_complex_dtype(dtype):
-            fix = "holds complex numbers; it must hold real follow-up times."
-        if fix is not None:
-            raise CohortError(f"The time column {name!r} {fix}", column=name)
-
-    @staticmethod
     def _non_numeric_time(col: pd.Series, name: str, bad: np.ndarray,
                           ids: pd.Index) -> CohortError:
         rows = list(ids[bad])
@@ -422,7 +415,7 @@ class Cohort:
 
     @staticmethod
     def _validate_time(col: pd.Series, name: str, ids: pd.Index) -> pd.Series:
-        Cohort._check_time_dtype(col, name)
+        check_time_dtype(col, name)
         numeric = to_numeric(col)
         if pd.api.types.is_complex_dtype(numeric.dtype):
             raise CohortError(f"The time column {name!r} holds complex numbers; it must hold "
@@ -495,9 +488,10 @@ class Cohort:
             return (f"Cohort(n={self.n} intervals, patients={self.n_patients}, "
                     f"events={self.n_events}, entry={self.entry_col!r}, time={self.time_col!r}, "
                     f"event={self.event_col!r}, id={self.id_col!r})")
+        causes = "" if self.causes is None else f", causes={self.causes!r}"
         return (
             f"Cohort(n={self.n}, events={self.n_events}, time={self.time_col!r}, "
-            f"event={self.event_col!r}, id={self.id_col!r})"
+            f"event={self.event_col!r}, id={self.id_col!r}{causes})"
         )
 
     def __len__(self) -> int:
@@ -543,8 +537,8 @@ class Cohort:
 
     @property
     def n_events(self) -> int:
-        """Number of events."""
-        return int(self._data[self.event_col].sum())
+        """Number of events (of any cause, in a cohort with causes)."""
+        return int((self._data[self.event_col] > 0).sum())
 
     @property
     def ids(self) -> pd.Index:
@@ -562,8 +556,22 @@ class Cohort:
 
     @property
     def event(self) -> np.ndarray:
-        """Event indicators as 0/1 integers."""
+        """Event indicators as 0/1 (a CauseError with causes: use :meth:`for_cause`)."""
+        if self.causes is not None:
+            raise no_cause_error(self)
         return self._data[self.event_col].to_numpy(dtype=np.int64)
+
+    @property
+    def status(self) -> np.ndarray:
+        """The event column's integer codes: 0 = censored, else the event or cause code."""
+        return self._data[self.event_col].to_numpy(dtype=np.int64)
+
+    def for_cause(self, cause: Hashable) -> Cohort:
+        """One cause's cohort, others censored, or "any" cause (:func:`~.causes.cause_data`)."""
+        data, label = cause_data(self, cause)
+        new = self._replace(data)
+        new.causes, new.cause = None, label
+        return new
 
     def column(self, name: str) -> pd.Series:
         """One column, with a helpful error when it does not exist."""
@@ -595,6 +603,7 @@ class Cohort:
         new.time_col, new.event_col, new.id_col = self.time_col, self.event_col, self.id_col
         new.event_values, new.time_unit = self.event_values, self.time_unit
         new.entry_col, new.recurrent = self.entry_col, self.recurrent
+        new.causes, new.cause = self.causes, self.cause
         new._text = TextNumbers(*({c: v for c, v in part.items() if c in data.columns}
                                   for part in text))
         return new
@@ -635,7 +644,7 @@ class Cohort:
         data = self._data.loc[mask_arr]
         if len(data) == 0:
             raise CohortError("The subset is empty: no row matches the filter.")
-        if int(data[self.event_col].sum()) == 0:
+        if int((data[self.event_col] > 0).sum()) == 0:
             raise CohortError(
                 f"The subset ({len(data)} rows) has no events, so no survival comparison is "
                 "possible in it.", column=self.event_col, rows=list(data.index),
@@ -643,7 +652,7 @@ class Cohort:
         return self._replace(data)
 
     def complete_cases(self, columns: Sequence[str], *,
-                       intervals: bool = False) -> AnalysisData:
+                       intervals: bool = False, causes: bool = False) -> AnalysisData:
         """Rows with a value in every one of ``columns``, and the ledger of the others.
 
         Parameters
@@ -654,6 +663,8 @@ class Cohort:
             The analysis handles (start, stop] rows (``entry``): only then may
             a cohort with ``entry`` be used; others are refused, since one row
             per patient is what they assume.
+        causes : bool, default False
+            The analysis takes competing causes (``event`` = codes); else a CauseError.
 
         Returns
         -------
@@ -668,6 +679,7 @@ class Cohort:
             usable: an error rather than a silent exclusion).
         """
         columns = [columns] if isinstance(columns, str) else list(columns)
+        event = self.status if causes else self.event
         if not intervals:
             self.require_one_row_per_patient()
         self.require(*columns)
@@ -701,7 +713,7 @@ class Cohort:
         return AnalysisData(
             frame=sub.loc[keep],
             time=self.time[keep],
-            event=self.event[keep],
+            event=event[keep],
             ids=np.asarray(self.ids[keep]),
             exclusions=ex,
             entry=None if self.entry_col is None else self.entry[keep],  # type: ignore[index]
@@ -721,6 +733,7 @@ def read_cohort(
     time_unit: TimeUnit | None = None,
     entry: str | None = None,
     recurrent: bool = False,
+    causes: Mapping[int, str] | None = None,
 ) -> Cohort:
     """Read a CSV, TSV, Excel or Parquet file into a validated :class:`Cohort`.
 
@@ -735,7 +748,7 @@ def read_cohort(
     read_options : mapping, optional
         Extra keyword arguments passed to the pandas reader (e.g. ``{"sep": ";",
         "decimal": ","}``, ``{"encoding": "latin-1"}``, ``{"header": 1}``).
-    event_values, time_unit, entry, recurrent :
+    event_values, time_unit, entry, recurrent, causes :
         As in :class:`Cohort` (e.g. ``event_values={"yes": 1, "no": 0}``;
         ``entry="start"`` for (start, stop] rows).
 
@@ -764,7 +777,7 @@ def read_cohort(
     roles = (time, event) if entry is None else (time, event, entry)
     df = read_table(path, sheet=sheet, read_options=read_options, id=id, columns=roles)
     return Cohort(df, time=time, event=event, id=id, event_values=event_values,
-                  time_unit=time_unit, entry=entry, recurrent=recurrent)
+                  time_unit=time_unit, entry=entry, recurrent=recurrent, causes=causes)
 
 
 def timefixed(data: AnalysisData) -> AnalysisData:

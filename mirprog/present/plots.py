@@ -22,6 +22,7 @@ import pandas as pd
 
 from mirprog.model.validation import ValidationResult
 from mirprog.output import escape_mathtext, new_figure
+from mirprog.present.cif_plots import cif_plot
 from mirprog.present.format import format_ci, format_p
 from mirprog.present.meta_plots import forest_meta_plot
 from mirprog.stats.cox.continuous import SplineCoxResult
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["OKABE_ITO", "calibration_plot", "forest_meta_plot", "forest_plot", "km_plot",
            "ph_plot", "spline_plot"]
+__all__ = ["OKABE_ITO", "calibration_plot", "cif_plot", "forest_plot", "km_plot", "ph_plot",
+           "spline_plot"]
 
 #: Okabe–Ito colour-blind-safe palette (black last, used for a single curve).
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",

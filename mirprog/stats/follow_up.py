@@ -99,7 +99,9 @@ def follow_up(cohort: Cohort, *, conf_level: float = 0.95) -> FollowUpResult:
     from mirprog.stats.km import km
 
     cohort.require_one_row_per_patient("follow_up")
-    time, event = cohort.time, cohort.event
+    time = cohort.time
+    # any event (of any cause) ends a patient's follow-up
+    event = cohort.status
     flipped = Cohort(pd.DataFrame({"time": time, "event": (event == 0).astype(int)}), time="time",
                      event="event")
     curve = km(flipped, conf_level=conf_level)

@@ -121,19 +121,40 @@ def _figures_section(res: StudyResult) -> str:
     cols = res.columns
     marker = cols.marker
     lr = res.marker_logrank
-    return ('<section id="figures"><h2>Figures</h2>'
-                 + figure_html(plots.km_plot(res.marker_km, test=lr,
-                                         labels=marker_labels(res),
-                                         time_unit=cols.time_unit),
-                           f"Relapse-free survival by {marker} (log-rank p {format_p(lr.p)})",
-                           "fig-marker")
-                 + figure_html(plots.km_plot(res.risk.km, test=[res.risk.logrank, res.risk.trend],
-                                         labels=risk_labels(res), time_unit=cols.time_unit),
-                           f"Risk groups A/B/C (log-rank p {format_p(res.risk.logrank.p)})",
-                           "fig-risk-groups")
-                 + figure_html(plots.forest_plot(res.table3, title="Hazard ratios"),
-                           "Univariate and multivariate hazard ratios", "fig-forest")
-                 + "</section>")
+    first = (figure_html(plots.km_plot(res.marker_km, test=lr, labels=marker_labels(res),
+                                       time_unit=cols.time_unit),
+                         f"Relapse-free survival by {marker} (log-rank p {format_p(lr.p)})",
+                         "fig-marker")
+             if res.marker_cif is None else _cif_figure(res))
+    risk = plots.km_plot(res.risk.km, test=[res.risk.logrank, res.risk.trend],
+                         labels=risk_labels(res), time_unit=cols.time_unit)
+    return ('<section id="figures"><h2>Figures</h2>' + first
+            + figure_html(risk, f"Risk groups A/B/C (log-rank p {format_p(res.risk.logrank.p)})",
+                          "fig-risk-groups")
+            + figure_html(plots.forest_plot(res.table3, title="Hazard ratios"),
+                          "Univariate and multivariate hazard ratios", "fig-forest")
+            + "</section>")
+
+
+def _cif_figure(res: StudyResult) -> str:
+    """Competing causes: the marker's cumulative incidence (not 1 - KM), and why."""
+    from mirprog.present import plots
+    from mirprog.study.reproduce import marker_labels
+
+    assert res.marker_cif is not None
+    gray = res.marker_gray
+    cause = str(res.cohort.cause)
+    others = ", ".join(c for c in res.marker_cif.causes if c != cause)
+    p = "" if gray is None else f" (Gray's test p {format_p(gray.p)})"
+    note = (f"<p>The cohort has competing causes: {html.escape(cause)} competes with "
+            f"{html.escape(others)}. The curves are cumulative incidences (Aalen–Johansen), "
+            "not 1 − Kaplan–Meier, which would overstate the probability of "
+            f"{html.escape(cause)}; log-rank and Cox analyses are cause-specific (the other "
+            "causes censored at their time).</p>")
+    fig = plots.cif_plot(res.marker_cif, tests=gray, labels=marker_labels(res),
+                         time_unit=res.columns.time_unit)
+    return note + figure_html(fig, f"Cumulative incidence by {res.columns.marker}{p}",
+                              "fig-marker")
 
 
 def _model_sections(res: StudyResult) -> list[tuple[str, str]]:

@@ -19,7 +19,13 @@ import pandas as pd
 
 from mirprog.data.cohort import Cohort
 from mirprog.data.missing import parse_numbers
-from mirprog.errors import CohortError, MirprogWarning, MonotoneLikelihoodWarning, format_ids
+from mirprog.errors import (
+    CauseError,
+    CohortError,
+    MirprogWarning,
+    MonotoneLikelihoodWarning,
+    format_ids,
+)
 from mirprog.factors.cutpoints import Cutpoints
 from mirprog.factors.subtypes import st_gallen
 from mirprog.output import write_csv
@@ -31,6 +37,7 @@ from mirprog.stats.comparison import (
     compare_combined,
     risk_groups,
 )
+from mirprog.stats.competing import CIFResult, GrayTestResult, cif, gray_test
 from mirprog.stats.cox.phtest import PHTestResult, ph_test
 from mirprog.stats.km import KMResult, km
 from mirprog.stats.logrank import LogRankResult, logrank
@@ -49,7 +56,10 @@ class StudyColumns:
     nodes > ``nodes_cut``, grade 3 vs 1-2; markers are split at the median.
     ``marker_adverse`` is the marker group counted as adverse in the A/B/C
     groups: 1 (high, as miR-125b in the paper) or 0 (low, e.g. progesterone
-    receptor).
+    receptor).  ``causes`` names the competing causes of the event column
+    (``"1:recurrence,2:death"``, 0 = censored) and ``cause`` the study's event
+    among them: the Cox and log-rank analyses are then cause-specific and the
+    marker's curves are cumulative incidences, not 1 - Kaplan-Meier.
     """
 
     time: str = "rfs_years"
@@ -69,6 +79,8 @@ class StudyColumns:
     age_cut: float = 50.0
     size_cut: float = 30.0
     nodes_cut: float = 3.0
+    causes: str | None = None
+    cause: str | None = None
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, str]) -> StudyColumns:
@@ -100,6 +112,20 @@ class StudyColumns:
         return replace(cls(), **values)
 
 
+def study_causes(cols: StudyColumns) -> dict[int, str] | None:
+    """The ``causes`` role (``"1:recurrence,2:death"``) as ``{1: "recurrence", 2: "death"}``."""
+    if cols.causes is None:
+        return None
+    out: dict[int, str] = {}
+    for part in cols.causes.split(","):
+        code, sep, name = part.partition(":")
+        if not sep or not code.strip().isdigit() or not name.strip():
+            raise CohortError(f"Study role causes needs code:name pairs, e.g. "
+                              f"causes=1:recurrence,2:death; got {cols.causes!r}.")
+        out[int(code)] = name.strip()
+    return out
+
+
 def _number(role: str, text: str, kind: type) -> Any:
     try:
         value = kind(text)
@@ -127,6 +153,9 @@ class StudyResult:
     association: AssociationResult | None
     ph: PHTestResult | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    marker_cif: CIFResult | None = None
+    """With competing causes: the marker's cumulative incidence of the study's event."""
+    marker_gray: GrayTestResult | None = None
 
 
 def study_numbers(values: pd.Series, column: str, role: str,
@@ -232,6 +261,13 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
     cols = columns or StudyColumns()
     if cohort.time_unit is not None and cols.time_unit != cohort.time_unit:
         cols = replace(cols, time_unit=cohort.time_unit)   # the cohort knows its unit best
+    competing = None
+    if cohort.causes is not None:   # the study's event, cause-specific; CIF for its curves
+        if cols.cause is None:
+            raise CauseError(f"The cohort has competing causes {cohort.causes}: name the "
+                             "study's event among them (--map cause=<name>, or "
+                             "StudyColumns(cause=...)).", column=cohort.event_col)
+        competing, cohort = cohort, cohort.for_cause(cols.cause)
     derived, cuts, labels, candidates = _derive(cohort, cols)
     factor_labels = {label: name for name, label in labels.items()}
     t3 = table3(derived, clinical=factor_labels, ties=ties,  # type: ignore[arg-type]
@@ -254,7 +290,13 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
     ph = None
     if final is not None:  # scaled Schoenfeld test of the multivariate model, on its own rows
         ph = ph_test(final, derived.subset(np.isin(derived.ids, final.ids)))
+    marker_cif = marker_gray = None
+    if competing is not None:
+        with_marker = competing.assign(**{marker_col: derived.data[marker_col]})
+        marker_cif = cif(with_marker, by=marker_col)
+        marker_gray = gray_test(with_marker, by=marker_col, cause=str(derived.cause))
     return StudyResult(ph=ph, cohort=derived, columns=cols, cutpoints=cuts, table3=t3,
+                       marker_cif=marker_cif, marker_gray=marker_gray,
                        marker_km=km(derived, by=marker_col),
                        marker_logrank=logrank(derived, by=marker_col), risk=risk,
                        comparison=comparison, table4=t4, association=assoc, labels=labels)
@@ -458,10 +500,16 @@ def _figures(res: StudyResult, out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     paths = []
+    fig6a = ("fig6a_marker_km.png", plots.km_plot(res.marker_km, test=res.marker_logrank,
+                                                  labels=marker_labels(res),
+                                                  time_unit=res.columns.time_unit))
+    if res.marker_cif is not None:   # competing causes: cumulative incidence, not 1 - KM
+        plt.close(fig6a[1])
+        fig6a = ("fig6a_marker_cif.png", plots.cif_plot(
+            res.marker_cif, tests=res.marker_gray, labels=marker_labels(res),
+            time_unit=res.columns.time_unit))
     for name, fig in (
-        ("fig6a_marker_km.png", plots.km_plot(res.marker_km, test=res.marker_logrank,
-                                              labels=marker_labels(res),
-                                              time_unit=res.columns.time_unit)),
+        fig6a,
         ("fig6b_risk_groups_km.png", plots.km_plot(res.risk.km, test=[res.risk.logrank,
                                                                       res.risk.trend],
                                                    labels=risk_labels(res),

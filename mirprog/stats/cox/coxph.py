@@ -415,6 +415,7 @@ def cox(
     weights: str | None = None,
     robust: bool = False,
     cluster: str | None = None,
+    cause: Hashable | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model.
 
@@ -460,6 +461,12 @@ def cox(
         Column of cluster ids (patients with several rows, centres): the
         robust variance sums each cluster's dfbeta residuals (R
         ``cluster()``); implies ``robust``.  Missing values are an error.
+    cause : str or int, optional
+        On a cohort with competing causes: the cause-specific Cox model of
+        this cause (name or code; the other causes censored at their time,
+        as R ``coxph(Surv(t, status == k) ~ ...)``), or ``"any"`` for the
+        composite event.  Required there (:class:`~mirprog.errors.CauseError`
+        without it), refused on a cohort with one event.
 
     Returns
     -------
@@ -497,6 +504,8 @@ def cox(
     >>> round(fit.neg2loglik, 2), fit.n, fit.events
     (3544.49, 686, 299)
     """
+    if cause is not None:
+        cohort = cohort.for_cause(cause)
     covs, data, opts = _model_rows(cohort, covariates, strata, weights, cluster, robust)
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
