@@ -47,7 +47,7 @@ _HOMES: dict[str, str] = {
     "cv_optimal_cutpoint": "mirprog.stats.cutpoint_cv",
     "factor_table": "mirprog.stats.factor_table", "km": "mirprog.stats.km",
     "logrank": "mirprog.stats.logrank", "p_adjust": "mirprog.stats.logrank",
-    "pairwise_logrank": "mirprog.stats.logrank",
+    "pairwise_logrank": "mirprog.stats.logrank", "rmst": "mirprog.stats.rmst",
     "screen": "mirprog.stats.screen.markers",
     "screen_bootstrap": "mirprog.stats.screen.stability",
     "subgroup_table": "mirprog.stats.subgroup_table",
@@ -83,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.factor_table import factor_table
     from mirprog.stats.km import km
     from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
+    from mirprog.stats.rmst import rmst
     from mirprog.stats.screen.markers import screen
     from mirprog.stats.screen.stability import screen_bootstrap
     from mirprog.stats.subgroup_table import subgroup_table
@@ -121,6 +122,7 @@ __all__ = [
     "report",
     "results",
     "risk_groups",
+    "rmst",
     "screen",
     "screen_bootstrap",
     "spline_cox",

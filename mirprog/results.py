@@ -28,6 +28,7 @@ from mirprog.stats.cutpoint_cv import CVCutpointResult
 from mirprog.stats.factor_table import FactorTableResult
 from mirprog.stats.km import KMResult
 from mirprog.stats.logrank import LogRankResult, PairwiseLogRankResult
+from mirprog.stats.rmst import RMSTResult
 from mirprog.stats.screen.markers import ScreenResult
 from mirprog.stats.screen.stability import ScreenStability
 from mirprog.stats.subgroup_table import SubgroupTableResult
@@ -53,6 +54,7 @@ __all__ = [
     "PHTestResult",
     "PairwiseLogRankResult",
     "QPCRResult",
+    "RMSTResult",
     "Result",
     "RiskGroupResult",
     "ScreenResult",
