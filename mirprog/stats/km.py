@@ -149,8 +149,9 @@ class KMResult(Result):
             x = np.concatenate([[0.0], tab["time"].to_numpy(float)])
             curves = [np.concatenate([[0.0], 1 - tab[c].to_numpy(float)])
                       for c in ("survival", "ci_lower", "ci_upper")]
-            for p in probs:
-                rows.append((g, float(p), *(_findq(x, y, float(p)) for y in curves)))
+            for p in probs:  # R: the 0 quantile is the curve's start
+                found = [0.0] * 3 if p == 0 else [_findq(x, y, float(p)) for y in curves]
+                rows.append((g, float(p), *found))
         return pd.DataFrame(rows, columns=["group", "q", "time", "ci_lower", "ci_upper"])
 
 
@@ -247,15 +248,13 @@ def confidence_limits(
             xx = np.where(surv == 0, np.nan, surv)
             half = z * se_log * (1 + xx / (1 - xx))
             logit = np.log(xx / (1 - xx))
-            lower = np.where(se_log == 0, surv, 1 - 1 / (1 + np.exp(logit - half)))
-            upper = np.where(se_log == 0, surv, 1 - 1 / (1 + np.exp(logit + half)))
-            return lower, upper
+            return 1 - 1 / (1 + np.exp(logit - half)), 1 - 1 / (1 + np.exp(logit + half))
         if conf_type == "arcsin":
             xx = np.where(surv == 0, np.nan, surv)
             half = 0.5 * z * se_log * np.sqrt(xx / (1 - xx))
             angle = np.arcsin(np.sqrt(xx))
-            return (np.sin(np.fmax(0.0, angle - half)) ** 2,
-                    np.sin(np.fmin(np.pi / 2, angle + half)) ** 2)
+            return (np.sin(np.maximum(0.0, angle - half)) ** 2,
+                    np.sin(np.minimum(np.pi / 2, angle + half)) ** 2)
     raise ArgumentError(f"conf_type must be one of {', '.join(map(repr, CONF_TYPES))}, "
                         f"got {conf_type!r}", argument="conf_type")
 
@@ -308,7 +307,9 @@ def km(
         excluded from this analysis and listed in ``excluded``.
     conf_type : {"log", "log-log", "plain", "logit", "arcsin"}, default "log"
         Transform for the pointwise confidence interval, as survfit's ``conf.type``;
-        ``"log"`` is R's default, ``"log-log"`` is Stata's and SAS's.
+        ``"log"`` is R's default, ``"log-log"`` is Stata's and SAS's.  As in
+        survival 3.5-3, the ``"logit"`` and ``"arcsin"`` limits are NaN where
+        S = 1 (before the first event), like ``"log-log"``'s.
     conf_level : float, default 0.95
     max_groups : int, default 20
         A ``by`` column with more distinct values is refused (it is probably a
