@@ -55,6 +55,9 @@ class PHTestResult(Result):
         Whether rows of ``table`` are covariates (multi-df for categorical ones).
     excluded : Exclusions or None
         The model's excluded rows (the test uses exactly the model's rows).
+    var : numpy.ndarray or None
+        ``d I^-1`` (``d`` events, ``I`` the model's information): the variance scale
+        of the scaled residuals (R ``cox.zph(...)$var``), used by :meth:`smooth`.
     """
 
     table: pd.DataFrame
@@ -66,6 +69,7 @@ class PHTestResult(Result):
     ties: str
     by_factor: bool
     excluded: Exclusions | None = None
+    var: np.ndarray | None = field(default=None, repr=False)
 
 
     def trend(self, term: str) -> tuple[float, float]:
@@ -79,6 +83,73 @@ class PHTestResult(Result):
 
         fit = stats.linregress(self.x, self.residuals[term].to_numpy(float))
         return float(fit.intercept), float(fit.slope)
+
+
+    def smooth(self, term: str, *, df: int = 4, n_points: int = 40) -> pd.DataFrame:
+        """The smoothed ``beta(t)`` of ``term`` with its band, as R ``plot(cox.zph(fit))``.
+
+        A natural cubic spline with ``df`` degrees of freedom (``ns(x, df, intercept =
+        TRUE)``, knots from the ``n_points`` grid and the event times together, as R
+        places them) fitted by least squares to the scaled Schoenfeld residuals on
+        transformed time ``x``, evaluated on ``n_points`` equally spaced ``x`` values;
+        the band is ``beta(t) -/+ 2 sqrt(var_jj * s(x))`` with ``s(x) = p(x)' (X'X)^-1
+        p(x)``, R's ``se = TRUE`` curves (2, not a quantile: R's choice).
+
+        Parameters
+        ----------
+        term : str
+            A column of :attr:`residuals`.
+        df : int, default 4
+        n_points : int, default 40
+            R's ``nsmo``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``x, beta, lower, upper``; ``x`` is on the transformed time scale
+            of :attr:`x` (R shows ``exp(x)`` for ``transform = "log"``).
+
+        Raises
+        ------
+        KeyError
+            ``term`` is not a model term.
+        CohortError
+            Too few distinct event times for ``df`` (R skips the plot with a warning).
+
+        Examples
+        --------
+        >>> import mirprog as mp
+        >>> gbsg = mp.datasets.load_gbsg2()
+        >>> ph = mp.ph_test(mp.cox(gbsg, ["horTh", "age"]), gbsg)
+        >>> band = ph.smooth("age")
+        >>> list(band.columns), len(band)
+        (['x', 'beta', 'lower', 'upper'], 40)
+        """
+        from mirprog._engine.splines import ns_knots, ns_smooth
+
+        if term not in self.residuals.columns:
+            raise KeyError(f"{term!r} is not a model term; terms: {list(self.residuals)}")
+        if isinstance(df, bool) or not isinstance(df, int | np.integer) or df < 2:
+            raise ArgumentError(f"df must be an integer >= 2, got {df!r}.", argument="df")
+        if isinstance(n_points, bool) or not isinstance(n_points, int | np.integer) \
+                or n_points < 2:
+            raise ArgumentError(f"n_points must be an integer >= 2, got {n_points!r}.",
+                                argument="n_points")
+        j = list(self.residuals.columns).index(term)
+        y = self.residuals[term].to_numpy(float)
+        keep = ~np.isnan(y)
+        xx = np.asarray(self.x, float)
+        pred_x = np.linspace(xx.min(), xx.max(), n_points)
+        knots = ns_knots(np.concatenate([pred_x, xx]), int(df))
+        yhat, seval, rank = ns_smooth(xx[keep], y[keep], pred_x, int(df), knots)
+        if rank < df:
+            raise CohortError(f"The spline smooth of {term!r} with df={df} is singular (only "
+                              f"{rank} independent basis columns over the event times): "
+                              "lower df.")
+        var = self.var if self.var is not None else np.full((len(self.coef),) * 2, np.nan)
+        half = 2.0 * np.sqrt(var[j, j] * seval)
+        return pd.DataFrame({"x": pred_x, "beta": yhat, "lower": yhat - half,
+                             "upper": yhat + half})
 
 
 def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform) -> np.ndarray:
@@ -257,10 +328,12 @@ def ph_test(
                           "p": [chi2_sf(c, d) for c, d in zip(chi2, df, strict=True)]},
                          index=pd.Index([*names, "GLOBAL"], name="term"))
     n_events = len(rows)
-    scaled = schoen @ np.linalg.inv(imat[:p, :p] / n_events) + coef
+    var = np.linalg.inv(imat[:p, :p] / n_events)
+    scaled = schoen @ var + coef
     return PHTestResult(
         table=table, residuals=pd.DataFrame(scaled, columns=pd.Index(terms, name="term")),
         x=ttimes[rows], time=data.time[rows], coef=pd.Series(coef, index=terms),
-        transform=transform, ties=fit.ties, by_factor=by_factor, excluded=fit.excluded)
+        transform=transform, ties=fit.ties, by_factor=by_factor, excluded=fit.excluded,
+        var=var)
 
 
