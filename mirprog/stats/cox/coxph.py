@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from mirprog.errors import (
 )
 from mirprog.stats._common import as_columns, check_complete, sorted_levels
 from mirprog.stats.cox._options import ModelOptions, option_columns, prepare_options
+
+if TYPE_CHECKING:
+    from mirprog.stats.cox.phtest import PHTestResult
 
 __all__ = ["CoxResult", "Design", "build_design", "cox", "expand_covariates"]
 
@@ -277,6 +280,13 @@ class CoxResult(Result):
         R's robust score test (NaN unless ``robust``).
     factor_tests : pandas.DataFrame
         Global Wald and likelihood-ratio tests per covariate (computed on first use).
+    ph : PHTestResult or None
+        With ``check_ph=True``: the proportional-hazards test of this fit.
+    ph_note : str or None
+        With ``check_ph=True``: which terms violate proportional hazards at
+        ``ph_alpha`` and the remedies (None when none does, or without ``check_ph``).
+    split_at, split_terms : tuple
+        The cut times and the terms of a time-split model (empty otherwise).
     """
 
     summary: pd.DataFrame
@@ -314,6 +324,10 @@ class CoxResult(Result):
     robust_score_p: float = float("nan")
     naive_vcov: pd.DataFrame | None = field(default=None, repr=False)
     inputs: FitInputs | None = field(default=None, repr=False, compare=False)
+    ph: PHTestResult | None = field(default=None, repr=False)
+    ph_note: str | None = None
+    split_at: tuple[float, ...] = ()
+    split_terms: tuple[str, ...] = ()
 
     @cached_property
     def factor_tests(self) -> pd.DataFrame:
@@ -398,6 +412,13 @@ class CoxResult(Result):
             lines.append(f"monotone likelihood (estimate not finite): {', '.join(self.monotone)}")
         if self.penalty:
             lines.append(f"{self.penalty}-penalised: profile-likelihood CI, penalised LR p")
+        if self.split_at:
+            from mirprog.stats.cox.remedies import period_labels
+
+            lines.append(f"time-split HR for {', '.join(self.split_terms)}: period "
+                         f"{', '.join(period_labels(self.split_at))}")
+        if self.ph_note:
+            lines.append(self.ph_note)
         return "\n".join(lines)
 
 
@@ -415,6 +436,10 @@ def cox(
     weights: str | None = None,
     robust: bool = False,
     cluster: str | None = None,
+    check_ph: bool = False,
+    ph_alpha: float = 0.05,
+    split_at: Sequence[float] | None = None,
+    split_terms: str | Sequence[str] | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model.
 
@@ -460,6 +485,19 @@ def cox(
         Column of cluster ids (patients with several rows, centres): the
         robust variance sums each cluster's dfbeta residuals (R
         ``cluster()``); implies ``robust``.  Missing values are an error.
+    check_ph : bool, default False
+        Also test proportional hazards (:func:`mirprog.ph_test`, KM time scale): the
+        result's ``ph`` holds the test, ``summary`` gains its per-term ``ph_p`` and
+        ``ph_note`` names the terms rejected at ``ph_alpha`` with the remedies.  The fit
+        itself is the same as without it.  Not with ``split_at``.
+    ph_alpha : float, default 0.05
+    split_at, split_terms : sequence of float, str or sequence of str, optional
+        A time-split hazard ratio: follow-up is cut at ``split_at`` (as
+        :func:`mirprog.survsplit`, adding the column ``period``) and each numeric
+        covariate in ``split_terms`` gets one coefficient per period, named
+        ``"<term>:period[k]"`` (R ``coxph(Surv(tstart, stop, event) ~
+        term:strata(tgroup) + ...)`` on ``survSplit`` data); the other covariates
+        keep one coefficient.  ``n`` then counts the (start, stop] rows.
 
     Returns
     -------
@@ -497,6 +535,13 @@ def cox(
     >>> round(fit.neg2loglik, 2), fit.n, fit.events
     (3544.49, 686, 299)
     """
+    if check_ph or split_at is not None or split_terms is not None:
+        from mirprog.stats.cox.remedies import remedied_cox
+
+        return remedied_cox(cox, cohort, covariates, dict(
+            ties=ties, categorical=categorical, reference=reference, conf_level=conf_level,
+            max_iter=max_iter, firth=firth, strata=strata, weights=weights, robust=robust,
+            cluster=cluster), check_ph, ph_alpha, split_at, split_terms)
     covs, data, opts = _model_rows(cohort, covariates, strata, weights, cluster, robust)
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
