@@ -295,7 +295,8 @@ def _legend_loc(ax: Axes, curves: Mapping[Any, pd.DataFrame], w: float, h: float
                 continue
             before = tab[t <= x0]
             inside = tab[(t > x0) & (t <= x1)][cols].to_numpy(float)
-            start = before[cols].to_numpy(float)[-1]
+            start = (before if len(before) else tab)[cols].to_numpy(float)[
+                -1 if len(before) else 0]
             ys = np.concatenate([start, inside.ravel()])
             ys = ys[np.isfinite(ys)]
             crossings[loc] += bool(ys.size and ys.min() <= y1 and ys.max() >= y0)
