@@ -18,7 +18,8 @@ from tests._reference import REF
 @cache
 def rotterdam_frame() -> pd.DataFrame:
     df = pd.read_csv(REF / "rotterdam_pgr.csv")
-    assert len(df) == 2982 and df["pgr"].median() == 41
+    assert len(df) == 2982
+    assert df["pgr"].median() == 41
     return df.assign(years=df["rtime"] / 365.25, pgr_high=(df["pgr"] > 41).astype(int))
 
 

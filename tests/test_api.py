@@ -20,8 +20,8 @@ CURATED = [
     "compare_combined", "compare_models", "continuous_cox", "cox", "cv_optimal_cutpoint",
     "datasets", "errors", "factor_table", "km", "logrank", "optimal_cutpoint", "p_adjust",
     "pairwise_logrank", "ph_test", "plots", "qpcr", "read_cohort", "report", "results",
-    "risk_groups", "rmst", "screen", "screen_bootstrap", "spline_cox", "st_gallen", "subgroup_table",
-    "survsplit", "tables", "tmerge", "univariate",
+    "risk_groups", "rmst", "screen", "screen_bootstrap", "spline_cox", "st_gallen",
+    "subgroup_table", "survsplit", "tables", "tmerge", "univariate",
 ]
 # raised inside the package and turned into a public error (CohortError, ModelFileError)
 # or a NaN and a note before a user sees it

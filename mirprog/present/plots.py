@@ -133,14 +133,7 @@ def km_plot(
     names = [escape_mathtext(_group_label(km, g, labels)) for g in groups]
     colours = [OKABE_ITO[-1]] if len(groups) == 1 else [
         OKABE_ITO[i % (len(OKABE_ITO) - 1)] for i in range(len(groups))]
-    if scale not in _KM_SCALES:
-        raise ArgumentError(f"scale must be one of {', '.join(map(repr, _KM_SCALES))}, got "
-                            f"{scale!r}.", argument="scale")
-    if scale == "cumhaz" and conf_int:
-        raise ArgumentError("conf_int=True has no band on the cumulative-hazard scale (km.table "
-                            "holds cumhaz_se, not limits); use scale='survival' or "
-                            "'cumulative_incidence' for a band, or conf_int=False.",
-                            argument="conf_int")
+    _check_scale(scale, conf_int)
     curves = {g: _scaled(km, g, scale) for g in groups}
     tests = [] if test is None else [test] if isinstance(test, LogRankResult) else list(test)
     for t in tests:
@@ -169,7 +162,24 @@ def km_plot(
     style: dict[str, Any] = {"title": _annotation(tests, cox), "fontsize": _FONT,
                              "title_fontsize": _FONT, "alignment": "left", "framealpha": 0.85,
                              "edgecolor": "none"}
-    # measure the legend once laid out, then put it in a corner no curve crosses
+    _place_legend(ax, curves, style, conf_int, own_figure)
+    return _root(ax)
+
+
+def _check_scale(scale: str, conf_int: bool) -> None:
+    if scale not in _KM_SCALES:
+        raise ArgumentError(f"scale must be one of {', '.join(map(repr, _KM_SCALES))}, got "
+                            f"{scale!r}.", argument="scale")
+    if scale == "cumhaz" and conf_int:
+        raise ArgumentError("conf_int=True has no band on the cumulative-hazard scale (km.table "
+                            "holds cumhaz_se, not limits); use scale='survival' or "
+                            "'cumulative_incidence' for a band, or conf_int=False.",
+                            argument="conf_int")
+
+
+def _place_legend(ax: Axes, curves: Mapping[Any, pd.DataFrame], style: dict[str, Any],
+                  conf_int: bool, own_figure: bool) -> None:
+    """Measure the legend once laid out, then put it in a corner no curve crosses."""
     legend = ax.legend(loc="lower left", **style)
     _root(ax).draw_without_rendering()
     size = legend.get_window_extent().transformed(ax.transAxes.inverted())
@@ -180,7 +190,6 @@ def km_plot(
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **style)
     else:
         ax.legend(**style, **{"loc": loc, "frameon": clash})  # white box if crowded (ax=)
-    return _root(ax)
 
 
 def _km_axes(ax: Axes | None, n_groups: int, risk_table: bool) -> tuple[Axes, Axes | None]:

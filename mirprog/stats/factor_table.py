@@ -137,12 +137,12 @@ def _with_ph(cohort: Cohort, frame: pd.DataFrame, uni: UnivariateResult,
     uni_p: dict[str, float] = {}
     for fit in uni.cox.values():
         ph = ph_test(fit, cohort.subset(np.isin(cohort.ids, fit.ids)))
-        uni_p.update(ph.table["p"].drop(index="GLOBAL").to_dict())
+        uni_p.update({str(k): float(v) for k, v in ph.table["p"].drop(index="GLOBAL").items()})
     multi_p: dict[str, float] = {}
     if sel.final is not None:
         final = sel.final
         ph = ph_test(final, cohort.subset(np.isin(cohort.ids, final.ids)))
-        multi_p = ph.table["p"].drop(index="GLOBAL").to_dict()
+        multi_p = {str(k): float(v) for k, v in ph.table["p"].drop(index="GLOBAL").items()}
     frame = frame.assign(ph_p=[uni_p.get(str(t), np.nan) for t in frame.index],
                          multi_ph_p=[multi_p.get(str(t), np.nan) for t in frame.index])
     parts = []

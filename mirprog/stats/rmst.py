@@ -155,7 +155,7 @@ def rmst(
                      "ci_lower": mu - z * se, "ci_upper": mu + z * se})
     table = pd.DataFrame(rows, columns=["group", "n", "events", "rmst", "se", "ci_lower",
                                         "ci_upper"])
-    contrast = [_NAN] * 9
+    contrast: list[float] = [_NAN] * 9
     if len(rows) == 2:
         (m0, s0), (m1, s1) = [(r["rmst"], r["se"]) for r in rows]
         diff, dse = m1 - m0, float(np.hypot(s0, s1))
@@ -166,5 +166,8 @@ def rmst(
                         float(normal_p(np.divide(diff, dse))), float(np.exp(lr)),
                         float(np.exp(lr - z * lse)), float(np.exp(lr + z * lse)),
                         float(normal_p(np.divide(lr, lse)))]
-    return RMSTResult(table, t, by, fit.groups, *contrast, conf_level=conf_level,
+    names = ["difference", "difference_se", "difference_ci_lower", "difference_ci_upper",
+             "difference_p", "ratio", "ratio_ci_lower", "ratio_ci_upper", "ratio_p"]
+    return RMSTResult(table=table, tau=t, by=by, groups=fit.groups,
+                      **dict(zip(names, contrast, strict=True)), conf_level=conf_level,
                       n=fit.n, events=fit.events, excluded=fit.excluded)

@@ -31,7 +31,7 @@ def test_km_scales_draw_the_table(scale: str, label: str, tmp_path: Path) -> Non
         tab = km.table[km.table["group"] == g]
         expected = {"survival": tab["survival"], "cumulative_incidence": 1 - tab["survival"],
                     "cumhaz": tab["cumhaz"]}[scale].to_numpy()
-        x, y = step.get_data()
+        _, y = step.get_data()
         assert y[0] == (1.0 if scale == "survival" else 0.0)
         assert_allclose(np.asarray(y[1:], float), expected, rtol=0, atol=0)
     fig.savefig(tmp_path / f"{scale}.png")
@@ -42,7 +42,8 @@ def test_cumulative_incidence_band_is_one_minus_the_limits() -> None:
     km = mp.km(mp.datasets.load_gbsg2())
     fig = plots.km_plot(km, scale="cumulative_incidence", conf_int=True, risk_table=False)
     band = fig.axes[0].collections[0].get_paths()[0].vertices
-    assert band[:, 1].min() >= 0.0 and band[:, 1].max() <= 1.0 - km.table["ci_lower"].min()
+    assert band[:, 1].min() >= 0.0
+    assert band[:, 1].max() <= 1.0 - km.table["ci_lower"].min()
     plt.close(fig)
 
 

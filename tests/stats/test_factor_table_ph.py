@@ -28,7 +28,8 @@ def test_check_ph_adds_columns_and_a_note_only(tables: tuple[mp.results.FactorTa
     plain, checked = tables
     pd.testing.assert_frame_equal(checked.table.drop(columns=["ph_p", "multi_ph_p"]),
                                   plain.table)
-    assert plain.ph_note is None and "ph_p" not in plain.table
+    assert plain.ph_note is None
+    assert "ph_p" not in plain.table
     cohort = rotterdam_cohort()
     for factor in CLINICAL:  # the univariate p is ph_test of the univariate Cox fit
         fit = mp.cox(cohort, [factor])

@@ -107,7 +107,8 @@ def test_median_is_the_half_quantile() -> None:
 def test_quantile_zero_is_time_zero_and_limits_are_ordered() -> None:
     q = mp.km(mp.datasets.load_gbsg2()).quantile([0.0, 0.2, 0.4])
     assert q["time"].iloc[0] == 0.0
-    assert np.all(q["ci_lower"] <= q["time"]) and np.all(q["time"] <= q["ci_upper"])
+    assert np.all(q["ci_lower"] <= q["time"])
+    assert np.all(q["time"] <= q["ci_upper"])
 
 
 @pytest.mark.parametrize("q", [1.5, -0.1, [0.5, float("nan")], "half"])

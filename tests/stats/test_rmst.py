@@ -51,7 +51,8 @@ def test_rmst_matches_r_survfit(case: dict[str, Any]) -> None:
         assert_allclose(ours, np.array(r_vals, dtype=float), rtol=1e-9, atol=1e-15,
                         equal_nan=True)
     else:
-        assert np.isnan(res.difference) and np.isnan(res.ratio_p)
+        assert np.isnan(res.difference)
+        assert np.isnan(res.ratio_p)
 
 
 def _rmst_reference(time: np.ndarray, event: np.ndarray, tau: float) -> tuple[float, float]:
@@ -104,13 +105,17 @@ def test_rmst_agrees_with_lifelines() -> None:
 
 def test_tau_before_the_first_time_is_tau() -> None:
     res = mp.rmst(mp.datasets.load_gbsg2(), tau=1.0)
-    assert res.table["rmst"].iloc[0] == 1.0 and res.table["se"].iloc[0] == 0.0
+    assert res.table["rmst"].iloc[0] == 1.0
+    assert res.table["se"].iloc[0] == 0.0
 
 
 def test_more_than_two_groups_has_no_contrast() -> None:
     res = mp.rmst(mp.datasets.load_gbsg2(), by="tgrade", tau=1000)
-    assert len(res.table) == 3 and np.isnan(res.difference) and np.isnan(res.ratio)
-    assert isinstance(res.to_frame(), pd.DataFrame) and res.conf_level == 0.95
+    assert len(res.table) == 3
+    assert np.isnan(res.difference)
+    assert np.isnan(res.ratio)
+    assert isinstance(res.to_frame(), pd.DataFrame)
+    assert res.conf_level == 0.95
 
 
 @pytest.mark.parametrize("tau", [0, -1.0, float("nan"), float("inf"), "5", None, True])
@@ -132,4 +137,5 @@ def test_missing_group_rows_are_excluded_and_listed() -> None:
     data = gbsg.data.copy()
     data.loc[data.index[:5], "horTh"] = None
     res = mp.rmst(mp.Cohort(data, time="time", event="cens", id="id"), by="horTh", tau=1000)
-    assert res.n == 681 and len(res.excluded) == 5
+    assert res.n == 681
+    assert len(res.excluded) == 5

@@ -536,9 +536,7 @@ def cox(
     (3544.49, 686, 299)
     """
     if check_ph or split_at is not None or split_terms is not None:
-        from mirprog.stats.cox.remedies import remedied_cox
-
-        return remedied_cox(cox, cohort, covariates, dict(
+        return _remedied(cohort, covariates, dict(
             ties=ties, categorical=categorical, reference=reference, conf_level=conf_level,
             max_iter=max_iter, firth=firth, strata=strata, weights=weights, robust=robust,
             cluster=cluster), check_ph, ph_alpha, split_at, split_terms)
@@ -578,6 +576,39 @@ def cox(
             "Report it as not estimable, or refit with firth=True (Firth-penalised Cox).",
             MonotoneLikelihoodWarning, stacklevel=2)
     return _result(data, design, fit, ties, conf_level, monotone, x, opts, max_iter)
+
+
+def _remedied(cohort: Cohort, covariates: str | Sequence[str], options: dict[str, Any],
+              check_ph: bool, ph_alpha: float, split_at: Sequence[float] | None,
+              split_terms: str | Sequence[str] | None) -> CoxResult:
+    """``cox(..., check_ph=, split_at=, split_terms=)``: the plain fit, then the extras
+    (:mod:`mirprog.stats.cox.remedies`)."""
+    from mirprog.stats.cox.phtest import ph_test
+    from mirprog.stats.cox.remedies import check_alpha, ph_note, time_split
+
+    if not isinstance(check_ph, bool):
+        raise ArgumentError(f"check_ph must be True or False, got {check_ph!r}.",
+                            argument="check_ph")
+    alpha = check_alpha(ph_alpha)
+    if split_at is not None or split_terms is not None:
+        if check_ph:
+            raise ArgumentError("check_ph=True does not take split_at= yet (the PH test of a "
+                                "model on (start, stop] rows is not implemented); check the "
+                                "unsplit model, then split.", argument="check_ph")
+        split, covs, cats = time_split(cohort, covariates, options.pop("categorical"),
+                                       split_at, split_terms)
+        fit = cox(split, covs, categorical=cats, **options)
+        cuts = tuple(float(c) for c in np.unique(np.asarray(split_at, dtype=float)))
+        names = [split_terms] if isinstance(split_terms, str) else list(split_terms or [])
+        return replace(fit, split_at=cuts, split_terms=tuple(names))
+    fit = cox(cohort, covariates, **options)
+    if fit.penalty:
+        raise ArgumentError("check_ph=True needs an ordinary fit; ph_test() does not take a "
+                            "Firth-penalised one.", argument="check_ph")
+    ph = ph_test(fit, cohort)
+    summary = fit.summary.copy()
+    summary["ph_p"] = ph.table["p"].reindex(summary.index).to_numpy(float)
+    return replace(fit, summary=summary, ph=ph, ph_note=ph_note(ph, alpha))
 
 
 def _model_rows(cohort: Cohort, covariates: str | Sequence[str],

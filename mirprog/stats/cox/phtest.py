@@ -9,7 +9,7 @@ the scaled Schoenfeld residuals for plotting with :func:`ph_plot`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -20,14 +20,36 @@ from mirprog._engine.firth import risk_set_sums
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions, timefixed
 from mirprog.errors import ArgumentError, CohortError
-from mirprog.stats.cox.coxph import CoxResult
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["PHTestResult", "ph_test"]
 
 Transform = Literal["km", "identity", "rank", "log"]
+
+
+class CoxFit(Protocol):
+    """What :func:`ph_test` reads of a fitted Cox model, i.e. of a :class:`~mirprog.CoxResult`
+    (a protocol, so that cox(check_ph=True) can call ph_test without an import cycle)."""
+
+    @property
+    def design(self) -> Any: ...
+    @property
+    def excluded(self) -> Exclusions: ...
+    @property
+    def ids(self) -> np.ndarray: ...
+    @property
+    def inputs(self) -> Any: ...
+    @property
+    def linear_predictor(self) -> np.ndarray: ...
+    @property
+    def means(self) -> np.ndarray: ...
+    @property
+    def penalty(self) -> str | None: ...
+    @property
+    def summary(self) -> pd.DataFrame: ...
+    @property
+    def terms(self) -> tuple[str, ...]: ...
+    @property
+    def ties(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -223,7 +245,7 @@ def _quad(u: np.ndarray, imat: np.ndarray, keep: np.ndarray) -> float:
 
 
 def ph_test(
-    fit: CoxResult,
+    fit: CoxFit,
     cohort: Cohort,
     *,
     transform: Transform = "km",

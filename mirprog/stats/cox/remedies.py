@@ -9,9 +9,8 @@ named term gets one coefficient per period of follow-up (R ``survSplit`` then
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,11 +21,10 @@ from mirprog.errors import ArgumentError, CohortError
 from mirprog.output import format_p
 
 if TYPE_CHECKING:
-    from mirprog.stats.cox.coxph import CoxResult
     from mirprog.stats.cox.phtest import PHTestResult
 
 __all__ = ["PERIOD", "REMEDIES", "check_alpha", "period_labels", "ph_note", "ph_violations",
-           "remedied_cox", "time_split"]
+           "time_split"]
 
 PERIOD = "period"
 """The column :func:`time_split` adds: 1 before the first cut, 2 after it, ..."""
@@ -60,8 +58,8 @@ def ph_note(ph: PHTestResult, alpha: float = 0.05) -> str | None:
     >>> import mirprog as mp
     >>> gbsg = mp.datasets.load_gbsg2()
     >>> fit = mp.cox(gbsg, ["horTh", "age"])
-    >>> print(ph_note(mp.ph_test(fit, gbsg)))
-    PH rejected for age (p = 0.002) at alpha 0.05: consider strata, a time-split HR (cox(..., split_at=, split_terms=)) or RMST (rmst()).
+    >>> print(ph_note(mp.ph_test(fit, gbsg)))  # doctest: +ELLIPSIS
+    PH rejected for age (p = 0.002) at alpha 0.05: consider strata, ...
     """
     bad = ph_violations(ph, alpha)
     if bad.empty:
@@ -124,34 +122,3 @@ def time_split(cohort: Cohort, covariates: str | Sequence[str],
     covs = [f"{c}:{PERIOD}" if c in terms else c for c in given]
     return split, covs, [*cats, PERIOD]
 
-
-def remedied_cox(fit_cox: Callable[..., CoxResult], cohort: Cohort,
-                 covariates: str | Sequence[str], options: dict[str, Any], check_ph: bool,
-                 ph_alpha: float, split_at: Sequence[float] | None,
-                 split_terms: str | Sequence[str] | None) -> CoxResult:
-    """``cox(..., check_ph=, split_at=, split_terms=)``: the plain fit, then the extras."""
-    from mirprog.stats.cox.phtest import ph_test
-
-    if not isinstance(check_ph, bool):
-        raise ArgumentError(f"check_ph must be True or False, got {check_ph!r}.",
-                            argument="check_ph")
-    alpha = check_alpha(ph_alpha)
-    if split_at is not None or split_terms is not None:
-        if check_ph:
-            raise ArgumentError("check_ph=True does not take split_at= yet (the PH test of a "
-                                "model on (start, stop] rows is not implemented); check the "
-                                "unsplit model, then split.", argument="check_ph")
-        split, covs, cats = time_split(cohort, covariates, options.pop("categorical"),
-                                       split_at, split_terms)
-        fit = fit_cox(split, covs, categorical=cats, **options)
-        cuts = tuple(float(c) for c in np.unique(np.asarray(split_at, dtype=float)))
-        names = [split_terms] if isinstance(split_terms, str) else list(split_terms or [])
-        return replace(fit, split_at=cuts, split_terms=tuple(names))
-    fit = fit_cox(cohort, covariates, **options)
-    if fit.penalty:
-        raise ArgumentError("check_ph=True needs an ordinary fit; ph_test() does not take a "
-                            "Firth-penalised one.", argument="check_ph")
-    ph = ph_test(fit, cohort)
-    summary = fit.summary.copy()
-    summary["ph_p"] = ph.table["p"].reindex(summary.index).to_numpy(float)
-    return replace(fit, summary=summary, ph=ph, ph_note=ph_note(ph, alpha))

@@ -42,7 +42,8 @@ def test_time_split_matches_r(case: dict[str, Any]) -> None:
     assert_allclose(s["se"], case["se"], rtol=1e-8)
     assert_allclose(s["p"], case["p"], rtol=1e-6, atol=1e-300)
     assert_allclose([fit.loglik_null, fit.loglik], case["loglik"], rtol=1e-11)
-    assert fit.split_at == tuple(case["cut"]) and fit.split_terms == (case["split"],)
+    assert fit.split_at == tuple(case["cut"])
+    assert fit.split_terms == (case["split"],)
 
 
 def test_time_split_equals_hand_coded_episodes() -> None:
@@ -69,14 +70,17 @@ def test_check_ph_flags_pgr_in_rotterdam_and_keeps_the_fit() -> None:
                            "split_terms=)) or RMST (rmst()).")
     assert fit.ph_note in repr(fit)
     strict = mp.cox(cohort, ROT, check_ph=True, ph_alpha=0.001)
-    assert strict.ph_note is not None and "nodes" not in strict.ph_note
-    assert plain.ph is None and plain.ph_note is None
+    assert strict.ph_note is not None
+    assert "nodes" not in strict.ph_note
+    assert plain.ph is None
+    assert plain.ph_note is None
 
 
 def test_no_note_when_ph_holds() -> None:
     gbsg = mp.datasets.load_gbsg2()
     fit = mp.cox(gbsg, ["horTh", "pnodes"], check_ph=True)
-    assert fit.ph_note is None and ph_note(fit.ph) is None  # type: ignore[arg-type]
+    assert fit.ph_note is None
+    assert ph_note(fit.ph) is None
 
 
 def test_period_labels() -> None:
