@@ -87,6 +87,7 @@ def test_cumhaz_matches_a_slow_reference() -> None:
     assert np.all(np.diff(tab["cumhaz"]) >= 0)
 
 
+@pytest.mark.crosscheck
 def test_cumhaz_agrees_with_lifelines() -> None:
     lifelines = pytest.importorskip("lifelines")
     gbsg = mp.datasets.load_gbsg2()

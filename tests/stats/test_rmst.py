@@ -91,6 +91,7 @@ def test_rmst_matches_a_slow_reference(tau: float) -> None:
                     rtol=1e-11)
 
 
+@pytest.mark.crosscheck
 def test_rmst_agrees_with_lifelines() -> None:
     lifelines = pytest.importorskip("lifelines")
     from lifelines.utils import restricted_mean_survival_time

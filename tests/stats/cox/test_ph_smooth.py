@@ -58,6 +58,7 @@ def _bspline_smooth(x: np.ndarray, y: np.ndarray, pred: np.ndarray, knots: np.nd
     return pm @ coef, np.einsum("ij,jk,ik->i", pm, xtx_inv, pm)
 
 
+@pytest.mark.crosscheck
 def test_smooth_matches_an_independent_bspline_fit() -> None:
     from mirprog._engine.splines import ns_knots
 
