@@ -90,3 +90,29 @@ write_out(list(cases = list(
   split_case("gbsg2", "time", "cens", "progrec", c("horTh", "pnodes"), c(365.25, 1095.75),
              "breslow")
 )), "phremedy_coxph_split.json")
+
+# ------------------------------------- cox.zph of counting-process fits -----
+# the time-split model itself (does the split fix PH?), and survival::heart
+zph_counting <- function(dname, d, f, ties, transform) {
+  environment(f) <- environment()   # cox.zph rebuilds the model frame from the formula
+  fit <- coxph(f, data = d, ties = ties)
+  z <- cox.zph(fit, transform = transform, terms = FALSE)
+  list(id = sprintf("%s|%s|%s", dname, ties, transform), data = dname, ties = ties,
+       transform = transform, term = rownames(z$table), coef = num(coef(fit)),
+       chi2 = num(z$table[, "chisq"]), df = num(z$table[, "df"]), p = num(z$table[, "p"]),
+       x = num(z$x), time = num(z$time),
+       y = lapply(seq_len(ncol(z$y)), function(j) num(z$y[, j])))
+}
+rsplit <- survSplit(Surv(years, recur) ~ ., data = rot, cut = c(2, 5), episode = "tgroup")
+fsplit <- Surv(tstart, years, recur) ~ pgr_high:strata(tgroup) + nodes
+hrt <- survival::heart
+write.csv(hrt, file.path(out_dir, "heart_counting.csv"), row.names = FALSE)
+hrt <- read.csv(file.path(out_dir, "heart_counting.csv"))
+fheart <- Surv(start, stop, event) ~ age + transplant + surgery
+write_out(list(cases = list(
+  zph_counting("rotterdam_split", rsplit, fsplit, "breslow", "km"),
+  zph_counting("rotterdam_split", rsplit, fsplit, "efron", "identity"),
+  zph_counting("heart", hrt, fheart, "efron", "km"),
+  zph_counting("heart", hrt, fheart, "breslow", "rank"),
+  zph_counting("heart", hrt, fheart, "efron", "log")
+)), "phremedy_coxzph_counting.json")

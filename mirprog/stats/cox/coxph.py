@@ -489,7 +489,8 @@ def cox(
         Also test proportional hazards (:func:`mirprog.ph_test`, KM time scale): the
         result's ``ph`` holds the test, ``summary`` gains its per-term ``ph_p`` and
         ``ph_note`` names the terms rejected at ``ph_alpha`` with the remedies.  The fit
-        itself is the same as without it.  Not with ``split_at``.
+        itself is the same as without it.  With ``split_at``, the time-split model is
+        tested (on its (start, stop] rows, as R ``cox.zph`` of that fit).
     ph_alpha : float, default 0.05
     split_at, split_terms : sequence of float, str or sequence of str, optional
         A time-split hazard ratio: follow-up is cut at ``split_at`` (as
@@ -590,22 +591,22 @@ def _remedied(cohort: Cohort, covariates: str | Sequence[str], options: dict[str
         raise ArgumentError(f"check_ph must be True or False, got {check_ph!r}.",
                             argument="check_ph")
     alpha = check_alpha(ph_alpha)
+    split = cohort
     if split_at is not None or split_terms is not None:
-        if check_ph:
-            raise ArgumentError("check_ph=True does not take split_at= yet (the PH test of a "
-                                "model on (start, stop] rows is not implemented); check the "
-                                "unsplit model, then split.", argument="check_ph")
         split, covs, cats = time_split(cohort, covariates, options.pop("categorical"),
                                        split_at, split_terms)
         fit = cox(split, covs, categorical=cats, **options)
         cuts = tuple(float(c) for c in np.unique(np.asarray(split_at, dtype=float)))
         names = [split_terms] if isinstance(split_terms, str) else list(split_terms or [])
-        return replace(fit, split_at=cuts, split_terms=tuple(names))
-    fit = cox(cohort, covariates, **options)
+        fit = replace(fit, split_at=cuts, split_terms=tuple(names))
+    else:
+        fit = cox(cohort, covariates, **options)
+    if not check_ph:
+        return fit
     if fit.penalty:
         raise ArgumentError("check_ph=True needs an ordinary fit; ph_test() does not take a "
                             "Firth-penalised one.", argument="check_ph")
-    ph = ph_test(fit, cohort)
+    ph = ph_test(fit, split)
     summary = fit.summary.copy()
     summary["ph_p"] = ph.table["p"].reindex(summary.index).to_numpy(float)
     return replace(fit, summary=summary, ph=ph, ph_note=ph_note(ph, alpha))

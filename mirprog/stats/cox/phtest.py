@@ -174,7 +174,8 @@ class PHTestResult(Result):
                              "upper": yhat + half})
 
 
-def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform) -> np.ndarray:
+def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform,
+                       entry: np.ndarray | None = None) -> np.ndarray:
     if transform == "identity":
         return time.astype(float)
     if transform == "rank":
@@ -184,9 +185,11 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
     if transform == "log":
         return np.log(time)
     if transform == "km":  # 1 - S(t-) from the pooled Kaplan-Meier curve
-        inv = np.unique(time, return_inverse=True)[1]
+        uniq, inv = np.unique(time, return_inverse=True)
         d = np.bincount(inv, weights=event.astype(float))
         n_risk = len(time) - np.concatenate([[0], np.cumsum(np.bincount(inv))[:-1]])
+        if entry is not None:  # (start, stop] rows: at risk at t when start < t <= stop
+            n_risk = n_risk - (len(entry) - np.searchsorted(np.sort(entry), uniq, side="left"))
         surv = np.cumprod(1.0 - d / n_risk)
         return np.asarray(1.0 - np.concatenate([[1.0], surv])[inv])
     raise ArgumentError(f"Unknown transform {transform!r}: use 'km', 'identity', 'rank' or 'log'.")
@@ -194,7 +197,7 @@ def _transformed_times(time: np.ndarray, event: np.ndarray, transform: Transform
 
 def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.ndarray,
                   gtime: np.ndarray, ties: Ties, strata: np.ndarray | None = None,
-                  weights: np.ndarray | None = None
+                  weights: np.ndarray | None = None, entry: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """R's ``zph1``: score ``u`` (2p), information (2p x 2p) for ``(b, gamma)`` at ``gamma = 0``,
     unscaled Schoenfeld residuals and the time order of the events.
@@ -203,7 +206,8 @@ def _score_pieces(time: np.ndarray, event: np.ndarray, x: np.ndarray, eta: np.nd
     adds w x to the score and, against it, its tie group's mean weight times its
     (Efron) risk-set mean and variance; the Schoenfeld residuals are unweighted.
     """
-    rs = risk_sets(time, event, ties, strata=strata, weights=weights)  # within strata, as zph
+    rs = risk_sets(time, event, ties, strata=strata, weights=weights,  # within strata, as zph
+                   entry=entry)
     xs = (x - x.mean(axis=0))[rs.order]
     r = np.exp(eta[rs.order])
     if rs.weights is not None:
@@ -289,6 +293,15 @@ def ph_test(
     Schoenfeld residual).  (survival 2.x used an approximation with the
     residuals' variance; its numbers differ slightly.)
 
+    A fit on (start, stop] rows (a cohort with ``entry``, e.g. from
+    :func:`mirprog.survsplit`) is tested as R's ``cox.zph`` tests a counting-process fit:
+    the risk sets hold the rows with start < t <= stop, and the ``"km"`` transform is the
+    pooled product-limit curve of those rows (``survfitKM`` on ``Surv(start, stop, event)``).
+    The scaled residuals always use one ``d I^-1``; R's ``cox.zph`` rescales them per
+    stratum where a column is constant in a stratum (and reads the ``strata()`` of an
+    ``x:strata(tgroup)`` term as such), marking those residuals NA: the tests agree,
+    those residuals (and so :meth:`PHTestResult.smooth`) differ.
+
     A weighted fit is tested as R's ``cox.zph`` tests it: the case weights enter
     the risk sets, the score and the information (as in the fit), while the
     ``"km"`` transform is the unweighted pooled Kaplan-Meier curve, ``g`` is
@@ -314,7 +327,8 @@ def ph_test(
                           "penalised. Refit with firth=False to check proportional hazards.")
     strata = tuple(getattr(fit, "strata", ()))
     data = timefixed(cohort.complete_cases(
-        list(fit.design.columns) + [c for c in strata if c not in fit.design.columns]))
+        list(fit.design.columns) + [c for c in strata if c not in fit.design.columns],
+        intervals=True))
     if len(data.ids) != len(fit.ids) or not np.array_equal(data.ids, fit.ids):
         raise CohortError(f"The cohort has {len(data.ids)} complete rows for "
                           f"{list(fit.design.covariates)}, not the {len(fit.ids)} rows the "
@@ -325,12 +339,12 @@ def ph_test(
         raise CohortError(f"The covariates {list(fit.design.covariates)} in this cohort differ "
                           "from those the model was fitted on: pass the cohort given to cox().")
     event = data.event
-    ttimes = _transformed_times(data.time, event, transform)
+    ttimes = _transformed_times(data.time, event, transform, data.entry)
     gtime = ttimes - ttimes[event == 1].mean()
     codes = fit.inputs.strata if fit.inputs is not None else None
     weights = fit.inputs.weights if fit.inputs is not None else None
     u, imat, schoen, rows = _score_pieces(data.time, event, x, fit.linear_predictor, gtime,
-                                          fit.ties, codes, weights)
+                                          fit.ties, codes, weights, data.entry)
     p = len(coef)
     terms = list(fit.terms)
     if by_factor:
