@@ -49,7 +49,7 @@ _HOMES: dict[str, str] = {
     "cv_optimal_cutpoint": "mirprog.stats.cutpoint_cv",
     "factor_table": "mirprog.stats.factor_table", "km": "mirprog.stats.km",
     "logrank": "mirprog.stats.logrank", "p_adjust": "mirprog.stats.logrank",
-    "pairwise_logrank": "mirprog.stats.logrank",
+    "pairwise_logrank": "mirprog.stats.logrank", "rmst": "mirprog.stats.rmst",
     "screen": "mirprog.stats.screen.markers",
     "screen_bootstrap": "mirprog.stats.screen.stability",
     "subgroup_table": "mirprog.stats.subgroup_table",
@@ -92,6 +92,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.logrank import logrank, p_adjust, pairwise_logrank
     from mirprog.stats.meta import meta_analysis
     from mirprog.stats.power import events_needed, power_cox
+    from mirprog.stats.rmst import rmst
     from mirprog.stats.screen.markers import screen
     from mirprog.stats.screen.stability import screen_bootstrap
     from mirprog.stats.subgroup_table import subgroup_table
@@ -139,6 +140,7 @@ __all__ = [
     "report",
     "results",
     "risk_groups",
+    "rmst",
     "screen",
     "screen_bootstrap",
     "spline_cox",

@@ -32,6 +32,7 @@ from mirprog.stats.follow_up import FollowUpResult
 from mirprog.stats.km import KMResult
 from mirprog.stats.logrank import LogRankResult, PairwiseLogRankResult
 from mirprog.stats.meta import MetaAnalysisResult
+from mirprog.stats.rmst import RMSTResult
 from mirprog.stats.screen.markers import ScreenResult
 from mirprog.stats.screen.stability import ScreenStability
 from mirprog.stats.subgroup_table import SubgroupTableResult
@@ -64,6 +65,7 @@ __all__ = [
     "PHTestResult",
     "PairwiseLogRankResult",
     "QPCRResult",
+    "RMSTResult",
     "Report",
     "Result",
     "RiskGroupResult",

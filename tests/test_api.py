@@ -54,6 +54,7 @@ CURATED = [
     "report",
     "results",
     "risk_groups",
+    "rmst",
     "screen",
     "screen_bootstrap",
     "spline_cox",

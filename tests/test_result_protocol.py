@@ -53,6 +53,7 @@ def _cases(g: mp.Cohort) -> dict[str, Callable[[], Any]]:
     small = mp.cox(cut, ["pnodes"])
     return {
         "km": lambda: mp.km(g, by="horTh"),
+        "rmst": lambda: mp.rmst(g, by="horTh", tau=1825),
         "logrank": lambda: mp.logrank(g, by="tgrade"),
         "pairwise": lambda: mp.pairwise_logrank(g, by="tgrade"),
         "cox": lambda: fit,

@@ -15,11 +15,12 @@ it shows once, as the value of the cell (``fig = km_plot(...)`` shows nothing un
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from mirprog.errors import ArgumentError
 from mirprog.model.validation import ValidationResult
 from mirprog.output import escape_mathtext, new_figure
 from mirprog.present.cif_plots import cif_plot
@@ -47,6 +48,10 @@ OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
              "#000000")
 _PH_AXIS_LABEL = {"km": "1 - KM(t-)", "identity": "time", "rank": "rank of time",
                   "log": "log(time)"}
+KMScale = Literal["survival", "cumulative_incidence", "cumhaz"]
+_KM_SCALES = ("survival", "cumulative_incidence", "cumhaz")
+_KM_YLABEL = {"survival": "Survival probability", "cumulative_incidence": "1 − KM",
+              "cumhaz": "Cumulative hazard (Nelson–Aalen)"}
 _ROW_IN = 0.24      # height of one risk-table / forest row, inches
 _CHAR_IN = 0.075    # rough width of one character at the table font size, inches
 _FONT = 9
@@ -65,6 +70,8 @@ def km_plot(
     labels: Mapping[Hashable, str] | None = None,
     title: str | None = None,
     risk_times: Sequence[float] | None = None,
+    scale: KMScale = "survival",
+    censor_ticks: bool = True,
 ) -> Figure:
     """Kaplan–Meier curves with censoring ticks, a number-at-risk table and test annotations.
 
@@ -94,6 +101,13 @@ def km_plot(
     title : str, optional
     risk_times : sequence of float, optional
         Times of the x ticks and risk-table columns; default: automatic ticks.
+    scale : {"survival", "cumulative_incidence", "cumhaz"}, default "survival"
+        The y axis: S(t); ``1 - S(t)`` (labelled "1 − KM": the cumulative incidence
+        only without competing risks, where 1 − KM overstates it); or the
+        Nelson–Aalen cumulative hazard (``km.table["cumhaz"]``; no band, so not with
+        ``conf_int``).
+    censor_ticks : bool, default True
+        Mark censoring times on the curves.
 
     Returns
     -------
@@ -124,6 +138,8 @@ def km_plot(
     names = [escape_mathtext(_group_label(km, g, labels)) for g in groups]
     colours = [OKABE_ITO[-1]] if len(groups) == 1 else [
         OKABE_ITO[i % (len(OKABE_ITO) - 1)] for i in range(len(groups))]
+    _check_scale(scale, conf_int)
+    curves = {g: _scaled(km, g, scale) for g in groups}
     tests = [] if test is None else [test] if isinstance(test, LogRankResult) else list(test)
     for t in tests:
         if km.by is not None and t.by != km.by:
@@ -134,12 +150,14 @@ def km_plot(
 
     tmax = float(km.table["time"].max())
     for g, name, colour in zip(groups, names, colours, strict=True):
-        _draw_curve(ax, km, g, name, colour, conf_int)
+        _draw_curve(ax, km, g, curves[g], name, colour, conf_int, censor_ticks)
     ticks = _time_ticks(tmax, risk_times)
     ax.set_xlim(0.0, max(tmax * 1.03, float(ticks[-1])))
     ax.set_xticks(ticks)
-    ax.set_ylim(0.0, 1.03)
-    ax.set_ylabel("Survival probability")
+    top = 1.03 if scale != "cumhaz" else 1.05 * max(
+        float(np.nanmax(c["y"])) for c in curves.values()) or 1.0
+    ax.set_ylim(0.0, top)
+    ax.set_ylabel(_KM_YLABEL[scale])
     ax.set_xlabel(escape_mathtext(f"Time ({time_unit})") if time_unit else "Time")
     ax.spines[["top", "right"]].set_visible(False)
     if title:
@@ -149,18 +167,34 @@ def km_plot(
     style: dict[str, Any] = {"title": _annotation(tests, cox), "fontsize": _FONT,
                              "title_fontsize": _FONT, "alignment": "left", "framealpha": 0.85,
                              "edgecolor": "none"}
-    # measure the legend once laid out, then put it in a corner no curve crosses
+    _place_legend(ax, curves, style, conf_int, own_figure)
+    return _root(ax)
+
+
+def _check_scale(scale: str, conf_int: bool) -> None:
+    if scale not in _KM_SCALES:
+        raise ArgumentError(f"scale must be one of {', '.join(map(repr, _KM_SCALES))}, got "
+                            f"{scale!r}.", argument="scale")
+    if scale == "cumhaz" and conf_int:
+        raise ArgumentError("conf_int=True has no band on the cumulative-hazard scale (km.table "
+                            "holds cumhaz_se, not limits); use scale='survival' or "
+                            "'cumulative_incidence' for a band, or conf_int=False.",
+                            argument="conf_int")
+
+
+def _place_legend(ax: Axes, curves: Mapping[Any, pd.DataFrame], style: dict[str, Any],
+                  conf_int: bool, own_figure: bool) -> None:
+    """Measure the legend once laid out, then put it in a corner no curve crosses."""
     legend = ax.legend(loc="lower left", **style)
     _root(ax).draw_without_rendering()
     size = legend.get_window_extent().transformed(ax.transAxes.inverted())
-    loc, clash = _legend_loc(ax, km, size.x1 + 0.01, size.y1 + 0.01, conf_int)
+    loc, clash = _legend_loc(ax, curves, size.x1 + 0.01, size.y1 + 0.01, conf_int)
     if clash and own_figure:  # no free corner: widen the figure, legend right of the plot
         fig = _root(ax)
         fig.set_figwidth(7.0 + legend.get_window_extent().width / fig.dpi)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **style)
     else:
         ax.legend(**style, **{"loc": loc, "frameon": clash})  # white box if crowded (ax=)
-    return _root(ax)
 
 
 def _km_axes(ax: Axes | None, n_groups: int, risk_table: bool) -> tuple[Axes, Axes | None]:
@@ -193,19 +227,37 @@ def _group_label(km: KMResult, group: Any, labels: Mapping[Hashable, str] | None
     return "All patients" if km.by is None else f"{km.by}={group}"
 
 
-def _draw_curve(ax: Axes, km: KMResult, group: Any, name: str, colour: str,
-                conf_int: bool) -> None:
+def _scaled(km: KMResult, group: Any, scale: str) -> pd.DataFrame:
+    """One group's curve on the plotted scale: ``time, y, lo, hi, censored`` and, at
+    time 0, the start value (1 for S, 0 for 1 - S and the cumulative hazard)."""
     tab = km.table[km.table["group"] == group]
+    s, lo, hi = (tab[c].to_numpy(float) for c in ("survival", "ci_lower", "ci_upper"))
+    if scale == "survival":
+        y, low, high, start = s, lo, hi, 1.0
+    elif scale == "cumulative_incidence":
+        y, low, high, start = 1.0 - s, 1.0 - hi, 1.0 - lo, 0.0
+    else:
+        y = tab["cumhaz"].to_numpy(float)
+        low = high = np.full(len(y), np.nan)
+        start = 0.0
+    return pd.DataFrame({"time": np.r_[0.0, tab["time"].to_numpy(float)],
+                         "y": np.r_[start, y], "lo": np.r_[start, low],
+                         "hi": np.r_[start, high],
+                         "censored": np.r_[False, tab["n_censored"].to_numpy(float) > 0]})
+
+
+def _draw_curve(ax: Axes, km: KMResult, group: Any, curve: pd.DataFrame, name: str,
+                colour: str, conf_int: bool, censor_ticks: bool) -> None:
     n, events = (int(v) for v in km.median.loc[group, ["n", "events"]])
-    x = np.concatenate([[0.0], tab["time"].to_numpy(float)])
-    y = np.concatenate([[1.0], tab["survival"].to_numpy(float)])
-    ax.step(x, y, where="post", color=colour, lw=1.6, label=f"{name} (n={n}, events={events})")
-    cens = tab[tab["n_censored"] > 0]
-    ax.plot(cens["time"], cens["survival"], ls="none", marker="|", ms=6, mew=1.0, color=colour)
+    x = curve["time"].to_numpy(float)
+    ax.step(x, curve["y"], where="post", color=colour, lw=1.6,
+            label=f"{name} (n={n}, events={events})")
+    if censor_ticks:
+        cens = curve[curve["censored"]]
+        ax.plot(cens["time"], cens["y"], ls="none", marker="|", ms=6, mew=1.0, color=colour)
     if conf_int:
-        lo = np.concatenate([[1.0], tab["ci_lower"].to_numpy(float)])
-        hi = np.concatenate([[1.0], tab["ci_upper"].to_numpy(float)])
-        ax.fill_between(x, lo, hi, step="post", color=colour, alpha=0.18, lw=0)
+        ax.fill_between(x, curve["lo"], curve["hi"], step="post", color=colour, alpha=0.18,
+                        lw=0)
 
 
 def _time_ticks(tmax: float, risk_times: Sequence[float] | None) -> np.ndarray:
@@ -234,31 +286,31 @@ def _annotation(tests: Sequence[LogRankResult], cox: CoxResult | None) -> str | 
     return "\n".join(lines) or None
 
 
-def _legend_loc(ax: Axes, km: KMResult, w: float, h: float, conf_int: bool
-                ) -> tuple[str, bool]:
+def _legend_loc(ax: Axes, curves: Mapping[Any, pd.DataFrame], w: float, h: float,
+                conf_int: bool) -> tuple[str, bool]:
     """The first corner where no curve (or band) crosses a w x h box (axes fraction).
 
-    Else the least crowded corner.  Layout only: a non-increasing step curve crosses
-    the box's x span between its values at both ends, read from ``km.table``.
+    Else the least crowded corner.  Layout only: a monotone step curve crosses
+    the box's x span between its values at both ends, read from the plotted curves.
     """
     (x_lo, x_hi), (y_lo, y_hi) = ax.get_xlim(), ax.get_ylim()
     boxes = {"lower left": (0.0, w, 0.0, h), "upper right": (1 - w, 1.0, 1 - h, 1.0),
              "lower right": (1 - w, 1.0, 0.0, h), "upper center": (0.5 - w / 2, 0.5 + w / 2,
                                                                    1 - h, 1.0)}
-    cols = ["ci_lower", "ci_upper"] if conf_int else ["survival"]
+    cols = ["lo", "hi"] if conf_int else ["y"]
     crossings = {}
     for loc, (bx0, bx1, by0, by1) in boxes.items():
         x0, x1 = x_lo + bx0 * (x_hi - x_lo), x_lo + bx1 * (x_hi - x_lo)
         y0, y1 = y_lo + by0 * (y_hi - y_lo), y_lo + by1 * (y_hi - y_lo)
         crossings[loc] = 0
-        for g in km.groups:
-            tab = km.table[km.table["group"] == g]
+        for tab in curves.values():
             t = tab["time"].to_numpy(float)
             if t[-1] < x0:
                 continue
             before = tab[t <= x0]
             inside = tab[(t > x0) & (t <= x1)][cols].to_numpy(float)
-            start = before[cols].to_numpy(float)[-1] if len(before) else np.ones(len(cols))
+            start = (before if len(before) else tab)[cols].to_numpy(float)[
+                -1 if len(before) else 0]
             ys = np.concatenate([start, inside.ravel()])
             ys = ys[np.isfinite(ys)]
             crossings[loc] += bool(ys.size and ys.min() <= y1 and ys.max() >= y0)
@@ -527,12 +579,14 @@ def spline_plot(result: SplineCoxResult, *, ax: Axes | None = None) -> Figure:
     return ax.figure.figure
 
 
-def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None) -> Figure:
-    """Scaled Schoenfeld residuals of ``term`` against transformed time.
+def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None, df: int = 4,
+            residuals: bool = True) -> Figure:
+    """Scaled Schoenfeld residuals of ``term`` and its smoothed ``beta(t)``, as R
+    ``plot(cox.zph(fit))``.
 
-    Draws the residuals, the fitted coefficient (flat line: proportional
-    hazards) and the least-squares trend of the residuals (:meth:`PHTestResult.trend`);
-    the title gives the term's test.  Reads the result only.
+    Draws the residuals, the fitted coefficient (flat line: proportional hazards) and
+    the natural-spline smooth with its ±2 SE band computed by
+    :meth:`PHTestResult.smooth`; the title gives the term's test.  Reads the result only.
 
     Parameters
     ----------
@@ -541,6 +595,10 @@ def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None) -> Figur
         A model term (a column of ``result.residuals``).
     ax : matplotlib.axes.Axes, optional
         Default: a new figure.
+    df : int, default 4
+        Degrees of freedom of the smooth (R's ``df``).
+    residuals : bool, default True
+        Draw the residuals (R ``resid=``).
 
     Returns
     -------
@@ -557,15 +615,24 @@ def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None) -> Figur
     """
     from mirprog.output import escape_mathtext, new_figure
 
-    intercept, slope = result.trend(term)
+    band = result.smooth(term, df=df)
     if ax is None:
         ax = new_figure(figsize=(6.0, 4.0), layout="constrained").add_subplot()
-    y = result.residuals[term].to_numpy(float)
-    ax.scatter(result.x, y, s=9, color="#0072B2", alpha=0.5, lw=0, label="scaled residual")
+    if residuals:
+        y = result.residuals[term].to_numpy(float)
+        ax.scatter(result.x, y, s=9, color="#0072B2", alpha=0.4, lw=0,
+                   label="scaled residual")
     ax.axhline(float(result.coef[term]), color="#000000", ls="--", lw=1,
                label="coefficient (proportional hazards)")
-    grid = np.array([result.x.min(), result.x.max()])
-    ax.plot(grid, intercept + slope * grid, color="#D55E00", lw=1.6, label="linear trend")
+    ax.fill_between(band["x"], band["lower"], band["upper"], color="#D55E00", alpha=0.18,
+                    lw=0, label="±2 SE band")
+    ax.plot(band["x"], band["beta"], color="#D55E00", lw=1.8,
+            label=f"smoothed beta(t) (spline, df={df})")
+    if not residuals:
+        lo, hi = float(band["lower"].min()), float(band["upper"].max())
+        pad = 0.05 * (hi - lo)
+        ax.set_ylim(min(lo, float(result.coef[term])) - pad,
+                    max(hi, float(result.coef[term])) + pad)
     ax.set_xlabel(_PH_AXIS_LABEL.get(result.transform, result.transform))
     ax.set_ylabel(escape_mathtext(f"beta(t) for {term}"))
     if term in result.table.index:

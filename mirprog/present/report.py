@@ -146,14 +146,12 @@ def _cox_section(result: Any, extra: dict[str, Any]) -> tuple[str, str]:
 
 
 def _ph_section(result: Any) -> tuple[str, str]:
+    from mirprog.stats.cox.remedies import ph_note
+
     body = result.to_html()
-    table = result.table
-    bad = [str(t) for t, p in zip(table.index, table["p"], strict=True)
-           if str(t).upper() != "GLOBAL" and isinstance(p, float) and p < 0.05]
-    if bad:
-        body += ('<p class="note">Proportional hazards rejected (p &lt; 0.05) for '
-                 f"{html.escape(', '.join(bad))}: consider strata, a time-split HR, or the "
-                 "restricted mean survival time.</p>")
+    note = ph_note(result)
+    if note is not None:
+        body += f'<p class="note">{html.escape(note)}</p>'
     return "Proportional-hazards check", body
 
 

@@ -47,12 +47,19 @@ class FactorTableResult(Result):
     selection : SelectionResult
     cutpoints : Cutpoints or None
         The marker splits used.
+    ph_note : str or None
+        With ``check_ph=True``: the terms whose proportional-hazards test rejects at
+        ``ph_alpha`` (univariate fits and the final multivariate model), with the
+        remedies; ``None`` when none does or without ``check_ph``.  ``table`` then has
+        ``ph_p`` (the term's test in its univariate Cox fit) and ``multi_ph_p`` (in
+        the final model, NaN for terms not in it).
     """
 
     table: pd.DataFrame
     univariate: UnivariateResult
     selection: SelectionResult
     cutpoints: Cutpoints | None
+    ph_note: str | None = None
 
     @property
     def excluded(self) -> Exclusions:
@@ -96,6 +103,7 @@ class FactorTableResult(Result):
                 "Cox p": "NA" if r["monotone"] else format_p(r["p"]),
                 "Multivariate HR (95% CI)": multi, "Multivariate p": multi_p,
                 "Factor p (univariate; multivariate)": _factor_p(r),
+                **({"PH p (univariate; multivariate)": _ph_p(r)} if "ph_p" in r else {}),
             })
         out = pd.DataFrame(rows)
         factor_p = "Factor p (univariate; multivariate)"
@@ -110,6 +118,47 @@ def _factor_p(r: pd.Series) -> str:
     if pd.isna(uni):
         return ""
     return format_p(float(uni)) + ("; " + format_p(float(multi)) if pd.notna(multi) else "")
+
+
+def _ph_p(r: pd.Series) -> str:
+    """The term's PH-test p, univariate and in the final model (when it is in it)."""
+    multi = r.get("multi_ph_p", np.nan)
+    return format_p(float(r["ph_p"])) + ("; " + format_p(float(multi)) if pd.notna(multi)
+                                         else "")
+
+
+def _with_ph(cohort: Cohort, frame: pd.DataFrame, uni: UnivariateResult,
+             sel: SelectionResult, alpha: float) -> tuple[pd.DataFrame, str | None]:
+    """``ph_p``/``multi_ph_p`` columns and the note (R cox.zph of each fit, KM scale)."""
+    from mirprog.stats.cox.phtest import ph_test
+    from mirprog.stats.cox.remedies import REMEDIES, check_alpha
+
+    alpha = check_alpha(alpha)
+    uni_p: dict[str, float] = {}
+    for fit in uni.cox.values():
+        ph = ph_test(fit, cohort.subset(np.isin(cohort.ids, fit.ids)))
+        uni_p.update({str(k): float(v) for k, v in ph.table["p"].drop(index="GLOBAL").items()})
+    multi_p: dict[str, float] = {}
+    if sel.final is not None:
+        final = sel.final
+        ph = ph_test(final, cohort.subset(np.isin(cohort.ids, final.ids)))
+        multi_p = {str(k): float(v) for k, v in ph.table["p"].drop(index="GLOBAL").items()}
+    frame = frame.assign(ph_p=[uni_p.get(str(t), np.nan) for t in frame.index],
+                         multi_ph_p=[multi_p.get(str(t), np.nan) for t in frame.index])
+    parts = []
+    for label, col in (("univariate", "ph_p"), ("multivariate", "multi_ph_p")):
+        bad = frame[col][frame[col] < alpha]
+        if not bad.empty:
+            parts.append(f"{label}: " + ", ".join(
+                f"{t} (p {_p_text(float(p))})" for t, p in bad.items()))
+    note = (f"PH rejected at alpha {alpha:g} for " + "; ".join(parts) + f": {REMEDIES}."
+            if parts else None)
+    return frame, note
+
+
+def _p_text(p: float) -> str:
+    text = format_p(p)
+    return f"< {text[1:]}" if text.startswith("<") else f"= {text}"
 
 
 def _term_level(term: str, factor: str) -> str:
@@ -132,6 +181,8 @@ def factor_table(
     categorical: Sequence[str] | None = None,
     reference: Mapping[str, Hashable] | None = None,
     candidates: Sequence[str] | None = None,
+    check_ph: bool = False,
+    ph_alpha: float = 0.05,
 ) -> Table3Result:
     """Univariate and multivariate analyses of markers and clinical factors (the paper's Table 3).
 
@@ -152,6 +203,11 @@ def factor_table(
         defined on a subset (e.g. grade 1 vs 2, missing for grade 3) belong in
         the univariate table but not in the backward selection, which would
         otherwise restrict every step to that subset.
+    check_ph : bool, default False
+        Also test proportional hazards (:func:`mirprog.ph_test`) in each univariate
+        fit and in the final model: adds ``ph_p``/``multi_ph_p`` to ``table``, a
+        ``PH p`` column to ``formatted()`` and ``ph_note``; the other numbers do not change.
+    ph_alpha : float, default 0.05
 
     Returns
     -------
@@ -202,7 +258,11 @@ def factor_table(
     frame["multi_factor_lr_p"] = [
         tests.loc[f, "lr_p"] if f in tests.index and tests.loc[f, "df"] > 1 else np.nan
         for f in frame["factor"]]
-    return Table3Result(table=frame, univariate=uni, selection=sel, cutpoints=cuts)
+    note = None
+    if check_ph:
+        frame, note = _with_ph(cohort, frame, uni, sel, ph_alpha)
+    return Table3Result(table=frame, univariate=uni, selection=sel, cutpoints=cuts,
+                        ph_note=note)
 
 
 Table3Result = FactorTableResult

@@ -18,11 +18,12 @@ from mirprog.stats._common import MAX_GROUPS, case_weights, check_complete, grou
 
 __all__ = ["KMResult", "km"]
 
-ConfType = Literal["log", "log-log", "plain"]
+ConfType = Literal["log", "log-log", "plain", "logit", "arcsin"]
+CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain", "logit", "arcsin")
 _TOL = float(np.sqrt(np.finfo(float).eps))
 
 _TABLE_COLUMNS = ["group", "time", "n_at_risk", "n_events", "n_censored", "survival",
-                  "se", "ci_lower", "ci_upper", "std_err"]
+                  "se", "ci_lower", "ci_upper", "std_err", "cumhaz", "cumhaz_se"]
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,13 @@ class KMResult(Result):
     table : pandas.DataFrame
         One row per group and distinct time (events and censorings), with
         columns ``group, time, n_at_risk, n_events, n_censored, survival,
-        se, ci_lower, ci_upper, std_err``.  ``se`` is the standard error of
-        the survival estimate (Greenwood), on the survival scale, as ``std.err`` in
-        ``summary(survfit(...))``; ``std_err`` is the same column under its 0.1
+        se, ci_lower, ci_upper, std_err, cumhaz, cumhaz_se``.  ``se`` is the standard
+        error of the survival estimate (Greenwood), on the survival scale, as ``std.err``
+        in ``summary(survfit(...))``; ``std_err`` is the same column under its 0.1
         name, kept for one release (mirprog calls a standard error ``se`` everywhere).
+        ``cumhaz`` is the Nelson–Aalen cumulative hazard ``sum d_j / n_j`` and
+        ``cumhaz_se`` its standard error ``sqrt(sum d_j / n_j^2)``, as survfit's
+        ``cumhaz`` and ``std.chaz``.
     median : pandas.DataFrame
         Indexed by group: ``n, events, median, ci_lower, ci_upper`` (NaN when the
         curve or its confidence limit never reaches 0.5).
@@ -100,6 +104,56 @@ class KMResult(Result):
         out["std_err"] = out["se"]
         return out
 
+    def quantile(self, q: float | Sequence[float] = (0.25, 0.5, 0.75)) -> pd.DataFrame:
+        """Survival-time quantiles with their confidence limits (R ``quantile.survfit``).
+
+        The ``q`` quantile is the first time the curve drops to ``1 - q`` or below
+        (the midpoint of a flat stretch lying exactly at ``1 - q``); its limits are
+        where the pointwise limit curves (this fit's ``conf_type``) do so.  NaN where
+        a curve never gets there.  ``q = 0.5`` gives :attr:`median`.
+
+        Parameters
+        ----------
+        q : float or sequence of float, default (0.25, 0.5, 0.75)
+            Probabilities in [0, 1] (of the event, i.e. of ``1 - S``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``group, q, time, ci_lower, ci_upper``, one row per group and ``q``.
+
+        Raises
+        ------
+        ArgumentError
+            A probability outside [0, 1] or not a number.
+
+        Examples
+        --------
+        >>> import mirprog as mp
+        >>> fit = mp.km(mp.datasets.load_gbsg2(), by="horTh")
+        >>> fit.quantile([0.25, 0.5])
+          group     q    time  ci_lower  ci_upper
+        0    no  0.25   629.0     552.0     762.0
+        1    no  0.50  1528.0    1296.0    1814.0
+        2   yes  0.25   859.0     712.0    1183.0
+        3   yes  0.50  2018.0    1918.0       NaN
+        """
+        probs = np.atleast_1d(np.asarray(q, dtype=float)) if not isinstance(q, str) \
+            else np.array([np.nan])
+        if probs.ndim != 1 or np.isnan(probs).any() or (probs < 0).any() or (probs > 1).any():
+            raise ArgumentError(f"q must hold probabilities in [0, 1], got {q!r}.",
+                                argument="q")
+        rows = []
+        for g in self.groups:
+            tab = self.table[self.table["group"] == g]
+            x = np.concatenate([[0.0], tab["time"].to_numpy(float)])
+            curves = [np.concatenate([[0.0], 1 - tab[c].to_numpy(float)])
+                      for c in ("survival", "ci_lower", "ci_upper")]
+            for p in probs:  # R: the 0 quantile is the curve's start
+                found = [0.0] * 3 if p == 0 else [_findq(x, y, float(p)) for y in curves]
+                rows.append((g, float(p), *found))
+        return pd.DataFrame(rows, columns=["group", "q", "time", "ci_lower", "ci_upper"])
+
 
 def _curve(time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None,
            entry: np.ndarray | None = None, leaves: np.ndarray | None = None
@@ -156,8 +210,11 @@ def _product_limit(uniq: np.ndarray, n_risk: np.ndarray, d: np.ndarray, c: np.nd
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - d / n_risk)
         terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
+        hazard = np.where(d > 0, d / n_risk, 0.0)
+        hazard_var = np.where(d > 0, d / n_risk**2, 0.0)
     return {"time": uniq, "n_risk": n_risk, "d": d, "c": c, "surv": surv,
-            "se_log": np.sqrt(np.cumsum(terms))}
+            "se_log": np.sqrt(np.cumsum(terms)), "cumhaz": np.cumsum(hazard),
+            "cumhaz_se": np.sqrt(np.cumsum(hazard_var))}
 
 
 def _leaves(data: AnalysisData, sel: np.ndarray) -> np.ndarray | None:
@@ -172,7 +229,7 @@ def confidence_limits(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits for S from the SE of log S, exactly as R's ``survfit_confint``."""
     z = zcrit(conf_level)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "plain":
             half = se_log * surv * z
             return np.maximum(surv - half, 0.0), np.minimum(surv + half, 1.0)
@@ -187,7 +244,19 @@ def confidence_limits(
             lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
             upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
             return lower, upper
-    raise ArgumentError(f"conf_type must be 'log', 'log-log' or 'plain', got {conf_type!r}")
+        if conf_type == "logit":
+            xx = np.where(surv == 0, np.nan, surv)
+            half = z * se_log * (1 + xx / (1 - xx))
+            logit = np.log(xx / (1 - xx))
+            return 1 - 1 / (1 + np.exp(logit - half)), 1 - 1 / (1 + np.exp(logit + half))
+        if conf_type == "arcsin":
+            xx = np.where(surv == 0, np.nan, surv)
+            half = 0.5 * z * se_log * np.sqrt(xx / (1 - xx))
+            angle = np.arcsin(np.sqrt(xx))
+            return (np.sin(np.maximum(0.0, angle - half)) ** 2,
+                    np.sin(np.minimum(np.pi / 2, angle + half)) ** 2)
+    raise ArgumentError(f"conf_type must be one of {', '.join(map(repr, CONF_TYPES))}, "
+                        f"got {conf_type!r}", argument="conf_type")
 
 
 def _findq(x: np.ndarray, y: np.ndarray, p: float) -> float:
@@ -236,9 +305,11 @@ def km(
     by : str, optional
         Grouping column (e.g. ``"mir125b_high"``); rows where it is missing are
         excluded from this analysis and listed in ``excluded``.
-    conf_type : {"log", "log-log", "plain"}, default "log"
-        Transform for the pointwise confidence interval; ``"log"`` is R's
-        default, ``"log-log"`` is Stata's and SAS's.
+    conf_type : {"log", "log-log", "plain", "logit", "arcsin"}, default "log"
+        Transform for the pointwise confidence interval, as survfit's ``conf.type``;
+        ``"log"`` is R's default, ``"log-log"`` is Stata's and SAS's.  As in
+        survival 3.5-3, the ``"logit"`` and ``"arcsin"`` limits are NaN where
+        S = 1 (before the first event), like ``"log-log"``'s.
     conf_level : float, default 0.95
     max_groups : int, default 20
         A ``by`` column with more distinct values is refused (it is probably a
@@ -304,6 +375,7 @@ def km(
             "group": [g] * len(cur["time"]), "time": cur["time"], "n_at_risk": cur["n_risk"],
             "n_events": cur["d"], "n_censored": cur["c"], "survival": cur["surv"],
             "se": se, "ci_lower": lower, "ci_upper": upper, "std_err": se,
+            "cumhaz": cur["cumhaz"], "cumhaz_se": cur["cumhaz_se"],
         })
         tables.append(tab)
         x = np.concatenate([[0.0], cur["time"]])

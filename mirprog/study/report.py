@@ -19,6 +19,7 @@ from mirprog.present.format import format_p, render_html
 from mirprog.present.report import Report, build_report, figure_html
 
 if TYPE_CHECKING:
+    from mirprog.stats.cox.phtest import PHTestResult
     from mirprog.study.reproduce import StudyResult
 
 __all__ = ["report", "report_html"]
@@ -157,6 +158,22 @@ def _cif_figure(res: StudyResult) -> str:
                               "fig-marker")
 
 
+def _ph_remedy(ph: PHTestResult) -> str:
+    """The note naming the terms that violate PH at 0.05, and their smoothed beta(t)."""
+    from mirprog.present import plots
+    from mirprog.stats.cox.remedies import ph_note, ph_violations
+
+    note = ph_note(ph)
+    if note is None:
+        return "<p>No term violates proportional hazards at alpha 0.05.</p>"
+    figures = "".join(
+        figure_html(plots.ph_plot(ph, str(term)),
+                    f"Smoothed beta(t) of {term} with a ±2 SE band (R plot(cox.zph(fit)))",
+                    f"fig-ph-{i}")
+        for i, term in enumerate(ph_violations(ph).index))
+    return f'<p class="note">{html.escape(note)}</p>' + figures
+
+
 def _model_sections(res: StudyResult) -> list[tuple[str, str]]:
     """The proportional-hazards check (when run) and the nested-model comparison."""
     parts = []
@@ -168,7 +185,7 @@ def _model_sections(res: StudyResult) -> list[tuple[str, str]]:
                       '<section id="ph-check"><h2>Proportional-hazards check</h2>'
                       + render_html(ph, caption="Scaled Schoenfeld residual tests of the "
                                                 "multivariate model (KM time transform, as R "
-                                                "cox.zph)") + "</section>"))
+                                                "cox.zph)") + _ph_remedy(res.ph) + "</section>"))
     cmp = res.comparison.table[["terms", "n", "events", "neg2loglik", "aic", "concordance",
                                 "lr_chi2", "p"]].copy()
     shown = cmp.reset_index().astype(object)

@@ -104,7 +104,7 @@ def _gbsg() -> mp.Cohort:
 
 
 BAD_ARGUMENTS = {
-    "km conf_type": (lambda: mp.km(_gbsg(), conf_type="logit"), "conf_type"),
+    "km conf_type": (lambda: mp.km(_gbsg(), conf_type="logistic"), "conf_type"),
     "km conf_level": (lambda: mp.km(_gbsg(), conf_level=95), "conf_level"),
     "cox ties": (lambda: mp.cox(_gbsg(), ["age"], ties="exact"), "ties"),
     "continuous transform": (lambda: mp.continuous_cox(_gbsg(), "age", transform="sqrt"),

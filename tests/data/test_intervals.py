@@ -119,7 +119,6 @@ def test_analyses_that_need_one_row_per_patient_refuse_intervals() -> None:
         lambda: mp.PrognosticModel.fit(c, [], ["age"]),
         lambda: mp.optimal_cutpoint(c, "age"),
         lambda: mp.bootstrap_validate(c, ["age"], n_boot=2),
-        lambda: mp.ph_test(mp.cox(c, ["age"]), c),
         lambda: mp.cox(c, ["age"], firth=True),
         lambda: mp.screen(c, markers=["age", "year"]),
         lambda: mp.screen_bootstrap(c, markers=["age", "year"], n_boot=2),

@@ -206,7 +206,7 @@ def test_km_conf_types_and_bad_type() -> None:
     assert (plain["ci_lower"].dropna() >= 0).all()
     assert (plain["ci_upper"].dropna() <= 1).all()
     with pytest.raises(ValueError, match="conf_type"):
-        mp.km(c, conf_type="logit")  # type: ignore[arg-type]
+        mp.km(c, conf_type="logistic")  # type: ignore[arg-type]
 
 
 def test_grouping_excludes_missing_and_reports(small: mp.Cohort) -> None:

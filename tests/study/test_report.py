@@ -34,7 +34,9 @@ def test_report_is_self_contained_with_key_sections(report_file: Path) -> None:
     for section in SECTIONS:
         assert f'<section id="{section}">' in text
     assert "<title>GBSG2 &lt;PgR&gt;</title>" in text
-    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', text)) == 3
+    n_ph = len(re.findall(r'<figure id="fig-ph-', text))   # a smooth per PH-violating term
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', text)) \
+        == 3 + n_ph
     assert not re.search(r'(src|href)="https?://', text)  # nothing fetched from a network
     assert f"mirprog {mp.__version__}" in text
     assert "strictly above the median" in text
@@ -70,3 +72,11 @@ def test_legacy_positional_path_still_writes(tmp_path: Path) -> None:
     out = mp.report(res, tmp_path / "r.html", synthetic=True)
     assert out.path == tmp_path / "r.html"
     assert "Table 3" in out.path.read_text(encoding="utf-8")
+
+
+def test_report_names_the_ph_violation_and_shows_its_smooth(report_file: Path) -> None:
+    text = report_file.read_text(encoding="utf-8")
+    assert ('<p class="note">PH rejected for progrec_high (p &lt; 0.001) at alpha 0.05: '
+            "consider strata, a time-split HR") in text
+    assert '<figure id="fig-ph-0">' in text
+    assert "Smoothed beta(t) of progrec_high" in text

@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from mirprog.errors import (
 )
 from mirprog.stats._common import as_columns, check_complete, sorted_levels
 from mirprog.stats.cox._options import ModelOptions, option_columns, prepare_options
+
+if TYPE_CHECKING:
+    from mirprog.stats.cox.phtest import PHTestResult
 
 __all__ = ["CoxResult", "Design", "build_design", "cox", "expand_covariates"]
 
@@ -277,6 +280,13 @@ class CoxResult(Result):
         R's robust score test (NaN unless ``robust``).
     factor_tests : pandas.DataFrame
         Global Wald and likelihood-ratio tests per covariate (computed on first use).
+    ph : PHTestResult or None
+        With ``check_ph=True``: the proportional-hazards test of this fit.
+    ph_note : str or None
+        With ``check_ph=True``: which terms violate proportional hazards at
+        ``ph_alpha`` and the remedies (None when none does, or without ``check_ph``).
+    split_at, split_terms : tuple
+        The cut times and the terms of a time-split model (empty otherwise).
     """
 
     summary: pd.DataFrame
@@ -314,6 +324,10 @@ class CoxResult(Result):
     robust_score_p: float = float("nan")
     naive_vcov: pd.DataFrame | None = field(default=None, repr=False)
     inputs: FitInputs | None = field(default=None, repr=False, compare=False)
+    ph: PHTestResult | None = field(default=None, repr=False)
+    ph_note: str | None = None
+    split_at: tuple[float, ...] = ()
+    split_terms: tuple[str, ...] = ()
 
     @cached_property
     def factor_tests(self) -> pd.DataFrame:
@@ -398,6 +412,13 @@ class CoxResult(Result):
             lines.append(f"monotone likelihood (estimate not finite): {', '.join(self.monotone)}")
         if self.penalty:
             lines.append(f"{self.penalty}-penalised: profile-likelihood CI, penalised LR p")
+        if self.split_at:
+            from mirprog.stats.cox.remedies import period_labels
+
+            lines.append(f"time-split HR for {', '.join(self.split_terms)}: period "
+                         f"{', '.join(period_labels(self.split_at))}")
+        if self.ph_note:
+            lines.append(self.ph_note)
         return "\n".join(lines)
 
 
@@ -416,6 +437,10 @@ def cox(
     robust: bool = False,
     cluster: str | None = None,
     cause: Hashable | None = None,
+    check_ph: bool = False,
+    ph_alpha: float = 0.05,
+    split_at: Sequence[float] | None = None,
+    split_terms: str | Sequence[str] | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model.
 
@@ -467,6 +492,20 @@ def cox(
         as R ``coxph(Surv(t, status == k) ~ ...)``), or ``"any"`` for the
         composite event.  Required there (:class:`~mirprog.errors.CauseError`
         without it), refused on a cohort with one event.
+    check_ph : bool, default False
+        Also test proportional hazards (:func:`mirprog.ph_test`, KM time scale): the
+        result's ``ph`` holds the test, ``summary`` gains its per-term ``ph_p`` and
+        ``ph_note`` names the terms rejected at ``ph_alpha`` with the remedies.  The fit
+        itself is the same as without it.  With ``split_at``, the time-split model is
+        tested (on its (start, stop] rows, as R ``cox.zph`` of that fit).
+    ph_alpha : float, default 0.05
+    split_at, split_terms : sequence of float, str or sequence of str, optional
+        A time-split hazard ratio: follow-up is cut at ``split_at`` (as
+        :func:`mirprog.survsplit`, adding the column ``period``) and each numeric
+        covariate in ``split_terms`` gets one coefficient per period, named
+        ``"<term>:period[k]"`` (R ``coxph(Surv(tstart, stop, event) ~
+        term:strata(tgroup) + ...)`` on ``survSplit`` data); the other covariates
+        keep one coefficient.  ``n`` then counts the (start, stop] rows.
 
     Returns
     -------
@@ -506,6 +545,11 @@ def cox(
     """
     if cause is not None:
         cohort = cohort.for_cause(cause)
+    if check_ph or split_at is not None or split_terms is not None:
+        return _remedied(cohort, covariates, dict(
+            ties=ties, categorical=categorical, reference=reference, conf_level=conf_level,
+            max_iter=max_iter, firth=firth, strata=strata, weights=weights, robust=robust,
+            cluster=cluster), check_ph, ph_alpha, split_at, split_terms)
     covs, data, opts = _model_rows(cohort, covariates, strata, weights, cluster, robust)
     design = build_design(data.frame, covs, categorical or (), reference)
     x = design.matrix(data.frame)
@@ -542,6 +586,39 @@ def cox(
             "Report it as not estimable, or refit with firth=True (Firth-penalised Cox).",
             MonotoneLikelihoodWarning, stacklevel=2)
     return _result(data, design, fit, ties, conf_level, monotone, x, opts, max_iter)
+
+
+def _remedied(cohort: Cohort, covariates: str | Sequence[str], options: dict[str, Any],
+              check_ph: bool, ph_alpha: float, split_at: Sequence[float] | None,
+              split_terms: str | Sequence[str] | None) -> CoxResult:
+    """``cox(..., check_ph=, split_at=, split_terms=)``: the plain fit, then the extras
+    (:mod:`mirprog.stats.cox.remedies`)."""
+    from mirprog.stats.cox.phtest import ph_test
+    from mirprog.stats.cox.remedies import check_alpha, ph_note, time_split
+
+    if not isinstance(check_ph, bool):
+        raise ArgumentError(f"check_ph must be True or False, got {check_ph!r}.",
+                            argument="check_ph")
+    alpha = check_alpha(ph_alpha)
+    split = cohort
+    if split_at is not None or split_terms is not None:
+        split, covs, cats = time_split(cohort, covariates, options.pop("categorical"),
+                                       split_at, split_terms)
+        fit = cox(split, covs, categorical=cats, **options)
+        cuts = tuple(float(c) for c in np.unique(np.asarray(split_at, dtype=float)))
+        names = [split_terms] if isinstance(split_terms, str) else list(split_terms or [])
+        fit = replace(fit, split_at=cuts, split_terms=tuple(names))
+    else:
+        fit = cox(cohort, covariates, **options)
+    if not check_ph:
+        return fit
+    if fit.penalty:
+        raise ArgumentError("check_ph=True needs an ordinary fit; ph_test() does not take a "
+                            "Firth-penalised one.", argument="check_ph")
+    ph = ph_test(fit, split)
+    summary = fit.summary.copy()
+    summary["ph_p"] = ph.table["p"].reindex(summary.index).to_numpy(float)
+    return replace(fit, summary=summary, ph=ph, ph_note=ph_note(ph, alpha))
 
 
 def _model_rows(cohort: Cohort, covariates: str | Sequence[str],
