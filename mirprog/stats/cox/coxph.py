@@ -562,18 +562,7 @@ def cox(
                                 "(the penalised likelihood is not defined with them here).",
                                 argument="firth")
         return firth_result(data, design, x, ties, conf_level, max_iter, opts)
-    try:
-        fit = fit_cox(data.time, data.event, x, ties, max_iter=max_iter,
-                      strata=opts.strata_codes, weights=opts.weight_values, entry=data.entry)
-    except SingularDesignError as exc:
-        weighted = "" if opts.weight_values is None else (
-            f" ({int(np.count_nonzero(opts.weight_values))} of them with weight > 0 in "
-            f"{weights!r}: rows of weight 0 do not count)")
-        raise CohortError(
-            f"The covariates {covs} are collinear or constant among the {len(data.time)} rows "
-            f"used{weighted}, or hold extreme values (the information matrix is singular). "
-            "Remove redundant terms, merge sparse levels, or check for data-entry errors."
-        ) from exc
+    fit = _fit(data, x, ties, max_iter, opts, covs, weights)
     terms = list(design.terms)
     monotone = tuple(t for t, flag in zip(terms, fit.infinite, strict=True) if flag)
     if not fit.converged and not monotone:
@@ -619,6 +608,23 @@ def _remedied(cohort: Cohort, covariates: str | Sequence[str], options: dict[str
     summary = fit.summary.copy()
     summary["ph_p"] = ph.table["p"].reindex(summary.index).to_numpy(float)
     return replace(fit, summary=summary, ph=ph, ph_note=ph_note(ph, alpha))
+
+
+def _fit(data: AnalysisData, x: np.ndarray, ties: Ties, max_iter: int, opts: ModelOptions,
+         covs: list[str], weights: str | None) -> Any:
+    """``fit_cox`` on the model's rows; a singular design becomes a CohortError saying why."""
+    try:
+        return fit_cox(data.time, data.event, x, ties, max_iter=max_iter,
+                       strata=opts.strata_codes, weights=opts.weight_values, entry=data.entry)
+    except SingularDesignError as exc:
+        weighted = "" if opts.weight_values is None else (
+            f" ({int(np.count_nonzero(opts.weight_values))} of them with weight > 0 in "
+            f"{weights!r}: rows of weight 0 do not count)")
+        raise CohortError(
+            f"The covariates {covs} are collinear or constant among the {len(data.time)} rows "
+            f"used{weighted}, or hold extreme values (the information matrix is singular). "
+            "Remove redundant terms, merge sparse levels, or check for data-entry errors."
+        ) from exc
 
 
 def _model_rows(cohort: Cohort, covariates: str | Sequence[str],
