@@ -220,7 +220,8 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
 def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
                     entry: np.ndarray | None = None, strata: np.ndarray | None = None,
                     weights: np.ndarray | None = None, cluster: np.ndarray | None = None,
-                    timewt: str = "n", ymax: float | None = None) -> ConcordanceFit:
+                    timewt: str = "n", ymax: float | None = None,
+                    variance: bool = True) -> ConcordanceFit:
     """R ``concordancefit(y, risk, strata, weights, timewt=, ymax=, cluster=, reverse=TRUE)``.
 
     ``time``/``event`` (and ``entry`` for (entry, time] rows) are used as given (apply
@@ -229,7 +230,8 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     ``ymax``).  A stratum with fewer than two events uses ``timewt = "n"``, as R.
     The caller checks ``timewt`` (``"S/G"``, ``"n/G"``, ``"n/G2"`` need right-censored
     data).  Strata are counted all at once (R's loop over at most 10 strata, or its
-    disjoint-time trick for more, give the same pairs).
+    disjoint-time trick for more, give the same pairs).  ``variance=False`` computes
+    the counts only (``var``, ``dfbeta`` and ``influence`` are then NaN / empty).
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(np.int64)
@@ -242,11 +244,20 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     tau_row = _row_time_weights(time, event, w, codes, timewt, ymax, entry)
     ev = np.flatnonzero(dead)
     wtau = w * tau_row * dead
-    self_sums, other = _pair_sums(time, dead, rank, codes, w, wtau)
+    self_sums, other = _pair_sums(time, dead, rank, codes, w, wtau if variance else None)
     if entry is not None:
-        _entry_corrections(np.asarray(entry, float), time, rank, codes, w, wtau, ev,
-                           self_sums, other)
+        _entry_corrections(np.asarray(entry, float), time, rank, codes, w,
+                           wtau if variance else None, ev, self_sums, other)
     tw = tau_row[ev]
+    if not variance:
+        counts = np.zeros(5)
+        counts[:3] = (w[ev] * tw) @ self_sums[ev]
+        tied_y, tied_xy = _tied_times(time, rank, w, codes, ev, tw,
+                                      unweighted_y=entry is not None)
+        counts[3], counts[4] = tied_y.sum() - tied_xy.sum(), tied_xy.sum()
+        npair = counts[:3].sum()
+        c = float((counts[0] + counts[2] / 2) / npair) if npair > 0 else float("nan")
+        return ConcordanceFit(counts, c, float("nan"), np.zeros(0), np.zeros((0, 5)))
     influence = np.zeros((n, 5))
     influence[ev, :3] = self_sums[ev] * tw[:, None]
     influence[:, :3] += other
@@ -271,7 +282,7 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
 
 
 def _pair_sums(time: np.ndarray, dead: np.ndarray, rank: np.ndarray, codes: np.ndarray,
-               w: np.ndarray, wtau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+               w: np.ndarray, wtau: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Both sides of every comparable pair, in one pass over R's processing order.
 
     R walks the rows by time descending (censored before events at a tied time, then
@@ -281,7 +292,7 @@ def _pair_sums(time: np.ndarray, dead: np.ndarray, rank: np.ndarray, codes: np.n
     equal risk; ``other`` (n x 3) holds, for each row, the tau-weighted events whose
     risk set held it with a higher, lower and equal risk -- R's influence columns in
     reversed (``reverse = TRUE``) orientation: concordant = the event has the higher
-    risk.
+    risk.  Without ``wtau`` only ``self`` is computed (``other`` is zeros).
     """
     n = len(time)
     tcode = _dense_rank(time)
@@ -290,7 +301,8 @@ def _pair_sums(time: np.ndarray, dead: np.ndarray, rank: np.ndarray, codes: np.n
     key = ((codes * nt + (nt - 1 - tcode)) * 2 + status) * m + rank
     seq = np.argsort(key) if float(codes.max() + 1) * nt * 2 * m < 2.0 ** 62 else (
         np.lexsort((rank, status, -tcode, codes)))
-    lt, eq, gt = ahead_sums(seq, codes, rank, np.column_stack([w, wtau]))
+    wcol = w[:, None] if wtau is None else np.column_stack([w, wtau])
+    lt, eq, gt = ahead_sums(seq, codes, rank, wcol)
     # runs of the sequence: each (stratum, time, status) block, and each rank within it
     ks = key[seq] // m
     rs = key[seq]
@@ -298,7 +310,7 @@ def _pair_sums(time: np.ndarray, dead: np.ndarray, rank: np.ndarray, codes: np.n
     rstart, rid = _groups(rs)
     bend = np.append(bstart[1:] - 1, n - 1)
     rend = np.append(rstart[1:] - 1, n - 1)
-    wcol = np.column_stack([w, wtau])[seq]
+    wcol = wcol[seq]
     cs = np.cumsum(wcol, axis=0)
     before_block = (cs - wcol)[bstart][bid]           # cumulative weight before the block
     below = (cs - wcol)[rstart][rid] - before_block    # block mates with a lower rank
@@ -312,6 +324,8 @@ def _pair_sums(time: np.ndarray, dead: np.ndarray, rank: np.ndarray, codes: np.n
     self_sums = np.empty((n, 3))
     self_sums[seq] = np.column_stack([lt[seq, 0] - mates[:, 0], gt[seq, 0],
                                       eq[seq, 0] - mates[:, 1]])
+    if wtau is None:
+        return self_sums, np.zeros((n, 3))
     # events already in R's event tree when the row went in: those ahead, and for an
     # event its whole tied block; the row's share is every event of the stratum less those
     seen = np.column_stack([lt[seq, 1],
@@ -341,12 +355,14 @@ def _stratum_rank_totals(codes: np.ndarray, rank: np.ndarray, v: np.ndarray) -> 
 
 
 def _entry_corrections(entry: np.ndarray, time: np.ndarray, rank: np.ndarray,
-                       codes: np.ndarray, w: np.ndarray, wtau: np.ndarray, ev: np.ndarray,
-                       self_sums: np.ndarray, other: np.ndarray) -> None:
+                       codes: np.ndarray, w: np.ndarray, wtau: np.ndarray | None,
+                       ev: np.ndarray, self_sums: np.ndarray, other: np.ndarray) -> None:
     """(start, stop] rows: drop the pairs where the row entered at or after the event."""
     lt, eq, gt = dominance(entry, rank, w, time[ev], rank[ev], strict=False,
                            pgroup=codes, qgroup=codes[ev])
     self_sums[ev] -= np.column_stack([lt, gt, eq])
+    if wtau is None:
+        return
     lt, eq, gt = dominance(-time[ev], rank[ev], wtau[ev], -entry, rank, strict=False,
                            pgroup=codes[ev], qgroup=codes)
     other -= np.column_stack([gt, lt, eq])
