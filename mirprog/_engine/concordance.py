@@ -1,4 +1,4 @@
-"""Concordance (Harrell's C and its time-weighted relatives) with R's infinitesimal-jackknife variance.
+"""Concordance (Harrell's C and time-weighted relatives) with R's infinitesimal-jackknife variance.
 
 Arrays in, arrays out.  This is R survival 3.5-3 ``concordancefit`` (``concordance3.c`` for
 right-censored data, ``concordance4`` for (start, stop] data, ``fastkm1`` for the time
@@ -100,7 +100,7 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
         less += cs
         # stable partition of each run: its bit-0 rows, then its bit-1 rows
         c0 = np.cumsum(nb, dtype=itype)
-        c0 -= c0[gstart] - nb[gstart]
+        c0 = c0 - (c0[gstart] - nb[gstart])
         n0 = c0[gend]
         pos = np.where(bit, slots + n0 - c0, gstart + c0 - 1)
         order = np.empty_like(pos)
