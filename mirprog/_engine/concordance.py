@@ -53,14 +53,15 @@ class ConcordanceFit:
         return out
 
 
-def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.ndarray,
+               *, in_sequence: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each row, the weight of the rows strictly ahead of it in ``seq``, by rank.
 
     ``seq`` is a permutation (the sequence order), ``group``/``rank`` non-negative
-    integers and ``weight`` of shape (n, c).  Returns ``lt, eq, gt`` of shape (n, c),
-    indexed like the rows: the summed weight of the rows of the same group earlier in
-    the sequence with a lower, equal and higher rank.
+    integers and ``weight`` of shape (n, c).  Returns ``lt, eq, gt`` of shape (c, n),
+    indexed like the rows (or in sequence order, ``in_sequence``): the summed weight
+    of the rows of the same group earlier in the sequence with a lower, equal and
+    higher rank.
 
     The ranks are split bit by bit, from the top bit down (an MSD radix sort): at the
     level of bit k each run of rows sharing ``rank >> (k + 1)`` (and group) is kept in
@@ -73,31 +74,37 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
     w_all = np.asarray(weight, float)
     c = w_all.shape[1]
     if n == 0:
-        z = np.zeros((0, c))
+        z = np.zeros((c, 0))
         return z, z.copy(), z.copy()
     grp_s = np.asarray(group, np.int64)[seq]
     rank_s = np.asarray(rank, np.int64)[seq]
     nbits = max(1, int(rank_s.max()).bit_length())
     # a composite rank whose top bits are the group, so no level compares two groups
     comp = rank_s + (grp_s << nbits)
-    ws = w_all[seq]
+    if int(comp.max()) < 2 ** 31 - 1:
+        comp = comp.astype(np.int32)
+    # one contiguous 1-d array per pair of weight columns, packed as the real and
+    # imaginary parts of a complex number: one cumsum and one gather serve both (2-d row
+    # gathers and cumsums are slow)
+    ws = [np.ascontiguousarray(w_all[seq, j]) if j + 1 == c else
+          w_all[seq, j] + 1j * w_all[seq, j + 1] for j in range(0, c, 2)]
     itype = np.int32 if n < 2 ** 31 - 1 else np.int64
     slots = np.arange(n, dtype=itype)
     start, gid = _groups(grp_s)
     gstart = start[gid].astype(itype)
     gend = np.append(start[1:] - 1, n - 1)[gid].astype(itype)
-    ahead = np.cumsum(ws, axis=0)
-    ahead -= ahead[gstart] - ws[gstart] + ws       # exclusive, within the group
-    less = np.zeros((n, c))
+    ahead = [_run_exclusive(v, gstart) for v in ws]   # all weight ahead, within the group
+    less = [np.zeros(n, v.dtype) for v in ws]
     cur = slots
     for k in range(nbits - 1, -1, -1):
         bit = ((comp >> k) & 1).astype(bool)
         nb = ~bit
-        w0 = ws * nb[:, None]
-        cs = np.cumsum(w0, axis=0)
-        cs -= cs[gstart] - w0[gstart]
-        cs *= bit[:, None]
-        less += cs
+        for j, v in enumerate(ws):
+            w0 = v * nb
+            cs = np.cumsum(w0)
+            cs -= cs[gstart] - w0[gstart]
+            cs *= bit
+            less[j] += cs
         # stable partition of each run: its bit-0 rows, then its bit-1 rows
         c0 = np.cumsum(nb, dtype=itype)
         c0 = c0 - (c0[gstart] - nb[gstart])
@@ -108,19 +115,33 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
         new_start = gstart + n0 * bit
         gend = np.where(bit, gend, gstart + n0 - 1)[order]
         gstart = new_start[order]
-        cur, comp, ws, less = cur[order], comp[order], ws[order], less[order]
+        cur, comp = cur[order], comp[order]
+        ws = [v[order] for v in ws]
+        less = [v[order] for v in less]
     # now in (group, rank, sequence) order: runs of equal rank give the ties
-    eq_s = np.cumsum(ws, axis=0)
-    eq_s -= eq_s[gstart] - ws[gstart] + ws
-    rows = seq[cur]
-    lt = np.empty((n, c))
-    lt[rows] = less
-    eq = np.empty((n, c))
-    eq[rows] = eq_s
-    gt = np.empty((n, c))
-    gt[seq] = ahead
+    at = cur if in_sequence else seq[cur]        # where each final slot goes
+    lt = np.empty((c, n))
+    eq = np.empty((c, n))
+    gt = np.empty((c, n))
+    for j, v in enumerate(ws):
+        e = _run_exclusive(v, gstart)
+        for part, col in ((np.real, 2 * j), (np.imag, 2 * j + 1)):
+            if col >= c:
+                break
+            lt[col, at] = part(less[j])
+            eq[col, at] = part(e)
+            if in_sequence:
+                gt[col] = part(ahead[j])
+            else:
+                gt[col, seq] = part(ahead[j])
     gt -= lt + eq
     return lt, eq, gt
+
+
+def _run_exclusive(v: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Exclusive cumulative sums of ``v`` within runs (``start``: each row's run start)."""
+    cs = np.cumsum(v)
+    return cs - v - (cs[start] - v[start])
 
 
 def dominance(pkey: np.ndarray, prank: np.ndarray, pweight: np.ndarray,
@@ -150,7 +171,7 @@ def dominance(pkey: np.ndarray, prank: np.ndarray, pweight: np.ndarray,
     rank = np.concatenate([np.asarray(prank, np.int64), np.asarray(qrank, np.int64)])
     weight = np.concatenate([np.asarray(pweight, float), np.zeros(nq)])[:, None]
     lt, eq, gt = ahead_sums(seq, grp, rank, weight)
-    return lt[npnt:, 0], eq[npnt:, 0], gt[npnt:, 0]
+    return lt[0, npnt:], eq[0, npnt:], gt[0, npnt:]
 
 
 def _dense_rank(a: np.ndarray) -> np.ndarray:
@@ -239,6 +260,8 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     w = np.ones(n) if weights is None else np.asarray(weights, float)
     codes = (np.zeros(n, np.int64) if strata is None
              else _dense_rank(np.asarray(strata)))
+    if strata is not None and int(codes.max()) == 0:
+        codes = np.zeros(n, np.int64)
     rank = _dense_rank(np.asarray(risk, float))
     dead = event == 1
     tau_row = _row_time_weights(time, event, w, codes, timewt, ymax, entry)
@@ -252,7 +275,7 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     if not variance:
         counts = np.zeros(5)
         counts[:3] = (w[ev] * tw) @ self_sums[ev]
-        tied_y, tied_xy = _tied_times(time, rank, w, codes, ev, tw,
+        tied_y, tied_xy = _tied_times(_tie_blocks(time, rank, codes, ev), w, ev, tw,
                                       unweighted_y=entry is not None)
         counts[3], counts[4] = tied_y.sum() - tied_xy.sum(), tied_xy.sum()
         npair = counts[:3].sum()
@@ -263,10 +286,11 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     influence[:, :3] += other
     counts = np.zeros(5)
     counts[:3] = (w[ev] * tw) @ self_sums[ev]
-    tied_y, tied_xy = _tied_times(time, rank, w, codes, ev, tw, unweighted_y=entry is not None)
+    blocks = _tie_blocks(time, rank, codes, ev)
+    tied_y, tied_xy = _tied_times(blocks, w, ev, tw, unweighted_y=entry is not None)
     counts[3] = tied_y.sum() - tied_xy.sum()
     counts[4] = tied_xy.sum()
-    _tied_influence(time, rank, w, codes, ev, tw, influence)
+    _tied_influence(blocks, w, ev, tw, influence)
     npair = counts[:3].sum()
     if npair <= 0:
         nan = float("nan")
@@ -302,43 +326,43 @@ def _pair_sums(time: np.ndarray, dead: np.ndarray, rank: np.ndarray, codes: np.n
     seq = np.argsort(key) if float(codes.max() + 1) * nt * 2 * m < 2.0 ** 62 else (
         np.lexsort((rank, status, -tcode, codes)))
     wcol = w[:, None] if wtau is None else np.column_stack([w, wtau])
-    lt, eq, gt = ahead_sums(seq, codes, rank, wcol)
+    lt, eq, gt = ahead_sums(seq, codes, rank, wcol, in_sequence=True)
     # runs of the sequence: each (stratum, time, status) block, and each rank within it
-    ks = key[seq] // m
     rs = key[seq]
-    bstart, bid = _groups(ks)
+    bstart, bid = _groups(rs // m)
     rstart, rid = _groups(rs)
-    bend = np.append(bstart[1:] - 1, n - 1)
-    rend = np.append(rstart[1:] - 1, n - 1)
-    wcol = wcol[seq]
-    cs = np.cumsum(wcol, axis=0)
-    before_block = (cs - wcol)[bstart][bid]           # cumulative weight before the block
-    below = (cs - wcol)[rstart][rid] - before_block    # block mates with a lower rank
-    same_before = cs - wcol - (cs - wcol)[rstart][rid]  # equal rank, earlier in the block
-    same_from = cs[rend][rid] - (cs - wcol)            # equal rank, this row and later
-    above = cs[bend][bid] - cs[rend][rid]              # block mates with a higher rank
+    bend = np.append(bstart[1:] - 1, n - 1)[bid]
+    rend = np.append(rstart[1:] - 1, n - 1)[rid]
+    bstart, rstart = bstart[bid], rstart[rid]
     dead_s = dead[seq]
-    mates = np.zeros((n, 3))   # for events: remove the tied-time mates ahead of them
-    mates[:, 0] = np.where(dead_s, below[:, 0], 0.0)
-    mates[:, 1] = np.where(dead_s, same_before[:, 0], 0.0)
+    ws = w[seq]
+    cs = np.cumsum(ws)
+    ex = cs - ws
+    # for events: remove the tied-time mates ahead of them (lower rank; equal, earlier)
+    below = np.where(dead_s, ex[rstart] - ex[bstart], 0.0)
+    same_before = np.where(dead_s, ex - ex[rstart], 0.0)
     self_sums = np.empty((n, 3))
-    self_sums[seq] = np.column_stack([lt[seq, 0] - mates[:, 0], gt[seq, 0],
-                                      eq[seq, 0] - mates[:, 1]])
+    self_sums[seq, 0] = lt[0] - below
+    self_sums[seq, 1] = gt[0]
+    self_sums[seq, 2] = eq[0] - same_before
     if wtau is None:
         return self_sums, np.zeros((n, 3))
     # events already in R's event tree when the row went in: those ahead, and for an
     # event its whole tied block; the row's share is every event of the stratum less those
-    seen = np.column_stack([lt[seq, 1],
-                            eq[seq, 1] + np.where(dead_s, same_from[:, 1], 0.0),
-                            gt[seq, 1] + np.where(dead_s, above[:, 1], 0.0)])
-    total = _stratum_rank_totals(codes, rank, wtau)
+    vs = np.asarray(wtau)[seq]
+    cs = np.cumsum(vs)
+    same_from = np.where(dead_s, cs[rend] - (cs - vs), 0.0)    # equal rank, this and later
+    above = np.where(dead_s, cs[bend] - cs[rend], 0.0)          # higher rank mates
+    t_lower, t_equal, t_higher = _stratum_rank_totals(codes, rank, wtau)
     other = np.empty((n, 3))
-    left = total[seq] - seen                           # (lower, equal, higher) risk events
-    other[seq] = np.column_stack([left[:, 2], left[:, 0], left[:, 1]])
+    other[seq, 0] = t_higher[seq] - gt[1] - above   # events of higher risk
+    other[seq, 1] = t_lower[seq] - lt[1]              # events of lower risk
+    other[seq, 2] = t_equal[seq] - eq[1] - same_from
     return self_sums, other
 
 
-def _stratum_rank_totals(codes: np.ndarray, rank: np.ndarray, v: np.ndarray) -> np.ndarray:
+def _stratum_rank_totals(codes: np.ndarray, rank: np.ndarray, v: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: the sum of ``v`` in its stratum over a lower, equal and higher rank."""
     m = int(rank.max()) + 1
     cls = codes * m + rank
@@ -351,7 +375,7 @@ def _stratum_rank_totals(codes: np.ndarray, rank: np.ndarray, v: np.ndarray) -> 
     stratum_total = np.bincount(gid, tot)[gid]
     lower = below[inv]
     equal = tot[inv]
-    return np.column_stack([lower, equal, stratum_total[inv] - lower - equal])
+    return lower, equal, stratum_total[inv] - lower - equal
 
 
 def _entry_corrections(entry: np.ndarray, time: np.ndarray, rank: np.ndarray,
@@ -371,19 +395,20 @@ def _entry_corrections(entry: np.ndarray, time: np.ndarray, rank: np.ndarray,
 def _tie_blocks(time: np.ndarray, rank: np.ndarray, codes: np.ndarray, ev: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Codes of each event's (stratum, time) block and (stratum, time, rank) block."""
+    if len(ev) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     tcode = _dense_rank(time[ev])
     blk = _dense_rank(codes[ev] * (int(tcode.max()) + 1) + tcode)
     sub = _dense_rank(blk * (int(rank.max()) + 1) + rank[ev])
     return blk, sub
 
 
-def _tied_times(time: np.ndarray, rank: np.ndarray, w: np.ndarray, codes: np.ndarray,
-                ev: np.ndarray, tw: np.ndarray, *, unweighted_y: bool
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _tied_times(blocks: tuple[np.ndarray, np.ndarray], w: np.ndarray, ev: np.ndarray,
+                tw: np.ndarray, *, unweighted_y: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per block: pairs of events tied on time (all), and tied on time and risk."""
     if len(ev) == 0:
         return np.zeros(0), np.zeros(0)
-    blk, sub = _tie_blocks(time, rank, codes, ev)
+    blk, sub = blocks
     we = w[ev]
     s1, s2 = np.bincount(blk, we), np.bincount(blk, we * we)
     tau_blk = np.zeros(len(s1))
@@ -396,12 +421,12 @@ def _tied_times(time: np.ndarray, rank: np.ndarray, w: np.ndarray, codes: np.nda
     return ty, (x1 * x1 - x2) / 2 * tau_sub
 
 
-def _tied_influence(time: np.ndarray, rank: np.ndarray, w: np.ndarray, codes: np.ndarray,
-                    ev: np.ndarray, tw: np.ndarray, influence: np.ndarray) -> None:
+def _tied_influence(blocks: tuple[np.ndarray, np.ndarray], w: np.ndarray, ev: np.ndarray,
+                    tw: np.ndarray, influence: np.ndarray) -> None:
     """The tied.y and tied.xy columns of R's influence matrix (in place)."""
     if len(ev) == 0:
         return
-    blk, sub = _tie_blocks(time, rank, codes, ev)
+    blk, sub = blocks
     we = w[ev]
     xy = (np.bincount(sub, we)[sub] - we) * tw
     influence[ev, 4] = xy

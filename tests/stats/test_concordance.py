@@ -266,9 +266,9 @@ def test_dominance_against_brute_force() -> None:
             assert gt[q] == pytest.approx(pw[ok & (pr > qr[q])].sum())
     lt2, eq2, gt2 = ahead_sums(np.arange(3), np.zeros(3, int), np.array([2, 0, 2]),
                                np.ones((3, 1)))
-    assert lt2[:, 0].tolist() == [0, 0, 1]
-    assert eq2[:, 0].tolist() == [0, 0, 1]
-    assert gt2[:, 0].tolist() == [0, 1, 0]
+    assert lt2[0].tolist() == [0, 0, 1]
+    assert eq2[0].tolist() == [0, 0, 1]
+    assert gt2[0].tolist() == [0, 1, 0]
 
 
 def test_concordance_counts_keeps_its_contract() -> None:
