@@ -83,31 +83,42 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
     comp = rank_s + (grp_s << nbits)
     if int(comp.max()) < 2 ** 31 - 1:
         comp = comp.astype(np.int32)
-    # one contiguous 1-d array per pair of weight columns, packed as the real and
-    # imaginary parts of a complex number: one cumsum and one gather serve both (2-d row
-    # gathers and cumsums are slow)
+    # a first column of ones (unweighted rows) is counted by the integer counts the
+    # partition needs anyway; the others go in one contiguous 1-d array per pair of
+    # columns, packed as the real and imaginary parts of a complex number, so that one
+    # cumsum and one gather serve both (2-d row gathers and cumsums are slow)
+    unit = bool(np.all(w_all[:, 0] == 1.0))
+    first = 1 if unit else 0
     ws = [np.ascontiguousarray(w_all[seq, j]) if j + 1 == c else
-          w_all[seq, j] + 1j * w_all[seq, j + 1] for j in range(0, c, 2)]
+          w_all[seq, j] + 1j * w_all[seq, j + 1] for j in range(first, c, 2)]
     itype = np.int32 if n < 2 ** 31 - 1 else np.int64
     slots = np.arange(n, dtype=itype)
     start, gid = _groups(grp_s)
     gstart = start[gid].astype(itype)
     gend = np.append(start[1:] - 1, n - 1)[gid].astype(itype)
     ahead = [_run_exclusive(v, gstart) for v in ws]   # all weight ahead, within the group
+    ahead_unit = slots - gstart
     less = [np.zeros(n, v.dtype) for v in ws]
+    less_unit = np.zeros(n, itype)
     cur = slots
+    # cumulative sums go into buffers with a leading 0, so buf[run start] is the sum
+    # before the run
+    cbuf = np.zeros(n + 1, itype)
+    wbuf = [np.zeros(n + 1, v.dtype) for v in ws]
     for k in range(nbits - 1, -1, -1):
-        bit = ((comp >> k) & 1).astype(bool)
+        bit = (comp & (1 << k)) != 0
         nb = ~bit
         for j, v in enumerate(ws):
             w0 = v * nb
-            cs = np.cumsum(w0)
-            cs -= cs[gstart] - w0[gstart]
+            np.cumsum(w0, out=wbuf[j][1:])
+            cs = wbuf[j][1:] - wbuf[j][gstart]
             cs *= bit
             less[j] += cs
         # stable partition of each run: its bit-0 rows, then its bit-1 rows
-        c0 = np.cumsum(nb, dtype=itype)
-        c0 = c0 - (c0[gstart] - nb[gstart])
+        np.cumsum(nb, out=cbuf[1:])
+        c0 = cbuf[1:] - cbuf[gstart]           # bit-0 rows up to here, within the run
+        if unit:
+            less_unit += c0 * bit
         n0 = c0[gend]
         pos = np.where(bit, slots + n0 - c0, gstart + c0 - 1)
         order = np.empty_like(pos)
@@ -118,22 +129,25 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
         cur, comp = cur[order], comp[order]
         ws = [v[order] for v in ws]
         less = [v[order] for v in less]
+        if unit:
+            less_unit = less_unit[order]
     # now in (group, rank, sequence) order: runs of equal rank give the ties
     at = cur if in_sequence else seq[cur]        # where each final slot goes
     lt = np.empty((c, n))
     eq = np.empty((c, n))
     gt = np.empty((c, n))
+    if unit:
+        lt[0, at] = less_unit
+        eq[0, at] = slots - gstart
+        gt[0, slice(None) if in_sequence else seq] = ahead_unit
     for j, v in enumerate(ws):
         e = _run_exclusive(v, gstart)
-        for part, col in ((np.real, 2 * j), (np.imag, 2 * j + 1)):
+        for part, col in ((np.real, first + 2 * j), (np.imag, first + 2 * j + 1)):
             if col >= c:
                 break
             lt[col, at] = part(less[j])
             eq[col, at] = part(e)
-            if in_sequence:
-                gt[col] = part(ahead[j])
-            else:
-                gt[col, seq] = part(ahead[j])
+            gt[col, slice(None) if in_sequence else seq] = part(ahead[j])
     gt -= lt + eq
     return lt, eq, gt
 
