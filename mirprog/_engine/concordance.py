@@ -118,7 +118,7 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
         np.cumsum(nb, out=cbuf[1:])
         c0 = cbuf[1:] - cbuf[gstart]           # bit-0 rows up to here, within the run
         if unit:
-            less_unit += c0 * bit
+            np.add(less_unit, c0 * bit, out=less_unit)
         n0 = c0[gend]
         pos = np.where(bit, slots + n0 - c0, gstart + c0 - 1)
         order = np.empty_like(pos)
