@@ -402,6 +402,15 @@ def _cox_new(fit: CoxResult, cohort: Cohort) -> _Scored:
     cols = list(dict.fromkeys([*fit.design.columns, *fit.strata]))
     _require(cohort, cols)
     data = timefixed(check_complete(cohort, cols, [], intervals=True))
+    for col, levels in fit.design.levels.items():
+        unseen = ~data.frame[col].isin(list(levels)).to_numpy()
+        if unseen.any():
+            raise CohortError(
+                f"Column {col!r} has values the Cox fit never saw ("
+                f"{sorted(map(str, set(data.frame[col][unseen])))}, ids "
+                f"{format_ids(list(np.asarray(data.ids)[unseen]))}); the fit knows "
+                f"{[str(v) for v in levels]}. Recode them, or exclude those rows.",
+                column=col, rows=list(np.asarray(data.ids)[unseen]))
     x = fit.design.matrix(data.frame)
     lp = (x - fit.means) @ fit.summary["coef"].to_numpy()
     codes = strata_codes(data, fit.strata)[0] if fit.strata else None

@@ -410,3 +410,11 @@ def test_engine_equals_the_reference_on_random_small_data(seed: int, n: int, cou
         assert_allclose(got.dfbeta, dfbeta, rtol=1e-9, atol=1e-13)
     else:
         assert np.isnan(got.concordance)
+
+
+def test_new_cohort_with_an_unseen_level_is_refused() -> None:
+    df = pd.read_csv(REF / "concordance_gbsg.csv")
+    df.loc[df.index[:2], "size"] = "huge"
+    new = mp.Cohort(df, time="rfstime", event="rfs", id="pid")
+    with pytest.raises(CohortError, match="'size' has values the Cox fit never saw"):
+        mp.concordance(fit("full"), new)
