@@ -68,6 +68,10 @@ class ConcordanceResult(Result):
     conf_level : float
     excluded : Exclusions
         Rows left out (missing score or covariate) and why.
+    dfbeta : numpy.ndarray
+        R's ``influence = 1`` residuals: each row's (or, with a cluster, each
+        cluster's) infinitesimal-jackknife influence on ``c``; ``var`` is their sum of
+        squares.
     table : pandas.DataFrame
         One row, ``"concordance"``: ``c, se, ci_lower, ci_upper`` and the counts.
     """
