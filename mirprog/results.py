@@ -22,6 +22,7 @@ from mirprog.stats.audit import AuditResult
 from mirprog.stats.bootstrap import BootstrapValidationResult
 from mirprog.stats.comparison import CombinedComparison, ModelComparison, RiskGroupResult
 from mirprog.stats.competing import CIFResult, FineGrayResult, GrayTestResult
+from mirprog.stats.concordance import ConcordanceComparison, ConcordanceResult
 from mirprog.stats.cox.continuous import SplineCoxResult
 from mirprog.stats.cox.coxph import CoxResult
 from mirprog.stats.cox.phtest import PHTestResult
@@ -48,6 +49,8 @@ __all__ = [
     "CIFResult",
     "CVCutpointResult",
     "CombinedComparison",
+    "ConcordanceComparison",
+    "ConcordanceResult",
     "CoxResult",
     "Cutpoint",
     "EndpointRun",

@@ -77,6 +77,8 @@ def _cases(g: mp.Cohort) -> dict[str, Callable[[], Any]]:
         "cif": lambda: mp.cif(_causes(g), by="horTh"),
         "gray_test": lambda: mp.gray_test(_causes(g), by="horTh", cause="early"),
         "fine_gray": lambda: mp.fine_gray(_causes(g), ["pnodes"], cause="early"),
+        "concordance": lambda: mp.concordance(fit),
+        "compare_concordance": lambda: mp.compare_concordance(fit, small),
     }
 
 
