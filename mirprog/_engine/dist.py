@@ -14,7 +14,8 @@ from scipy import special
 
 from mirprog.errors import ArgumentError
 
-__all__ = ["chi2_ppf", "chi2_sf", "chi2_sf_array", "normal_p", "normal_pdf", "zcrit"]
+__all__ = ["chi2_ppf", "chi2_sf", "chi2_sf_array", "normal_p", "normal_pdf", "normal_ppf",
+           "zcrit"]
 
 
 def zcrit(conf_level: float) -> float:
@@ -29,6 +30,17 @@ def zcrit(conf_level: float) -> float:
         raise ArgumentError(f"conf_level must be between 0 and 1, got {conf_level}.",
                             argument="conf_level")
     return float(special.ndtri(1 - (1 - conf_level) / 2))   # = scipy.stats.norm.ppf
+
+
+def normal_ppf(q: ArrayLike) -> np.ndarray:
+    """Standard normal quantiles (R ``qnorm``).
+
+    Examples
+    --------
+    >>> normal_ppf([0.5, 0.975]).round(6).tolist()
+    [0.0, 1.959964]
+    """
+    return np.asarray(special.ndtri(np.asarray(q, dtype=float)), dtype=float)
 
 
 def normal_p(z: ArrayLike) -> np.ndarray:
