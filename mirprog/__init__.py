@@ -52,6 +52,7 @@ _HOMES: dict[str, str] = {
     "screen_bootstrap": "mirprog.stats.screen.stability",
     "subgroup_table": "mirprog.stats.subgroup_table",
     "univariate": "mirprog.stats.univariate", "report": "mirprog.study.report",
+    "validate": "mirprog.stats.validation",
 }
 _MODULES: dict[str, str] = {
     "datasets": "mirprog.datasets", "errors": "mirprog.errors", "results": "mirprog.results",
@@ -87,6 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.screen.stability import screen_bootstrap
     from mirprog.stats.subgroup_table import subgroup_table
     from mirprog.stats.univariate import univariate
+    from mirprog.stats.validation import validate
     from mirprog.study.report import report
 
 __all__ = [
@@ -130,6 +132,7 @@ __all__ = [
     "tables",
     "tmerge",
     "univariate",
+    "validate",
 ]
 
 # mirprog 0.1's top-level names outside the curated list, and where they live now.  They

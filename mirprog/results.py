@@ -15,7 +15,7 @@ from mirprog._result import Result
 from mirprog.data.cohort import Exclusion, Exclusions
 from mirprog.data.qpcr import QPCRResult
 from mirprog.factors.cutpoints import Cutpoint, OptimalCutpointResult
-from mirprog.model.validation import ValidationResult
+from mirprog.model.validation import RiskGroupValidation
 from mirprog.stats.association import AssociationResult
 from mirprog.stats.audit import AuditResult
 from mirprog.stats.bootstrap import BootstrapValidationResult
@@ -32,6 +32,12 @@ from mirprog.stats.screen.markers import ScreenResult
 from mirprog.stats.screen.stability import ScreenStability
 from mirprog.stats.subgroup_table import SubgroupTableResult
 from mirprog.stats.univariate import UnivariateResult
+from mirprog.stats.validation import (
+    CalibrationSlope,
+    ObservedExpected,
+    RoystonD,
+    ValidationResult,
+)
 from mirprog.study.paper import Table3Result, Table4Result
 from mirprog.study.reproduce import StudyResult
 
@@ -40,6 +46,7 @@ __all__ = [
     "AuditResult",
     "BootstrapValidationResult",
     "CVCutpointResult",
+    "CalibrationSlope",
     "CombinedComparison",
     "CoxResult",
     "Cutpoint",
@@ -49,12 +56,15 @@ __all__ = [
     "KMResult",
     "LogRankResult",
     "ModelComparison",
+    "ObservedExpected",
     "OptimalCutpointResult",
     "PHTestResult",
     "PairwiseLogRankResult",
     "QPCRResult",
     "Result",
     "RiskGroupResult",
+    "RiskGroupValidation",
+    "RoystonD",
     "ScreenResult",
     "ScreenStability",
     "SelectionResult",

@@ -21,7 +21,7 @@ CURATED = [
     "datasets", "errors", "factor_table", "km", "logrank", "optimal_cutpoint", "p_adjust",
     "pairwise_logrank", "ph_test", "plots", "qpcr", "read_cohort", "report", "results",
     "risk_groups", "screen", "screen_bootstrap", "spline_cox", "st_gallen", "subgroup_table",
-    "survsplit", "tables", "tmerge", "univariate",
+    "survsplit", "tables", "tmerge", "univariate", "validate",
 ]
 # raised inside the package and turned into a public error (CohortError, ModelFileError)
 # or a NaN and a note before a user sees it

@@ -80,6 +80,11 @@ class ValidationResult(Result):
         Per validated row: ``id, time, event, lp, expected`` and ``risk_at_<t>``.
     ties : str or None
         Ties method of the validated fit.
+    concordance_counts : dict
+        The pairs behind ``harrell_c`` (``concordant, discordant, tied_x, tied_y, tied_xy``).
+    risk_groups : RiskGroupValidation or None
+        For a :class:`~mirprog.PrognosticModel`: Kaplan–Meier, log-rank and
+        predicted vs observed survival by its risk groups.
     notes : tuple of str
         What was not computed, and why.
     """
@@ -102,7 +107,8 @@ class ValidationResult(Result):
     uno: Any | None = field(default=None, repr=False)
     ties: str | None = None
     notes: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    concordance_counts: dict[str, float] = field(default_factory=dict, repr=False)
+    risk_groups: Result | None = field(default=None, repr=False)
 
     _main: ClassVar[str] = "table"
 
@@ -194,7 +200,7 @@ def validation_metrics(pred: Predictions, *, groups: int = 10, conf_level: float
         oe=observed_expected(pred, conf_level), royston_d=royston_d(pred, conf_level),
         calibration=calibration_table(pred, groups, conf_level), roc=roc_table(pred),
         harrell_c=float(counts["concordance"]), predictions=frame, ties=pred.ties,
-        notes=tuple(notes))
+        notes=tuple(notes), concordance_counts=counts)
 
 
 def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
