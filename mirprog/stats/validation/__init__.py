@@ -170,14 +170,12 @@ def _check_horizons(horizons: Sequence[float] | float, time: np.ndarray,
         raise ArgumentError(f"horizons must be positive finite times, got {hs.tolist()}.",
                             argument="horizons")
     hs = np.unique(hs)
-    first_event = time[event == 1].min() if np.any(event == 1) else np.inf
-    bad = [float(h) for h in hs if h < first_event or h >= time.max()]
+    bad = [float(h) for h in hs if h >= time.max()]
     if bad:
         raise ArgumentError(
-            f"horizons {bad} are outside the validation follow-up: each needs an event "
-            f"at or before it (first event at {first_event:g}) and a patient followed "
-            f"beyond it (last time {time.max():g}). Choose horizons within "
-            f"[{first_event:g}, {time.max():g}).", argument="horizons")
+            f"horizons {bad} are outside the validation follow-up: each needs a patient "
+            f"followed beyond it (last time {time.max():g}). Choose horizons below "
+            f"{time.max():g}.", argument="horizons")
     return tuple(float(h) for h in hs)
 
 
@@ -216,8 +214,8 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
         New patients with time, event and every covariate of the model; rows
         missing a covariate are excluded and listed in ``excluded``.
     horizons : float or sequence of float
-        Prediction times, each within the validation follow-up (an event at or
-        before it, a patient followed beyond it).
+        Prediction times, each within the validation follow-up (a patient
+        followed beyond it).
     groups : int, default 10
         Quantile groups of predicted risk in the calibration table (deciles).
     conf_level : float, default 0.95
@@ -236,6 +234,9 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
 
     Notes
     -----
+    At a horizon before the first event there are no cases: the AUC is NaN
+    (as R) and the Brier score is that of the controls alone.
+
     Each number is the one of an R function, checked in the tests to 1e-10
     (estimates) on Rotterdam → GBSG: the AUC and Brier score (and their SEs
     from the influence function, with a Kaplan–Meier censoring model, the

@@ -19,6 +19,11 @@ def auc_table(pred: Predictions, conf_level: float) -> pd.DataFrame:
     z = zcrit(conf_level)
     rows = []
     for j, t in enumerate(pred.horizons):
+        cases = np.any((pred.time <= t) & (pred.event == 1))
+        if not cases or not np.any(pred.time > t):   # no cases or no controls: R's NA
+            rows.append(dict.fromkeys(("auc", "se", "ci_lower", "ci_upper"), np.nan)
+                        | {"time": t})
+            continue
         est = ipcw_auc(pred.time, pred.event, pred.risk[:, j], t)
         rows.append({"time": t, "auc": est.estimate, "se": est.se,
                      "ci_lower": max(0.0, est.estimate - z * est.se),
@@ -30,6 +35,8 @@ def roc_table(pred: Predictions) -> pd.DataFrame:
     """``time, threshold, fpr, tpr``: the IPCW ROC points at each horizon (from (0, 0))."""
     parts = []
     for j, t in enumerate(pred.horizons):
+        if not np.any((pred.time <= t) & (pred.event == 1)):
+            continue
         thr, fpr, tpr = roc_curve(pred.time, pred.event, pred.risk[:, j], t)
         parts.append(pd.DataFrame({"time": np.full(len(thr), t), "threshold": thr,
                                    "fpr": fpr, "tpr": tpr}))

@@ -37,6 +37,12 @@ def integrated(times: np.ndarray, brier: np.ndarray) -> np.ndarray:
     return np.array(out)
 
 
+def _ipa(brier: float, null: float) -> float:
+    """1 - brier / null, with R's -Inf / NaN when the null model's Brier score is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(1.0 - np.float64(brier) / np.float64(null))
+
+
 def brier_table(pred: Predictions, conf_level: float) -> pd.DataFrame:
     """``time, brier, se, ci_lower, ci_upper, null_brier, null_se, ipa, ibs, null_ibs``.
 
@@ -55,7 +61,7 @@ def brier_table(pred: Predictions, conf_level: float) -> pd.DataFrame:
                      "ci_lower": max(0.0, est.estimate - z * est.se),
                      "ci_upper": min(1.0, est.estimate + z * est.se),
                      "null_brier": ref.estimate, "null_se": ref.se,
-                     "ipa": 1.0 - est.estimate / ref.estimate})
+                     "ipa": _ipa(est.estimate, ref.estimate)})
     out = pd.DataFrame(rows)
     times = out["time"].to_numpy()
     out["ibs"] = integrated(times, out["brier"].to_numpy())
