@@ -75,9 +75,9 @@ def censoring_survival(time: np.ndarray, event: np.ndarray, at: np.ndarray, *,
     G(t) = prod_{s <= t} (1 - c(s) / (Y(s) - d(s))), c(s) the censorings at s,
     d(s) the events at s and Y(s) the rows with time >= s: an event at s is no
     longer at risk of censoring at s, as R ``prodlim(..., reverse = TRUE)``
-    (``survfit(Surv(time, 1 - event) ~ 1)`` keeps it, and differs at tied times).  ``left=True`` gives G(t-), the
-    product over s < t (``prodlim::predictSurvIndividual(lag = 1)`` at each
-    row's own time).
+    (``survfit(Surv(time, 1 - event) ~ 1)`` keeps it, and differs at tied times).
+    ``left=True`` gives G(t-), the product over s < t
+    (``prodlim::predictSurvIndividual(lag = 1)`` at each row's own time).
     """
     s = _sort(time, event)
     cens = np.bincount(s.group, weights=1.0 - (s.event != 0), minlength=len(s.at_risk))

@@ -37,7 +37,7 @@ def _horizon(validation: ValidationResult, horizon: float | None) -> float:
 
 def _figure_of(ax: Axes) -> Figure:
     """The figure to save: the root figure, also for an axis inside a SubFigure."""
-    return ax.figure.figure  # type: ignore[return-value]
+    return ax.figure.figure
 
 
 def calibration_plot(validation: ValidationResult, horizon: float | None = None, *,
@@ -71,8 +71,8 @@ def calibration_plot(validation: ValidationResult, horizon: float | None = None,
     >>> fit = mp.cox(g.subset(g.ids <= 400), ["horTh", "pnodes", "progrec"])
     >>> v = mp.validate(fit, g.subset(g.ids > 400), horizons=[1095, 1825], groups=5)
     >>> fig = mp.plots.calibration_plot(v, horizon=1825)
-    >>> fig.axes[0].get_xlabel()
-    'Predicted risk at t = 1825'
+    >>> fig.axes[0].get_ylabel(), fig.axes[1].get_xlabel()
+    ('Observed risk at t = 1825', 'Predicted risk at t = 1825')
     """
     t = _horizon(validation, horizon)
     hist_ax = None

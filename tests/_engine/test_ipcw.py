@@ -149,8 +149,10 @@ def test_roc_area_is_the_auc() -> None:
     _, fpr, tpr = roc_curve(time, event, risk, t)
     area = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
     assert area == pytest.approx(ipcw_auc(time, event, risk, t).estimate, rel=1e-12)
-    assert fpr[0] == tpr[0] == 0 and fpr[-1] == tpr[-1] == 1
-    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
+    assert fpr[0] == tpr[0] == 0
+    assert fpr[-1] == tpr[-1] == 1
+    assert np.all(np.diff(fpr) >= 0)
+    assert np.all(np.diff(tpr) >= 0)
 
 
 @settings(max_examples=30, deadline=None)
@@ -159,7 +161,8 @@ def test_invariants(seed: int, n: int) -> None:
     time, event, risk = _sample(seed, n, seed % 2 == 0)
     t = float(np.median(time))
     g = censoring_survival(time, event, np.sort(time))
-    assert np.all((g >= 0) & (g <= 1)) and np.all(np.diff(g) <= 1e-15)
+    assert np.all((g >= 0) & (g <= 1))
+    assert np.all(np.diff(g) <= 1e-15)
     b = ipcw_brier(time, event, risk, t)
     assert b.estimate >= 0
     assert np.isfinite(b.influence).all()

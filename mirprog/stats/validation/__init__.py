@@ -257,14 +257,14 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
     >>> fit = mp.cox(train, ["horTh", "pnodes", "progrec"])
     >>> v = mp.validate(fit, test, horizons=[365, 1095, 1825])
     >>> v.n, v.n_events
-    (286, 135)
+    (286, 110)
     >>> v.auc[["time", "auc"]].round(3)
          time    auc
-    0   365.0  0.684
-    1  1095.0  0.724
-    2  1825.0  0.686
+    0   365.0  0.744
+    1  1095.0  0.712
+    2  1825.0  0.740
     >>> round(v.calibration_slope.slope, 3), round(v.oe.ratio, 3)
-    (1.15, 1.094)
+    (1.335, 1.021)
     """
     if not isinstance(cohort, Cohort):
         raise CohortError("validate() needs a Cohort with follow-up: "

@@ -40,4 +40,6 @@ def roc_table(pred: Predictions) -> pd.DataFrame:
         thr, fpr, tpr = roc_curve(pred.time, pred.event, pred.risk[:, j], t)
         parts.append(pd.DataFrame({"time": np.full(len(thr), t), "threshold": thr,
                                    "fpr": fpr, "tpr": tpr}))
+    if not parts:
+        return pd.DataFrame(columns=["time", "threshold", "fpr", "tpr"], dtype=float)
     return pd.concat(parts, ignore_index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import comb
 
 import numpy as np
 import pandas as pd
@@ -81,8 +82,8 @@ def royston_d(pred: Predictions, conf_level: float) -> RoystonD:
     z = zcrit(conf_level)
     s = np.sort(eta)
     n = len(s)
-    total = sum(float(np.sum(1.0 / (1.0 + np.exp(s[i] - s[i + 1:])))) for i in range(n - 1))
-    c_gh = total * 2.0 / (n * (n - 1))
+    total = sum(float(np.sum(1.0 / (1.0 + np.exp(s[i] - s[i + 1:])))) for i in range(n)[:-1])
+    c_gh = total / comb(n, 2)
     pi2_6 = np.pi**2 / 6.0
     return RoystonD(d, se, d - z * se, d + z * se, beta**2 / (pi2_6 + beta**2),
                     var_eta / (pi2_6 + var_eta), c_gh, conf_level)

@@ -155,7 +155,8 @@ def test_grouped_calibration_matches_survfit(case: dict[str, Any]) -> None:
 def test_result_protocol_and_tables() -> None:
     v = validated("efron", (365.25, 1095.75, 1826.25), 10)
     assert v.conf_level == 0.95
-    assert len(v.excluded) == 0 and v.excluded.n_used == 686
+    assert len(v.excluded) == 0
+    assert v.excluded.n_used == 686
     assert list(v.to_frame().index) == [365.25, 1095.75, 1826.25]
     assert v.summary.loc["calibration_slope", "value"] == v.calibration_slope.slope
     assert v.calibration.groupby("time")["n"].sum().tolist() == [686] * 3
@@ -195,7 +196,7 @@ def test_bad_input_raises() -> None:
         mp.validate(fit, val, horizons=[365.25], groups=0)
     g = mp.datasets.load_gbsg2()
     strat = mp.cox(g, ["pnodes"], strata="horTh")
-    with pytest.raises(ArgumentError, match="stratified by .* is not supported"):
+    with pytest.raises(ArgumentError, match=r"stratified by .* is not supported"):
         mp.validate(strat, g, horizons=[365])
     val_df = val.data.assign(size=np.nan)
     with pytest.raises(CohortError, match="No row of the validation cohort"):
