@@ -41,6 +41,8 @@ _HOMES: dict[str, str] = {
     "bootstrap_validate": "mirprog.stats.bootstrap",
     "compare_combined": "mirprog.stats.comparison", "compare_models": "mirprog.stats.comparison",
     "risk_groups": "mirprog.stats.comparison",
+    "compare_concordance": "mirprog.stats.concordance",
+    "concordance": "mirprog.stats.concordance",
     "continuous_cox": "mirprog.stats.cox.continuous", "spline_cox": "mirprog.stats.cox.continuous",
     "cox": "mirprog.stats.cox.coxph", "ph_test": "mirprog.stats.cox.phtest",
     "backward_select": "mirprog.stats.cox.selection",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.association import associate
     from mirprog.stats.bootstrap import bootstrap_validate
     from mirprog.stats.comparison import compare_combined, compare_models, risk_groups
+    from mirprog.stats.concordance import compare_concordance, concordance
     from mirprog.stats.cox.continuous import continuous_cox, spline_cox
     from mirprog.stats.cox.coxph import cox
     from mirprog.stats.cox.phtest import ph_test
@@ -104,7 +107,9 @@ __all__ = [
     "backward_select",
     "bootstrap_validate",
     "compare_combined",
+    "compare_concordance",
     "compare_models",
+    "concordance",
     "continuous_cox",
     "cox",
     "cv_optimal_cutpoint",

@@ -20,6 +20,7 @@ from mirprog.stats.association import AssociationResult
 from mirprog.stats.audit import AuditResult
 from mirprog.stats.bootstrap import BootstrapValidationResult
 from mirprog.stats.comparison import CombinedComparison, ModelComparison, RiskGroupResult
+from mirprog.stats.concordance import ConcordanceComparison, ConcordanceResult
 from mirprog.stats.cox.continuous import SplineCoxResult
 from mirprog.stats.cox.coxph import CoxResult
 from mirprog.stats.cox.phtest import PHTestResult
@@ -48,6 +49,8 @@ __all__ = [
     "CVCutpointResult",
     "CalibrationSlope",
     "CombinedComparison",
+    "ConcordanceComparison",
+    "ConcordanceResult",
     "CoxResult",
     "Cutpoint",
     "Exclusion",

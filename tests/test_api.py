@@ -17,7 +17,8 @@ from mirprog._result import Result
 CURATED = [
     "Cohort", "Cutpoints", "ExecOptions", "MirprogError", "MirprogWarning", "PrognosticModel",
     "__version__", "associate", "audit", "backward_select", "bootstrap_validate",
-    "compare_combined", "compare_models", "continuous_cox", "cox", "cv_optimal_cutpoint",
+    "compare_combined", "compare_concordance", "compare_models", "concordance",
+    "continuous_cox", "cox", "cv_optimal_cutpoint",
     "datasets", "errors", "factor_table", "km", "logrank", "optimal_cutpoint", "p_adjust",
     "pairwise_logrank", "ph_test", "plots", "qpcr", "read_cohort", "report", "results",
     "risk_groups", "screen", "screen_bootstrap", "spline_cox", "st_gallen", "subgroup_table",

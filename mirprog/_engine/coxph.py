@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from mirprog._engine.concordance import concordance_fit
 from mirprog._engine.newton import Derivs, newton
 from mirprog.errors import ArgumentError
 
@@ -341,112 +342,15 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     at risk).  Pairs with tied event times are ``tied_y``.  With ``strata``
     only pairs within a stratum count; with ``weights`` a pair counts
     w_i w_j, as R's ``concordance`` of a stratified or weighted ``coxph``.
-    Runs in O(n log n).  With ``entry`` ((start, stop] rows) each event is
-    compared with the rows at risk at its time (start < t <= stop), as R's
-    ``concordance`` of a counting-process ``coxph``; that runs in
-    O(n x event times).
+    With ``entry`` ((start, stop] rows) each event is compared with the rows
+    at risk at its time (start < t <= stop), as R's ``concordance`` of a
+    counting-process ``coxph``.  Runs in O(n log n)
+    (:func:`mirprog._engine.concordance.concordance_fit`).
 
     Returns
     -------
     dict
         ``concordant, discordant, tied_x, tied_y, tied_xy, concordance``.
     """
-    keys = ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")
-    w = np.ones(len(time)) if weights is None else np.asarray(weights, float)
-    codes = np.zeros(len(time), np.int64) if strata is None else np.asarray(strata)
-    total = dict.fromkeys(keys, 0.0)
-    for k in np.unique(codes):
-        sel = codes == k
-        part = (_pair_counts(time[sel], event[sel], risk[sel], w[sel]) if entry is None else
-                _interval_pairs(time[sel], event[sel], risk[sel], w[sel], entry[sel]))
-        for key in keys:
-            total[key] += part[key]
-    denom = total["concordant"] + total["discordant"] + total["tied_x"]
-    total["concordance"] = ((total["concordant"] + total["tied_x"] / 2) / denom
-                            if denom > 0 else float("nan"))
-    return total
-
-
-def _interval_pairs(time: np.ndarray, event: np.ndarray, risk: np.ndarray, w: np.ndarray,
-                    entry: np.ndarray) -> dict[str, float]:
-    """The pair counts of one stratum of (entry, time] rows, one event time at a time."""
-    conc = disc = tx = ty = txy = 0.0
-    for t in np.unique(time[event == 1]):
-        dead = (time == t) & (event == 1)
-        others = (entry < t) & ((time > t) | ((time == t) & (event == 0)))
-        rd, wd = risk[dead], w[dead]
-        ro, wo = risk[others], w[others]
-        ro_sorted = np.sort(ro)
-        wo_cum = np.concatenate([[0.0], np.cumsum(wo[np.argsort(ro, kind="stable")])])
-        below = wo_cum[np.searchsorted(ro_sorted, rd, side="left")]
-        upto = wo_cum[np.searchsorted(ro_sorted, rd, side="right")]
-        conc += float(wd @ below)
-        tx += float(wd @ (upto - below))
-        disc += float(wd @ (wo_cum[-1] - upto))
-        pairs = (wd.sum() ** 2 - (wd ** 2).sum()) / 2
-        both = sum((g.sum() ** 2 - (g ** 2).sum()) / 2
-                   for g in (wd[rd == r] for r in np.unique(rd)))
-        txy += both
-        ty += pairs - both
-    return {"concordant": conc, "discordant": disc, "tied_x": tx, "tied_y": ty,
-            "tied_xy": txy}
-
-
-def _pair_counts(time: np.ndarray, event: np.ndarray, risk: np.ndarray, w: np.ndarray
-                 ) -> dict[str, float]:
-    """The pair counts of one stratum (a Fenwick tree over the risk ranks)."""
-    ranks = np.unique(risk, return_inverse=True)[1].astype(np.int64) + 1
-    m = int(ranks.max())
-    tree = np.zeros(m + 1)
-
-    def add(i: int, v: float) -> None:
-        while i <= m:
-            tree[i] += v
-            i += i & -i
-
-    def count_le(i: int) -> float:
-        s = 0.0
-        while i > 0:
-            s += tree[i]
-            i -= i & -i
-        return s
-
-    order = np.lexsort((-event, -time))  # by time descending; censored before events at a tie
-    conc = disc = tx = ty = txy = 0.0
-    inserted = 0.0
-    i = 0
-    n = len(time)
-    t_sorted = time[order]
-    while i < n:
-        j = i
-        while j < n and t_sorted[j] == t_sorted[i]:
-            j += 1
-        block = order[i:j]
-        cens = block[event[block] == 0]
-        evs = block[event[block] == 1]
-        for c in cens:
-            add(int(ranks[c]), float(w[c]))
-            inserted += float(w[c])
-        for e in evs:
-            r = int(ranks[e])
-            below = count_le(r - 1)
-            same = count_le(r) - below
-            we = float(w[e])
-            conc += we * below
-            tx += we * same
-            disc += we * (inserted - below - same)
-        if len(evs) > 1:
-            er, ew = ranks[evs], w[evs]
-            pairs = (ew.sum() ** 2 - (ew ** 2).sum()) / 2
-            both = 0.0
-            for rank in np.unique(er):
-                g = ew[er == rank]
-                both += (g.sum() ** 2 - (g ** 2).sum()) / 2
-            txy += both
-            ty += pairs - both
-        for e in evs:
-            add(int(ranks[e]), float(w[e]))
-            inserted += float(w[e])
-        i = j
-    return {"concordant": float(conc), "discordant": float(disc), "tied_x": float(tx),
-            "tied_y": float(ty), "tied_xy": float(txy)}
+    return concordance_fit(time, event, risk, strata=strata, weights=weights, entry=entry,
+                           variance=False).as_dict()

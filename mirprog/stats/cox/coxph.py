@@ -211,6 +211,7 @@ class FitInputs:
     weights: np.ndarray | None = field(repr=False)
     max_iter: int = 20
     entry: np.ndarray | None = field(default=None, repr=False)
+    cluster: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -614,7 +615,7 @@ def _result(data: Any, design: Design, fit: Any, ties: Ties, conf_level: float,
         robust_score_chi2=rscore, robust_score_p=chi2_sf(rscore, p) if opts.robust else rscore,
         naive_vcov=pd.DataFrame(naive_var, index=terms, columns=terms),
         inputs=FitInputs(data.time, data.event, x, opts.strata_codes, opts.weight_values,
-                         max_iter, data.entry),
+                         max_iter, data.entry, opts.cluster_codes),
     )
 
 
