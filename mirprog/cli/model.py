@@ -244,7 +244,7 @@ def _score(args: argparse.Namespace) -> None:
 def _print_validation(result: ValidationResult) -> None:
     """The validation summary of ``score --validate`` (mirprog.validate's numbers)."""
     groups = result.risk_groups
-    uno = "n/a" if result.uno is None else f"{result.uno.concordance:.3f}"
+    uno = "n/a" if result.uno is None else f"{result.uno.c:.3f}"
     lr = ("" if not isinstance(groups, RiskGroupValidation) or groups.logrank is None
           else f", log-rank p {groups.logrank.p:.3g}")
     print(f"Validation: Harrell's C {result.harrell_c:.3f}, Uno's C {uno}{lr}.")

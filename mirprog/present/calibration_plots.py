@@ -195,8 +195,8 @@ def auc_plot(validation: ValidationResult, *, ax: Axes | None = None) -> Figure:
     ax.axhline(validation.harrell_c, color=_ORANGE, linestyle="-.", linewidth=1.2,
                label=f"Harrell's C {validation.harrell_c:.3f}")
     if validation.uno is not None:
-        ax.axhline(validation.uno.concordance, color="#009E73", linestyle=":", linewidth=1.2,
-                   label=f"Uno's C {validation.uno.concordance:.3f}")
+        ax.axhline(validation.uno.c, color="#009E73", linestyle=":", linewidth=1.2,
+                   label=f"Uno's C {validation.uno.c:.3f}")
     ax.axhline(0.5, color=_GREY, linestyle="--", linewidth=0.8)
     lo = float(min(0.45, np.nanmin(a["ci_lower"]) - 0.02))
     ax.set_ylim(lo, 1.0)

@@ -243,11 +243,13 @@ def test_concordance_agrees_with_sksurv_and_lifelines() -> None:
     assert result.concordance_counts["discordant"] == sk[2]
     assert result.harrell_c == pytest.approx(concordance_index(test.time, -lp, test.event),
                                              rel=1e-12)
-    if result.uno is not None:  # Uno's C comes from mp.concordance (timewt="n/G2")
-        y = np.array(list(zip(test.event.astype(bool), test.time, strict=True)),
-                     dtype=[("event", bool), ("time", float)])
-        assert result.uno.concordance == pytest.approx(
-            concordance_index_ipcw(y, y, lp, tau=1825)[0], rel=1e-12)
+    # Uno's C is mp.concordance(timewt="n/G2", ymax=1825), R's: scikit-survival weighs by
+    # G(t) rather than R's G(t-) and differs at tied times, so it agrees to ~1e-5 only
+    assert result.uno is not None
+    y = np.array(list(zip(test.event.astype(bool), test.time, strict=True)),
+                 dtype=[("event", bool), ("time", float)])
+    assert result.uno.c == pytest.approx(concordance_index_ipcw(y, y, lp, tau=1825)[0],
+                                         rel=1e-4)
 
 
 def test_validation_groups_and_calibration() -> None:

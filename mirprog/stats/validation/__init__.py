@@ -10,7 +10,7 @@ docstring computes it.  Kernels: :mod:`mirprog._engine.ipcw`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,6 +20,7 @@ from mirprog._engine.coxph import concordance_counts
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions
 from mirprog.errors import ArgumentError, CohortError
+from mirprog.stats.concordance import ConcordanceResult, concordance
 from mirprog.stats.cox.coxph import CoxResult
 from mirprog.stats.validation.auc import auc_table, roc_table
 from mirprog.stats.validation.brier import brier_table
@@ -75,7 +76,10 @@ class ValidationResult(Result):
         Harrell's C of the linear predictor (R ``concordance(fit, newdata)``;
         pairs within strata for a stratified model).
     harrell, uno : ConcordanceResult or None
-        Harrell's and Uno's C with their SEs (``mp.concordance``), when available.
+        Harrell's C and Uno's C truncated at the last horizon, with R's SEs:
+        :func:`mirprog.concordance` (R ``concordance(fit, newdata)``, and with
+        ``timewt = "n/G2", ymax = max(horizons)``); None (with a note) when no pair
+        is comparable.
     predictions : pandas.DataFrame
         Per validated row: ``id, time, event, lp, expected`` and ``risk_at_<t>``.
     ties : str or None
@@ -103,8 +107,8 @@ class ValidationResult(Result):
     roc: pd.DataFrame = field(repr=False)
     harrell_c: float
     predictions: pd.DataFrame = field(repr=False)
-    harrell: Any | None = field(default=None, repr=False)
-    uno: Any | None = field(default=None, repr=False)
+    harrell: ConcordanceResult | None = field(default=None, repr=False)
+    uno: ConcordanceResult | None = field(default=None, repr=False)
     ties: str | None = None
     notes: tuple[str, ...] = ()
     concordance_counts: dict[str, float] = field(default_factory=dict, repr=False)
@@ -137,8 +141,12 @@ class ValidationResult(Result):
             "royston_d": (d.d, d.se, d.ci_lower, d.ci_upper),
             "r2_d": (d.r2, np.nan, np.nan, np.nan),
         }
+        if self.harrell is not None:
+            h = self.harrell
+            rows["harrell_c"] = (h.c, h.se, h.ci_lower, h.ci_upper)
         if self.uno is not None:
-            rows["uno_c"] = (self.uno.concordance, np.nan, np.nan, np.nan)
+            u = self.uno
+            rows["uno_c"] = (u.c, u.se, u.ci_lower, u.ci_upper)
         frame = pd.DataFrame.from_dict(rows, orient="index",
                                        columns=["value", "se", "ci_lower", "ci_upper"])
         frame.index.name = "metric"
@@ -277,5 +285,18 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
     else:
         raise ArgumentError(f"validate() takes a CoxResult (mp.cox) or a PrognosticModel, "
                             f"got {type(fit).__name__}.", argument="fit")
-    _check_horizons(hs, pred.time, pred.event)
-    return validation_metrics(pred, groups=groups, conf_level=conf_level)
+    hs = list(_check_horizons(hs, pred.time, pred.event))
+    result = validation_metrics(pred, groups=groups, conf_level=conf_level)
+    notes: list[str] = []
+    found: dict[str, ConcordanceResult | None] = {}
+    for name, timewt, ymax in (("harrell", "n", None), ("uno", "n/G2", max(hs))):
+        try:
+            found[name] = concordance(fit, cohort, timewt=timewt,  # type: ignore[arg-type]
+                                      ymax=ymax, conf_level=conf_level)
+        except CohortError as exc:
+            found[name] = None
+            notes.append(f"{name} C not computed: {exc}")
+    harrell = found["harrell"]
+    return replace(result, harrell=harrell, uno=found["uno"],
+                   harrell_c=result.harrell_c if harrell is None else harrell.c,
+                   notes=(*result.notes, *notes))
