@@ -260,7 +260,8 @@ def test_harrell_and_uno_come_from_mp_concordance() -> None:
     hs = (365.25, 1095.75, 1826.25)
     v = validated("efron", hs, 5)
     fit, val = fitted("efron"), cohorts()[1]
-    assert v.harrell is not None and v.uno is not None
+    assert v.harrell is not None
+    assert v.uno is not None
     assert v.harrell.c == mp.concordance(fit, val).c
     assert v.harrell.c == pytest.approx(v.harrell_c, rel=1e-12)
     uno = mp.concordance(fit, val, timewt="n/G2", ymax=max(hs))
