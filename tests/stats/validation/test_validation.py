@@ -267,3 +267,10 @@ def test_harrell_and_uno_come_from_mp_concordance() -> None:
     uno = mp.concordance(fit, val, timewt="n/G2", ymax=max(hs))
     assert (v.uno.c, v.uno.se) == (uno.c, uno.se)
     assert v.summary.loc["uno_c", "se"] == uno.se
+
+
+def test_a_model_refuses_horizons_beyond_its_training_follow_up() -> None:
+    g = mp.datasets.load_gbsg2()
+    model = mp.PrognosticModel.fit(g.subset(g.ids <= 400), [], ["pnodes"])
+    with pytest.raises(mp.MirprogError, match=r"horizon must be in \(0, "):
+        mp.validate(model, g.subset(g.ids > 400), horizons=[365, 10_000])
