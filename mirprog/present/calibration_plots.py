@@ -92,7 +92,11 @@ def calibration_plot(validation: ValidationResult, horizon: float | None = None,
                      np.maximum(cal["ci_upper"] - cal["observed"], 0.0)])
     ax.errorbar(cal["predicted"], cal["observed"], yerr=err, fmt="o", capsize=3,
                 color=_BLUE, label=f"{len(cal)} groups (KM, {validation.conf_level:.0%} CI)")
-    ax.plot(cal["predicted"], cal["observed"], color=_BLUE, linewidth=0.8, alpha=0.6)
+    curve = validation.calibration_curve
+    curve = curve[curve["time"] == t]
+    if len(curve) > 1:
+        ax.plot(curve["predicted"], curve["observed"], color=_ORANGE, linewidth=1.5,
+                label="smoothed (pseudo-values)")
     ax.set_xlim(0.0, top)
     ax.set_ylim(0.0, top)
     ax.set_aspect("equal", adjustable="box")
@@ -111,7 +115,7 @@ def calibration_plot(validation: ValidationResult, horizon: float | None = None,
     ax.tick_params(labelbottom=True)
     ev = validation.predictions["event"].to_numpy() == 1
     bins = np.linspace(0.0, top, 31)
-    hist_ax.hist([risk[~ev], risk[ev]], bins=bins, stacked=True, color=["0.75", _ORANGE],
+    hist_ax.hist([risk[~ev], risk[ev]], bins=bins, stacked=True, color=["0.8", "0.35"],
                  label=["censored", "event"])
     hist_ax.set_ylabel("patients")
     hist_ax.set_xlabel(label)

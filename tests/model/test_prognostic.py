@@ -293,9 +293,9 @@ def test_calibration_plot_reads_the_result() -> None:
     assert ax.get_ylabel() == "Observed risk at t = 1825"
     legend = ax.get_legend()
     assert legend is not None
-    assert len(legend.get_texts()) == 2  # ideal line + the groups
+    assert len(legend.get_texts()) == 3  # ideal line, smoothed curve, the groups
     cal = result.calibration[result.calibration["time"] == 1825]
-    points = ax.lines[1].get_xydata()  # the errorbar's data line
+    points = next(line for line in ax.lines if line.get_marker() == "o").get_xydata()
     assert_allclose(points[:, 0], cal["predicted"])
     assert_allclose(points[:, 1], cal["observed"])
 

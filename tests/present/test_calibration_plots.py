@@ -25,7 +25,11 @@ def test_calibration_plot_draws_the_table_and_the_histogram() -> None:
     fig = mp.plots.calibration_plot(v, horizon=1095)
     ax, hist = fig.axes
     cal = v.calibration[v.calibration["time"] == 1095]
-    assert_allclose(ax.lines[1].get_xydata(), cal[["predicted", "observed"]].to_numpy())
+    points = next(line for line in ax.lines if line.get_marker() == "o")
+    assert_allclose(points.get_xydata(), cal[["predicted", "observed"]].to_numpy())
+    curve = v.calibration_curve[v.calibration_curve["time"] == 1095]
+    smooth = next(line for line in ax.lines if line.get_label().startswith("smoothed"))
+    assert_allclose(smooth.get_xydata(), curve[["predicted", "observed"]].to_numpy())
     assert ax.lines[0].get_linestyle() == "--"        # the ideal line
     assert sum(p.get_height() for p in hist.patches) == pytest.approx(v.n)
     single = mp.plots.calibration_plot(v, histogram=False)

@@ -37,6 +37,11 @@
 #   calib     per horizon, 5 quantile groups of predicted risk (quantile type 7,
 #             cut(include.lowest = TRUE)): n, mean predicted risk, KM observed
 #             risk 1 - S(t) with its log CI flipped (survfit conf.type "log")
+#   calib_curve  per horizon, the smoothed calibration curve
+#             plotCalibration(Score(..., plots = "calibration"), cens.method =
+#             "jackknife", bandwidth = n^(-1/4), plot = FALSE)$plotFrames (pseudo-values
+#             of 1 - KM averaged over nearest neighbours of the rounded risk; the
+#             bandwidth is given, R's default KernSmooth::dpik is not used)
 #   ibs_grid  Score(...) at a 50-point grid (seq(30, 1826.25, length = 50)) with
 #             summary = "ibs": IBS at the last grid time, model and null model
 
@@ -115,6 +120,16 @@ cases <- lapply(c("breslow", "efron"), function(ties) {
                times = grid, metrics = "brier", summary = "ibs", null.model = TRUE,
                cens.model = "km", se.fit = FALSE)
   bg <- as.data.frame(scg$Brier$score)
+  scc <- Score(list(cox = fit), formula = Surv(rfstime, status) ~ 1, data = val,
+               times = horizons, plots = "calibration", metrics = "brier",
+               null.model = FALSE, se.fit = FALSE, cens.model = "km")
+  bw <- nrow(val)^(-1 / 4)
+  curves <- lapply(horizons, function(t) {
+    pc <- plotCalibration(scc, times = t, cens.method = "jackknife", bandwidth = bw,
+                          plot = FALSE)
+    list(time = t, bandwidth = bw, predicted = num(pc$plotFrames$cox$Pred),
+         observed = num(pc$plotFrames$cox$Obs))
+  })
   slope_fit <- coxph(Surv(rfstime, status) ~ lp, data = cbind(val, lp = lp))
   roy <- royston(fit, newdata = valr)
   list(id = paste0("rotterdam_gbsg|", ties), ties = ties, horizons = horizons,
@@ -127,6 +142,7 @@ cases <- lapply(c("breslow", "efron"), function(ties) {
                        ibs = num(bg$IBS)),
        slope = list(coef = num(coef(slope_fit)), se = num(sqrt(diag(vcov(slope_fit))))),
        royston = as.list(roy),
+       calib_curve = curves,
        calib = lapply(seq_along(horizons), function(j)
          calib_table(risk[, j], val$rfstime, val$status, horizons[j])))
 })

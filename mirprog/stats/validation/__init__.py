@@ -27,6 +27,7 @@ from mirprog.stats.validation.brier import brier_table
 from mirprog.stats.validation.calibration import (
     CalibrationSlope,
     ObservedExpected,
+    calibration_curve,
     calibration_slope,
     calibration_table,
     observed_expected,
@@ -70,6 +71,11 @@ class ValidationResult(Result):
         ``time, group, n, events, predicted, observed, ci_lower, ci_upper``:
         quantile groups of predicted risk at each horizon, mean predicted risk vs
         1 - Kaplan–Meier with its interval.
+    calibration_curve : pandas.DataFrame
+        ``time, predicted, observed``: the smoothed calibration curve, as R
+        ``riskRegression::plotCalibration(cens.method = "jackknife", bandwidth = )``
+        (nearest-neighbour means of Kaplan–Meier pseudo-values of the risk, at each
+        predicted risk rounded to 2 decimals; bandwidth ``smooth_bandwidth``).
     roc : pandas.DataFrame
         ``time, threshold, fpr, tpr``: the IPCW ROC points at each horizon.
     harrell_c : float
@@ -104,6 +110,7 @@ class ValidationResult(Result):
     oe: ObservedExpected
     royston_d: RoystonD
     calibration: pd.DataFrame = field(repr=False)
+    calibration_curve: pd.DataFrame = field(repr=False)
     roc: pd.DataFrame = field(repr=False)
     harrell_c: float
     predictions: pd.DataFrame = field(repr=False)
@@ -188,6 +195,7 @@ def _check_horizons(horizons: Sequence[float] | float, time: np.ndarray,
 
 
 def validation_metrics(pred: Predictions, *, groups: int = 10, conf_level: float = 0.95,
+                       smooth_bandwidth: float | None = None,
                        notes: Sequence[str] = ()) -> ValidationResult:
     """Every validation measure of ready-made :class:`Predictions` (see :func:`validate`)."""
     if groups < 1:
@@ -204,13 +212,15 @@ def validation_metrics(pred: Predictions, *, groups: int = 10, conf_level: float
         auc=auc_table(pred, conf_level), brier=brier_table(pred, conf_level),
         calibration_slope=calibration_slope(pred, conf_level),
         oe=observed_expected(pred, conf_level), royston_d=royston_d(pred, conf_level),
-        calibration=calibration_table(pred, groups, conf_level), roc=roc_table(pred),
+        calibration=calibration_table(pred, groups, conf_level),
+        calibration_curve=calibration_curve(pred, smooth_bandwidth), roc=roc_table(pred),
         harrell_c=float(counts["concordance"]), predictions=frame, ties=pred.ties,
         notes=tuple(notes), concordance_counts=counts)
 
 
 def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
-             groups: int = 10, conf_level: float = 0.95) -> ValidationResult:
+             groups: int = 10, conf_level: float = 0.95,
+             smooth_bandwidth: float | None = None) -> ValidationResult:
     """Validate a Cox fit or a frozen prognostic model on a cohort with follow-up.
 
     Parameters
@@ -227,6 +237,9 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
     groups : int, default 10
         Quantile groups of predicted risk in the calibration table (deciles).
     conf_level : float, default 0.95
+    smooth_bandwidth : float, optional
+        Bandwidth (a fraction of n) of the smoothed calibration curve; default
+        n^(-1/4).
 
     Returns
     -------
@@ -286,7 +299,8 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
         raise ArgumentError(f"validate() takes a CoxResult (mp.cox) or a PrognosticModel, "
                             f"got {type(fit).__name__}.", argument="fit")
     hs = list(_check_horizons(hs, pred.time, pred.event))
-    result = validation_metrics(pred, groups=groups, conf_level=conf_level)
+    result = validation_metrics(pred, groups=groups, conf_level=conf_level,
+                                smooth_bandwidth=smooth_bandwidth)
     notes: list[str] = []
     found: dict[str, ConcordanceResult | None] = {}
     for name, timewt, ymax in (("harrell", "n", None), ("uno", "n/G2", max(hs))):

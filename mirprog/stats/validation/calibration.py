@@ -13,8 +13,8 @@ from mirprog._result import Result
 from mirprog.stats.km import confidence_limits
 from mirprog.stats.validation.predictions import Predictions
 
-__all__ = ["CalibrationSlope", "ObservedExpected", "calibration_slope", "calibration_table",
-           "observed_expected"]
+__all__ = ["CalibrationSlope", "ObservedExpected", "calibration_curve", "calibration_slope",
+           "calibration_table", "observed_expected", "pseudo_risk"]
 
 
 @dataclass(frozen=True)
@@ -127,3 +127,78 @@ def calibration_table(pred: Predictions, groups: int, conf_level: float) -> pd.D
                          "ci_lower": 1.0 - float(hi[0]), "ci_upper": 1.0 - float(lo[0])})
     return pd.DataFrame(rows, columns=["time", "group", "n", "events", "predicted", "observed",
                                        "ci_lower", "ci_upper"])
+
+
+def _km_surv_at(time: np.ndarray, event: np.ndarray, t: float) -> float:
+    return _km_at(time, event, t)[0]
+
+
+def pseudo_risk(time: np.ndarray, event: np.ndarray, t: float) -> np.ndarray:
+    """Jackknife pseudo-values of the risk 1 - S(t): 1 - (n S(t) - (n - 1) S_{-i}(t)),
+    S the Kaplan–Meier (R ``1 - prodlim::jackknife(prodlim(Hist(time, status) ~ 1), t)``).
+
+    Leaving out a row changes S(t) only through the event times <= t, so S_{-i}
+    is recomputed from the at-risk and event counts, O(n x event times).
+    """
+    n = len(time)
+    full = _km_surv_at(time, event, t)
+    uniq = np.unique(time[(event == 1) & (time <= t)])
+    n_risk = np.array([np.sum(time >= s) for s in uniq], float)
+    d = np.array([np.sum((time == s) & (event == 1)) for s in uniq], float)
+    at_risk = time[:, None] >= uniq[None, :]                 # row i at risk at s
+    died = (time[:, None] == uniq[None, :]) & (event[:, None] == 1)
+    y = n_risk[None, :] - at_risk
+    dd = d[None, :] - died
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(y > 0, 1.0 - dd / y, 1.0)
+    loo = np.prod(factor, axis=1)
+    return np.asarray(1.0 - (n * full - (n - 1) * loo))
+
+
+def _neighbour_means(x: np.ndarray, y: np.ndarray, bandwidth: float
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """R ``prodlim::meanNeighbors(x, y, bandwidth)``: for each distinct x, the mean of y
+    over its symmetric nearest-neighbour window of radius floor(bandwidth n) in rank,
+    widened to whole tie bins at the start and cut to whole bins at the end."""
+    n = len(x)
+    order = np.argsort(x, kind="stable")
+    values, counts = np.unique(x, return_counts=True)
+    cumtabu = np.cumsum(counts)
+    cumtabx = np.repeat(cumtabu, counts)
+    tabx = np.repeat(counts, counts)
+    radius = int(np.floor(bandwidth * n))
+    means = np.empty(len(values))
+    ys = y[order]
+    for u, cu in enumerate(cumtabu):
+        first, last = cu - radius, cu + radius
+        first = 1 if first <= 0 else int(cumtabx[first - 1] - tabx[first - 1] + 1)
+        if last > n:
+            last = n
+        elif cumtabx[last - 1] > last:
+            last = int(cumtabx[last - 1] - tabx[last - 1])
+        means[u] = ys[first - 1:last].mean()
+    return values, means
+
+
+def calibration_curve(pred: Predictions, bandwidth: float | None = None) -> pd.DataFrame:
+    """``time, predicted, observed``: the smoothed calibration curve at each horizon.
+
+    As R ``riskRegression::plotCalibration(Score(..., plots = "calibration"),
+    cens.method = "jackknife", bandwidth = bandwidth)``: the predicted risks are
+    rounded to 2 decimals, and at each distinct rounded risk the observed risk is the
+    mean jackknife pseudo-value of 1 - KM(t) over its nearest neighbours (window
+    radius floor(bandwidth n) in rank).  Default bandwidth n^(-1/4) (prodlim's
+    ``"smooth"``; R's own default is ``KernSmooth::dpik``, not used here).
+    """
+    n = len(pred.time)
+    bw = n ** -0.25 if bandwidth is None else float(bandwidth)
+    parts = []
+    for j, t in enumerate(pred.horizons):
+        p = np.round(pred.risk[:, j], 2)
+        jack = pseudo_risk(pred.time, pred.event, t)
+        if bw >= 1 or len(np.unique(p)) == 1:
+            x, m = np.array([pred.risk[:, j].mean()]), np.array([jack.mean()])
+        else:
+            x, m = _neighbour_means(p, jack, bw)
+        parts.append(pd.DataFrame({"time": t, "predicted": x, "observed": m}))
+    return pd.concat(parts, ignore_index=True)

@@ -274,3 +274,42 @@ def test_a_model_refuses_horizons_beyond_its_training_follow_up() -> None:
     model = mp.PrognosticModel.fit(g.subset(g.ids <= 400), [], ["pnodes"])
     with pytest.raises(mp.MirprogError, match=r"horizon must be in \(0, "):
         mp.validate(model, g.subset(g.ids > 400), horizons=[365, 10_000])
+
+
+@pytest.mark.parametrize("case", cases("validation_score_rotterdam_gbsg"))
+def test_smoothed_calibration_matches_plotcalibration(case: dict[str, Any]) -> None:
+    v = validated(case["ties"], tuple(case["horizons"]), 5)
+    for curve in case["calib_curve"]:
+        ours = v.calibration_curve[v.calibration_curve["time"] == curve["time"]]
+        assert len(curve["predicted"]) == len(ours)
+        assert_allclose(ours["predicted"], curve["predicted"], **POINT)
+        assert_allclose(ours["observed"], curve["observed"], **POINT)
+
+
+def _pseudo_reference(time: np.ndarray, event: np.ndarray, t: float) -> np.ndarray:
+    """n F(t) - (n - 1) F_{-i}(t), each KM recomputed without row i (slow, obvious)."""
+    def km_risk(tt: np.ndarray, ee: np.ndarray) -> float:
+        s = 1.0
+        for u in np.unique(tt[(ee == 1) & (tt <= t)]):
+            s *= 1 - np.sum((tt == u) & (ee == 1)) / np.sum(tt >= u)
+        return 1 - s
+    n = len(time)
+    full = km_risk(time, event)
+    keep = np.ones(n, bool)
+    out = np.empty(n)
+    for i in range(n):
+        keep[i] = False
+        out[i] = n * full - (n - 1) * km_risk(time[keep], event[keep])
+        keep[i] = True
+    return out
+
+
+def test_pseudo_values_equal_the_leave_one_out_reference() -> None:
+    from mirprog.stats.validation.calibration import pseudo_risk
+
+    rng = np.random.default_rng(3)
+    time = np.ceil(rng.exponential(5, 80))
+    event = (rng.random(80) < 0.7).astype(float)
+    for t in (3.0, 6.0):
+        assert_allclose(pseudo_risk(time, event, t), _pseudo_reference(time, event, t),
+                        rtol=1e-12, atol=1e-12)
