@@ -134,7 +134,7 @@ def _km_surv_at(time: np.ndarray, event: np.ndarray, t: float) -> float:
 
 
 def pseudo_risk(time: np.ndarray, event: np.ndarray, t: float) -> np.ndarray:
-    """Jackknife pseudo-values of the risk 1 - S(t): 1 - (n S(t) - (n - 1) S_{-i}(t)),
+    """Jackknife pseudo-values of the risk 1 - S(t): 1 - (n S(t) - (n-1) S_{-i}(t)),
     S the Kaplan–Meier (R ``1 - prodlim::jackknife(prodlim(Hist(time, status) ~ 1), t)``).
 
     Leaving out a row changes S(t) only through the event times <= t, so S_{-i}
@@ -152,7 +152,7 @@ def pseudo_risk(time: np.ndarray, event: np.ndarray, t: float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(y > 0, 1.0 - dd / y, 1.0)
     loo = np.prod(factor, axis=1)
-    return np.asarray(1.0 - (n * full - (n - 1) * loo))
+    return np.asarray(1.0 - (n * (full - loo) + loo))   # n S - (n-1) S_{-i}
 
 
 def _neighbour_means(x: np.ndarray, y: np.ndarray, bandwidth: float
