@@ -73,6 +73,8 @@ def _cases(g: mp.Cohort) -> dict[str, Callable[[], Any]]:
         "factor_table": lambda: mp.factor_table(g, ["progrec"], ["pnodes", "horTh"]),
         "subgroup_table": lambda: mp.subgroup_table(cut, "progrec_high",
                                                     {"hormonal therapy": "horTh_yes"}),
+        "concordance": lambda: mp.concordance(fit),
+        "compare_concordance": lambda: mp.compare_concordance(fit, small),
     }
 
 

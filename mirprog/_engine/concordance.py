@@ -83,31 +83,72 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
     comp = rank_s + (grp_s << nbits)
     if int(comp.max()) < 2 ** 31 - 1:
         comp = comp.astype(np.int32)
-    # one contiguous 1-d array per pair of weight columns, packed as the real and
-    # imaginary parts of a complex number: one cumsum and one gather serve both (2-d row
-    # gathers and cumsums are slow)
+    # a first column of ones (unweighted rows) is counted by the integer counts the
+    # partition needs anyway; the others go in one contiguous 1-d array per pair of
+    # columns, packed as the real and imaginary parts of a complex number, so that one
+    # cumsum and one gather serve both (2-d row gathers and cumsums are slow)
+    unit = bool(np.all(w_all[:, 0] == 1.0))
+    first = 1 if unit else 0
     ws = [np.ascontiguousarray(w_all[seq, j]) if j + 1 == c else
-          w_all[seq, j] + 1j * w_all[seq, j + 1] for j in range(0, c, 2)]
+          w_all[seq, j] + 1j * w_all[seq, j + 1] for j in range(first, c, 2)]
     itype = np.int32 if n < 2 ** 31 - 1 else np.int64
-    slots = np.arange(n, dtype=itype)
     start, gid = _groups(grp_s)
     gstart = start[gid].astype(itype)
     gend = np.append(start[1:] - 1, n - 1)[gid].astype(itype)
     ahead = [_run_exclusive(v, gstart) for v in ws]   # all weight ahead, within the group
+    ahead_unit = np.arange(n, dtype=itype) - gstart
+    cur, gstart, ws, less, less_unit = _levels(comp, nbits, ws, gstart, gend, unit)
+    # now in (group, rank, sequence) order: runs of equal rank give the ties
+    at = cur if in_sequence else seq[cur]        # where each final slot goes
+    everywhere = slice(None) if in_sequence else seq
+    lt, eq, gt = np.empty((c, n)), np.empty((c, n)), np.empty((c, n))
+    if unit:
+        lt[0, at] = less_unit
+        eq[0, at] = np.arange(n) - gstart
+        gt[0, everywhere] = ahead_unit
+    for j, v in enumerate(ws):
+        e = _run_exclusive(v, gstart)
+        for part, col in ((np.real, first + 2 * j), (np.imag, first + 2 * j + 1)):
+            if col < c:
+                lt[col, at] = part(less[j])
+                eq[col, at] = part(e)
+                gt[col, everywhere] = part(ahead[j])
+    gt -= lt + eq
+    return lt, eq, gt
+
+
+def _levels(comp: np.ndarray, nbits: int, ws: list[np.ndarray], gstart: np.ndarray,
+            gend: np.ndarray, unit: bool
+            ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """The bit levels of :func:`ahead_sums`: the weight of the lower ranks ahead of each row.
+
+    Returns the final order (each slot's position in the sequence), each slot's run
+    start, the weights and the lower-rank sums in that order, and (``unit``) the count
+    of lower-rank rows ahead.
+    """
+    n = len(comp)
+    itype = gstart.dtype
+    slots = np.arange(n, dtype=itype)
     less = [np.zeros(n, v.dtype) for v in ws]
+    less_unit = np.zeros(n, itype)
     cur = slots
+    # cumulative sums go into buffers with a leading 0, so buf[run start] is the sum
+    # before the run
+    cbuf = np.zeros(n + 1, itype)
+    wbuf = [np.zeros(n + 1, v.dtype) for v in ws]
     for k in range(nbits - 1, -1, -1):
-        bit = ((comp >> k) & 1).astype(bool)
+        bit = (comp & (1 << k)) != 0
         nb = ~bit
         for j, v in enumerate(ws):
-            w0 = v * nb
-            cs = np.cumsum(w0)
-            cs -= cs[gstart] - w0[gstart]
+            np.cumsum(v * nb, out=wbuf[j][1:])
+            cs = wbuf[j][1:] - wbuf[j][gstart]
             cs *= bit
-            less[j] += cs
+            less[j] = less[j] + cs
         # stable partition of each run: its bit-0 rows, then its bit-1 rows
-        c0 = np.cumsum(nb, dtype=itype)
-        c0 = c0 - (c0[gstart] - nb[gstart])
+        np.cumsum(nb, out=cbuf[1:])
+        c0 = cbuf[1:] - cbuf[gstart]           # bit-0 rows up to here, within the run
+        if unit:
+            np.add(less_unit, c0 * bit, out=less_unit)
         n0 = c0[gend]
         pos = np.where(bit, slots + n0 - c0, gstart + c0 - 1)
         order = np.empty_like(pos)
@@ -118,24 +159,9 @@ def ahead_sums(seq: np.ndarray, group: np.ndarray, rank: np.ndarray, weight: np.
         cur, comp = cur[order], comp[order]
         ws = [v[order] for v in ws]
         less = [v[order] for v in less]
-    # now in (group, rank, sequence) order: runs of equal rank give the ties
-    at = cur if in_sequence else seq[cur]        # where each final slot goes
-    lt = np.empty((c, n))
-    eq = np.empty((c, n))
-    gt = np.empty((c, n))
-    for j, v in enumerate(ws):
-        e = _run_exclusive(v, gstart)
-        for part, col in ((np.real, 2 * j), (np.imag, 2 * j + 1)):
-            if col >= c:
-                break
-            lt[col, at] = part(less[j])
-            eq[col, at] = part(e)
-            if in_sequence:
-                gt[col] = part(ahead[j])
-            else:
-                gt[col, seq] = part(ahead[j])
-    gt -= lt + eq
-    return lt, eq, gt
+        if unit:
+            less_unit = less_unit[order]
+    return cur, gstart, ws, less, less_unit
 
 
 def _run_exclusive(v: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -217,9 +243,12 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
         csum = np.concatenate([[0.0], np.cumsum(w[np.argsort(entry, kind="stable")])])
         late = csum[-1] - csum[np.searchsorted(order, ut, side="left")]
         nrisk = nrisk - late
+    tiny = 1e-12 * w.sum()     # a difference of weight sums this small is rounding: 0
     is_e = dw > 0
+    left = nrisk - dw
+    left[np.abs(left) <= tiny] = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        sfac = np.where(is_e, (nrisk - dw) / np.where(is_e, nrisk, 1.0), 1.0)
+        sfac = np.where(is_e, left / np.where(is_e, nrisk, 1.0), 1.0)
     s_before = np.concatenate([[1.0], np.cumprod(sfac)[:-1]])[is_e]
     n_e = nrisk[is_e]
     if timewt == "S":
@@ -227,9 +256,12 @@ def time_weights(time: np.ndarray, event: np.ndarray, w: np.ndarray, timewt: str
     if timewt == "I":
         return etime, 1.0 / n_e
     cw = wall - dw
-    ncen = nrisk - dw
+    ncen = left
     is_c = cw > 0
-    gfac = np.where(is_c, (ncen - cw) / np.where(is_c, ncen, 1.0), 1.0)
+    gleft = ncen - cw
+    gleft[np.abs(gleft) <= tiny] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gfac = np.where(is_c, gleft / np.where(is_c, ncen, 1.0), 1.0)
     g_before = np.concatenate([[1.0], np.cumprod(gfac)[:-1]])[is_e]
     if timewt == "S/G":
         return etime, w.sum() * s_before / (g_before * n_e)
@@ -271,6 +303,10 @@ def concordance_fit(time: np.ndarray, event: np.ndarray, risk: np.ndarray, *,
     if entry is not None:
         _entry_corrections(np.asarray(entry, float), time, rank, codes, w,
                            wtau if variance else None, ev, self_sums, other)
+    # sums got by subtraction (higher = ahead - lower - equal; at risk = up to the stop
+    # time - entered later) keep a rounding residue where they are 0: drop it
+    for arr, scale in ((self_sums, w.sum()), (other, wtau.sum())):
+        arr[np.abs(arr) <= 1e-12 * scale] = 0.0
     tw = tau_row[ev]
     if not variance:
         counts = np.zeros(5)

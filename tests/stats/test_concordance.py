@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import mirprog as mp
@@ -372,3 +374,39 @@ def test_prognostic_model_is_scored_on_the_cohort() -> None:
     assert res.n == gbsg().n
     with pytest.raises(ArgumentError, match="needs the cohort to score"):
         mp.concordance(model)
+
+
+def test_stratified_prognostic_model_counts_within_strata_as_validate() -> None:
+    model = mp.PrognosticModel.fit(rotterdam(), markers=["pgr"], clinical=["nodes"],
+                                   strata="meno")
+    res = mp.concordance(model, gbsg())
+    assert res.strata == ("meno",)
+    assert res.c == pytest.approx(model.validate(gbsg(), horizon=1000).harrell_c, abs=1e-14)
+    pooled = mp.concordance(mp.PrognosticModel.fit(rotterdam(), markers=["pgr"],
+                                                   clinical=["nodes"]), gbsg())
+    assert pooled.c != pytest.approx(res.c, abs=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@example(seed=1000000, n=8, counting=True, timewt="n")  # every comparable pair entered late
+@given(seed=st.integers(0, 10 ** 6), n=st.integers(2, 30), counting=st.booleans(),
+       timewt=st.sampled_from(["n", "S", "I", "S/G", "n/G2"]))
+def test_engine_equals_the_reference_on_random_small_data(seed: int, n: int, counting: bool,
+                                                          timewt: str) -> None:
+    if counting and timewt in ("S/G", "n/G2"):
+        timewt = "n"
+    rng = np.random.default_rng(seed)
+    d = _random_data(seed, n, counting=counting)
+    d["w"] = np.where(rng.random(n) < 0.5, 1.0, d["w"])
+    entry = d.get("entry")
+    got = concordance_fit(d["time"], d["event"], d["risk"], weights=d["w"], strata=d["strata"],
+                          entry=entry, timewt=timewt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts, c, dfbeta = _pairs_reference(d["time"], d["event"], d["risk"], d["w"],
+                                             d["strata"], timewt, None, entry)
+    assert_allclose(got.counts, counts, rtol=1e-10, atol=1e-10)
+    if counts[:3].sum() > 0:
+        assert got.concordance == pytest.approx(c, abs=1e-12)
+        assert_allclose(got.dfbeta, dfbeta, rtol=1e-9, atol=1e-13)
+    else:
+        assert np.isnan(got.concordance)
