@@ -75,6 +75,7 @@ def _cases(g: mp.Cohort) -> dict[str, Callable[[], Any]]:
                                                     {"hormonal therapy": "horTh_yes"}),
         "concordance": lambda: mp.concordance(fit),
         "compare_concordance": lambda: mp.compare_concordance(fit, small),
+        "validate": lambda: mp.validate(fit, cut, horizons=[365, 1825]),
     }
 
 
