@@ -59,6 +59,7 @@ _HOMES: dict[str, str] = {
     "follow_up": "mirprog.stats.follow_up",
     "power_cox": "mirprog.stats.power", "events_needed": "mirprog.stats.power",
     "meta_analysis": "mirprog.stats.meta",
+    "validate": "mirprog.stats.validation",
 }
 _MODULES: dict[str, str] = {
     "datasets": "mirprog.datasets", "errors": "mirprog.errors", "results": "mirprog.results",
@@ -100,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from mirprog.stats.screen.stability import screen_bootstrap
     from mirprog.stats.subgroup_table import subgroup_table
     from mirprog.stats.univariate import univariate
+    from mirprog.stats.validation import validate
     from mirprog.study.report import report
     from mirprog.study.run import Study
 
@@ -155,6 +157,7 @@ __all__ = [
     "tables",
     "tmerge",
     "univariate",
+    "validate",
 ]
 
 # mirprog 0.1's top-level names outside the curated list, and where they live now.  They

@@ -2,7 +2,7 @@
 :mod:`mirprog.model.validation`, :mod:`mirprog.present.plots`.
 """
 
-from mirprog.model.validation import ValidationResult, validation_result
+from mirprog.model.validation import ValidationResult
 from mirprog.present.plots import calibration_plot
 
-__all__ = ["ValidationResult", "calibration_plot", "validation_result"]
+__all__ = ["ValidationResult", "calibration_plot"]

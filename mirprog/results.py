@@ -15,7 +15,7 @@ from mirprog._result import Result
 from mirprog.data.cohort import Exclusion, Exclusions
 from mirprog.data.qpcr import QPCRResult
 from mirprog.factors.cutpoints import Cutpoint, OptimalCutpointResult
-from mirprog.model.validation import ValidationResult
+from mirprog.model.validation import RiskGroupValidation
 from mirprog.present.report import Report
 from mirprog.stats.association import AssociationResult
 from mirprog.stats.audit import AuditResult
@@ -38,6 +38,12 @@ from mirprog.stats.screen.markers import ScreenResult
 from mirprog.stats.screen.stability import ScreenStability
 from mirprog.stats.subgroup_table import SubgroupTableResult
 from mirprog.stats.univariate import UnivariateResult
+from mirprog.stats.validation import (
+    CalibrationSlope,
+    ObservedExpected,
+    RoystonD,
+    ValidationResult,
+)
 from mirprog.study.paper import Table3Result, Table4Result
 from mirprog.study.reproduce import StudyResult
 from mirprog.study.run import EndpointRun, StudyRun
@@ -48,6 +54,7 @@ __all__ = [
     "BootstrapValidationResult",
     "CIFResult",
     "CVCutpointResult",
+    "CalibrationSlope",
     "CombinedComparison",
     "ConcordanceComparison",
     "ConcordanceResult",
@@ -64,6 +71,7 @@ __all__ = [
     "LogRankResult",
     "MetaAnalysisResult",
     "ModelComparison",
+    "ObservedExpected",
     "OptimalCutpointResult",
     "PHTestResult",
     "PairwiseLogRankResult",
@@ -72,6 +80,8 @@ __all__ = [
     "Report",
     "Result",
     "RiskGroupResult",
+    "RiskGroupValidation",
+    "RoystonD",
     "ScreenResult",
     "ScreenStability",
     "SelectionResult",

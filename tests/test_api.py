@@ -66,6 +66,7 @@ CURATED = [
     "tables",
     "tmerge",
     "univariate",
+    "validate",
 ]
 # raised inside the package and turned into a public error (CohortError, ModelFileError)
 # or a NaN and a note before a user sees it

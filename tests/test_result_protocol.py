@@ -79,6 +79,7 @@ def _cases(g: mp.Cohort) -> dict[str, Callable[[], Any]]:
         "fine_gray": lambda: mp.fine_gray(_causes(g), ["pnodes"], cause="early"),
         "concordance": lambda: mp.concordance(fit),
         "compare_concordance": lambda: mp.compare_concordance(fit, small),
+        "validate": lambda: mp.validate(fit, cut, horizons=[365, 1825]),
     }
 
 

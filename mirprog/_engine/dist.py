@@ -32,6 +32,17 @@ def zcrit(conf_level: float) -> float:
     return float(special.ndtri(1 - (1 - conf_level) / 2))   # = scipy.stats.norm.ppf
 
 
+def normal_ppf(q: ArrayLike) -> np.ndarray:
+    """Standard normal quantiles (R ``qnorm``).
+
+    Examples
+    --------
+    >>> normal_ppf([0.5, 0.975]).round(6).tolist()
+    [0.0, 1.959964]
+    """
+    return np.asarray(special.ndtri(np.asarray(q, dtype=float)), dtype=float)
+
+
 def normal_p(z: ArrayLike) -> np.ndarray:
     """Two-sided normal p-values ``2 Phi(-|z|)`` (NaN stays NaN).
 
@@ -46,11 +57,6 @@ def normal_p(z: ArrayLike) -> np.ndarray:
 def normal_cdf(x: float) -> float:
     """The standard normal distribution function Phi (``scipy.stats.norm.cdf``)."""
     return float(special.ndtr(x))
-
-
-def normal_ppf(q: float) -> float:
-    """The standard normal quantile (``scipy.stats.norm.ppf``)."""
-    return float(special.ndtri(q))
 
 
 def normal_pdf(x: float) -> float:

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mirprog.cli.checks import refuse_repeats
 from mirprog.errors import MirprogError, format_ids
 from mirprog.output import terminal_print as print  # control characters in data escaped
 from mirprog.output import write_csv
+
+if TYPE_CHECKING:
+    from mirprog.model.validation import ValidationResult
 
 __all__ = ["add_file_options", "add_parsers", "file_options", "run"]
 
@@ -130,8 +133,9 @@ def add_parsers(subparsers: Any) -> None:
                          "1095.75 1826.25 for days; required when it records none)")
     sc.add_argument("--id", help="id column (default: the model's training id column)")
     sc.add_argument("--validate", action="store_true",
-                    help="the table has follow-up: also report Harrell's and Uno's C, the "
-                         "log-rank test by group and calibration")
+                    help="the table has follow-up: also report Harrell's C, the time-dependent "
+                         "AUC, Brier score and IPA, calibration slope, O/E, Royston's D, the "
+                         "log-rank test by group and calibration by group")
     add_file_options(sc, cohort=False)
     sc.set_defaults(_model_command="score")
 
@@ -220,11 +224,13 @@ def _score(args: argparse.Namespace) -> None:
         if model.time_col is None or model.event_col is None:
             raise MirprogError("The model file does not name the time/event columns.")
         cohort = Cohort(table, time=model.time_col, event=model.event_col, id=id_col)
-        within = [h for h in horizons if 0 < h <= model.follow_up]
+        last = float(cohort.time.max()) if cohort.n else 0.0
+        within = [h for h in horizons if 0 < h <= model.follow_up and h < last]
         with warnings.catch_warnings():  # already reported by score()
             warnings.simplefilter("ignore", ScaleWarning)
             warnings.simplefilter("ignore", HorizonWarning)
-            result = model.validate(cohort, horizon=max(within) if within else None)
+            result = model.validate(cohort, horizon=max(within) if within else None,
+                                    horizons=within or None)
     write_csv(scores, args.out, index=False)
     bad = scores[scores["reason"].notna()]
     print(f"Scored {len(scores) - len(bad)} of {len(scores)} patients with {args.model} "
@@ -235,9 +241,27 @@ def _score(args: argparse.Namespace) -> None:
     for reason, rows in bad.groupby("reason", sort=False):
         print(f"  not scored, {reason}: {format_ids(list(rows.iloc[:, 0]))}")
     if result is not None:
-        uno = "n/a" if result.uno_c is None else f"{result.uno_c:.3f}"
-        lr = "" if result.logrank is None else f", log-rank p {result.logrank.p:.3g}"
-        print(f"Validation: Harrell's C {result.harrell_c:.3f}, Uno's C {uno}{lr}.")
-        print(f"Calibration at t = {result.horizon:g} (predicted vs observed KM survival):")
-        print(result.calibration.round(3).to_string())
+        _print_validation(result)
     print(f"Scores written to {args.out}")
+
+
+def _print_validation(result: ValidationResult) -> None:
+    """The validation summary of ``score --validate`` (mirprog.validate's numbers)."""
+    from mirprog.model.validation import RiskGroupValidation
+
+    groups = result.risk_groups
+    uno = "n/a" if result.uno is None else f"{result.uno.c:.3f}"
+    lr = ("" if not isinstance(groups, RiskGroupValidation) or groups.logrank is None
+          else f", log-rank p {groups.logrank.p:.3g}")
+    print(f"Validation: Harrell's C {result.harrell_c:.3f}, Uno's C {uno}{lr}.")
+    s, o, d = result.calibration_slope, result.oe, result.royston_d
+    print(f"Calibration slope {s.slope:.3f} ({s.ci_lower:.3f} to {s.ci_upper:.3f}), "
+          f"O/E {o.ratio:.3f} ({o.ci_lower:.3f} to {o.ci_upper:.3f}), "
+          f"Royston's D {d.d:.3f} (R2_D {d.r2:.3f}).")
+    table = result.table[["auc", "auc_lower", "auc_upper", "brier", "null_brier", "ipa"]]
+    print("By horizon (IPCW AUC with CI, Brier score, null-model Brier, IPA):")
+    print(table.round(3).to_string())
+    if isinstance(groups, RiskGroupValidation):
+        print(f"Calibration at t = {groups.horizon:g} (predicted vs observed KM survival):")
+        print(groups.table.round(3).to_string())
+

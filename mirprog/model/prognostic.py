@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ import pandas as pd
 
 from mirprog._engine.coxph import Ties, baseline_cumhaz
 from mirprog._engine.dist import zcrit
+from mirprog._engine.timefix import aeq_times
 from mirprog._result import Result
 from mirprog.data._checks import native
 from mirprog.data.cohort import Cohort, Exclusion, Exclusions, TimeUnit
@@ -33,8 +34,9 @@ from mirprog.model import file as model_io
 from mirprog.model.file import ModelFileError
 from mirprog.model.groups import resolve_groups
 from mirprog.model.strata import StratumBaseline, fit_baselines, stratum_label, stratum_rows
-from mirprog.model.validation import ValidationResult, validation_result
+from mirprog.model.validation import risk_group_validation
 from mirprog.stats.cox.coxph import Design, cox
+from mirprog.stats.validation import Predictions, ValidationResult, validate
 
 __all__ = ["HorizonWarning", "MarkerRange", "ModelFileError", "PrognosticModel", "ScaleWarning",
            "StratumBaseline", "ValidationResult", "baseline_cumhaz"]
@@ -533,44 +535,50 @@ class PrognosticModel(Result):
     # -- validation ----------------------------------------------------------------------
 
     def validate(self, cohort: Cohort, *, horizon: float | None = None,
-                 auc_times: Sequence[float] | None = None, n_groups: int = 3
-                 ) -> ValidationResult:
-        """External validation on a cohort with follow-up.
+                 auc_times: Sequence[float] | None = None, n_groups: int = 3,
+                 horizons: Sequence[float] | None = None, groups: int = 10,
+                 conf_level: float = 0.95) -> ValidationResult:
+        """External validation on a cohort with follow-up (:func:`mirprog.validate`).
 
         Parameters
         ----------
         cohort : Cohort
             New patients with time and event columns.
         horizon : float, optional
-            Time of the calibration check and the truncation time of Uno's C
-            (default: the median follow-up of the scored rows, at most the
-            training follow-up).
+            Time of the risk-group check (predicted vs observed survival per
+            group, ``risk_groups``); default: the median follow-up of the scored
+            rows, at most the training follow-up.
         auc_times : sequence of float, optional
-            Times of the cumulative/dynamic AUC (default: the quartiles of the
-            scored rows' event times).
+            Extra prediction times (the 0.1 name of ``horizons``); with neither,
+            the quartiles of the scored rows' event times.
         n_groups : int, default 3
-            Without model risk groups, KM, log-rank and calibration are by
-            ``n_groups`` quantile groups of the linear predictor (``Q1`` = lowest risk).
+            Without model risk groups, the risk-group check is by ``n_groups``
+            quantile groups of the linear predictor (``Q1`` = lowest risk).
+        horizons : sequence of float, optional
+            Times of the AUC, Brier score and calibration table (``horizon`` is
+            always one of them).
+        groups : int, default 10
+            Quantile groups of predicted risk in the calibration table.
+        conf_level : float, default 0.95
 
         Returns
         -------
         ValidationResult
+            As :func:`mirprog.validate`, with ``risk_groups`` (a
+            :class:`~mirprog.model.validation.RiskGroupValidation`).
 
         Notes
         -----
-        Harrell's C counts pairs as R's ``concordance``.  Uno's C
-        (``concordance_index_ipcw``) and the AUC (``cumulative_dynamic_auc``)
-        come from scikit-survival, with the censoring distribution estimated on
-        the validation cohort itself (the model file holds no training
-        patients); they are ``None`` without scikit-survival.
+        Harrell's C counts pairs as R's ``concordance``.  The AUC, Brier score and
+        calibration use the censoring distribution of the validation cohort itself
+        (the model file holds no training patients).
 
         A stratified model is validated as R ``concordance(fit, newdata)``:
         Harrell's C counts pairs within a stratum only, and the case weights of
         the training fit are not carried to the new cohort (R drops them too).
-        Each patient's predicted survival (calibration) uses their stratum's
-        baseline.  Risk groups, and so the Kaplan–Meier curves, the log-rank test
-        and the calibration table by group, do not depend on the strata and pool
-        them; so do Uno's C and the AUC (scikit-survival has no strata).
+        Each patient's predicted risk (AUC, Brier, calibration, O/E) uses their
+        stratum's baseline.  Risk groups, and so the Kaplan–Meier curves, the
+        log-rank test and the calibration table by group, pool the strata.
 
         Examples
         --------
@@ -580,7 +588,7 @@ class PrognosticModel(Result):
         >>> train, test = g.subset(g.ids <= 400), g.subset(g.ids > 400)
         >>> model = PrognosticModel.fit(train, ["progrec"], ["horTh"], groups="default")
         >>> v = model.validate(test, horizon=1825)
-        >>> round(v.harrell_c, 3), v.n, v.logrank.df
+        >>> round(v.harrell_c, 3), v.n, v.risk_groups.logrank.df
         (0.664, 286, 2)
         """
         if not isinstance(cohort, Cohort):
@@ -596,14 +604,68 @@ class PrognosticModel(Result):
         if not used.any():
             raise CohortError("No row of the cohort can be scored: " + ledger.summary())
         sub = cohort.subset(used)
+        time, event = aeq_times(sub.time), sub.event
         if horizon is None:
             horizon = min(float(np.median(sub.time)), self.follow_up)
+        if auc_times is not None:
+            bad = np.asarray(auc_times, float)
+            if np.any(bad < time.min()) or np.any(bad >= time.max()):
+                raise MirprogError(f"auc_times must lie within the follow-up [{time.min():g}, "
+                                   f"{time.max():g}) of the validation cohort, got "
+                                   f"{bad.tolist()}.")
+        if horizons is None:
+            horizons = (list(auc_times) if auc_times is not None else
+                        np.unique(np.quantile(time[event == 1], [0.25, 0.5, 0.75])).tolist())
+        hs = sorted({float(h) for h in (*horizons, horizon)})
+        result = validate(self, cohort, horizons=hs, groups=groups, conf_level=conf_level)
         surv_col = f"surv_at_{_fmt(horizon)}"
         h0 = self._row_cumhaz([float(horizon)], strat, len(scores))[:, 0]
         scores[surv_col] = np.exp(-h0 * scores["relative_hazard"])
         scored = scores.loc[used].drop(columns="reason").reset_index(drop=True)
-        return validation_result(sub, scored, ledger, surv_col, float(horizon), auc_times,
-                                 n_groups, strata=None if strat is None else strat[used])
+        check = risk_group_validation(sub, scored, surv_col, float(horizon), n_groups)
+        return replace(result, risk_groups=check)
+
+    def validation_predictions(self, cohort: Cohort, horizons: Sequence[float]
+                               ) -> Predictions:
+        """The scored rows' predictions for :func:`mirprog.validate`: linear predictor,
+        risk 1 - S(t) at ``horizons`` and the cumulative hazard at each row's own
+        follow-up (held at its last value beyond the training follow-up).
+
+        Raises
+        ------
+        MirprogError
+            A horizon beyond the training follow-up (of a stratum).
+        CohortError
+            No row of ``cohort`` can be scored.
+        """
+        hs = [float(h) for h in horizons]
+        beyond = [h for h in hs if h > self.follow_up]
+        if beyond:
+            raise MirprogError(
+                f"horizon must be in (0, {self.follow_up:g}] (the training follow-up"
+                f"{' of every stratum' if self.strata else ''}), got {beyond}.")
+        scores, entries, strat = self._score(cohort, [])
+        used = scores["reason"].isna().to_numpy()
+        ledger = Exclusions(cohort.n, int(used.sum()), tuple(entries))
+        if not used.any():
+            raise CohortError("No row of the cohort can be scored: " + ledger.summary())
+        sub = cohort.subset(used)
+        time = aeq_times(sub.time)
+        lp = scores["linear_predictor"].to_numpy()[used]
+        rel = np.exp(lp)
+        codes = None if strat is None else strat[used]
+        h0 = self._row_cumhaz(hs, codes, len(lp))
+        own = np.empty(len(lp))
+        if codes is None:
+            own[:] = self.cumulative_hazard(np.minimum(time, self.max_time))
+        else:
+            for k, b in enumerate(self.stratum_baselines):
+                rows = codes == k
+                own[rows] = b.cumulative_hazard(np.minimum(time[rows], b.max_time))
+        return Predictions(ids=np.asarray(sub.ids), time=np.asarray(time, float),
+                           event=np.asarray(sub.event, float), lp=lp, horizons=tuple(hs),
+                           risk=-np.expm1(-h0 * rel[:, None]), expected=own * rel,
+                           excluded=ledger, strata=codes, ties=self.ties)
 
     # -- persistence ---------------------------------------------------------------------
 

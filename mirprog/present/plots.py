@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from mirprog.errors import ArgumentError
-from mirprog.model.validation import ValidationResult
 from mirprog.output import escape_mathtext, new_figure
+from mirprog.present.calibration_plots import auc_plot, calibration_plot, roc_plot
 from mirprog.present.cif_plots import cif_plot
 from mirprog.present.format import format_ci, format_p
 from mirprog.present.meta_plots import forest_meta_plot
@@ -38,10 +38,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["OKABE_ITO", "calibration_plot", "forest_meta_plot", "forest_plot", "km_plot",
-           "ph_plot", "spline_plot"]
-__all__ = ["OKABE_ITO", "calibration_plot", "cif_plot", "forest_plot", "km_plot", "ph_plot",
-           "spline_plot"]
+__all__ = ["OKABE_ITO", "auc_plot", "calibration_plot", "cif_plot", "forest_meta_plot",
+           "forest_plot", "km_plot", "ph_plot", "roc_plot", "spline_plot"]
 
 #: Okabe–Ito colour-blind-safe palette (black last, used for a single curve).
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -640,45 +638,3 @@ def ph_plot(result: PHTestResult, term: str, *, ax: Axes | None = None, df: int 
         ax.set_title(escape_mathtext(f"{term}: chi2 = {row['chi2']:.2f}, p = {row['p']:.3g}"))
     ax.legend(frameon=False, fontsize=8)
     return ax.figure.figure
-
-
-def calibration_plot(validation: ValidationResult, *, ax: Axes | None = None) -> Figure:
-    """Predicted against observed (KM) survival at the horizon, per group.
-
-    Only reads ``validation.calibration``; points on the diagonal are perfectly
-    calibrated, the bars are the KM confidence intervals.
-
-    Examples
-    --------
-    >>> import matplotlib.pyplot as plt
-    >>> import mirprog as mp
-    >>> g = mp.datasets.load_gbsg2()
-    >>> model = mp.PrognosticModel.fit(g.subset(g.ids <= 400), ["progrec"], ["horTh"])
-    >>> fig = mp.plots.calibration_plot(model.validate(g.subset(g.ids > 400), horizon=1825))
-    >>> fig.axes[0].get_xlabel()
-    'Predicted survival at t = 1825'
-    >>> plt.close(fig)
-    """
-    from mirprog.output import escape_mathtext, new_figure
-    from mirprog.present.plots import OKABE_ITO
-
-    if ax is None:
-        ax = new_figure(figsize=(4.8, 4.5), layout="constrained").add_subplot()
-    cal = validation.calibration.drop(index="all", errors="ignore")
-    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="perfect")
-    for i, (g, r) in enumerate(cal.iterrows()):
-        err = [[max(r["observed"] - r["ci_lower"], 0.0)], [max(r["ci_upper"] - r["observed"], 0.0)]]
-        ax.errorbar([r["predicted"]], [r["observed"]], yerr=err, fmt="o", capsize=3,
-                    color=OKABE_ITO[i % (len(OKABE_ITO) - 1)],
-                    label=escape_mathtext(f"{g} (n={r['n']:.0f})"))
-    ax.set_xlim(0.0, 1.02)
-    ax.set_ylim(0.0, 1.02)
-    ax.set_aspect("equal")
-    ax.set_xlabel(f"Predicted survival at t = {validation.horizon:g}")
-    ax.set_ylabel("Observed survival (Kaplan–Meier)")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper left", fontsize=9, frameon=False, title=escape_mathtext(validation.by),
-              title_fontsize=9)
-    fig = ax.get_figure()
-    assert fig is not None
-    return fig  # type: ignore[return-value]

@@ -89,7 +89,7 @@ def power_cox(hr: float, events: float | None = None, *, alloc: float = 0.5,
             raise ArgumentError(f"events must be a positive number, got {events!r}.",
                                 argument="events")
         sd = 1 / math.sqrt(events * alloc * (1 - alloc))
-    z = normal_ppf(1 - alpha / 2)
+    z = float(normal_ppf(1 - alpha / 2))
     return 1 - (normal_cdf(z - delta / sd) - normal_cdf(-z - delta / sd))
 
 
@@ -124,5 +124,5 @@ def events_needed(hr: float, *, power: float = 0.8, alloc: float = 0.5,
     if not alpha / 2 < power < 1:
         raise ArgumentError(f"power must be between alpha/2 and 1, got {power!r}.",
                             argument="power")
-    z = normal_ppf(1 - alpha / 2) + normal_ppf(power)
+    z = float(normal_ppf(1 - alpha / 2)) + float(normal_ppf(power))
     return z * z / (alloc * (1 - alloc) * delta * delta)

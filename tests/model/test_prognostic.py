@@ -236,17 +236,20 @@ def test_concordance_agrees_with_sksurv_and_lifelines() -> None:
     model = reference_model()
     _, test = cohorts()
     result = model.validate(test, horizon=1825)
-    lp = result.scores["linear_predictor"].to_numpy()
+    lp = result.predictions["lp"].to_numpy()
     sk = concordance_index_censored(test.event.astype(bool), test.time, lp)
     assert result.harrell_c == pytest.approx(sk[0], rel=1e-12)
     assert result.concordance_counts["concordant"] == sk[1]
     assert result.concordance_counts["discordant"] == sk[2]
     assert result.harrell_c == pytest.approx(concordance_index(test.time, -lp, test.event),
                                              rel=1e-12)
+    # Uno's C is mp.concordance(timewt="n/G2", ymax=1825), R's: scikit-survival weighs by
+    # G(t) rather than R's G(t-) and differs at tied times, so it agrees to ~1e-5 only
+    assert result.uno is not None
     y = np.array(list(zip(test.event.astype(bool), test.time, strict=True)),
                  dtype=[("event", bool), ("time", float)])
-    assert result.uno_c == pytest.approx(concordance_index_ipcw(y, y, lp, tau=1825)[0],
-                                         rel=1e-12)
+    assert result.uno.c == pytest.approx(concordance_index_ipcw(y, y, lp, tau=1825)[0],
+                                         rel=1e-4)
 
 
 def test_validation_groups_and_calibration() -> None:
@@ -254,39 +257,47 @@ def test_validation_groups_and_calibration() -> None:
     _, test = cohorts()
     result = model.validate(test, horizon=1825)
     assert isinstance(result, ValidationResult)
-    assert (result.n, result.events, len(result.excluded)) == (286, 110, 0)
-    assert result.by == "risk_group"
-    scored = test.assign(risk_group=pd.Categorical(result.scores["risk_group"]))
-    assert result.logrank is not None
-    assert result.logrank.chi2 == pytest.approx(mp.logrank(scored, by="risk_group").chi2)
-    cal = result.calibration
+    assert (result.n, result.n_events, len(result.excluded)) == (286, 110, 0)
+    groups = result.risk_groups
+    assert groups is not None
+    assert groups.by == "risk_group"
+    scored = test.assign(risk_group=pd.Categorical(groups.scores["risk_group"]))
+    assert groups.logrank is not None
+    assert groups.logrank.chi2 == pytest.approx(mp.logrank(scored, by="risk_group").chi2)
+    cal = groups.table
     observed = mp.km(scored, by="risk_group").at([1825]).set_index("group")["survival"]
     assert_allclose(cal["observed"].drop("all"), observed.to_numpy())
-    predicted = result.scores.groupby("risk_group", observed=True)["surv_at_1825"].mean()
+    predicted = groups.scores.groupby("risk_group", observed=True)["surv_at_1825"].mean()
     assert_allclose(cal["predicted"].drop("all"), predicted.to_numpy())
     assert cal.loc["all", "n"] == 286
-    assert result.auc is not None
+    assert 1825 in result.horizons
     assert result.auc["auc"].between(0.5, 1).all()
-    assert result.to_frame().loc["harrell_c", "value"] == result.harrell_c
+    assert result.summary.loc["harrell_c", "value"] == result.harrell_c
+    # the calibration table's risk at 1825 is 1 - the risk-group check's survival
+    assert_allclose(result.predictions["risk_at_1825"], 1 - groups.scores["surv_at_1825"],
+                    rtol=1e-12)
     # without model groups: quantile groups of the linear predictor
     train, _ = cohorts()
     plain = PrognosticModel.fit(train, ["progrec"], ["age"]).validate(test, n_groups=4)
-    assert plain.by == "lp_group"
-    assert list(plain.km.groups) == ["Q1", "Q2", "Q3", "Q4"]
-    assert plain.horizon == np.median(test.time)
+    assert plain.risk_groups is not None
+    assert plain.risk_groups.by == "lp_group"
+    assert list(plain.risk_groups.km.groups) == ["Q1", "Q2", "Q3", "Q4"]
+    assert plain.risk_groups.horizon == np.median(test.time)
 
 
 def test_calibration_plot_reads_the_result() -> None:
-    import matplotlib.pyplot as plt
-
-    result = reference_model().validate(cohorts()[1], horizon=1825)
-    fig = calibration_plot(result)
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "Predicted survival at t = 1825"
+    result = reference_model().validate(cohorts()[1], horizon=1825, groups=5)
+    fig = calibration_plot(result, horizon=1825)
+    ax, hist = fig.axes[:2]
+    assert hist.get_xlabel() == "Predicted risk at t = 1825"
+    assert ax.get_ylabel() == "Observed risk at t = 1825"
     legend = ax.get_legend()
     assert legend is not None
-    assert len(legend.get_texts()) == 1 + 5  # diagonal + five groups
-    plt.close(fig)
+    assert len(legend.get_texts()) == 3  # ideal line, smoothed curve, the groups
+    cal = result.calibration[result.calibration["time"] == 1825]
+    points = next(line for line in ax.lines if line.get_marker() == "o").get_xydata()
+    assert_allclose(points[:, 0], cal["predicted"])
+    assert_allclose(points[:, 1], cal["observed"])
 
 
 # --------------------------------------------------------------------------- save / load

@@ -109,7 +109,7 @@ def test_fit_scores_and_validation_agree_with_r(case: dict[str, Any]) -> None:
     counts = result.concordance_counts
     close([counts[k] for k in ("concordant", "discordant", "tied_x", "tied_y", "tied_xy")],
           case["concordance_counts"], "concordance counts")
-    close(result.scores[f"surv_at_{case['horizons'][-1]:g}"], case["surv"][-1],
+    close(result.risk_groups.scores[f"surv_at_{case['horizons'][-1]:g}"], case["surv"][-1],
           "calibration's predicted survival")
 
 
@@ -211,7 +211,7 @@ def test_horizon_beyond_a_stratum_follow_up_is_nan_for_its_patients() -> None:
     assert scores.loc[~rows, f"surv_at_{h:g}"].notna().all()
     with pytest.raises(MirprogError, match=r"horizon must be in .* of every stratum"):
         model.validate(test, horizon=h)
-    assert model.validate(test).horizon <= model.follow_up
+    assert model.validate(test).risk_groups.horizon <= model.follow_up
 
 
 def test_fit_errors_for_strata_and_weights() -> None:
