@@ -11,7 +11,7 @@ import io
 import shutil
 import tempfile
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from mirprog.stats.km import KMResult
     from mirprog.stats.logrank import LogRankResult
 
-__all__ = ["SUFFIXES", "CutRule", "MarkerAnalysis", "analyse_marker", "figure_bytes",
-           "make_cohort", "numeric_columns", "read_upload", "sheet_names", "table_bytes"]
+__all__ = ["SUFFIXES", "CutRule", "MarkerAnalysis", "analyse_marker", "event_levels",
+           "figure_bytes", "group_labels", "make_cohort", "numeric_columns", "p_text",
+           "read_upload", "rounded", "save_png", "sheet_names", "stage_upload", "table_bytes"]
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
 CutRule = Literal["median", "tertiles", "quartiles", "fixed", "optimal"]
@@ -197,6 +198,44 @@ def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
     return buf.getvalue()
 
 
+def save_png(fig: Figure, path: str | Path, *, alt: str) -> dict[str, str]:
+    """A figure saved as PNG (tight box) for ``render.image``, shown at the page's width."""
+    Path(path).write_bytes(figure_bytes(fig, "png"))
+    return {"src": str(path), "alt": alt, "style": "max-width: 100%; height: auto;"}
+
+
+def group_labels(cut: Cutpoint) -> dict[Hashable, str] | None:
+    """Readable KM labels of a two-group cut: ``pgr ≤ 41`` / ``pgr > 41``."""
+    if len(cut.thresholds) != 1:
+        return None
+    t = f"{cut.thresholds[0]:g}"
+    low, high = ("≤", ">") if cut.high == "above" else ("<", "≥")
+    return {0: f"{cut.marker} {low} {t}", 1: f"{cut.marker} {high} {t}"}
+
+
+def p_text(p: float) -> str:
+    """``p = 0.012`` / ``p = 5.3e-07``: the page shows small p-values as numbers."""
+    if p != p:
+        return "p = NA"
+    return f"p = {p:.2g}" if p < 0.001 else f"p = {p:.3f}"
+
+
+def rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """Floats to ``digits`` significant digits, for display only (downloads keep all)."""
+    import numpy as np
+
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            v = out[col].to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mag = np.where(np.isfinite(v) & (v != 0),
+                               np.floor(np.log10(np.abs(np.where(v == 0, 1, v)))), 0)
+                scale = 10.0 ** (digits - 1 - mag)
+                out[col] = np.where(np.isfinite(v), np.round(v * scale) / scale, v)
+    return out
+
+
 def table_bytes(frame: pd.DataFrame, fmt: str = "csv", *, index: bool = True) -> bytes:
     """A table as CSV (full precision) or XLSX bytes."""
     if fmt == "csv":
@@ -207,7 +246,3 @@ def table_bytes(frame: pd.DataFrame, fmt: str = "csv", *, index: bool = True) ->
         return buf.getvalue()
     raise ArgumentError(f"Tables download as csv or xlsx, not {fmt!r}.")
 
-
-def study_inputs(markers: Sequence[str], clinical: Mapping[str, str]) -> dict[str, Any]:
-    """Keyword arguments shared by the study views (kept for symmetry with the CLI)."""
-    return {"markers": list(markers), "clinical": dict(clinical)}

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 from shiny import ui
 
-from mirprog.app.analysis import MarkerAnalysis
-from mirprog.present.format import format_ci, format_p
+from mirprog.app.analysis import MarkerAnalysis, p_text
+from mirprog.present.format import format_ci
 
 __all__ = ["frame_html", "marker_frame", "marker_panel"]
 
@@ -38,7 +38,7 @@ def marker_panel(res: MarkerAnalysis) -> Any:
         _row("Patients / events", _num(lr.n, "n-used", str(lr.n)),
              _num(lr.events, "n-events", str(lr.events))),
         _row("Log-rank", _num(lr.chi2, "logrank-chi2", f"χ² {lr.chi2:.2f} on {lr.df} df"),
-             _num(lr.p, "logrank-p", f"p = {format_p(lr.p)}")),
+             _num(lr.p, "logrank-p", p_text(lr.p))),
     ]
     s = fit.summary
     for i, (term, r) in enumerate(s.iterrows()):
@@ -46,30 +46,30 @@ def marker_panel(res: MarkerAnalysis) -> Any:
         rows.append(_row(f"Cox HR {term}",
                          _num(r["hr"], "cox-hr" + suffix,
                               format_ci(r["hr"], r["ci_lower"], r["ci_upper"])),
-                         _num(r["p"], "cox-p" + suffix, f"p = {format_p(r['p'])}")))
+                         _num(r["p"], "cox-p" + suffix, p_text(r['p']))))
     if res.continuous is not None:
         c = res.continuous.summary.iloc[0]
         rows.append(_row(f"Continuous, per doubling ({res.continuous.summary.index[0]})",
                          _num(c["hr"], "cont-hr", format_ci(c["hr"], c["ci_lower"],
                                                             c["ci_upper"])),
-                         _num(c["p"], "cont-p", f"p = {format_p(c['p'])}")))
+                         _num(c["p"], "cont-p", p_text(c['p']))))
     if res.ph is not None:
         g = res.ph.table.loc["GLOBAL"]
         rows.append(_row("Proportional hazards (Schoenfeld, KM time)",
                          f"χ² {g['chi2']:.2f} on {int(g['df'])} df",
-                         _num(g["p"], "ph-p", f"p = {format_p(g['p'])}")))
+                         _num(g["p"], "ph-p", p_text(g['p']))))
     if res.optimal is not None:
         o = res.optimal
         rows.append(_row("Optimal cut (maximally selected log-rank)",
                          _num(o.cutpoint, "opt-cut", f"cut {o.cutpoint:g}, "
                               f"statistic {o.statistic:.3f}"),
-                         _num(o.p, "opt-p", f"corrected p = {format_p(o.p)} ({o.pmethod})")))
+                         _num(o.p, "opt-p", f"corrected {p_text(o.p)} ({o.pmethod})")))
     if res.cv is not None:
         cv = res.cv.cv_cox.summary.iloc[0]
         rows.append(_row(f"Out-of-fold HR ({res.cv.n_folds}-fold, seed {res.cv.seed})",
                          _num(cv["hr"], "cv-hr", format_ci(cv["hr"], cv["ci_lower"],
                                                            cv["ci_upper"])),
-                         _num(cv["p"], "cv-p", f"p = {format_p(cv['p'])}")))
+                         _num(cv["p"], "cv-p", p_text(cv['p']))))
     parts = [ui.tags.table(*rows, class_="mp-stats", id="marker-stats")]
     parts.append(ui.p(ui.strong("Exclusion ledger: "), lr.excluded.summary(), id="marker-ledger"))
     if res.continuous is not None and len(res.continuous.excluded):

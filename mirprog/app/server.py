@@ -49,7 +49,7 @@ def number(value: float, ident: str, text: str) -> Any:
     return ui.span(text, id=ident, class_="mp-num", **{"data-value": repr(float(value))})
 
 
-def server(input: Inputs, output: Outputs, session: Session) -> None:
+def server(input: Inputs, output: Outputs, session: Session) -> None:  # noqa: C901
     """Wire the page to mirprog."""
     workdir = Path(tempfile.mkdtemp(prefix="mirprog-app-"))
 
@@ -196,17 +196,20 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         from mirprog.present.plots import km_plot
 
         unit = res.cohort.time_unit
+        rule = RULES[input.rule()].split(" (")[0].lower()
         return km_plot(res.km, test=res.logrank, cox=res.cox, conf_int=bool(input.conf_int()),
-                       time_unit=unit, title=f"{res.marker} ({RULES[input.rule()].lower()})")
+                       time_unit=unit, labels=an.group_labels(res.cutpoint),
+                       title=f"{res.marker}: {rule} cut")
 
     @render.ui
     def marker_error() -> Any:
         res = marker_result()
         return error_box(res) if isinstance(res, MirprogError) else None
 
-    @render.plot(alt="Kaplan-Meier curves with the number at risk")
+    @render.image(delete_file=True)
     def km_plot() -> Any:
-        return km_figure(marker_ok())
+        return an.save_png(km_figure(marker_ok()), workdir / f"km-{session.id}.png",
+                           alt="Kaplan-Meier curves with the number at risk")
 
     @render.ui
     def marker_stats() -> Any:

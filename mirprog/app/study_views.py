@@ -39,7 +39,7 @@ def adverse_levels(cohort: Cohort, columns: list[str]) -> dict[str, Any]:
     return adverse
 
 
-def register_study(input: Inputs, output: Outputs, session: Session, *,
+def register_study(input: Inputs, output: Outputs, session: Session, *,  # noqa: C901
                    cohort: Callable[[], Cohort], go_to_marker: Callable[[str], None],
                    marker_choices: Callable[[], list[str]], workdir: Path) -> None:
     """Outputs of the Study, Screen and Take-home views."""
@@ -117,19 +117,24 @@ def register_study(input: Inputs, output: Outputs, session: Session, *,
             return _box(res)
         comp, groups = res
         adverse = ", ".join(f"{k} = {v}" for k, v in groups.adverse.items())
-        return ui.div(ui.p(f"Adverse levels: {adverse}. Log-rank across groups p = "
-                           f"{groups.logrank.p:.3g}, trend p = {groups.trend.p:.3g}."),
+        return ui.div(ui.p(f"Adverse levels: {adverse}. Log-rank across the groups "
+                           f"{an.p_text(groups.logrank.p)}, trend {an.p_text(groups.trend.p)}."),
                       frame_html(groups.counts, "risk-counts", index=True),
-                      frame_html(comp.table, "model-comparison", index=True))
+                      frame_html(an.rounded(comp.table, 6), "model-comparison", index=True),
+                      ui.p(comp.excluded.summary()))
 
-    @render.plot(alt="Kaplan-Meier curves of the combined risk groups")
+    @render.image(delete_file=True)
     def risk_km() -> Any:
         from mirprog.present.plots import km_plot
 
         res = combined()
         req(not isinstance(res, Exception))
         groups = res[1]
-        return km_plot(groups.km, test=groups.logrank, title="Combined risk groups")
+        labels = {g: f"{g} ({n} adverse)" for g, n in groups.counts["n_adverse"].items()}
+        fig = km_plot(groups.km, test=groups.logrank, labels=labels,
+                      time_unit=groups.cohort.time_unit, title="Combined risk groups")
+        return an.save_png(fig, workdir / f"risk-{session.id}.png",
+                           alt="Kaplan-Meier curves of the combined risk groups")
 
     @render.ui
     def subgroups() -> Any:
@@ -215,7 +220,8 @@ def register_study(input: Inputs, output: Outputs, session: Session, *,
         t = screen_ok().table
         cols = ["marker", "n", "events", "hr", "ci_lower", "ci_upper", "logrank_p",
                 "q_logrank", "hr_cont", "p_cont", "q_cont", "note"]
-        return render.DataGrid(t[cols].sort_values("logrank_p", kind="stable"),
+        shown = an.rounded(t[cols].sort_values("logrank_p", kind="stable"), 3)
+        return render.DataGrid(shown,
                                selection_mode="row", height="420px", filters=True)
 
     @reactive.effect
@@ -251,19 +257,17 @@ def register_study(input: Inputs, output: Outputs, session: Session, *,
         yield an.figure_bytes(volcano_plot(screen_ok()), "png")
 
     # ---- take home ----------------------------------------------------------------------
-    report_state: reactive.Value[str] = reactive.value("")
-
-    @render.download(filename="mirprog-report.html")
-    def dl_report() -> Iterator[bytes]:
+    @reactive.calc
+    def study_result() -> Any:
         from mirprog.study import reproduce
-        from mirprog.study.report import report
 
         c = cohort()
         marker = input.marker()
         try:
-            if not marker or not input.r_nodes():
-                raise ArgumentError("The report needs a marker (one-marker view) and the "
-                                    "positive-nodes column.")
+            if not marker:
+                raise ArgumentError("Choose a marker on the one-marker view first.")
+            if not input.r_nodes():
+                raise ArgumentError("The report needs the positive-nodes column.")
             others = tuple(m for m in input.markers() if m != marker)
             cols = reproduce.StudyColumns(
                 time=c.time_col, event=c.event_col, id=c.id_col, marker=marker,
@@ -271,38 +275,53 @@ def register_study(input: Inputs, output: Outputs, session: Session, *,
                 nodes=input.r_nodes(), grade=input.r_grade() or None, er=input.r_er() or None,
                 pr=input.r_pr() or None, her2=input.r_her2() or None,
                 time_unit=c.time_unit)
-            res = reproduce.run_study(c, cols)
-            path = report(res, workdir / "mirprog-report.html", title=f"mirprog: {marker}")
+            return reproduce.run_study(c, cols)
         except MirprogError as exc:
-            report_state.set(f"{type(exc).__name__}: {exc}")
-            raise
-        report_state.set(f"Report written ({path.stat().st_size // 1024} kB).")
-        yield path.read_bytes()
+            return exc
 
     @render.ui
     def report_status() -> Any:
-        text = report_state.get()
-        return ui.p(text, id="report-state") if text else None
+        res = study_result()
+        if isinstance(res, Exception):
+            return _box(res)
+        return ui.p(f"Ready: the study analysis of {input.marker()} on {res.cohort.n} "
+                    f"patients ({res.cohort.n_events} events).", id="report-state",
+                    class_="text-success")
 
-    model_state: reactive.Value[str] = reactive.value("")
+    @render.download(filename="mirprog-report.html")
+    def dl_report() -> Iterator[bytes]:
+        from mirprog.study.report import report
 
-    @render.download(filename="mirprog-model.json")
-    def dl_model() -> Iterator[bytes]:
+        res = study_result()
+        req(not isinstance(res, Exception))
+        path = report(res, workdir / f"report-{session.id}.html",
+                      title=f"mirprog: {input.marker()}")
+        yield path.read_bytes()
+
+    @reactive.calc
+    def model_result() -> Any:
         from mirprog.model.prognostic import PrognosticModel
 
         c = cohort()
         try:
-            model = PrognosticModel.fit(c, list(input.markers()), list(input.clinical()))
+            if not input.markers() and not input.clinical():
+                raise ArgumentError("Choose markers and/or clinical factors on the Data view.")
+            return PrognosticModel.fit(c, list(input.markers()), list(input.clinical()))
         except MirprogError as exc:
-            model_state.set(f"{type(exc).__name__}: {exc}")
-            raise
-        path = workdir / "mirprog-model.json"
-        model.save(path)
-        model_state.set(f"Model of {model.n} patients, {model.events} events saved.")
-        yield path.read_bytes()
+            return exc
 
     @render.ui
     def model_status() -> Any:
-        text = model_state.get()
-        return ui.p(text, id="model-state") if text else None
+        model = model_result()
+        if isinstance(model, Exception):
+            return _box(model)
+        return ui.p(f"Ready: Cox model of {model.n} patients, {model.events} events.",
+                    id="model-state", class_="text-success")
 
+    @render.download(filename="mirprog-model.json")
+    def dl_model() -> Iterator[bytes]:
+        model = model_result()
+        req(not isinstance(model, Exception))
+        path = workdir / f"model-{session.id}.json"
+        model.save(path)
+        yield path.read_bytes()

@@ -70,7 +70,7 @@ def _marker_view() -> Any:
                 width=300,
             ),
             ui.output_ui("marker_error"),
-            ui.output_plot("km_plot", height="520px"),
+            ui.output_image("km_plot", height="auto"),
             ui.output_ui("marker_stats"),
         ),
     )
@@ -99,7 +99,7 @@ def _study_view() -> Any:
             ui.output_plot("forest", height="420px"),
             ui.h5("Combined risk groups and model comparison"),
             ui.output_ui("combined_out"),
-            ui.output_plot("risk_km", height="460px"),
+            ui.output_image("risk_km", height="auto"),
             ui.h5("Subgroups (with interaction p)"),
             ui.output_ui("subgroups"),
         ),
@@ -142,15 +142,15 @@ def _home_view() -> Any:
                 ui.input_select("r_er", "ER (0/1)", choices=[]),
                 ui.input_select("r_pr", "PR (0/1)", choices=[]),
                 ui.input_select("r_her2", "HER2 (0/1)", choices=[]),
-                ui.download_button("dl_report", "Download the report (HTML)"),
                 ui.output_ui("report_status"),
+                ui.download_button("dl_report", "Download the report (HTML)"),
             ),
             ui.card(
                 ui.card_header("Frozen prognostic model (JSON)"),
                 ui.p("Cox model of the markers (median split) and clinical factors chosen on "
                      "the Data view; score new patients with `mirprog score`."),
-                ui.download_button("dl_model", "Download the model (JSON)"),
                 ui.output_ui("model_status"),
+                ui.download_button("dl_model", "Download the model (JSON)"),
             ),
         ),
     )

@@ -47,7 +47,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback)
+                with urllib.request.urlopen(url, timeout=1):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:

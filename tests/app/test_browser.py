@@ -82,6 +82,7 @@ def test_one_marker_matches_library_and_r(session: dict[str, Any], shots: Path) 
     page.select_option("#marker", "pgr")
     page.locator("#logrank-p").wait_for()
     page.wait_for_selector("#km_plot img")
+    assert page.locator("#km_plot img").get_attribute("alt").startswith("Kaplan-Meier")
     shown_p, shown_hr = _value(page, "#logrank-p"), _value(page, "#cox-hr")
 
     cohort = mp.read_cohort(DATA, time="rfs_days", event="recurrence", id="pid",
@@ -123,15 +124,14 @@ def test_optimal_cut_shows_corrected_p_and_out_of_fold_hr(session: dict[str, Any
 def test_bad_mapping_shows_mirprog_error(session: dict[str, Any], shots: Path) -> None:
     page = session["page"]
     _tab(page, "Data")
-    page.select_option("#event", "size")  # text levels; "20-50" as the event value
-    page.locator(".mp-error").first.wait_for()
-    text = page.locator(".mp-error").first.inner_text()
-    assert "CohortError" in text or "Error" in text
+    page.select_option("#time", "size")  # text ("<=20", "20-50"): not a follow-up time
+    box = page.locator("#cohort_status .mp-error")
+    box.wait_for()
+    text = box.inner_text()
+    assert "CohortError" in text
+    assert "'size'" in text
     page.screenshot(path=str(shots / "4-data-error.png"), full_page=True)
-    page.select_option("#event", "recurrence")
-    page.wait_for_function("[...document.querySelector('#event_value').options]"
-                           ".some(o => o.value === 'relapse')")
-    page.select_option("#event_value", "relapse")
+    page.select_option("#time", "rfs_days")
     page.wait_for_function("document.querySelector('#cohort-summary') && "
                            "document.querySelector('#cohort-summary')"
                            ".textContent.includes('1518 events')")
@@ -172,10 +172,12 @@ def test_take_home_downloads(session: dict[str, Any], shots: Path) -> None:
     _tab(page, "Take home")
     page.select_option("#r_nodes", "nodes")
     page.select_option("#r_age", "age")
+    page.locator("#report-state").wait_for()
     with page.expect_download() as dl:
         page.click("#dl_report")
     html = Path(dl.value.path()).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
+    page.locator("#model-state").wait_for()
     with page.expect_download() as dl:
         page.click("#dl_model")
     model = mp.PrognosticModel.load(dl.value.path())
