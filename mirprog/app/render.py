@@ -10,7 +10,13 @@ from shiny import ui
 from mirprog.app.analysis import MarkerAnalysis, p_text
 from mirprog.present.format import format_ci
 
-__all__ = ["frame_html", "marker_frame", "marker_panel"]
+__all__ = ["error_box", "frame_html", "marker_frame", "marker_panel"]
+
+
+def error_box(exc: BaseException) -> Any:
+    """A mirprog error as a red box in the page (the message names the rows and the fix)."""
+    return ui.div(ui.strong(type(exc).__name__ + ": "), str(exc),
+                  class_="alert alert-danger mp-error", role="alert")
 
 
 def _num(value: float, ident: str, text: str) -> Any:

@@ -44,6 +44,7 @@ def _data_view() -> Any:
             ),
             ui.output_ui("cohort_status"),
             ui.h5("Rows left out of the analysis (exclusion ledger)"),
+            ui.output_ui("ledger_note"),
             ui.output_data_frame("ledger"),
             ui.h5("The table as read"),
             ui.output_data_frame("preview"),
