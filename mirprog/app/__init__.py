@@ -33,7 +33,7 @@ def create_app() -> Any:
 def serve(host: str = "127.0.0.1", port: int = 8050, *, launch_browser: bool = True,
           log_level: str = "warning") -> None:
     """Run the app until interrupted (``mirprog app``)."""
-    import shiny
+    from shiny import run_app  # (None only under pyodide)
 
-    shiny.run_app(create_app(), host=host, port=port, launch_browser=launch_browser,
-                  log_level=log_level, app_dir=None)
+    run_app(create_app(), host=host, port=port,  # type: ignore[misc]
+            launch_browser=launch_browser, log_level=log_level, app_dir=None)

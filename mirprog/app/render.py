@@ -60,10 +60,9 @@ def marker_panel(res: MarkerAnalysis) -> Any:
                                                             c["ci_upper"])),
                          _num(c["p"], "cont-p", p_text(c['p']))))
     if res.ph is not None:
-        g = res.ph.table.loc["GLOBAL"]
+        chi2, df, p = map(float, res.ph.table.loc["GLOBAL", ["chi2", "df", "p"]].to_numpy(float))
         rows.append(_row("Proportional hazards (Schoenfeld, KM time)",
-                         f"χ² {g['chi2']:.2f} on {int(g['df'])} df",
-                         _num(g["p"], "ph-p", p_text(g['p']))))
+                         f"χ² {chi2:.2f} on {int(df)} df", _num(p, "ph-p", p_text(p))))
     if res.optimal is not None:
         o = res.optimal
         rows.append(_row("Optimal cut (maximally selected log-rank)",

@@ -62,4 +62,4 @@ def volcano_plot(result: ScreenResult, *, fdr: float = 0.05, highlight: str | No
     ax.set_ylabel("-log10 log-rank p")
     ax.set_title(f"{len(t)} markers, {int(hit.sum())} with FDR q < {fdr:g}")
     ax.legend(loc="best", fontsize=8, frameon=True)
-    return fig  # type: ignore[return-value]
+    return fig
