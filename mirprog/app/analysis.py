@@ -222,17 +222,10 @@ def p_text(p: float) -> str:
 
 def rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
     """Floats to ``digits`` significant digits, for display only (downloads keep all)."""
-    import numpy as np
-
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            v = out[col].to_numpy(dtype=float)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mag = np.where(np.isfinite(v) & (v != 0),
-                               np.floor(np.log10(np.abs(np.where(v == 0, 1, v)))), 0)
-                scale = 10.0 ** (digits - 1 - mag)
-                out[col] = np.where(np.isfinite(v), np.round(v * scale) / scale, v)
+            out[col] = [float(f"{v:.{digits}g}") for v in out[col].to_numpy(dtype=float)]
     return out
 
 

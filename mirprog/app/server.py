@@ -170,7 +170,7 @@ def _register_data_outputs(input: Inputs, table: Any, cohort_or_error: Any,
         df = table()
         req(not isinstance(df, MirprogError))
         assert isinstance(df, pd.DataFrame)
-        return render.DataGrid(df.head(200), height="320px")
+        return render.DataGrid(df.iloc[:200, :40], height="320px")  # a glimpse, not all
 
 
 

@@ -27,7 +27,7 @@ def volcano_coordinates(result: ScreenResult) -> tuple[np.ndarray, np.ndarray]:
 
 def volcano_plot(result: ScreenResult, *, fdr: float = 0.05, highlight: str | None = None,
                  label_top: int = 10, ax: Axes | None = None) -> Figure:
-    """Draw the screen's volcano; markers with log-rank FDR q < ``fdr`` in colour.
+    """Draw the screen's volcano; markers with log-rank FDR q < ``fdr`` in colour and named.
 
     Examples
     --------
@@ -50,7 +50,7 @@ def volcano_plot(result: ScreenResult, *, fdr: float = 0.05, highlight: str | No
     ax.scatter(x[~hit], y[~hit], s=10, color="#999999", label=f"q ≥ {fdr:g}")
     ax.scatter(x[hit], y[hit], s=14, color="#D55E00", label=f"q < {fdr:g} (BH)")
     order = np.argsort(np.nan_to_num(-y, nan=np.inf))[:label_top]
-    for i in order:
+    for i in order[hit[order]]:  # the top hits by p, at most label_top
         if np.isfinite(x[i]) and np.isfinite(y[i]):
             ax.annotate(str(t["marker"].iloc[i]), (x[i], y[i]), fontsize=7,
                         xytext=(3, 3), textcoords="offset points")

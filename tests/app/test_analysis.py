@@ -100,14 +100,16 @@ def test_the_app_shows_what_the_library_returns(cohort: mp.Cohort,
     with_offset = an.analyse_marker(cohort, "pgr", offset=1.0)
     assert with_offset.continuous is not None
     assert with_offset.continuous.summary.equals(cont.summary)
-    assert median.notes and "log2" in median.notes[0]  # non-positive pgr: shown, not hidden
+    assert median.notes
+    assert "log2" in median.notes[0]
 
 
 def test_optimal_rule_carries_the_corrected_p_and_the_out_of_fold_hr(
         cohort: mp.Cohort) -> None:
     res = an.analyse_marker(cohort, "pgr", "optimal")
     opt = mp.optimal_cutpoint(cohort, "pgr")
-    assert res.optimal is not None and res.cv is not None
+    assert res.optimal is not None
+    assert res.cv is not None
     assert (res.optimal.cutpoint, res.optimal.p) == (opt.cutpoint, opt.p)
     assert res.cutpoint.thresholds == (opt.cutpoint,)
     cv = mp.cv_optimal_cutpoint(cohort, "pgr", seed=1)
@@ -142,7 +144,8 @@ def test_upload_of_an_unknown_format_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ArgumentError, match=r"reads \.csv"):
         an.stage_upload(src, "cohort.docx", tmp_path)
     staged = an.stage_upload(src, "cohort.tsv", tmp_path)
-    assert staged.name == "cohort.tsv" and staged.read_text() == "x"
+    assert staged.name == "cohort.tsv"
+    assert staged.read_text() == "x"
 
 
 def test_excel_sheets_are_listed(tmp_path: Path) -> None:
@@ -191,8 +194,10 @@ def test_display_helpers() -> None:
     shown = an.rounded(pd.DataFrame({"x": [123456.0, 0.000123456, np.nan, 0.0], "n": [1, 2, 3,
                                                                                    4]}), 3)
     assert shown["x"].tolist()[:2] == [123000.0, 0.000123]
-    assert math.isnan(shown["x"].iloc[2]) and shown["x"].iloc[3] == 0.0
-    assert an.p_text(5.3136e-07) == "p = 5.3e-07" and an.p_text(0.0123) == "p = 0.012"
+    assert math.isnan(shown["x"].iloc[2])
+    assert shown["x"].iloc[3] == 0.0
+    assert an.p_text(5.3136e-07) == "p = 5.3e-07"
+    assert an.p_text(0.0123) == "p = 0.012"
     assert an.p_text(float("nan")) == "p = NA"
 
 
