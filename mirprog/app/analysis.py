@@ -186,22 +186,31 @@ def _analyse(cohort: Cohort, marker: str, rule: CutRule, threshold: float | None
                           ph=ph, optimal=optimal, cv=cv)
 
 
-def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150) -> bytes:
     """A figure as PNG, SVG or PDF bytes (closed afterwards)."""
     import matplotlib.pyplot as plt
 
     if fmt not in ("png", "svg", "pdf"):
         raise ArgumentError(f"Figures download as png, svg or pdf, not {fmt!r}.")
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=150, bbox_inches="tight")
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
 
 
-def save_png(fig: Figure, path: str | Path, *, alt: str) -> dict[str, str]:
-    """A figure saved as PNG (tight box) for ``render.image``, shown at the page's width."""
-    Path(path).write_bytes(figure_bytes(fig, "png"))
-    return {"src": str(path), "alt": alt, "style": "max-width: 100%; height: auto;"}
+def save_png(fig: Figure, path: str | Path, *, alt: str, laid_out: bool = False
+             ) -> dict[str, str]:
+    """A figure saved as PNG (tight box) for ``render.image``, shown at the page's width.
+
+    ``laid_out=True`` (figures whose plotting function already ran the constrained
+    layout, as :func:`mirprog.plots.km_plot` does) keeps that layout instead of
+    computing it again: the same picture in about half the time.
+    """
+    if laid_out:
+        fig.set_layout_engine("none")
+    Path(path).write_bytes(figure_bytes(fig, "png", dpi=110))
+    return {"src": str(path), "alt": alt,
+            "style": "width: 100%; max-width: 980px; height: auto;"}
 
 
 def group_labels(cut: Cutpoint) -> dict[Hashable, str] | None:

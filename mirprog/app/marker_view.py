@@ -64,7 +64,7 @@ def register_marker(input: Inputs, shared: Shared) -> None:
     @render.image(delete_file=True)
     def km_plot() -> Any:
         return an.save_png(km_figure(marker_ok()), shared.file("km.png"),
-                           alt="Kaplan-Meier curves with the number at risk")
+                           alt="Kaplan-Meier curves with the number at risk", laid_out=True)
 
     @render.ui
     def marker_stats() -> Any:

@@ -153,7 +153,8 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
         fig = km_plot(groups.km, test=groups.logrank, labels=labels,
                       time_unit=groups.cohort.time_unit, title="Combined risk groups")
         return an.save_png(fig, shared.file("risk.png"),
-                           alt="Kaplan-Meier curves of the combined risk groups")
+                           alt="Kaplan-Meier curves of the combined risk groups",
+                           laid_out=True)
 
 
 def _register_subgroups(input: Inputs, shared: Shared) -> None:

@@ -179,6 +179,9 @@ def _app(args: argparse.Namespace) -> None:
         with socket.socket() as s:
             s.bind((args.host, 0))
             args.port = s.getsockname()[1]
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"mirprog app: warning: --host {args.host} makes the app (and the data you "
+              "upload) reachable from other computers.", file=sys.stderr)
     print(f"mirprog app: http://{args.host}:{args.port}  (Ctrl+C stops it)", flush=True)
     serve(args.host, args.port, launch_browser=not args.no_browser)
 
