@@ -9,7 +9,7 @@ from shiny import Inputs, reactive, render, req, ui
 
 from mirprog.app import analysis as an
 from mirprog.app.render import error_box, marker_frame, marker_panel
-from mirprog.app.shared import Shared
+from mirprog.app.shared import Memo, Shared
 from mirprog.app.ui import RULES
 from mirprog.errors import MirprogError
 
@@ -17,7 +17,8 @@ __all__ = ["register_marker"]
 
 
 def register_marker(input: Inputs, shared: Shared) -> None:
-    """Outputs of the one-marker view."""
+    """Outputs of the one-marker view (results and figures memoised per setting)."""
+    results, pictures = Memo(), Memo()
 
     @reactive.effect
     def _marker_select() -> None:
@@ -36,9 +37,12 @@ def register_marker(input: Inputs, shared: Shared) -> None:
         marker = input.marker()
         req(marker and marker in c.columns)
         threshold = input.threshold() if input.rule() == "fixed" else None
+        offset = float(input.offset() or 0)
         try:
-            return an.analyse_marker(c, marker, input.rule(), threshold=threshold,
-                                     offset=float(input.offset() or 0))
+            # the key holds the cohort itself (hashed by identity), never a reusable id()
+            return results.get((c, marker, input.rule(), threshold, offset),
+                               lambda: an.analyse_marker(c, marker, input.rule(),
+                                                         threshold=threshold, offset=offset))
         except MirprogError as exc:
             return exc
 
@@ -63,8 +67,16 @@ def register_marker(input: Inputs, shared: Shared) -> None:
 
     @render.image(delete_file=True)
     def km_plot() -> Any:
-        return an.save_png(km_figure(marker_ok()), shared.file("km.png"),
-                           alt="Kaplan-Meier curves with the number at risk", laid_out=True)
+        res = marker_ok()
+        path = shared.file("km.png")
+
+        def draw() -> bytes:
+            an.save_png(km_figure(res), path, alt="", laid_out=True)
+            return path.read_bytes()
+
+        path.write_bytes(pictures.get((res, bool(input.conf_int())), draw))
+        return {"src": str(path), "alt": "Kaplan-Meier curves with the number at risk",
+                "style": an.IMAGE_STYLE}
 
     @render.ui
     def marker_stats() -> Any:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,26 @@ from shiny import Inputs, Session, reactive, req, ui
 from mirprog.app import analysis as an
 from mirprog.data.cohort import Cohort
 
-__all__ = ["Shared"]
+__all__ = ["Memo", "Shared"]
+
+
+@dataclass
+class Memo:
+    """The last ``size`` results of one computation, by key (going back is instant)."""
+
+    size: int = 24
+    _store: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The stored value of ``key``, or ``compute()`` stored under it."""
+        if key in self._store:
+            self._store.move_to_end(key)
+            return self._store[key]
+        value = compute()
+        self._store[key] = value
+        if len(self._store) > self.size:
+            self._store.popitem(last=False)
+        return value
 
 
 @dataclass(frozen=True)
