@@ -107,12 +107,12 @@ def _register_results(input: Inputs, shared: Shared, screen_ok: Callable[[], Any
         d = np.where(ok, ((x - click["x"]) / sx) ** 2 + ((y - click["y"]) / sy) ** 2, np.inf)
         shared.go_to_marker(str(res.table["marker"].iloc[int(np.argmin(d))]))
 
-    @render.download(filename="screen.csv")
+    @render.download(filename=lambda: f"screen.{input.screen_table_format()}")
     def dl_screen() -> Iterator[bytes]:
-        yield an.table_bytes(screen_ok().table, "csv", index=False)
+        yield an.table_bytes(screen_ok().table, input.screen_table_format(), index=False)
 
-    @render.download(filename="volcano.png")
+    @render.download(filename=lambda: f"volcano.{input.screen_fig_format()}")
     def dl_volcano() -> Iterator[bytes]:
         from mirprog.present.volcano import volcano_plot
 
-        yield an.figure_bytes(volcano_plot(screen_ok()), "png")
+        yield an.figure_bytes(volcano_plot(screen_ok()), input.screen_fig_format())

@@ -88,13 +88,13 @@ def _register_table3(input: Inputs, shared: Shared) -> None:
         req(not isinstance(t3, Exception))
         yield an.table_bytes(t3.table, input.table_format())
 
-    @render.download(filename="forest.png")
+    @render.download(filename=lambda: f"forest.{input.study_fig_format()}")
     def dl_forest() -> Iterator[bytes]:
         from mirprog.present.plots import forest_plot
 
         t3 = table3_result()
         req(not isinstance(t3, Exception))
-        yield an.figure_bytes(forest_plot(t3), "png")
+        yield an.figure_bytes(forest_plot(t3), input.study_fig_format())
 
 
 def _register_combined(input: Inputs, shared: Shared) -> None:

@@ -16,6 +16,7 @@ UNITS = {"": "(not given)", "days": "days", "weeks": "weeks", "months": "months"
          "years": "years"}
 RULES = {"median": "Median", "tertiles": "Tertiles", "quartiles": "Quartiles",
          "fixed": "Fixed value", "optimal": "Optimal (corrected p, out-of-fold HR)"}
+FIGURE_FORMATS = ["png", "svg", "pdf"]
 CSS = """
 .mp-error { white-space: pre-wrap; }
 .mp-num { font-variant-numeric: tabular-nums; }
@@ -65,7 +66,7 @@ def _marker_view() -> Any:
                 ui.input_numeric("offset", "Offset for log2 (continuous HR)", value=0, min=0),
                 ui.input_checkbox("conf_int", "Confidence bands", value=False),
                 ui.h6("Download"),
-                ui.input_select("fig_format", None, choices=["png", "svg", "pdf"]),
+                ui.input_select("fig_format", None, choices=FIGURE_FORMATS),
                 ui.download_button("dl_km", "KM figure"),
                 ui.download_button("dl_marker_csv", "Numbers (CSV)"),
                 width=300,
@@ -91,6 +92,7 @@ def _study_view() -> Any:
                 ui.input_select("subgroup_by", "Subgroups: levels of", choices=[]),
                 ui.input_select("table_format", "Tables as", choices=["csv", "xlsx"]),
                 ui.download_button("dl_table3", "Table (uni/multivariate)"),
+                ui.input_select("study_fig_format", "Figures as", choices=FIGURE_FORMATS),
                 ui.download_button("dl_forest", "Forest figure"),
                 width=320,
             ),
@@ -115,7 +117,9 @@ def _screen_view() -> Any:
                 ui.p("Every marker (the markers chosen, or every numeric column that is not "
                      "a role), median split, log-rank and Cox, Benjamini-Hochberg FDR."),
                 ui.input_action_button("run_screen", "Run the screen", class_="btn-primary"),
+                ui.input_select("screen_table_format", "Table as", choices=["csv", "xlsx"]),
                 ui.download_button("dl_screen", "Screen table"),
+                ui.input_select("screen_fig_format", "Figure as", choices=FIGURE_FORMATS),
                 ui.download_button("dl_volcano", "Volcano figure"),
                 ui.p("Click a point of the volcano or a row of the table to open that "
                      "marker's KM."),

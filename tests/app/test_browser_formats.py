@@ -92,3 +92,24 @@ def test_parquet_upload_and_a_marker_screen(page: Any, tmp_path: Path, shots: Pa
     best = ref.table.sort_values("logrank_p", kind="stable").iloc[0]
     first_row = page.locator("#screen_table tbody tr").first
     assert first_row.locator("td").first.inner_text() == best["marker"] == "miR-0000"
+    page.select_option("#screen_table_format", "xlsx")
+    with page.expect_download() as dl:
+        page.click("#dl_screen")
+    shown = pd.read_excel(dl.value.path())
+    assert shown["marker"].tolist() == ref.table["marker"].tolist()
+    np.testing.assert_allclose(shown["q_logrank"], ref.table["q_logrank"], rtol=1e-14)
+    page.select_option("#screen_fig_format", "svg")
+    with page.expect_download() as dl:
+        page.click("#dl_volcano")
+    assert dl.value.suggested_filename == "volcano.svg"
+    # a click on the volcano (in data coordinates, as Shiny reports it) opens the nearest
+    x = float(np.log2(ref.table.set_index("marker").at["miR-0001", "hr"]))
+    y = float(-np.log10(ref.table.set_index("marker").at["miR-0001", "logrank_p"]))
+    page.evaluate("([x, y]) => Shiny.setInputValue('volcano_click', {x: x, y: y})", [x, y])
+    page.wait_for_function("document.querySelector('#marker').value === 'miR-0001'")
+    page.locator(".nav-link.active", has_text="One marker").wait_for()
+    page.locator("#logrank-p").wait_for()
+    split = mp.Cutpoints.fit(cohort, ["miR-0001"]).apply(cohort)
+    page.wait_for_function("(p) => document.querySelector('#logrank-p')"
+                           ".getAttribute('data-value') === p",
+                           arg=repr(mp.logrank(split, by="miR-0001_high").p))
