@@ -21,6 +21,7 @@ import pandas as pd
 from mirprog.data.cohort import Cohort
 from mirprog.data.reading import read_table
 from mirprog.errors import ArgumentError
+from mirprog.output import neutralise_cell, write_csv
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -240,12 +241,24 @@ def rounded(frame: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
 
 
 def table_bytes(frame: pd.DataFrame, fmt: str = "csv", *, index: bool = True) -> bytes:
-    """A table as CSV (full precision) or XLSX bytes."""
-    if fmt == "csv":
-        return frame.to_csv(index=index, float_format="%.17g").encode("utf-8")
-    if fmt == "xlsx":
-        buf = io.BytesIO()
-        frame.to_excel(buf, index=index)
-        return buf.getvalue()
-    raise ArgumentError(f"Tables download as csv or xlsx, not {fmt!r}.")
+    """A table as CSV (full precision) or XLSX bytes, text cells neutralised.
 
+    A text cell, label or header starting with ``=``, ``+``, ``-`` or ``@`` gets a ``'``
+    in front (:func:`mirprog.output.write_csv`'s rule), in the XLSX file too, so that a
+    marker named ``=HYPERLINK(...)`` cannot run as a formula in a spreadsheet.
+    """
+    if fmt == "csv":
+        buf = io.StringIO()
+        write_csv(frame, buf, index=index)
+        return buf.getvalue().encode("utf-8")
+    if fmt == "xlsx":
+        safe = frame.copy()
+        for col in safe.columns:
+            if not pd.api.types.is_numeric_dtype(safe[col]):
+                safe[col] = safe[col].map(neutralise_cell)
+        safe.columns = [neutralise_cell(c) for c in safe.columns]
+        safe.index = safe.index.map(neutralise_cell)
+        out = io.BytesIO()
+        safe.to_excel(out, index=index)
+        return out.getvalue()
+    raise ArgumentError(f"Tables download as csv or xlsx, not {fmt!r}.")

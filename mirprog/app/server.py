@@ -124,7 +124,9 @@ def _register_mapping(input: Inputs, table: Any) -> None:
         if isinstance(df, MirprogError) or input.event() not in df.columns:
             return
         levels = an.event_levels(df, input.event())
-        pick = "1" if "1" in levels else (levels[-1] if levels else None)
+        # 0/1: 1; R's 1/2 coding (survival::lung): 2 is the event; text: the last level
+        pick = ("2" if levels == ["1", "2"] else "1" if "1" in levels
+                else levels[-1] if levels else None)
         ui.update_select("event_value", choices=levels, selected=pick)
 
 

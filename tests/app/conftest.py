@@ -32,7 +32,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a running ``mirprog app --no-browser`` (stopped after the session)."""
     port = _free_port()
@@ -65,7 +65,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.skip("no chromium to drive")
@@ -78,7 +78,7 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shots() -> Path:
     """Where screenshots go (MIRPROG_APP_SHOTS, else a temporary folder)."""
     where = Path(os.environ.get("MIRPROG_APP_SHOTS") or

@@ -190,6 +190,18 @@ def test_tables_download_at_full_precision() -> None:
     np.testing.assert_allclose(back, frame["p"], rtol=1e-14)
 
 
+def test_downloaded_tables_cannot_run_as_formulas() -> None:
+    frame = pd.DataFrame({"marker": ["=HYPERLINK(1)", "miR-21"], "hr": [-0.5, 2.0]},
+                         index=pd.Index(["@a", "b"], name="+row"))
+    csv = an.table_bytes(frame, "csv").decode()
+    assert "'=HYPERLINK(1)" in csv
+    assert "'@a" in csv
+    back = pd.read_excel(io.BytesIO(an.table_bytes(frame, "xlsx")), index_col=0)
+    assert back["marker"].tolist() == ["'=HYPERLINK(1)", "miR-21"]
+    assert back.index.tolist() == ["'@a", "b"]
+    assert back["hr"].tolist() == [-0.5, 2.0]
+
+
 def test_display_helpers() -> None:
     shown = an.rounded(pd.DataFrame({"x": [123456.0, 0.000123456, np.nan, 0.0], "n": [1, 2, 3,
                                                                                    4]}), 3)
