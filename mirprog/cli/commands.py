@@ -157,7 +157,36 @@ def _build_parser() -> argparse.ArgumentParser:
                                              "(default: the reference study's tables)")
     au.add_argument("--events", type=_positive_number, default=None,
                     help="total events in the cohort, if known (checks CI widths against it)")
+    ap = sub.add_parser("app", help="the local web app (upload a cohort, KM, Cox, screen, report)",
+                        description="Start mirprog's web app on this computer (needs the extra: "
+                                    "pip install \"mirprog[app]\"). It binds to 127.0.0.1 and "
+                                    "loads nothing from the internet; your data stay here.")
+    ap.add_argument("--host", default="127.0.0.1",
+                    help="address to bind (default 127.0.0.1: this computer only)")
+    ap.add_argument("--port", type=int, default=8050, help="port (default 8050; 0 = any free)")
+    ap.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     return parser
+
+
+def _app(args: argparse.Namespace) -> None:
+    try:
+        import shiny  # noqa: F401
+
+        from mirprog.app import serve
+    except ImportError as exc:
+        raise MirprogError(f"The web app needs the optional extra ({exc.name} is missing): "
+                           'pip install "mirprog[app]"') from None
+    if args.port == 0:
+        import socket
+
+        with socket.socket() as s:
+            s.bind((args.host, 0))
+            args.port = s.getsockname()[1]
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"mirprog app: warning: --host {args.host} makes the app (and the data you "
+              "upload) reachable from other computers.", file=sys.stderr)
+    print(f"mirprog app: http://{args.host}:{args.port}  (Ctrl+C stops it)", flush=True)
+    serve(args.host, args.port, launch_browser=not args.no_browser)
 
 
 def _analyze(args: argparse.Namespace) -> None:
@@ -376,6 +405,8 @@ def _run(args: argparse.Namespace) -> None:
         from mirprog.cli import study as study_cli
 
         study_cli.run(args)
+    elif args.command == "app":
+        _app(args)
     elif args.command == "audit":
         from mirprog.stats import audit
 

@@ -23,7 +23,8 @@ print('HEAVY', heavy, file=sys.stderr)
 
 @pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"], ["fit", "--help"],
                                   ["score", "--help"], ["screen", "--help"],
-                                  ["reproduce", "--help"], ["study", "--help"]])
+                                  ["reproduce", "--help"], ["study", "--help"],
+                                  ["app", "--help"]])
 def test_help_loads_no_heavy_library(argv: list[str]) -> None:
     run = subprocess.run([sys.executable, "-c", CODE.format(argv=argv)], capture_output=True,
                          text=True, check=True)

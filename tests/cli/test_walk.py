@@ -77,7 +77,8 @@ def test_the_walk_covers_every_subcommand() -> None:
         set(SUBPARSERS)
 
 
-@pytest.mark.parametrize("command", sorted(SUBPARSERS))
+# `app` reads no file (it serves until stopped): run without arguments it starts a server
+@pytest.mark.parametrize("command", sorted(set(SUBPARSERS) - {"app"}))
 def test_missing_inputs_exit_2_with_one_line(command: str, tmp_path: Path) -> None:
     argv = _missing_inputs(command, tmp_path)
     code, err = run(argv)

@@ -1,0 +1,91 @@
+"""The one-marker view (server side): cut, KM with numbers at risk, log-rank, Cox, PH."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from shiny import Inputs, reactive, render, req, ui
+
+from mirprog.app import analysis as an
+from mirprog.app.render import error_box, marker_frame, marker_panel
+from mirprog.app.shared import Memo, Shared
+from mirprog.app.ui import RULES
+from mirprog.errors import MirprogError
+
+__all__ = ["register_marker"]
+
+
+def register_marker(input: Inputs, shared: Shared) -> None:
+    """Outputs of the one-marker view (results and figures memoised per setting)."""
+    results, pictures = Memo(), Memo()
+
+    @reactive.effect
+    def _marker_select() -> None:
+        choices = shared.marker_choices()
+        current = input.marker()
+        ui.update_select("marker", choices=choices,
+                         selected=current if current in choices else choices[0])
+        ui.update_selectize("combined", choices=[*input.markers(), *input.clinical()],
+                            selected=[])
+        ui.update_select("subgroup_by", choices={"": "(none)",
+                                                 **{f: f for f in input.clinical()}})
+
+    @reactive.calc
+    def marker_result() -> an.MarkerAnalysis | MirprogError:
+        c = shared.cohort()
+        marker = input.marker()
+        req(marker and marker in c.columns)
+        threshold = input.threshold() if input.rule() == "fixed" else None
+        offset = float(input.offset() or 0)
+        try:
+            # the key holds the cohort itself (hashed by identity), never a reusable id()
+            return results.get((c, marker, input.rule(), threshold, offset),
+                               lambda: an.analyse_marker(c, marker, input.rule(),
+                                                         threshold=threshold, offset=offset))
+        except MirprogError as exc:
+            return exc
+
+    def marker_ok() -> an.MarkerAnalysis:
+        res = marker_result()
+        req(isinstance(res, an.MarkerAnalysis))
+        assert isinstance(res, an.MarkerAnalysis)
+        return res
+
+    def km_figure(res: an.MarkerAnalysis) -> Any:
+        from mirprog.present.plots import km_plot
+
+        rule = RULES[input.rule()].split(" (")[0].lower()
+        return km_plot(res.km, test=res.logrank, cox=res.cox, conf_int=bool(input.conf_int()),
+                       time_unit=res.cohort.time_unit, labels=an.group_labels(res.cutpoint),
+                       title=f"{res.marker}: {rule} cut")
+
+    @render.ui
+    def marker_error() -> Any:
+        res = marker_result()
+        return error_box(res) if isinstance(res, MirprogError) else None
+
+    @render.image(delete_file=True)
+    def km_plot() -> Any:
+        res = marker_ok()
+        path = shared.file("km.png")
+
+        def draw() -> bytes:
+            an.save_png(km_figure(res), path, alt="", laid_out=True)
+            return path.read_bytes()
+
+        path.write_bytes(pictures.get((res, bool(input.conf_int())), draw))
+        return {"src": str(path), "alt": "Kaplan-Meier curves with the number at risk",
+                "style": an.IMAGE_STYLE}
+
+    @render.ui
+    def marker_stats() -> Any:
+        return marker_panel(marker_ok())
+
+    @render.download(filename=lambda: f"km_{input.marker()}.{input.fig_format()}")
+    def dl_km() -> Iterator[bytes]:
+        yield an.figure_bytes(km_figure(marker_ok()), input.fig_format())
+
+    @render.download(filename=lambda: f"marker_{input.marker()}.csv")
+    def dl_marker_csv() -> Iterator[bytes]:
+        yield an.table_bytes(marker_frame(marker_ok()), "csv", index=False)

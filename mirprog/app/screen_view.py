@@ -1,0 +1,118 @@
+"""The screen view of the web app (server side): every marker with FDR, a volcano plot and a
+sortable table; clicking a point or a row opens that marker's KM."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from shiny import Inputs, reactive, render, req, ui
+
+from mirprog.app import analysis as an
+from mirprog.app.render import error_box
+from mirprog.app.shared import Shared
+from mirprog.errors import MirprogError
+
+__all__ = ["register_screen"]
+
+
+def register_screen(input: Inputs, shared: Shared) -> None:
+    """Outputs of the Screen view."""
+    screen_store: reactive.Value[Any] = reactive.value(None)
+
+    def screen_ok() -> Any:
+        res = screen_store.get()
+        req(res is not None and not isinstance(res, Exception))
+        return res[0]
+
+    _register_run(input, shared, screen_store)
+    _register_results(input, shared, screen_ok)
+
+
+def _register_run(input: Inputs, shared: Shared, screen_store: reactive.Value[Any]) -> None:
+    """The button that runs the screen (with a progress bar) and its summary line."""
+
+    @reactive.effect
+    @reactive.event(input.run_screen)
+    def _run_screen() -> None:
+        from mirprog.stats.screen.markers import screen
+
+        c = shared.cohort()
+        markers = shared.marker_choices()
+        with ui.Progress(min=0, max=2) as bar:
+            bar.set(1, message=f"Screening {len(markers)} markers on {c.n} patients ...")
+            start = time.perf_counter()
+            try:
+                res = screen(c, markers, progress=False)
+            except MirprogError as exc:
+                screen_store.set(exc)
+                return
+            bar.set(2, message="done")
+        screen_store.set((res, time.perf_counter() - start))
+
+    @render.ui
+    def screen_status() -> Any:
+        res = screen_store.get()
+        if res is None:
+            return ui.p("Press “Run the screen”.")
+        if isinstance(res, Exception):
+            return error_box(res)
+        r, seconds = res
+        hits = int((r.table["q_logrank"] < 0.05).sum())
+        return ui.div(f"{len(r.table)} markers screened on {r.n} patients in {seconds:.2f} s; "
+                      f"{hits} with log-rank FDR q < 0.05 (Benjamini-Hochberg).",
+                      id="screen-summary", class_="alert alert-info")
+
+
+
+def _register_results(input: Inputs, shared: Shared, screen_ok: Callable[[], Any]) -> None:
+    """The volcano, the sortable table, and the clicks that open a marker."""
+
+    @render.plot(alt="Volcano plot of the screen")
+    def volcano() -> Any:
+        from mirprog.present.volcano import volcano_plot
+
+        return volcano_plot(screen_ok(), highlight=input.marker())
+
+    @render.data_frame
+    def screen_table() -> Any:
+        t = screen_ok().table
+        cols = ["marker", "n", "events", "hr", "ci_lower", "ci_upper", "logrank_p",
+                "q_logrank", "hr_cont", "p_cont", "q_cont", "note"]
+        shown = an.rounded(t[cols].sort_values("logrank_p", kind="stable"), 3)
+        return render.DataGrid(shown,
+                               selection_mode="row", height="420px", filters=True)
+
+    @reactive.effect
+    def _screen_row() -> None:
+        picked = screen_table.data_view(selected=True)
+        if len(picked):
+            shared.go_to_marker(str(picked["marker"].iloc[0]))
+
+    @reactive.effect
+    @reactive.event(input.volcano_click)
+    def _volcano_click() -> None:
+        from mirprog.present.volcano import volcano_coordinates
+
+        click = input.volcano_click()
+        res = screen_ok()
+        x, y = volcano_coordinates(res)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any() or click is None:
+            return
+        sx = max(float(np.ptp(x[ok])), 1e-9)
+        sy = max(float(np.ptp(y[ok])), 1e-9)
+        d = np.where(ok, ((x - click["x"]) / sx) ** 2 + ((y - click["y"]) / sy) ** 2, np.inf)
+        shared.go_to_marker(str(res.table["marker"].iloc[int(np.argmin(d))]))
+
+    @render.download(filename=lambda: f"screen.{input.screen_table_format()}")
+    def dl_screen() -> Iterator[bytes]:
+        yield an.table_bytes(screen_ok().table, input.screen_table_format(), index=False)
+
+    @render.download(filename=lambda: f"volcano.{input.screen_fig_format()}")
+    def dl_volcano() -> Iterator[bytes]:
+        from mirprog.present.volcano import volcano_plot
+
+        yield an.figure_bytes(volcano_plot(screen_ok()), input.screen_fig_format())

@@ -1,0 +1,76 @@
+"""What the views of the app share: the cohort, the marker list, the session's folder."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shiny import Inputs, Session, reactive, req, ui
+
+from mirprog.app import analysis as an
+from mirprog.data.cohort import Cohort
+
+__all__ = ["Memo", "Shared"]
+
+
+@dataclass
+class Memo:
+    """The last ``size`` results of one computation, by key (going back is instant)."""
+
+    size: int = 24
+    _store: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The stored value of ``key``, or ``compute()`` stored under it."""
+        if key in self._store:
+            self._store.move_to_end(key)
+            return self._store[key]
+        value = compute()
+        self._store[key] = value
+        if len(self._store) > self.size:
+            self._store.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Reactive readers and helpers handed to each view's registration function."""
+
+    cohort: Callable[[], Cohort]
+    marker_choices: Callable[[], list[str]]
+    workdir: Path
+    session_id: str
+
+    @staticmethod
+    def build(input: Inputs, session: Session, cohort_or_error: Callable[[], Any],
+              workdir: Path) -> Shared:
+        """The readers, from the cohort calc of the server."""
+
+        def cohort() -> Cohort:
+            c = cohort_or_error()
+            req(isinstance(c, Cohort))
+            assert isinstance(c, Cohort)
+            return c
+
+        @reactive.calc
+        def marker_choices() -> list[str]:
+            c = cohort()
+            roles = {c.time_col, c.event_col, c.id_col}
+            return list(input.markers()) or [m for m in an.numeric_columns(c.data)
+                                             if m not in roles]
+
+        return Shared(cohort=cohort, marker_choices=marker_choices, workdir=workdir,
+                      session_id=str(session.id))
+
+    def file(self, name: str) -> Path:
+        """A file of this session in its folder."""
+        return self.workdir / f"{self.session_id}-{name}"
+
+    @staticmethod
+    def go_to_marker(marker: str) -> None:
+        """Open the one-marker view on ``marker``."""
+        ui.update_select("marker", selected=marker)
+        ui.update_navset("tabs", selected="One marker")

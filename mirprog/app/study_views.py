@@ -1,0 +1,181 @@
+"""The study view of the web app (server side): the univariate and multivariate table with
+backward selection, the forest plot, combined risk groups with the model comparison, and
+the subgroup table with interaction p."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from shiny import Inputs, reactive, render, req, ui
+
+from mirprog.app import analysis as an
+from mirprog.app.render import error_box, frame_html
+from mirprog.app.shared import Shared
+from mirprog.data.cohort import Cohort
+from mirprog.errors import ArgumentError, MirprogError
+
+__all__ = ["adverse_levels", "register_study"]
+
+
+def adverse_levels(cohort: Cohort, columns: list[str]) -> dict[str, Any]:
+    """For each two-level factor, the level whose univariate Cox HR is above 1."""
+    from mirprog.stats.cox.coxph import cox
+
+    adverse: dict[str, Any] = {}
+    for col in columns:
+        levels = sorted(cohort.column(col).dropna().unique().tolist(), key=str)
+        if len(levels) != 2:
+            raise ArgumentError(f"Combined risk groups take two-level factors; {col!r} has "
+                                f"{len(levels)} levels ({', '.join(map(str, levels[:6]))}). "
+                                "Choose binary factors (markers are median-split).")
+        fit = cox(cohort, col, categorical=[col], reference={col: levels[0]})
+        adverse[col] = levels[1] if fit.summary["hr"].iloc[0] > 1 else levels[0]
+    return adverse
+
+
+
+def register_study(input: Inputs, shared: Shared) -> None:
+    """Outputs of the Study view."""
+    _register_table3(input, shared)
+    _register_combined(input, shared)
+    _register_subgroups(input, shared)
+
+
+def _register_table3(input: Inputs, shared: Shared) -> None:
+    """The univariate/multivariate table, its forest plot and downloads."""
+
+    @reactive.calc
+    def table3_result() -> Any:
+        from mirprog.stats.factor_table import factor_table
+
+        c = shared.cohort()
+        markers, clinical = list(input.markers()), list(input.clinical())
+        if not markers and not clinical:
+            return ArgumentError("Choose markers and/or clinical factors on the Data view.")
+        try:
+            return factor_table(c, markers, clinical,
+                                p_remove=float(input.p_remove() or 0.1))
+        except MirprogError as exc:
+            return exc
+
+    @render.ui
+    def study_error() -> Any:
+        t3 = table3_result()
+        return error_box(t3) if isinstance(t3, Exception) else None
+
+    @render.ui
+    def table3() -> Any:
+        t3 = table3_result()
+        req(not isinstance(t3, Exception))
+        sel = t3.selection
+        return ui.div(frame_html(t3.formatted(), "table3-table"),
+                      ui.p(f"Backward selection ({sel.method.upper()} test, remove if p > "
+                           f"{sel.p_remove:g}) kept: {', '.join(sel.selected) or 'none'}. "
+                           f"{sel.excluded.summary()}", id="selection-note"))
+
+    @render.plot(alt="Forest plot of the multivariate model")
+    def forest() -> Any:
+        from mirprog.present.plots import forest_plot
+
+        t3 = table3_result()
+        req(not isinstance(t3, Exception))
+        return forest_plot(t3, title="Univariate and multivariate Cox")
+
+    @render.download(filename=lambda: f"table_uni_multivariate.{input.table_format()}")
+    def dl_table3() -> Iterator[bytes]:
+        t3 = table3_result()
+        req(not isinstance(t3, Exception))
+        yield an.table_bytes(t3.table, input.table_format())
+
+    @render.download(filename=lambda: f"forest.{input.study_fig_format()}")
+    def dl_forest() -> Iterator[bytes]:
+        from mirprog.present.plots import forest_plot
+
+        t3 = table3_result()
+        req(not isinstance(t3, Exception))
+        yield an.figure_bytes(forest_plot(t3), input.study_fig_format())
+
+
+def _register_combined(input: Inputs, shared: Shared) -> None:
+    """Combined risk groups (A/B/C...) and the model comparison."""
+
+    @reactive.calc
+    def split() -> tuple[Cohort, dict[str, str]]:
+        """The cohort with its chosen markers split at the median, and marker -> column."""
+        from mirprog.factors.cutpoints import Cutpoints
+
+        c = shared.cohort()
+        markers = list(input.markers())
+        if not markers:
+            return c, {}
+        spec = Cutpoints.fit(c, markers)
+        return spec.apply(c), {p.marker: p.column for p in spec.cutpoints}
+
+    @reactive.calc
+    def combined() -> Any:
+        from mirprog.stats.comparison import compare_combined, risk_groups
+
+        chosen = list(input.combined())
+        req(chosen)
+        c, columns = split()
+        factors = [columns.get(f, f) for f in chosen]
+        try:
+            if len(factors) < 2:
+                raise ArgumentError("Choose two or more factors to combine.")
+            comp = compare_combined(c, factors)
+            groups = risk_groups(c, adverse_levels(c, factors))
+        except MirprogError as exc:
+            return exc
+        return comp, groups
+
+    @render.ui
+    def combined_out() -> Any:
+        res = combined()
+        if isinstance(res, Exception):
+            return error_box(res)
+        comp, groups = res
+        adverse = ", ".join(f"{k} = {v}" for k, v in groups.adverse.items())
+        return ui.div(ui.p(f"Adverse levels: {adverse}. Log-rank across the groups "
+                           f"{an.p_text(groups.logrank.p)}, trend {an.p_text(groups.trend.p)}."),
+                      frame_html(groups.counts, "risk-counts", index=True),
+                      frame_html(an.rounded(comp.table, 6), "model-comparison", index=True),
+                      ui.p(comp.excluded.summary()))
+
+    @render.image(delete_file=True)
+    def risk_km() -> Any:
+        from mirprog.present.plots import km_plot
+
+        res = combined()
+        req(not isinstance(res, Exception))
+        groups = res[1]
+        labels = {g: f"{g} ({n} adverse)" for g, n in groups.counts["n_adverse"].items()}
+        fig = km_plot(groups.km, test=groups.logrank, labels=labels,
+                      time_unit=groups.cohort.time_unit, title="Combined risk groups")
+        return an.save_png(fig, shared.file("risk.png"),
+                           alt="Kaplan-Meier curves of the combined risk groups",
+                           laid_out=True)
+
+
+def _register_subgroups(input: Inputs, shared: Shared) -> None:
+    """The marker within each level of a clinical factor, with the interaction p."""
+
+    @render.ui
+    def subgroups() -> Any:
+        from mirprog.stats.subgroup_table import subgroup_table
+
+        by = input.subgroup_by()
+        req(by and input.marker())
+        c = shared.cohort()
+        try:
+            col = c.column(by)
+            levels = sorted(col.dropna().unique().tolist(), key=str)
+            if len(levels) > 12:
+                raise ArgumentError(f"{by!r} has {len(levels)} levels: subgroups take a "
+                                    "factor with at most 12.")
+            masks = {f"{by} = {v}": (col == v).to_numpy() for v in levels}
+            t4 = subgroup_table(c, input.marker(), masks, marker_rule="median")
+        except MirprogError as exc:
+            return error_box(exc)
+        return ui.div(ui.p(f"Marker {input.marker()} (median split) within each level of {by}."),
+                      frame_html(t4.formatted(), "subgroup-table"))
