@@ -26,7 +26,8 @@ from mirprog._engine import newton as driver
 from mirprog._engine.coxph import Ties
 from mirprog._engine.newton import Cols, Derivs
 
-__all__ = ["CHOL_TOL", "FreqCox", "FreqFits", "fit_freq", "one_covariate", "r_cholesky_step"]
+__all__ = ["CHOL_TOL", "FreqCox", "FreqFits", "fit_freq", "loglik_many", "one_covariate",
+           "r_cholesky_step"]
 
 CHOL_TOL = 1e-9  # R coxph.control(toler.chol): a Cholesky pivot below this x the largest: singular
 
@@ -281,3 +282,37 @@ class one_covariate:  # noqa: N801 - used as a function-like adapter
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         loglik, u, info, scale = self.deriv(beta[:, 0], cols)  # type: ignore[arg-type]
         return loglik, u[:, None], info[:, None, None], scale
+
+
+def loglik_many(time: np.ndarray, event: np.ndarray, eta: np.ndarray, ties: Ties) -> np.ndarray:
+    """Cox log-likelihoods (k,) of the fixed linear predictors ``eta`` (n, k), all rows weight 1.
+
+    Exact for any range of ``eta`` (each column is shifted by its maximum, which the
+    likelihood does not see): R ``coxph(init = 1, iter.max = 0)$loglik[2]`` of ``eta``.
+    """
+    t_in = np.asarray(time, dtype=float)
+    e_in = (np.asarray(event) == 1).astype(np.int64)
+    order = np.lexsort((e_in, -t_in))
+    t, e = t_in[order], e_in[order] == 1
+    z = np.asarray(eta, dtype=float)[order]
+    z = z - z.max(axis=0)
+    n = len(t)
+    ev = np.flatnonzero(e)
+    et = t[ev]
+    new = np.ones(len(et), dtype=bool)
+    new[1:] = et[1:] != et[:-1]
+    start = np.flatnonzero(new)
+    d = np.diff(np.append(start, len(et)))                       # (G,) events per time
+    last = n - np.searchsorted(t[::-1], et[start], side="left") - 1
+    cum = np.cumsum(np.exp(z), axis=0)
+    s0 = cum[last]                                               # (G, k)
+    out = z[ev].sum(axis=0)
+    if ties == "breslow":
+        return np.asarray(out - (d[:, None] * np.log(s0)).sum(axis=0))
+    before = last - d
+    t0 = s0 - np.where((before >= 0)[:, None], cum[np.maximum(before, 0)], 0.0)
+    out -= np.log(s0).sum(axis=0)
+    for j in range(1, int(d.max(initial=1))):
+        g = d > j
+        out -= np.log(s0[g] - (j / d[g])[:, None] * t0[g]).sum(axis=0)
+    return np.asarray(out)

@@ -26,7 +26,7 @@ from mirprog._engine import newton as driver
 from mirprog._engine.batch_sets import Sample, sample
 from mirprog._engine.concordance_batch import concordance_many
 from mirprog._engine.cox_batch import continuous_model
-from mirprog._engine.cox_freq import FreqCox, fit_freq, one_covariate
+from mirprog._engine.cox_freq import FreqCox, fit_freq, loglik_many, one_covariate
 from mirprog._engine.coxph import Ties
 
 __all__ = ["INDICES", "STATUSES", "Apparent", "Block", "apparent", "block", "gini_md",
@@ -157,7 +157,7 @@ def _test(lp: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties, max_i
     fit = driver.newton(one_covariate(model), u, 1, max_iter=max_iter, eps=eps)
     slope = fit.beta[:, 0]
     ll_null, ll = fit.loglik_null, fit.loglik
-    ll_one = model(np.ones(u), None)[0]
+    ll_one = loglik_many(time, event, lp, ties)
     lr, ll0 = -2 * (ll_null - ll), -2 * ll_null
     d = (lr - 1) / ll0
     un = -2 * (ll_one - ll) / ll0
