@@ -26,8 +26,15 @@ from mirprog._engine import newton as driver
 from mirprog._engine.coxph import Ties
 from mirprog._engine.newton import Cols, Derivs
 
-__all__ = ["CHOL_TOL", "FreqCox", "FreqFits", "fit_freq", "loglik_many", "one_covariate",
-           "r_cholesky_step"]
+__all__ = [
+    "CHOL_TOL",
+    "FreqCox",
+    "FreqFits",
+    "OneCovariate",
+    "fit_freq",
+    "loglik_many",
+    "r_cholesky_step",
+]
 
 CHOL_TOL = 1e-9  # R coxph.control(toler.chol): a Cholesky pivot below this x the largest: singular
 
@@ -273,14 +280,14 @@ class _Scaled:
         return loglik, u * sc, info * sc[:, :, None] * sc[:, None, :], None
 
 
-class one_covariate:  # noqa: N801 - used as a function-like adapter
+class OneCovariate:
     """(m,)-shaped one-covariate derivatives in the driver's (m, 1), (m, 1, 1) shapes."""
 
     def __init__(self, deriv: driver.Deriv) -> None:
         self.deriv = deriv
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
-        loglik, u, info, scale = self.deriv(beta[:, 0], cols)  # type: ignore[arg-type]
+        loglik, u, info, scale = self.deriv(beta[:, 0], cols)
         return loglik, u[:, None], info[:, None, None], scale
 
 

@@ -26,7 +26,7 @@ from mirprog._engine import newton as driver
 from mirprog._engine.batch_sets import Sample, sample
 from mirprog._engine.concordance_batch import concordance_many
 from mirprog._engine.cox_batch import continuous_model
-from mirprog._engine.cox_freq import FreqCox, fit_freq, loglik_many, one_covariate
+from mirprog._engine.cox_freq import FreqCox, OneCovariate, fit_freq, loglik_many
 from mirprog._engine.coxph import Ties
 
 __all__ = ["INDICES", "STATUSES", "Apparent", "Block", "apparent", "block", "gini_md",
@@ -43,7 +43,8 @@ def gini_md(x: np.ndarray, counts: np.ndarray | None = None) -> float:
     n = len(v)
     if n < 2:
         return float("nan")
-    return float(2 * np.dot(2 * np.arange(1, n + 1) - n - 1, v) / (n * (n - 1)))
+    pairs = n * n - n
+    return float(2 * np.dot(2 * np.arange(1, n + 1) - n - 1, v) / pairs)
 
 
 def _r2(lr: np.ndarray, ll0: np.ndarray, n: float) -> np.ndarray:
@@ -154,7 +155,7 @@ def _test(lp: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties, max_i
     n, u = lp.shape
     s = sample(time, event) if layout is None else layout
     model = continuous_model(s, lp[s.order], np.ones((n, u), dtype=bool), ties)
-    fit = driver.newton(one_covariate(model), u, 1, max_iter=max_iter, eps=eps)
+    fit = driver.newton(OneCovariate(model), u, 1, max_iter=max_iter, eps=eps)
     slope = fit.beta[:, 0]
     ll_null, ll = fit.loglik_null, fit.loglik
     ll_one = loglik_many(time, event, lp, ties)

@@ -172,7 +172,7 @@ def _block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarra
 def _one_blas_thread() -> Iterator[None]:
     """BLAS on one thread inside a task: its matrices are small and the tasks run in parallel."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
     except ImportError:                                 # pragma: no cover - sklearn brings it
         ctx: Any = nullcontext()
     else:
@@ -308,15 +308,7 @@ def bootstrap_validate(
     slope     1.000            1.000  0.884     0.116      0.884      20
     """
     ex = execution_options(execution, progress=progress)
-    if select is not None:
-        raise ArgumentError(f"select={select!r} (re-selection in each resample, R "
-                            "validate(bw = TRUE)) is not implemented yet; use select=None.",
-                            argument="select")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 2:
-        raise ArgumentError(f"max_iter must be an integer >= 2, got {max_iter!r}.",
-                            argument="max_iter")
-    if not (isinstance(eps, float | int) and 0 < eps < 1):
-        raise ArgumentError(f"eps must be a number in (0, 1), got {eps!r}.", argument="eps")
+    _check_options(select, max_iter, eps)
     fit = cox(cohort, covariates, ties=ties, categorical=categorical, reference=reference)
     data = timefixed(cohort.complete_cases(list(fit.design.columns)))
     x = np.asarray(fit.design.matrix(data.frame), dtype=float)
@@ -358,10 +350,22 @@ def bootstrap_validate(
         eps=float(eps), max_iter=int(max_iter))
 
 
+def _check_options(select: str | None, max_iter: int, eps: float) -> None:
+    if select is not None:
+        raise ArgumentError(f"select={select!r} (re-selection in each resample, R "
+                            "validate(bw = TRUE)) is not implemented yet; use select=None.",
+                            argument="select")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 2:
+        raise ArgumentError(f"max_iter must be an integer >= 2, got {max_iter!r}.",
+                            argument="max_iter")
+    if not (isinstance(eps, float | int) and 0 < eps < 1):
+        raise ArgumentError(f"eps must be a number in (0, 1), got {eps!r}.", argument="eps")
+
+
 def _replicates(blocks: list[optimism.Block], total: int) -> pd.DataFrame:
     status = np.concatenate([b.status for b in blocks])
     cols: dict[str, Any] = {
-        "status": pd.Categorical.from_codes(status, categories=list(STATUSES)).astype(str),
+        "status": np.array(STATUSES, dtype=object)[status],
         "monotone": np.concatenate([b.monotone for b in blocks]),
         "iterations": np.concatenate([b.iterations for b in blocks]),
     }

@@ -82,7 +82,9 @@ def test_counts_are_duplicated_rows(ties: str) -> None:
         assert_allclose(fits.coef[b], dup.coef, rtol=1e-8, atol=1e-10)
         assert fits.loglik[b] == pytest.approx(dup.loglik, rel=1e-12)
         assert fits.loglik_null[b] == pytest.approx(dup.loglik_null, rel=1e-12)
-    assert fits.converged.all() and not fits.singular.any() and not fits.monotone.any()
+    assert fits.converged.all()
+    assert not fits.singular.any()
+    assert not fits.monotone.any()
 
 
 @pytest.mark.r_reference
@@ -112,7 +114,8 @@ def test_singular_and_monotone_resamples() -> None:
     fit = fit_freq(FreqCox(time, event, x, counts, "efron"), max_iter=10, eps=1e-4)
     assert fit.singular.tolist() == [True, False, False]
     assert fit.monotone.tolist() == [False, True, False]
-    assert fit.converged[1] and fit.coef[1, 1] < -5
+    assert fit.converged[1]
+    assert fit.coef[1, 1] < -5
 
 
 def test_r_cholesky_step() -> None:
