@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 CHOL_TOL = 1e-9  # R coxph.control(toler.chol): a Cholesky pivot below this x the largest: singular
+FAR = 5.0        # |scaled coefficient| beyond which the final pivots are checked again
 
 
 class FreqCox:
@@ -255,8 +256,14 @@ def fit_freq(deriv: FreqCox, *, max_iter: int, eps: float) -> FreqFits:
                                 solver=r_cholesky_step,
                                 at_start=tuple(a[keep] if a is not None else None
                                                for a in at0))  # type: ignore[arg-type]
-            final = sub(fit.beta, None)[2]
-            bad = fit.failed | (_r_cholesky(final, CHOL_TOL)[1] == 0).any(axis=1)
+            # R's NA coefficients: a zero pivot at the final point; only a fit drifting
+            # far (or flagged) can lose a pivot it had at the start
+            bad = fit.failed.copy()
+            far = np.flatnonzero(~bad & (fit.infinite.any(axis=1)
+                                         | (np.abs(fit.beta).max(axis=1) > FAR)))
+            if far.size:
+                final = sub(fit.beta[far], far)[2]
+                bad[far] = (_r_cholesky(final, CHOL_TOL)[1] == 0).any(axis=1)
             singular[keep[bad]] = True
             coef[keep] = fit.beta * deriv.scale[keep]
             loglik[keep] = fit.loglik

@@ -136,11 +136,14 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
         if used.size:
             lp = x @ fit.coef[ok].T                                       # (n, u)
             w = counts[:, used]
-            dxy_tr = 2 * concordance_many(time, event, lp, w)["concordance"] - 1
+            both = concordance_many(time, event, np.concatenate([lp, lp], axis=1),
+                                    np.concatenate([w, np.ones_like(w)], axis=1))
+            dxy_tr = 2 * both["concordance"][:used.size] - 1
             lr = -2 * (fit.loglik_null[ok] - fit.loglik[ok])
             g_tr = np.array([gini_md(lp[:, j], w[:, j]) for j in range(used.size)])
             train[used] = _fitted_indices(dxy_tr, lr, -2 * fit.loglik_null[ok], n, g_tr)
-            te, conv = _test(lp, time, event, ties, max_iter, eps, layout)
+            te, conv = _test(lp, 2 * both["concordance"][used.size:] - 1, time, event, ties,
+                             max_iter, eps, layout)
             test[used] = te
             status[used[~conv]] = 4
             train[used[~conv]] = np.nan
@@ -149,7 +152,7 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
                  train=train, test=test)
 
 
-def _test(lp: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties, max_iter: int,
+def _test(lp: np.ndarray, dxy: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties, max_iter: int,
           eps: float, layout: Sample | None) -> tuple[np.ndarray, np.ndarray]:
     """The refits' indices on the original rows; and whether the slope fit converged."""
     n, u = lp.shape
@@ -162,7 +165,6 @@ def _test(lp: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties, max_i
     lr, ll0 = -2 * (ll_null - ll), -2 * ll_null
     d = (lr - 1) / ll0
     un = -2 * (ll_one - ll) / ll0
-    dxy = 2 * concordance_many(time, event, lp)["concordance"] - 1
     g = np.abs(slope) * np.array([gini_md(lp[:, j]) for j in range(u)])
     conv = fit.converged & (fit.iterations < max_iter) & ~fit.failed
     out = np.column_stack([dxy, (dxy + 1) / 2, _r2(lr, ll0, n), slope, d, un, d - un, g])
