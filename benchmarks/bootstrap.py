@@ -66,6 +66,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     warnings.simplefilter("ignore", mp.MirprogWarning)
+    print(f"mirprog {mp.__version__} from {Path(mp.__file__).parent}")
     r = r_seconds(args.B, args.repeat)
     print(f"rms::validate(B={args.B})                 {r:8.3f} s")
     for th in args.threads:
