@@ -44,37 +44,40 @@ def _dominance(rank: np.ndarray, w: np.ndarray, ew: np.ndarray, levels: int
     rank_j < rank_i), and the same with rank_j == rank_i."""
     m, n = rank.shape
     size = 1 << levels
-    base = (np.arange(m) * n)[:, None]
-    here = np.arange(n)[None, :]
-    cbase = (np.arange(m) * (size + 1))[:, None]
+    it = np.int32 if m * (max(n, size) + 1) < 2 ** 31 - 1 else np.int64
+    base = (np.arange(m, dtype=it) * n)[:, None]
+    here = np.arange(n, dtype=it)[None, :]
+    cbase = (np.arange(m, dtype=it) * (size + 1))[:, None]
     # cnt[b, v]: rows of column b with rank < v, v = 0..size
     hist = np.bincount((cbase + rank + 1).ravel(), minlength=m * (size + 1))
-    cnt = np.cumsum(hist.reshape(m, size + 1), axis=1).ravel()
-    vals = np.stack([rank.astype(float), w, ew])            # carried through the partitions
+    cnt = np.cumsum(hist.reshape(m, size + 1), axis=1).astype(it).ravel()
+    k0pad = np.zeros((m, n + 1), dtype=it)
+    kbase = base + np.arange(m, dtype=it)[:, None]          # rows of k0pad, flattened
+    rank = rank.astype(it)
+    vals = np.stack([w, ew])                                # carried through the partitions
     less = np.zeros(m)
+    top = cbase + size
     for lev in range(levels - 1, -1, -1):
-        rank = vals[0].astype(np.int64)
         bit = (rank >> lev) & 1
         lo = cbase + ((rank >> (lev + 1)) << (lev + 1))
         start = cnt[lo]
-        mid = cnt[np.minimum(lo + (1 << lev), cbase + size)]
-        end = cnt[np.minimum(lo + (2 << lev), cbase + size)]
-        zero = 1 - bit
-        c0 = np.cumsum(vals[1] * zero, axis=1)
-        c0_end = np.take(c0, base + end - 1)
-        less += (vals[2] * bit * (c0_end - c0)).sum(axis=1)
-        k0 = np.cumsum(zero, axis=1)
-        zeros_before = k0 - zero - np.take(np.concatenate([np.zeros((m, 1), np.int64), k0],
-                                                          axis=1), base + here * 0 + start
-                                           + np.arange(m)[:, None])
-        pos = start + zeros_before + bit * (mid - 2 * start - 2 * zeros_before + here)
-        out = np.empty_like(vals)
-        out.reshape(3, -1)[:, (base + pos).ravel()] = vals.reshape(3, -1)
-        vals = out
+        mid = cnt[np.minimum(lo + (1 << lev), top)]
+        end = cnt[np.minimum(lo + (2 << lev), top)]
+        c0 = np.cumsum(np.where(bit == 0, vals[0], 0.0), axis=1)
+        less += (np.where(bit == 1, vals[1], 0.0) * (np.take(c0, base + end - 1) - c0)).sum(axis=1)
+        np.cumsum(1 - bit, axis=1, out=k0pad[:, 1:])
+        zeros_before = k0pad[:, :-1] - np.take(k0pad, kbase + start)   # zeros before, in group
+        pos = np.where(bit == 0, start + zeros_before, mid + here - start - zeros_before)
+        dest = (base + pos).ravel()
+        new_rank = np.empty_like(rank)
+        new_rank.ravel()[dest] = rank.ravel()
+        new_vals = np.empty_like(vals)
+        new_vals.reshape(2, -1)[:, dest] = vals.reshape(2, -1)
+        rank, vals = new_rank, new_vals
     # leaves: rows of equal rank, contiguous and in time order
-    cw = np.cumsum(vals[1], axis=1)
-    end = cnt[cbase + vals[0].astype(np.int64) + 1]
-    equal = (vals[2] * (np.take(cw, base + end - 1) - cw)).sum(axis=1)
+    cw = np.cumsum(vals[0], axis=1)
+    end = cnt[cbase + rank + 1]
+    equal = (vals[1] * (np.take(cw, base + end - 1) - cw)).sum(axis=1)
     return less, equal
 
 
