@@ -20,6 +20,8 @@ events are then taken back out.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["concordance_many"]
@@ -44,7 +46,8 @@ def _dominance(rank: np.ndarray, w: np.ndarray, ew: np.ndarray, levels: int
     rank_j < rank_i), and the same with rank_j == rank_i."""
     m, n = rank.shape
     size = 1 << levels
-    it = np.int32 if m * (max(n, size) + 1) < 2 ** 31 - 1 else np.int64
+    it: type[np.signedinteger[Any]] = (np.int32 if m * (max(n, size) + 1) < 2 ** 31 - 1
+                                       else np.int64)
     base = (np.arange(m, dtype=it) * n)[:, None]
     here = np.arange(n, dtype=it)[None, :]
     cbase = (np.arange(m, dtype=it) * (size + 1))[:, None]

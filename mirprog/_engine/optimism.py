@@ -152,9 +152,10 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
                  train=train, test=test)
 
 
-def _test(lp: np.ndarray, dxy: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties, max_iter: int,
-          eps: float, layout: Sample | None) -> tuple[np.ndarray, np.ndarray]:
-    """The refits' indices on the original rows; and whether the slope fit converged."""
+def _test(lp: np.ndarray, dxy: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties,
+          max_iter: int, eps: float, layout: Sample | None) -> tuple[np.ndarray, np.ndarray]:
+    """The refits' indices on the original rows (``dxy`` given); whether the slope fit
+    converged."""
     n, u = lp.shape
     s = sample(time, event) if layout is None else layout
     model = continuous_model(s, lp[s.order], np.ones((n, u), dtype=bool), ties)
