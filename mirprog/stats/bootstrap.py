@@ -3,8 +3,10 @@
 :func:`bootstrap_validate` fits the model, then refits it on ``n_boot``
 resamples of the patients, scores each refit on its own resample and on the
 original data, and subtracts the mean difference (the optimism) from the
-apparent C-index and calibration slope.  Every fit goes through the one Cox
-engine behind :func:`mirprog.cox`.
+apparent indices (``rms::validate.cph``'s Dxy, R2, slope, D, U, Q, g, and C).
+The resamples are integer count vectors fitted a block at a time
+(:mod:`mirprog._engine.optimism`, :mod:`mirprog._engine.cox_freq`) by the one
+Newton–Raphson driver behind :func:`mirprog.cox`, with R ``coxph.fit``'s rules.
 """
 
 from __future__ import annotations
