@@ -123,7 +123,9 @@ def _mask(cond: np.ndarray, a: np.ndarray) -> np.ndarray:
 def newton(deriv: Deriv, m: int, p: int, *, max_iter: int = 20, eps: float = 1e-9,
            toler_inf: float | None = None, singular_tol: float = 1e-10,
            xtol: float | None = None, slack: float = 0.0, start: np.ndarray | None = None,
-           at_start: Derivs | None = None) -> NewtonFit:
+           at_start: Derivs | None = None,
+           solver: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] = solve
+           ) -> NewtonFit:
     """Maximise m log-likelihoods of p coefficients each by R's Newton–Raphson rules.
 
     Parameters
@@ -151,6 +153,10 @@ def newton(deriv: Deriv, m: int, p: int, *, max_iter: int = 20, eps: float = 1e-
         Starting point (m, p); default 0.
     at_start : Derivs, optional
         ``deriv(start, None)``, when the caller has it already.
+    solver : callable, default :func:`solve`
+        The Newton step ``(info, u) -> (step, failed)`` of the iterations (e.g. R
+        ``cholesky2``'s, which zeroes the step of a near-singular pivot instead of
+        failing: :func:`mirprog._engine.cox_freq.r_cholesky_step`).
 
     Examples
     --------
@@ -191,7 +197,7 @@ def newton(deriv: Deriv, m: int, p: int, *, max_iter: int = 20, eps: float = 1e-
             iterations[sel] = it
             finite = (np.isfinite(newlik) & np.isfinite(u_i).all(axis=1)
                       & np.isfinite(info_i).all(axis=(1, 2)))
-            step, bad = solve(info_i, u_i)
+            step, bad = solver(info_i, u_i)
             conv, worse = _judge(newlik, lik, finite, h, step, bad, eps, xtol, slack)
             better = ~conv & ~worse
             # worse: pull the trial back towards beta by 1/2, 1/3, ... of the step

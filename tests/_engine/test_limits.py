@@ -55,15 +55,20 @@ def test_overall_km_has_no_group_limit() -> None:
 
 
 def test_bootstrap_resamples_are_drawn_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
-    """2,000 resamples of 2,000 rows would be 32 MB of integers if drawn up front."""
-    seen: list[int] = []
+    """2,000 resamples of 2,000 rows would be 32 MB of integers if drawn up front: they are
+    drawn a block (of counts per row) at a time."""
+    seen: list[tuple[int, int]] = []
 
-    def fake(time: np.ndarray, event: np.ndarray, x: np.ndarray, rows: np.ndarray,
-             *args: Any) -> tuple[str, float, float, float]:
-        seen.append(len(rows))
-        return validation.OK, 0.6, 0.6, 1.0
+    def fake(counts: np.ndarray, *args: Any) -> Any:
+        seen.append(counts.shape)
+        k = counts.shape[1]
+        vals = np.full((k, len(validation.INDICES)), 0.5)
+        return validation.optimism.Block(status=np.zeros(k, dtype=np.int64),
+                                         monotone=np.zeros(k, dtype=bool),
+                                         iterations=np.full(k, 4), coef=np.zeros((k, 1)),
+                                         train=vals, test=vals)
 
-    monkeypatch.setattr(validation, "_replicate", fake)
+    monkeypatch.setattr(validation, "_block", fake)
     cohort = _cohort(n=2000)
     fit_first = mp.cox(cohort, ["x"])                  # warm caches outside the measurement
     assert fit_first.n == 2000
@@ -74,7 +79,7 @@ def test_bootstrap_resamples_are_drawn_lazily(monkeypatch: pytest.MonkeyPatch) -
     finally:
         tracemalloc.stop()
     assert res.n_boot == 2000
-    assert seen == [2000] * 2000
+    assert seen == [(2000, validation.BLOCK)] * (2000 // validation.BLOCK)
     assert peak < 8_000_000, peak
 
 
