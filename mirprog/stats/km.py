@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -296,6 +296,7 @@ def km(
     conf_level: float = 0.95,
     max_groups: int = MAX_GROUPS,
     weights: str | None = None,
+    cause: Hashable | None = None,
 ) -> KMResult:
     """Kaplan–Meier survival curves, overall or per group.
 
@@ -318,6 +319,12 @@ def km(
         Column of case (frequency) weights, as R ``survfit(weights=)``: the
         table's counts are then weighted sums (``n``/``events`` of ``median``
         stay row counts).  Finite, >= 0, present in every row used.
+    cause : str or int, optional
+        On a cohort with competing causes: the cause-specific analysis of this cause
+        (name or code; the other causes censored at their time), or ``"any"`` for the
+        composite event (:meth:`Cohort.for_cause`).  Required there; for the
+        probability of an event in the presence of competing causes use
+        :func:`mirprog.cif`, not 1 - KM.
 
     Returns
     -------
@@ -355,6 +362,8 @@ def km(
     no     440     205  1528.0    1296.0    1814.0
     yes    246      94  2018.0    1918.0       NaN
     """
+    if cause is not None:
+        cohort = cohort.for_cause(cause)
     if weights is not None:  # a row with its group but no weight is an error, not an exclusion
         check_complete(cohort, [by] if by is not None else [], [weights], intervals=True)
     data, codes, levels = grouped(cohort, by, [] if weights is None else [weights],

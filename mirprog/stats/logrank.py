@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -109,6 +109,7 @@ def logrank(
     weighting: str = "logrank",
     p: float = 0.0,
     q: float = 0.0,
+    cause: Hashable | None = None,
 ) -> LogRankResult:
     """Log-rank test of equal survival across the groups of ``by``.
 
@@ -142,6 +143,12 @@ def logrank(
         Not together with ``rho``.
     p, q : float, default 0
         Fleming–Harrington exponents (``weighting="fleming-harrington"`` only).
+    cause : str or int, optional
+        On a cohort with competing causes: the cause-specific analysis of this cause
+        (name or code; the other causes censored at their time), or ``"any"`` for the
+        composite event (:meth:`Cohort.for_cause`).  Required there; for the
+        probability of an event in the presence of competing causes use
+        :func:`mirprog.cif`, not 1 - KM.
 
     Returns
     -------
@@ -176,6 +183,8 @@ def logrank(
     >>> mp.logrank(gbsg, by="tgrade", trend=True).df
     1
     """
+    if cause is not None:
+        cohort = cohort.for_cause(cause)
     strata_cols = as_columns(strata, "strata")
     if by in strata_cols:
         raise CohortError(f"Column {by!r} is both the grouping column and a stratum.",

@@ -287,3 +287,18 @@ def test_cause_specific_cox_matches_coxph(name: str) -> None:
         fit = mp.cox(cohort, case["covariates"], cause=case["cause"])
         assert_allclose(fit.summary["coef"], arr(case["coef"]), rtol=1e-9)
         assert_allclose(fit.summary["se"], arr(case["se"]), rtol=1e-8)
+
+
+def test_km_and_logrank_take_cause_as_cox_does() -> None:
+    """``cause=`` on km/logrank is the cause-specific analysis, the same as on the cohort
+    for that cause (whose R agreement the cause-specific Cox fixture covers)."""
+    g = mp.datasets.load_gbsg2()
+    d = g.data
+    d["status"] = (d["cens"] * (1 + (d["age"] > 65))).astype(int)
+    c = mp.Cohort(d, time="time", event="status", causes={1: "early", 2: "late"})
+    pd.testing.assert_frame_equal(mp.km(c, by="horTh", cause="early").table,
+                                  mp.km(c.for_cause("early"), by="horTh").table)
+    assert mp.logrank(c, by="horTh", cause="late").chi2 == \
+        mp.logrank(c.for_cause("late"), by="horTh").chi2
+    with pytest.raises(mp.errors.CauseError):
+        mp.km(c, by="horTh")
