@@ -48,7 +48,7 @@ best <- function(f) { f(); k <- 1  # batches of k calls lasting >= 0.2 s (1 ms c
   while ((el <- system.time(for (i in seq_len(k)) f())[["elapsed"]]) < 0.2) k <- k * 2
   min(el / k, replicate(rep, system.time(for (i in seq_len(k)) f())[["elapsed"]] / k)) }
 out <- list()
-want <- function(name) length(only) == 0 || only[1] == "" || name %in% only
+want <- function(name) only[1] == "ALL" || name %in% only
 F <- Surv(ryear, recur) ~ age + meno + size + grade + nodes + pgr
 if (want("cox rotterdam breslow"))
   out[["cox rotterdam breslow"]] <- best(function() coxph(F, rot, ties = "breslow"))
@@ -73,7 +73,7 @@ if (want("optimal cutpoint perm")) out[["optimal cutpoint perm"]] <- best(functi
   maxstat.test(Surv(ryear, recur) ~ pgr, rot, smethod = "LogRank", pmethod = "condMC", B = P)})
 if (want("bootstrap_validate")) out[["bootstrap_validate"]] <- {
   fit <- cph(F, rot, x = TRUE, y = TRUE, surv = TRUE, method = "breslow")
-  set.seed(1); system.time(validate(fit, B = B))[["elapsed"]]}
+  set.seed(1); system.time(rms::validate(fit, B = B))[["elapsed"]]}
 cat(toJSON(out, auto_unbox = TRUE, digits = NA))
 """
 
@@ -142,8 +142,10 @@ def run_r(directory: Path, args: argparse.Namespace) -> dict[str, float]:
     script = directory / "bench.R"
     script.write_text(R_SCRIPT)
     out = subprocess.run(["Rscript", str(script), str(directory), str(args.repeat),
-                          str(args.boot), str(args.perm), ",".join(args.only or [])],
-                         capture_output=True, text=True, check=True)
+                          str(args.boot), str(args.perm), ",".join(args.only or ["ALL"])],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"R failed:\n{out.stderr[-2000:]}")
     return {k: float(v) for k, v in json.loads(out.stdout).items()}
 
 
