@@ -97,6 +97,18 @@ class LogRankResult(Result):
         return text
 
 
+def _check_weighting(weighting: str, rho: float, p: float, q: float) -> None:
+    """The weighting options are consistent (typed errors naming the argument)."""
+    if weighting not in WEIGHTINGS:
+        raise ArgumentError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}.",
+                            argument="weighting")
+    if rho != 0 and weighting != "logrank":
+        raise ArgumentError("Give rho= or weighting=, not both.", argument="rho")
+    if (p or q) and weighting != "fleming-harrington":
+        raise ArgumentError("p= and q= are the Fleming-Harrington exponents: use them with "
+                            "weighting='fleming-harrington'.", argument="p")
+
+
 def logrank(
     cohort: Cohort,
     by: str,
@@ -189,14 +201,7 @@ def logrank(
     if by in strata_cols:
         raise CohortError(f"Column {by!r} is both the grouping column and a stratum.",
                           column=by)
-    if weighting not in WEIGHTINGS:
-        raise ArgumentError(f"weighting must be one of {list(WEIGHTINGS)}, got {weighting!r}.",
-                            argument="weighting")
-    if rho != 0 and weighting != "logrank":
-        raise ArgumentError("Give rho= or weighting=, not both.", argument="rho")
-    if (p or q) and weighting != "fleming-harrington":
-        raise ArgumentError("p= and q= are the Fleming-Harrington exponents: use them with "
-                            "weighting='fleming-harrington'.", argument="p")
+    _check_weighting(weighting, rho, p, q)
     data, codes, levels = grouped(cohort, by, strata_cols, max_groups=max_groups, intervals=True)
     require_groups(levels, by, data)
     k = len(levels)
