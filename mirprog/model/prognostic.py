@@ -476,6 +476,16 @@ class PrognosticModel(Result):
         out["reason"] = pd.Series(reasons, dtype=object)
         return out, entries, strat
 
+    def _scorable(self, cohort: Cohort) -> tuple[pd.DataFrame, np.ndarray, Exclusions,
+                                                 np.ndarray | None]:
+        """Scores of every row, which rows could be scored, their ledger and strata codes."""
+        scores, entries, strat = self._score(cohort, [])
+        used = scores["reason"].isna().to_numpy()
+        ledger = Exclusions(cohort.n, int(used.sum()), tuple(entries))
+        if not used.any():
+            raise CohortError("No row of the cohort can be scored: " + ledger.summary())
+        return scores, used, ledger, strat
+
     def _row_cumhaz(self, hs: list[float], strat: np.ndarray | None, n: int) -> np.ndarray:
         """H0 at each horizon (columns) for each row (rows), from the row's stratum; warns
         for horizons beyond the training follow-up (of a stratum)."""
@@ -598,11 +608,7 @@ class PrognosticModel(Result):
             raise MirprogError(
                 f"horizon must be in (0, {self.follow_up:g}] (the training follow-up"
                 f"{' of every stratum' if self.strata else ''}), got {horizon}.")
-        scores, entries, strat = self._score(cohort, [])
-        used = scores["reason"].isna().to_numpy()
-        ledger = Exclusions(cohort.n, int(used.sum()), tuple(entries))
-        if not used.any():
-            raise CohortError("No row of the cohort can be scored: " + ledger.summary())
+        scores, used, _, strat = self._scorable(cohort)
         sub = cohort.subset(used)
         time, event = aeq_times(sub.time), sub.event
         if horizon is None:
@@ -644,11 +650,7 @@ class PrognosticModel(Result):
             raise MirprogError(
                 f"horizon must be in (0, {self.follow_up:g}] (the training follow-up"
                 f"{' of every stratum' if self.strata else ''}), got {beyond}.")
-        scores, entries, strat = self._score(cohort, [])
-        used = scores["reason"].isna().to_numpy()
-        ledger = Exclusions(cohort.n, int(used.sum()), tuple(entries))
-        if not used.any():
-            raise CohortError("No row of the cohort can be scored: " + ledger.summary())
+        scores, used, ledger, strat = self._scorable(cohort)
         sub = cohort.subset(used)
         time = aeq_times(sub.time)
         lp = scores["linear_predictor"].to_numpy()[used]
