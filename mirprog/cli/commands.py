@@ -336,7 +336,8 @@ def _report_html(args: argparse.Namespace) -> None:
     from mirprog.study.report import report
 
     cohort, columns, label = _study_cohort(args)
-    res = reproduce.run_study(cohort, columns)  # type: ignore[arg-type]
+    res = reproduce.run_study(cohort, columns,  # type: ignore[arg-type]
+                              cohort_file=args.cohort)
     path = report(res, title=args.title, path=args.out, synthetic=not args.cohort).path
     print(f"Report on {label} ({cohort.n} patients, {cohort.n_events} events) written to {path}")
 
@@ -349,10 +350,14 @@ def _reproduce(args: argparse.Namespace) -> None:
 
     start = time.perf_counter()
     cohort, columns, label = _study_cohort(args)
-    res = reproduce.run_study(cohort, columns)  # type: ignore[arg-type]
+    res = reproduce.run_study(cohort, columns,  # type: ignore[arg-type]
+                              cohort_file=args.cohort)
     written = reproduce.write_outputs(res, args.out, compare=not args.cohort)
     print(f"Reproduced the reference study's analysis on {label}: {cohort.n} patients, "
-          f"{cohort.n_events} events.\n")
+          f"{cohort.n_events} events.")
+    print("It is the reference study file run by the study runner" + (
+        ", written for these roles (`mirprog report` embeds it)" if args.cohort else
+        " (`mirprog study --template reference` prints it; `mirprog study` runs it)") + ".\n")
     if res.marker_cif is not None:
         print(f"Competing causes {cohort.causes}: the event is {res.cohort.cause!r} "
               "(cause-specific log-rank and Cox, other causes censored); the marker's curves "

@@ -21,8 +21,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                     "tables.xlsx, a CSV per table and PNG/PDF figures to --out.")
     st.add_argument("file", nargs="?", help="the study file (.toml)")
     st.add_argument("--out", help="output folder (default: <file name>_results beside it)")
-    st.add_argument("--template", action="store_true",
-                    help="print a commented study file that runs as it is on bundled data")
+    st.add_argument("--template", nargs="?", const="gbsg2", choices=("gbsg2", "reference"),
+                    help="print a commented study file that runs as it is on bundled data: "
+                         "gbsg2 (default; every key explained) or reference (the reference "
+                         "study, as `mirprog reproduce` runs it)")
     return st
 
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> None:
     if args.template:
         if args.file:
             raise MirprogError("--template prints the template; give no FILE with it.")
-        sys.stdout.write(template())
+        sys.stdout.write(template(args.template))
         return
     if not args.file:
         raise MirprogError("give the study file: mirprog study study.toml (or --template).")

@@ -260,6 +260,8 @@ def report(*results: Any, title: str | None = None, path: str | Path | None = No
             pre += _study_sections(item, synthetic)
             title = title or "Prognostic value of a microRNA marker"
             time_unit = time_unit or item.columns.time_unit
+            if study_file is None and item.study is not None:   # how it was made
+                study_file = item.study.text
         else:
             rest.append(item)
     rep = build_report(rest, title=title or "mirprog report", time_unit=time_unit, pre=pre,

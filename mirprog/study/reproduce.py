@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,119 +22,27 @@ from mirprog.data.missing import parse_numbers
 from mirprog.errors import (
     CauseError,
     CohortError,
-    MirprogWarning,
-    MonotoneLikelihoodWarning,
     format_ids,
 )
 from mirprog.factors.cutpoints import Cutpoints
-from mirprog.factors.subtypes import st_gallen
 from mirprog.output import write_csv
 from mirprog.present.format import format_p, render_markdown
-from mirprog.stats.association import AssociationResult, associate
+from mirprog.stats.association import AssociationResult
 from mirprog.stats.comparison import (
     CombinedComparison,
     RiskGroupResult,
-    compare_combined,
-    risk_groups,
 )
-from mirprog.stats.competing import CIFResult, GrayTestResult, cif, gray_test
-from mirprog.stats.cox.phtest import PHTestResult, ph_test
-from mirprog.stats.km import KMResult, km
-from mirprog.stats.logrank import LogRankResult, logrank
-from mirprog.study.paper import Table3Result, Table4Result, table3, table4
+from mirprog.stats.competing import CIFResult, GrayTestResult
+from mirprog.stats.cox.phtest import PHTestResult
+from mirprog.stats.km import KMResult
+from mirprog.stats.logrank import LogRankResult
+from mirprog.study.paper import Table3Result, Table4Result
+from mirprog.study.reference import StudyColumns, reference_toml, study_causes
+from mirprog.study.run import EndpointRun, Study
+from mirprog.study.spec import template
 
-__all__ = ["PUBLISHED", "StudyColumns", "StudyResult", "compare_published", "run_study",
-           "write_outputs"]
-
-
-@dataclass(frozen=True)
-class StudyColumns:
-    """Which cohort columns play which role in the study (``None``: not available).
-
-    Defaults are the bundled reference cohort's names.  Binary factors are
-    derived as in the paper: age > ``age_cut``, size > ``size_cut`` mm,
-    nodes > ``nodes_cut``, grade 3 vs 1-2; markers are split at the median.
-    ``marker_adverse`` is the marker group counted as adverse in the A/B/C
-    groups: 1 (high, as miR-125b in the paper) or 0 (low, e.g. progesterone
-    receptor).  ``causes`` names the competing causes of the event column
-    (``"1:recurrence,2:death"``, 0 = censored) and ``cause`` the study's event
-    among them: the Cox and log-rank analyses are then cause-specific and the
-    marker's curves are cumulative incidences, not 1 - Kaplan-Meier.
-    """
-
-    time: str = "rfs_years"
-    event: str = "relapse"
-    id: str | None = "id"
-    marker: str = "mir125b"
-    other_markers: tuple[str, ...] = ("mir205", "mir424")
-    age: str | None = "age"
-    size: str | None = "tumour_size_mm"
-    nodes: str = "nodes"
-    grade: str | None = "sbr_grade"
-    er: str | None = "er"
-    pr: str | None = "pr"
-    her2: str | None = "her2"
-    marker_adverse: int = 1
-    time_unit: str | None = "years"
-    age_cut: float = 50.0
-    size_cut: float = 30.0
-    nodes_cut: float = 3.0
-    causes: str | None = None
-    cause: str | None = None
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, str]) -> StudyColumns:
-        """Override roles by name, e.g. ``{"marker": "progrec", "time": "time"}``.
-
-        ``"none"`` (any case) or an empty string marks a role as unavailable;
-        ``other_markers`` takes a comma-separated list.
-        """
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(mapping) - names)
-        if unknown:
-            raise CohortError(f"Unknown study roles {unknown}; known roles: {sorted(names)}.")
-        values: dict[str, Any] = {}
-        for key, value in mapping.items():
-            text = str(value).strip()
-            if key == "other_markers":
-                values[key] = tuple(v for v in text.split(",") if v and v.lower() != "none")
-            elif key.endswith("_cut"):
-                values[key] = _number(key, text, float)
-            elif key == "marker_adverse":
-                values[key] = _number(key, text, int)
-                if values[key] not in (0, 1):
-                    raise CohortError(f"Study role marker_adverse must be 1 (high) or 0 "
-                                      f"(low), got {text!r}.")
-            elif key == "time_unit":
-                values[key] = text or None
-            else:
-                values[key] = None if text.lower() in ("", "none") else text
-        return replace(cls(), **values)
-
-
-def study_causes(cols: StudyColumns) -> dict[int, str] | None:
-    """The ``causes`` role (``"1:recurrence,2:death"``) as ``{1: "recurrence", 2: "death"}``."""
-    if cols.causes is None:
-        return None
-    out: dict[int, str] = {}
-    for part in cols.causes.split(","):
-        code, sep, name = part.partition(":")
-        if not sep or not code.strip().isdigit() or not name.strip():
-            raise CohortError(f"Study role causes needs code:name pairs, e.g. "
-                              f"causes=1:recurrence,2:death; got {cols.causes!r}.")
-        out[int(code)] = name.strip()
-    return out
-
-
-def _number(role: str, text: str, kind: type) -> Any:
-    try:
-        value = kind(text)
-    except ValueError:
-        value = None
-    if value is None or not math.isfinite(value):
-        raise CohortError(f"Study role {role} needs a finite {kind.__name__} "
-                          f"(e.g. {role}=3), got {text!r}.")
-    return value
+__all__ = ["PUBLISHED", "StudyColumns", "StudyResult", "compare_published", "reference_study",
+           "run_study", "study_causes", "study_result", "write_outputs"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +64,8 @@ class StudyResult:
     marker_cif: CIFResult | None = None
     """With competing causes: the marker's cumulative incidence of the study's event."""
     marker_gray: GrayTestResult | None = None
+    study: Study | None = None
+    """The study file that was run (:func:`reference_study`)."""
 
 
 def study_numbers(values: pd.Series, column: str, role: str,
@@ -180,61 +90,35 @@ def study_numbers(values: pd.Series, column: str, role: str,
     return numeric
 
 
-def _derive(cohort: Cohort, cols: StudyColumns) -> tuple[Cohort, Cutpoints, dict[str, str],
-                                                         list[str]]:
-    """Add the paper's binary factors; return the cohort, marker cutpoints, labels, candidates."""
-    markers = [cols.marker, *cols.other_markers]
-    cohort.require(*markers, cols.nodes, role="study")
-    cuts = Cutpoints.fit(cohort, markers)
-    cohort = cuts.apply(cohort)
-    labels = {f"{m}_high": f"{m} (low; high)" for m in markers}
-    candidates = list(labels)
-    data = cohort.data
-    new: dict[str, Any] = {}
-
-    def binary(name: str, values: pd.Series, cut: float, label: str) -> None:
-        numeric = study_numbers(values, str(values.name), name.removesuffix("_gt"))
-        new[name] = (numeric > cut).astype("Float64").where(numeric.notna())
-        labels[name] = label
-        candidates.append(name)
-
-    if cols.age:
-        binary("age_gt", data[cols.age], cols.age_cut,
-               f"Age (≤{cols.age_cut:g}; >{cols.age_cut:g})")
-    if cols.size:
-        binary("size_gt", data[cols.size], cols.size_cut,
-               f"Tumour size (≤{cols.size_cut:g}; >{cols.size_cut:g} mm)")
-    binary("nodes_gt", data[cols.nodes], cols.nodes_cut,
-           f"Lymph nodes (≤{cols.nodes_cut:g}; >{cols.nodes_cut:g})")
-    if cols.grade:
-        g = study_numbers(data[cols.grade], cols.grade, "grade", (1, 2, 3))
-        present = set(g.dropna().astype(int))
-        if 3 in present and present - {3}:
-            new["grade3"] = (g == 3).astype("Float64").where(g.notna())
-            labels["grade3"] = "Grade (SBR1+2; SBR3)"
-            candidates.append("grade3")
-        for a, b in ((1, 2), (1, 3), (2, 3)):
-            name = f"sbr{a}v{b}"
-            if not {a, b} <= present:
-                missing = sorted({a, b} - present)
-                warnings.warn(f"Grade {' and '.join(f'SBR{m}' for m in missing)} does not occur "
-                              f"in {cols.grade!r}: the contrast SBR{a} vs SBR{b} is left out of "
-                              "Table 3.", MirprogWarning, stacklevel=3)
-                continue
-            new[name] = (g == b).astype("Float64").where(g.isin([a, b]))
-            labels[name] = f"Grade (SBR{a}; SBR{b})"
-    for role, label in (("er", "ER"), ("pr", "PR"), ("her2", "HER2")):
+def _parsed_roles(cohort: Cohort, cols: StudyColumns) -> Cohort:
+    """The role columns as numbers, checked: text is refused, grade 1/2/3, statuses 0/1."""
+    cohort.require(cols.marker, *cols.other_markers, cols.nodes, role="study")
+    data, new = cohort.data, {}
+    allowed = {"grade": (1, 2, 3), "er": (0, 1), "pr": (0, 1), "her2": (0, 1)}
+    for role in ("age", "size", "nodes", "grade", "er", "pr", "her2"):
         column = getattr(cols, role)
         if column:
-            new[f"{role}_pos"] = study_numbers(data[column], column, role, (0, 1)).astype(
-                "Float64")
-            labels[f"{role}_pos"] = f"{label} status (negative; positive)"
-            candidates.append(f"{role}_pos")
-    return cohort.assign(**new), cuts, labels, candidates
+            numbers = study_numbers(data[column], column, role, allowed.get(role))
+            if not pd.api.types.is_numeric_dtype(data[column]):   # text read as numbers
+                new[column] = numbers
+    return cohort.assign(**new) if new else cohort
+
+
+def reference_study(cols: StudyColumns | None = None, *, ties: str = "breslow",
+                    cohort_file: str | None = None) -> Study:
+    """The reference study for the roles ``cols`` as a :class:`~mirprog.Study`.
+
+    On the default roles it is the bundled study file (``mirprog study --template
+    reference``); :func:`run_study` runs it.
+    """
+    cols = cols or StudyColumns()
+    if cols == StudyColumns() and ties == "breslow" and cohort_file is None:
+        return Study.from_toml(text=template("reference"))     # the bundled file itself
+    return Study.from_toml(text=reference_toml(cols, ties=ties, cohort_file=cohort_file))
 
 
 def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
-              ties: str = "breslow") -> StudyResult:
+              ties: str = "breslow", cohort_file: str | None = None) -> StudyResult:
     """Run the reference study's analysis on ``cohort``.
 
     Table 3 (log-rank and Cox per factor, backward-selected multivariate Cox),
@@ -261,45 +145,32 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
     cols = columns or StudyColumns()
     if cohort.time_unit is not None and cols.time_unit != cohort.time_unit:
         cols = replace(cols, time_unit=cohort.time_unit)   # the cohort knows its unit best
-    competing = None
-    if cohort.causes is not None:   # the study's event, cause-specific; CIF for its curves
-        if cols.cause is None:
-            raise CauseError(f"The cohort has competing causes {cohort.causes}: name the "
-                             "study's event among them (--map cause=<name>, or "
-                             "StudyColumns(cause=...)).", column=cohort.event_col)
-        competing, cohort = cohort, cohort.for_cause(cols.cause)
-    derived, cuts, labels, candidates = _derive(cohort, cols)
-    factor_labels = {label: name for name, label in labels.items()}
-    t3 = table3(derived, clinical=factor_labels, ties=ties,  # type: ignore[arg-type]
-                candidates=candidates)
+    if cohort.causes is not None and cols.cause is None:
+        raise CauseError(f"The cohort has competing causes {cohort.causes}: name the "
+                         "study's event among them (--map cause=<name>, or "
+                         "StudyColumns(cause=...)).", column=cohort.event_col)
+    study = reference_study(cols, ties=ties, cohort_file=cohort_file)
+    run = study.run(cohort=_parsed_roles(cohort, cols))
+    ep = next(iter(run.endpoints.values()))
+    for category, message in ep.warned:
+        warnings.warn(message, category, stacklevel=2)
+    return study_result(ep, cols, study)
+
+
+def study_result(ep: EndpointRun, cols: StudyColumns, study: Study) -> StudyResult:
+    """The reference study's results, picked from the study runner's endpoint run."""
     marker_col = f"{cols.marker}_high"
-    risk = risk_groups(derived, {marker_col: cols.marker_adverse, "nodes_gt": 1})
-    comparison = compare_combined(derived, [marker_col, "nodes_gt"],
-                                  ties=ties)  # type: ignore[arg-type]
-    t4 = None
-    if cols.er and cols.pr and cols.her2 and cols.grade:
-        typed = st_gallen(derived, er=cols.er, pr=cols.pr, her2=cols.her2, grade=cols.grade)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MonotoneLikelihoodWarning)
-            t4 = table4(typed, marker_col, {"HR+/HER2−": "hr_pos_her2_neg",
-                                            "Luminal A": "luminal_a", "Luminal B": "luminal_b"},
-                        ties=ties)  # type: ignore[arg-type]
-        derived = typed
-    assoc = associate(derived, marker_col, cols.grade) if cols.grade else None
-    final = t3.selection.final
-    ph = None
-    if final is not None:  # scaled Schoenfeld test of the multivariate model, on its own rows
-        ph = ph_test(final, derived.subset(np.isin(derived.ids, final.ids)))
-    marker_cif = marker_gray = None
-    if competing is not None:
-        with_marker = competing.assign(**{marker_col: derived.data[marker_col]})
-        marker_cif = cif(with_marker, by=marker_col)
-        marker_gray = gray_test(with_marker, by=marker_col, cause=str(derived.cause))
-    return StudyResult(ph=ph, cohort=derived, columns=cols, cutpoints=cuts, table3=t3,
-                       marker_cif=marker_cif, marker_gray=marker_gray,
-                       marker_km=km(derived, by=marker_col),
-                       marker_logrank=logrank(derived, by=marker_col), risk=risk,
-                       comparison=comparison, table4=t4, association=assoc, labels=labels)
+    final = ep.find(Table3Result)
+    assert final is not None
+    assert ep.cutpoints is not None
+    return StudyResult(
+        ph=ep.find(PHTestResult), cohort=ep.cohort, columns=cols, cutpoints=ep.cutpoints,
+        table3=final, marker_cif=ep.find(CIFResult, by=marker_col),
+        marker_gray=ep.find(GrayTestResult, by=marker_col),
+        marker_km=ep.find(KMResult, by=marker_col),
+        marker_logrank=ep.find(LogRankResult, by=marker_col), risk=ep.find(RiskGroupResult),
+        comparison=ep.find(CombinedComparison), table4=ep.find(Table4Result),
+        association=ep.find(AssociationResult), labels=dict(ep.labels), study=study)
 
 
 # ---------------------------------------------------------------------------------------------

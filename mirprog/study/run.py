@@ -10,7 +10,7 @@ signature levels) and keeps every result, in order, for the report and the files
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from mirprog.data.cohort import Cohort
-from mirprog.errors import CohortError, MirprogError, StudyFileError
+from mirprog.errors import CohortError, MirprogError, MirprogWarning, StudyFileError
 from mirprog.factors.cutpoints import Cutpoints
 from mirprog.study.spec import Factor, StudySpec, Subgroup, line_of
 
@@ -46,9 +46,12 @@ class Study(StudySpec):
     686
     """
 
-    def run(self, *, progress: bool = False) -> StudyRun:
-        """Run every analysis the file asks for, per endpoint (:func:`run_study_file`)."""
-        return run_study_file(self, progress=progress)
+    def run(self, *, progress: bool = False, cohort: Cohort | None = None) -> StudyRun:
+        """Run every analysis the file asks for, per endpoint (:func:`run_study_file`).
+
+        ``cohort`` (optional) replaces the file's cohort, for a study of one endpoint.
+        """
+        return run_study_file(self, progress=progress, cohort=cohort)
 
 __all__ = ["EndpointRun", "Study", "StudyRun", "run_study_file"]
 
@@ -61,6 +64,21 @@ class EndpointRun:
     cohort: Cohort
     items: tuple[tuple[str, Any], ...]
     notes: tuple[str, ...] = ()
+    cutpoints: Cutpoints | None = None
+    """The markers' frozen thresholds (all markers of the study)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Analysis column -> its label in the tables."""
+    competing: Cohort | None = None
+    """With competing causes: the cohort with every cause (``cohort`` is cause-specific)."""
+    warned: tuple[tuple[type[Warning], str], ...] = field(default=(), repr=False)
+    """The warnings behind ``notes``, with their categories."""
+
+    def find(self, kind: type, by: str | None = None) -> Any:
+        """The first result of type ``kind`` (and, when given, with ``.by == by``), or None."""
+        for _, r in self.items:
+            if isinstance(r, kind) and (by is None or getattr(r, "by", None) == by):
+                return r
+        return None
 
     def get(self, heading: str) -> Any:
         """The result under ``heading`` (KeyError when the study did not ask for it)."""
@@ -85,7 +103,7 @@ class StudyRun:
 
     def report(self, path: str | Path | None = None) -> Report:
         """The HTML report of every endpoint (the study file embedded), via ``mp.report``."""
-        from mirprog.study.report import report
+        from mirprog.present.report import build_report
 
         items: list[Any] = [("Methods", _methods(self.study))]
         for ep in self.endpoints.values():
@@ -95,8 +113,9 @@ class StudyRun:
                           f"{c.time_unit or 'the file’s unit'}."))
             items += [(f"{ep.name}: note", n) for n in ep.notes]
             items += [(f"{ep.name}: {h}", r) for h, r in ep.items]
-        return report(*items, title=self.study.title, path=path,
-                      time_unit=self.study.time_unit, study_file=self.study.text)
+        rep = build_report(items, title=self.study.title, time_unit=self.study.time_unit,
+                           embed=self.study.text)
+        return rep if path is None else replace(rep, path=rep.save(path))
 
     def save(self, out: str | Path) -> list[Path]:
         """Write report.html, tables.xlsx, one CSV per table and PNG/SVG/PDF figures to ``out``."""
@@ -150,20 +169,79 @@ def _frame(study: StudySpec) -> pd.DataFrame:
     return read_table(path, sheet=study.sheet, id=study.id)
 
 
-def _endpoint_cohort(study: StudySpec, frame: pd.DataFrame, ep: Any) -> Cohort:
-    try:
-        return Cohort(frame, time=ep.time, event=ep.event, id=study.id,
-                      event_values=ep.event_values, time_unit=study.time_unit)  # type: ignore
-    except MirprogError as exc:
-        raise type(exc)(f"endpoint {ep.name!r}: {exc}") from exc
+def _endpoint_cohort(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any
+                     ) -> tuple[Cohort, Cohort | None]:
+    """The endpoint's analysis cohort and, with competing causes, the cohort of every cause."""
+    if isinstance(source, Cohort):
+        cohort = source
+    else:
+        try:
+            cohort = Cohort(source, time=ep.time, event=ep.event, id=study.id,
+                            event_values=ep.event_values, causes=ep.causes,
+                            time_unit=study.time_unit)  # type: ignore[arg-type]
+        except MirprogError as exc:
+            raise type(exc)(f"endpoint {ep.name!r}: {exc}") from exc
+    if cohort.causes is None:
+        return cohort, None
+    if ep.cause is None:
+        raise StudyFileError(f"endpoint {ep.name!r}: the cohort has competing causes "
+                             f"{cohort.causes}; name the endpoint's event (cause = ...).")
+    return cohort.for_cause(ep.cause), cohort
 
 
-def _factor_column(study: StudySpec, cohort: Cohort, f: Factor, i: int) -> tuple[Cohort, str]:
-    """The factor's analysis column: cut, or checked to be binary, categorical or continuous."""
+def _named(cohort: Cohort, f: Factor, values: pd.Series, derived: str) -> tuple[Cohort, str]:
+    """The factor's analysis column under its ``name`` (numbers as nullable floats)."""
+    if f.name is None or f.name == derived:
+        return cohort, derived
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        values = values.astype("Float64")
+    return cohort.assign(**{f.name: values}), f.name
+
+
+def _left_out(f: Factor, why: str) -> None:
+    warnings.warn(f"{f.label}: {why}; the factor is left out of the analyses.", MirprogWarning,
+                  stacklevel=4)
+
+
+def _contrast(cohort: Cohort, f: Factor) -> tuple[Cohort, str | None]:
+    """``levels = [a, b]``: 1 at level b, 0 at level a, missing elsewhere."""
+    a, b = f.levels
+    values = cohort.column(f.column)
+    if pd.api.types.is_numeric_dtype(values) and not all(
+            isinstance(v, int | float) for v in f.levels):
+        raise StudyFileError(f"{f.label}: levels {list(f.levels)} are text but {f.column!r} "
+                             "holds numbers.")
+    present = set(values.dropna())
+    missing = [v for v in (a, b) if v not in present]
+    if missing:
+        _left_out(f, f"level {' and '.join(map(str, missing))} does not occur in "
+                     f"{f.column!r}")
+        return cohort, None
+    out = (values == b).astype("Float64").where(values.isin([a, b]))
+    name = f.name or f"{f.column}_{b}v{a}"
+    return cohort.assign(**{name: out}), name
+
+
+def _factor_column(study: StudySpec, cohort: Cohort, f: Factor, i: int
+                   ) -> tuple[Cohort, str | None]:
+    """The factor's analysis column: cut, a contrast, or checked binary/categorical/continuous.
+
+    None (with a warning) when the column cannot be analysed in this cohort: a contrast
+    whose level is absent, or a cut that leaves every patient on one side.
+    """
     cohort.require(f.column, role=f"factor[{i}]")
+    if f.levels:
+        return _contrast(cohort, f)
     if f.cut is not None:
         cut = Cutpoints.fit(cohort, f.column, rule="fixed", thresholds={f.column: f.cut})
-        return cut.apply(cohort), cut.cutpoints[0].column
+        cut_cohort = cut.apply(cohort)
+        derived = cut.cutpoints[0].column
+        split = cut_cohort.column(derived)
+        if split.dropna().nunique() < 2:
+            _left_out(f, f"every patient with a known {f.column!r} lies on one side of "
+                         f"{f.cut:g}")
+            return cohort, None
+        return _named(cut_cohort, f, split, derived)
     values = cohort.column(f.column).dropna()
     if f.categorical:
         if f.reference is not None and f.reference not in set(values):
@@ -184,7 +262,7 @@ def _factor_column(study: StudySpec, cohort: Cohort, f: Factor, i: int) -> tuple
             "values, so it is not a binary factor; say how to use it: cut = <value> (above "
             "it is high), categorical = true (with reference =), or continuous = true, or "
             "list it as a [[marker]].")
-    return cohort, f.column
+    return _named(cohort, f, cohort.column(f.column), f.column)
 
 
 def _mask(cohort: Cohort, sub: Subgroup) -> np.ndarray:
@@ -214,13 +292,27 @@ def _mask(cohort: Cohort, sub: Subgroup) -> np.ndarray:
     return mask
 
 
+def _indicator(cohort: Cohort, sub: Subgroup) -> None:
+    """A subgroup given as a column: it must be 0/1 or True/False (missing allowed)."""
+    assert sub.column is not None
+    try:
+        cohort.require(sub.column, role=f"subgroup {sub.name!r}")
+    except CohortError as exc:
+        raise StudyFileError(f"subgroups.{sub.name}: {exc}") from exc
+    values = set(cohort.column(sub.column).dropna())
+    if not values <= {0, 1}:
+        raise StudyFileError(f"subgroups.{sub.name}: {sub.column!r} is not a 0/1 indicator "
+                             f"(values {sorted(map(str, values))[:5]}); write a condition "
+                             "such as \"column == 'level'\".")
+
+
 def _adverse(study: StudySpec, cohort: Cohort, col: str, derived: str) -> Any:
     """The adverse level of a signature column (markers: their ``adverse`` side)."""
     for m in study.markers:
         if m.column == col:
             return 1 if m.adverse == "high" else 0
     for f in study.factors:
-        if f.column == col:
+        if f.key == col:
             if f.adverse is not None:
                 return 1 if f.adverse == "high" and f.cut is not None else f.adverse
             if f.cut is not None:
@@ -277,76 +369,161 @@ def _methods(study: StudySpec) -> str:
     return text
 
 
-def _one_endpoint(study: StudySpec, frame: pd.DataFrame, ep: Any) -> EndpointRun:
-    from mirprog.stats.comparison import compare_combined, risk_groups
-    from mirprog.stats.cox.phtest import ph_test
-    from mirprog.stats.factor_table import factor_table
-    from mirprog.stats.follow_up import follow_up
+@dataclass
+class _Build:
+    """What one endpoint's run has built so far (the cohort grows derived columns)."""
+
+    cohort: Cohort
+    competing: Cohort | None = None
+    items: list[tuple[str, Any]] = field(default_factory=list)
+    derived: dict[str, str] = field(default_factory=dict)    # study key -> analysis column
+    labels: dict[str, str] = field(default_factory=dict)     # label -> analysis column
+    candidates: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    reference: dict[str, Any] = field(default_factory=dict)
+    cuts: list[Cutpoints] = field(default_factory=list)
+
+
+def _markers(study: StudySpec, b: _Build) -> None:
+    from mirprog.stats.competing import cif, gray_test
     from mirprog.stats.km import km
     from mirprog.stats.logrank import logrank
-    from mirprog.stats.subgroup_table import subgroup_table
 
-    a = study.analyses
-    cohort = _endpoint_cohort(study, frame, ep)
-    items: list[tuple[str, Any]] = [("Follow-up (reverse Kaplan–Meier)", follow_up(cohort))]
-    notes: list[str] = []
-    derived: dict[str, str] = {}
-    labels: dict[str, str] = {}
     for m in study.markers:
-        cohort.require(m.column, role="marker")
-        cut = Cutpoints.fit(cohort, m.column, rule=m.rule,  # type: ignore[arg-type]
+        b.cohort.require(m.column, role="marker")
+        cut = Cutpoints.fit(b.cohort, m.column, rule=m.rule,  # type: ignore[arg-type]
                             q=list(m.q) or None,
                             thresholds={m.column: list(m.threshold)} if m.threshold else None)
-        cohort = cut.apply(cohort)
-        derived[m.column] = cut.cutpoints[0].column
-        labels[m.label] = derived[m.column]
-        if a["km"]:
-            by = derived[m.column]
-            items += [(f"KM by {m.label}", km(cohort, by=by)),
-                      (f"Log-rank by {m.label}", logrank(cohort, by=by))]
-            if m is study.markers[0]:
-                items.append((f"Power of the {m.label} comparison", _power_note(cohort, by)))
-    categorical, reference = [], {}
+        b.cohort = cut.apply(b.cohort)
+        b.cuts.append(cut)
+        by = b.derived[m.column] = cut.cutpoints[0].column
+        b.labels[m.label] = by
+        b.candidates.append(by)
+        if not study.analyses["km"]:
+            continue
+        b.items += [(f"KM by {m.label}", km(b.cohort, by=by)),
+                    (f"Log-rank by {m.label}", logrank(b.cohort, by=by))]
+        if b.competing is not None:     # the marker's curves as cumulative incidences
+            with_marker = b.competing.assign(**{by: b.cohort.data[by]})
+            b.items += [(f"Cumulative incidence by {m.label}", cif(with_marker, by=by)),
+                        (f"Gray's test by {m.label}",
+                         gray_test(with_marker, by=by, cause=str(b.cohort.cause)))]
+        if m is study.markers[0]:
+            b.items.append((f"Power of the {m.label} comparison", _power_note(b.cohort, by)))
+
+
+def _factors(study: StudySpec, b: _Build) -> None:
     for i, f in enumerate(study.factors):
-        cohort, col = _factor_column(study, cohort, f, i)
-        derived[f.column] = col
-        labels[f.label] = col
+        cohort, col = _factor_column(study, b.cohort, f, i)
+        if col is None:
+            continue
+        b.cohort = cohort
+        b.derived[f.key] = col
+        b.labels[f.label] = col
+        if f.multivariate:
+            b.candidates.append(col)
         if f.categorical:
-            categorical.append(col)
+            b.categorical.append(col)
             if f.reference is not None:
-                reference[col] = f.reference
-    if a["univariate"] or a["multivariate"]:
-        table = factor_table(cohort, clinical=labels, ties=a["ties"], p_enter=a["p_enter"],
-                             p_remove=a["p_remove"], method=a["selection"],
-                             categorical=categorical or None, reference=reference or None)
-        items.append(("Univariate and multivariate analyses", table))
-        final = table.selection.final
-        if a["ph_test"] and final is not None:
-            items.append(("Proportional hazards of the multivariate model",
-                          ph_test(final, cohort)))
-    if a["subgroups"] and study.subgroups and study.markers:
-        masks = {s.name: _mask(cohort, s) for s in study.subgroups}
-        items.append((f"{study.markers[0].label} within subgroups",
-                      subgroup_table(cohort, derived[study.markers[0].column], masks,
-                                     ties=a["ties"])))
-    if a["signature"] and study.signature:
-        cols = [derived[c] for c in study.signature]
-        adverse = {derived[c]: _adverse(study, cohort, c, derived[c]) for c in study.signature}
-        groups = risk_groups(cohort, adverse)
-        items.append(("Combined signature: risk groups", groups))
-        items.append(("Combined signature: KM by risk group", groups.km))
-        items.append(("Combined signature: model comparison",
-                      compare_combined(cohort, cols, ties=a["ties"])))
-    return EndpointRun(name=ep.name, cohort=cohort, items=tuple(items), notes=tuple(notes))
+                b.reference[col] = f.reference
 
 
-def run_study_file(study: StudySpec, *, progress: bool = False) -> StudyRun:
+def _tables(study: StudySpec, b: _Build) -> None:
+    from mirprog.stats.cox.phtest import ph_test
+    from mirprog.stats.factor_table import factor_table
+
+    a = study.analyses
+    if not (a["univariate"] or a["multivariate"]) or not b.labels:
+        return
+    table = factor_table(b.cohort, clinical=b.labels, ties=a["ties"], p_enter=a["p_enter"],
+                         p_remove=a["p_remove"], method=a["selection"],
+                         categorical=b.categorical or None, reference=b.reference or None,
+                         candidates=b.candidates)
+    b.items.append(("Univariate and multivariate analyses", table))
+    final = table.selection.final
+    if a["ph_test"] and final is not None:   # on the model's own rows
+        rows = b.cohort.subset(np.isin(b.cohort.ids, final.ids))
+        b.items.append(("Proportional hazards of the multivariate model", ph_test(final, rows)))
+
+
+def _subgroups(study: StudySpec, b: _Build) -> None:
+    from mirprog.factors.subtypes import st_gallen
+    from mirprog.stats.association import associate
+    from mirprog.stats.subgroup_table import subgroup_table
+
+    if study.subtypes is not None:
+        t = study.subtypes
+        b.cohort.require(t.er, t.pr, t.her2, t.grade, role="subtypes")
+        b.cohort = st_gallen(b.cohort, er=t.er, pr=t.pr, her2=t.her2, grade=t.grade,
+                             high_grade=t.high_grade)
+    if study.analyses["subgroups"] and study.subgroups and study.markers:
+        groups: dict[str, Any] = {s.name: s.column if s.column is not None
+                                  else _mask(b.cohort, s) for s in study.subgroups}
+        for s in study.subgroups:
+            if s.column is not None:
+                _indicator(b.cohort, s)
+        first = study.markers[0]
+        b.items.append((f"{first.label} within subgroups",
+                        subgroup_table(b.cohort, b.derived[first.column], groups,
+                                       ties=study.analyses["ties"])))
+    for col in study.associations:
+        b.cohort.require(col, role="association")
+        first = study.markers[0]
+        b.items.append((f"Association of {first.label} with {col}",
+                        associate(b.cohort, b.derived[first.column], col)))
+
+
+def _signature(study: StudySpec, b: _Build) -> None:
+    from mirprog.stats.comparison import compare_combined, risk_groups
+
+    if not (study.analyses["signature"] and study.signature):
+        return
+    missing = [c for c in study.signature if c not in b.derived]
+    if missing:
+        raise StudyFileError(f"signature: {missing[0]!r} was left out of this cohort (see the "
+                             "notes), so the combined signature cannot be formed.")
+    cols = [b.derived[c] for c in study.signature]
+    adverse = {b.derived[c]: _adverse(study, b.cohort, c, b.derived[c])
+               for c in study.signature}
+    groups = risk_groups(b.cohort, adverse)
+    b.items += [("Combined signature: risk groups", groups),
+                ("Combined signature: KM by risk group", groups.km),
+                ("Combined signature: model comparison",
+                 compare_combined(b.cohort, cols, ties=study.analyses["ties"]))]
+
+
+def _one_endpoint(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any) -> EndpointRun:
+    from mirprog.stats.follow_up import follow_up
+
+    cohort, competing = _endpoint_cohort(study, source, ep)
+    b = _Build(cohort=cohort, competing=competing)
+    b.items.append(("Follow-up (reverse Kaplan–Meier)", follow_up(cohort)))
+    _markers(study, b)
+    _factors(study, b)
+    _tables(study, b)
+    _subgroups(study, b)
+    _signature(study, b)
+    cuts = None
+    if b.cuts:
+        cuts = Cutpoints(tuple(c for cut in b.cuts for c in cut.cutpoints),
+                         ranges={k: v for cut in b.cuts for k, v in cut.ranges.items()})
+    return EndpointRun(name=ep.name, cohort=b.cohort, items=tuple(b.items), cutpoints=cuts,
+                       labels={col: label for label, col in b.labels.items()},
+                       competing=competing)
+
+
+def run_study_file(study: StudySpec, *, progress: bool = False,
+                   cohort: Cohort | None = None) -> StudyRun:
     """Run ``study`` (see :class:`Study`): one :class:`EndpointRun` each.
 
     Warnings raised by the analyses (monotone likelihood, units, ...) are kept as
-    notes of the endpoint and shown in the report.
+    notes of the endpoint and shown in the report.  ``cohort`` replaces the file's
+    cohort (its roles already set) for a study of one endpoint.
     """
-    frame = _frame(study)
+    if cohort is not None and len(study.endpoints) != 1:
+        raise StudyFileError("A cohort given to run() is one endpoint's: the study file "
+                             f"has {len(study.endpoints)}.")
+    frame: pd.DataFrame | Cohort = cohort if cohort is not None else _frame(study)
     out = {}
     for ep in study.endpoints:
         if progress:
@@ -354,6 +531,7 @@ def run_study_file(study: StudySpec, *, progress: bool = False) -> StudyRun:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             run = _one_endpoint(study, frame, ep)
-        notes = tuple(dict.fromkeys(str(w.message) for w in caught))
-        out[ep.name] = EndpointRun(run.name, run.cohort, run.items, run.notes + notes)
+        warned = tuple(dict.fromkeys((w.category, str(w.message)) for w in caught))
+        out[ep.name] = replace(run, notes=run.notes + tuple(m for _, m in warned),
+                               warned=warned)
     return StudyRun(study=study, endpoints=out)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Self
 
 from mirprog.errors import StudyFileError
 
-__all__ = ["Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "line_of", "template"]
+__all__ = ["Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "Subtypes", "line_of",
+           "template"]
 
 RULES = ("median", "tertiles", "quartiles", "quantile", "fixed", "optimal")
 UNITS = ("days", "weeks", "months", "years")
@@ -26,9 +27,19 @@ _OPS = ("==", "!=", "<=", ">=", "<", ">")
 _CONDITION = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(==|!=|<=|>=|<|>)\s*(.+?)\s*$")
 
 
-def template() -> str:
-    """The commented study-file template (runs as written on the bundled GBSG2 data)."""
-    return (resources.files("mirprog.study") / "template.toml").read_text(encoding="utf-8")
+TEMPLATES = {"gbsg2": "template.toml", "reference": "reference.toml"}
+
+
+def template(name: str = "gbsg2") -> str:
+    """A commented study file shipped with mirprog.
+
+    ``"gbsg2"`` (default) documents every key and runs as written on the bundled GBSG2
+    data; ``"reference"`` is the reference study itself, the file ``mirprog reproduce``
+    runs on the bundled cohort.
+    """
+    if name not in TEMPLATES:
+        raise StudyFileError(f"No bundled study file {name!r}: use one of {sorted(TEMPLATES)}.")
+    return (resources.files("mirprog.study") / TEMPLATES[name]).read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,8 @@ class Endpoint:
     time: str
     event: str
     event_values: Mapping[Any, int] | None = None
+    causes: Mapping[int, str] | None = None     # competing causes: code -> name (0 censored)
+    cause: str | None = None                    # the endpoint's event among the causes
 
 
 @dataclass(frozen=True)
@@ -64,14 +77,35 @@ class Factor:
     reference: Any = None
     continuous: bool = False
     adverse: Any = None            # level (or "high") counted as adverse in the signature
+    name: str | None = None        # the analysis column (default: derived from column)
+    levels: tuple[Any, ...] = ()   # a two-level contrast: levels[1] vs levels[0]
+    multivariate: bool = True      # a candidate for the multivariable model
+
+    @property
+    def key(self) -> str:
+        """How the study refers to this factor: its ``name``, else its ``column``."""
+        return self.name or self.column
 
 
 @dataclass(frozen=True)
 class Subgroup:
-    """A named filter: conditions ``column op value`` joined by ``and``."""
+    """A named filter: conditions ``column op value`` joined by ``and``, or an indicator column."""
 
     name: str
     conditions: tuple[tuple[str, str, Any], ...]
+    column: str | None = None      # a 0/1 (True/False) column: its true rows are the subgroup
+
+
+@dataclass(frozen=True)
+class Subtypes:
+    """St Gallen surrogate subtypes (:func:`mirprog.st_gallen`) from four status columns."""
+
+    er: str
+    pr: str
+    her2: str
+    grade: str
+    scheme: str = "st_gallen"
+    high_grade: int = 3
 
 
 @dataclass(frozen=True)
@@ -94,6 +128,8 @@ class StudySpec:
     subgroups: tuple[Subgroup, ...] = ()
     signature: tuple[str, ...] = ()
     analyses: Mapping[str, Any] = field(default_factory=dict)
+    subtypes: Subtypes | None = None
+    associations: tuple[str, ...] = ()          # columns tested against the first marker
     text: str = ""
     base: Path = Path(".")
 
@@ -214,24 +250,50 @@ def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
     factors = tuple(_factor(t, text, i) for i, t in enumerate(top.get("factor", list, [])))
     if not markers and not factors:
         raise StudyFileError("The study has no [[marker]] and no [[factor]]: add at least one.")
-    columns = [m.column for m in markers] + [f.column for f in factors]
+    columns = [m.column for m in markers] + [f.key for f in factors]
     dup = sorted({c for c in columns if columns.count(c) > 1})
     if dup:
-        raise StudyFileError(f"Column {dup[0]!r} is listed twice among markers and factors.")
+        raise StudyFileError(f"{dup[0]!r} is listed twice among markers and factors: give "
+                             "each [[factor]] of the same column its own name = \"...\".")
     subs = _Reader(top.get("subgroups", dict, {}), text, "subgroups", "subgroups")
     subgroups = tuple(_subgroup(subs, name) for name in list(subs.table))
     sig = _Reader(top.get("signature", dict, {}), text, "signature", "signature")
     signature = tuple(sig.get("factors", list, []))
     unknown = [s for s in signature if s not in columns]
     if unknown:
-        raise sig.error("factors", f"{unknown[0]!r} is not a [[marker]] or [[factor]] column.")
+        raise sig.error("factors", f"{unknown[0]!r} is not a [[marker]] column or a "
+                                   "[[factor]] column (or name).")
     sig.done()
+    assoc = _Reader(top.get("association", dict, {}), text, "association", "association")
+    associations = tuple(assoc.get("with", list, []))
+    if not all(isinstance(c, str) for c in associations):
+        raise assoc.error("with", "list column names, e.g. with = [\"grade\"].")
+    if associations and not markers:
+        raise assoc.error("with", "the association is of the first [[marker]]'s groups: add "
+                                  "a marker.")
+    assoc.done()
+    subtypes = _subtypes(_Reader(top.get("subtypes", dict, {}), text, "subtypes", "subtypes"))
     analyses = _analyses(_Reader(top.get("analyses", dict, {}), text, "analyses", "analyses"))
     top.done()
     return {"title": title, "cohort_file": file, "dataset": dataset, "id": id_col,
             "time_unit": unit, "sheet": sheet, "endpoints": endpoints, "markers": markers,
             "factors": factors, "subgroups": subgroups, "signature": signature,
-            "analyses": analyses, "text": text, "base": base}
+            "analyses": analyses, "subtypes": subtypes, "associations": associations,
+            "text": text, "base": base}
+
+
+def _subtypes(r: _Reader) -> Subtypes | None:
+    if not r.table:
+        return None
+    scheme = r.get("scheme", str, "st_gallen")
+    if scheme != "st_gallen":
+        raise r.error("scheme", f"{scheme!r} is not a subtype scheme: use \"st_gallen\".")
+    out = Subtypes(er=r.get("er", str, required=True), pr=r.get("pr", str, required=True),
+                   her2=r.get("her2", str, required=True),
+                   grade=r.get("grade", str, required=True),
+                   high_grade=r.get("high_grade", int, 3))
+    r.done()
+    return out
 
 
 def _endpoint(table: Any, text: str, i: int) -> Endpoint:
@@ -239,11 +301,26 @@ def _endpoint(table: Any, text: str, i: int) -> Endpoint:
     e = Endpoint(name=r.get("name", str, required=True), time=r.get("time", str, required=True),
                  event=r.get("event", str, required=True))
     codes = r.get("event_values", dict)
+    causes, cause = r.get("causes", dict), r.get("cause", str)
     r.done()
     if codes is not None:
         if not all(v in (0, 1) for v in codes.values()):
             raise r.error("event_values", "map each coded value to 1 (event) or 0 (censored).")
-        e = Endpoint(e.name, e.time, e.event, dict(codes))
+        e = replace(e, event_values=dict(codes))
+    if causes is not None:
+        if codes is not None:
+            raise r.error("causes", "give causes = {...} or event_values = {...}, not both.")
+        if not all(k.isdigit() and int(k) > 0 and isinstance(v, str) and v
+                   for k, v in causes.items()):
+            raise r.error("causes", "map each event code to its cause's name, e.g. causes = "
+                                    "{ 1 = \"recurrence\", 2 = \"death\" } (0 = censored).")
+        e = replace(e, causes={int(k): v for k, v in causes.items()})
+        if cause is None or cause not in causes.values():
+            raise r.error("causes", f"name the endpoint's event among the causes: cause = "
+                                    f"one of {list(causes.values())}.")
+        e = replace(e, cause=cause)
+    elif cause is not None:
+        raise r.error("cause", "cause = applies with causes = { code = \"name\", ... }.")
     return e
 
 
@@ -285,10 +362,18 @@ def _factor(table: Any, text: str, i: int) -> Factor:
                categorical=r.get("categorical", bool, False), reference=r.get("reference",
                                                                                (str, int, float)),
                continuous=r.get("continuous", bool, False),
-               adverse=r.get("adverse", (str, int, float)))
+               adverse=r.get("adverse", (str, int, float)), name=r.get("name", str),
+               levels=tuple(r.get("levels", list, [])),
+               multivariate=r.get("multivariate", bool, True))
     r.done()
-    if sum([f.cut is not None, f.categorical, f.continuous]) > 1:
-        raise r.error("cut", "a factor is cut, categorical or continuous: choose one.")
+    if sum([f.cut is not None, f.categorical, f.continuous, bool(f.levels)]) > 1:
+        raise r.error("cut", "a factor is cut, categorical, continuous or a two-level "
+                             "contrast (levels = [a, b]): choose one.")
+    if f.levels and (len(f.levels) != 2 or f.levels[0] == f.levels[1]):
+        raise r.error("levels", "levels = [a, b] compares patients at level b with those at "
+                                "level a: give two different levels.")
+    if f.name is not None and not re.fullmatch(r"[A-Za-z_]\w*", f.name):
+        raise r.error("name", f"{f.name!r} is not a column name: use letters, digits and _.")
     if f.reference is not None and not f.categorical:
         raise r.error("reference", "reference = applies to categorical = true factors.")
     return f
@@ -310,6 +395,8 @@ def _value(text: str) -> Any:
 
 def _subgroup(r: _Reader, name: str) -> Subgroup:
     expr = r.get(name, str)
+    if re.fullmatch(r"\s*[A-Za-z_][\w.]*\s*", expr):     # an indicator column
+        return Subgroup(name=name, conditions=(), column=expr.strip())
     conditions = []
     for part in re.split(r"\s+and\s+", expr):
         m = _CONDITION.match(part)

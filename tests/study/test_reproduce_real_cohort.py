@@ -26,13 +26,13 @@ def test_missing_grade_level_drops_its_contrasts_with_a_note(
     assert code == 0, err
     assert "Grade (SBR2; SBR3)" in out
     assert "SBR1; SBR2" not in out
-    assert "Grade SBR1 does not occur in 'grade'" in err
+    assert "Grade (SBR1; SBR2): level 1 does not occur in 'grade'" in err
 
 
 def test_axes_use_the_cohorts_time_unit() -> None:
     cohort = mp.read_cohort(DATA, time="rtime", event="recur", id="pid", time_unit="days")
     cols = StudyColumns.from_mapping(dict(m.split("=", 1) for m in MAP))
     assert cols.time_unit == "years"           # the template's default ...
-    with pytest.warns(mp.MirprogWarning, match="SBR1 does not occur"):
+    with pytest.warns(mp.MirprogWarning, match="level 1 does not occur in 'grade'"):
         res = run_study(cohort, cols)
     assert res.columns.time_unit == "days"     # ... gives way to the cohort's unit

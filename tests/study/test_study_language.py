@@ -1,0 +1,223 @@
+"""The study-file language the reference study needs (issue 19, item 2): named cuts, two-level
+contrasts kept out of the model, St Gallen subtypes with indicator subgroups, an association,
+competing causes; and `mirprog reproduce` as the bundled reference study file run by the study
+runner, with today's outputs."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import mirprog as mp
+from mirprog.cli.commands import main
+from mirprog.errors import StudyFileError
+from mirprog.stats.association import AssociationResult
+from mirprog.stats.competing import CIFResult, GrayTestResult
+from mirprog.study.reference import reference_toml
+from mirprog.study.reproduce import StudyColumns, reference_study, run_study
+from mirprog.study.spec import template
+
+DATA = Path(__file__).parent / "data"
+
+ROTTERDAM = f"""
+title = "Rotterdam grade pairs"
+
+[cohort]
+file = "{(DATA / 'rotterdam.csv').as_posix()}"
+id = "pid"
+time_unit = "days"
+
+[[endpoint]]
+name = "RFS"
+time = "rtime"
+event = "recur"
+
+[[marker]]
+column = "pgr"
+label = "PgR"
+adverse = "low"
+
+[[factor]]
+column = "nodes"
+name = "nodes_gt"
+label = "Nodes > 3"
+cut = 3
+
+[[factor]]
+column = "grade"
+name = "g2v3"
+label = "Grade 2 vs 3"
+levels = [2, 3]
+
+[[factor]]
+column = "grade"
+name = "g1v3"
+label = "Grade 1 vs 3"
+levels = [1, 3]
+multivariate = false
+
+[[factor]]
+column = "age"
+name = "old"
+label = "Age > 90"
+cut = 90
+
+[[factor]]
+column = "hormon"
+name = "hormonal"
+label = "Hormonal therapy"
+
+[subgroups]
+"Treated" = "hormonal"
+
+[association]
+with = ["grade"]
+
+[signature]
+factors = ["pgr", "nodes_gt"]
+"""
+
+
+@pytest.fixture(scope="module")
+def rotterdam() -> mp.results.StudyRun:
+    return mp.Study.from_toml(text=ROTTERDAM).run()
+
+
+def test_the_bundled_reference_file_is_the_reference_study() -> None:
+    assert reference_toml(StudyColumns()) == template("reference")
+    study = reference_study()
+    assert study.text == template("reference")
+    assert [f.key for f in study.factors] == [
+        "age_gt", "size_gt", "nodes_gt", "grade3", "sbr1v2", "sbr1v3", "sbr2v3", "er_pos",
+        "pr_pos", "her2_pos"]
+    assert [f.key for f in study.factors if not f.multivariate] == ["sbr1v2", "sbr1v3",
+                                                                     "sbr2v3"]
+    assert study.subtypes is not None
+    assert study.associations == ("sbr_grade",)
+
+
+def test_reproduce_equals_the_study_runner_on_the_bundled_file() -> None:
+    res = run_study(mp.datasets.load_reference_cohort())
+    run = mp.Study.from_toml(text=template("reference")).run()
+    ep = run.endpoints["RFS"]
+    t3 = ep.get("Univariate and multivariate analyses")
+    pd.testing.assert_frame_equal(res.table3.table, t3.table)
+    assert res.table3.selection.selected == ("mir125b_high", "nodes_gt")
+    pd.testing.assert_frame_equal(res.table4.table,
+                                  ep.get("mir125b (low; high) within subgroups").table)
+    assert res.study is not None
+    assert res.study.text == template("reference")
+    assert "[[marker]]" in mp.report(res).html        # the report embeds the study file
+
+
+def test_reproduce_cli_writes_todays_outputs(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["reproduce", "--out", str(tmp_path)]) == 0
+    assert "reference study file" in capsys.readouterr().out
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([
+        "association_marker_grade.csv", "comparison.md", "fig6a_marker_km.png",
+        "fig6b_risk_groups_km.png", "model_comparison.csv", "risk_groups.csv", "table3.csv",
+        "table3.html", "table3.md", "table4.csv", "table4.html", "table4.md"])
+
+
+def test_template_reference_prints_the_file(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["study", "--template", "reference"]) == 0
+    text = capsys.readouterr().out
+    assert text == template("reference")
+    path = tmp_path / "reference.toml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["study", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_contrasts_named_cuts_and_indicator_subgroups(rotterdam: mp.results.StudyRun) -> None:
+    ep = rotterdam.endpoints["RFS"]
+    table = ep.get("Univariate and multivariate analyses")
+    cohort = ep.cohort
+    grade = cohort.column("grade")
+    g2v3 = cohort.column("g2v3")
+    assert ((g2v3 == 1) == (grade == 3)).all()
+    assert g2v3.isna().sum() == 0
+    uni = mp.cox(cohort, ["g2v3"])
+    row = table.table.loc[table.table["factor"] == "g2v3"].iloc[0]
+    assert_allclose(row["hr"], uni.summary["hr"].iloc[0], rtol=1e-12)
+    assert "g1v3" not in set(table.table["factor"])            # no grade-1 tumour
+    assert any("level 1 does not occur in 'grade'" in n for n in ep.notes)
+    assert any("Age > 90" in n and "one side" in n for n in ep.notes)
+    sub = ep.get("PgR within subgroups").table
+    treated = cohort.subset(cohort.column("hormonal").to_numpy() == 1)
+    treated = treated.assign(pgr_high=cohort.column("pgr_high")[cohort.column("hormonal") == 1])
+    lr = mp.logrank(treated, by="pgr_high")
+    assert_allclose(sub.loc["Treated", "logrank_chi2"], lr.chi2, rtol=1e-12)
+    assoc = ep.find(AssociationResult)
+    assert assoc is not None
+    direct = mp.associate(cohort, "pgr_high", "grade")
+    assert_allclose(assoc.p, direct.p, rtol=1e-12)
+
+
+def test_competing_causes_in_the_study_file() -> None:
+    text = template().replace('event = "cens"', 'event = "status"\ncauses = { 1 = "early", '
+                              '2 = "late" }\ncause = "early"').replace('dataset = "gbsg2"',
+                                                                       'file = "g.csv"')
+    d = mp.datasets.load_gbsg2().data
+    d["status"] = (d["cens"] * (1 + (d["age"] > 65))).astype(int)
+    study = mp.Study.from_toml(text=text)
+    cohort = mp.Cohort(d, time="time", event="status", id="id",
+                       causes={1: "early", 2: "late"}, time_unit="days")
+    ep = study.run(cohort=cohort).endpoints["RFS"]
+    assert ep.cohort.cause == "early"
+    assert ep.competing is not None
+    assert ep.cohort.n_events == int((d["status"] == 1).sum())
+    ci = ep.find(CIFResult, by="progrec_high")
+    gray = ep.find(GrayTestResult)
+    assert ci is not None
+    assert gray is not None
+    with_marker = cohort.assign(progrec_high=ep.cohort.column("progrec_high"))
+    direct = mp.gray_test(with_marker, by="progrec_high", cause="early")
+    assert_allclose(gray.chi2, direct.chi2, rtol=1e-12)
+    assert_allclose(ci.table["cif"], mp.cif(with_marker, by="progrec_high").table["cif"],
+                    rtol=1e-12)
+
+
+@pytest.mark.parametrize(("old", "new", "match"), [
+    ('levels = [2, 3]', 'levels = [2, 3, 1]', r"factor\[1\]\.levels \(line \d+\): .*two"),
+    ('levels = [2, 3]', 'levels = [2, 3]\ncut = 2', r"factor\[1\]\.cut .*choose one"),
+    ('name = "g2v3"', 'name = "g 2"', r"factor\[1\]\.name .*not a column name"),
+    ('name = "g2v3"', 'name = "nodes_gt"', r"'nodes_gt' is listed twice"),
+    ('with = ["grade"]', 'with = [3]', r"association\.with"),
+    ('event = "recur"', 'event = "recur"\ncause = "x"', r"endpoint\[0\]\.cause .*causes"),
+    ('event = "recur"', 'event = "recur"\ncauses = { 1 = "r" }',
+     r"endpoint\[0\]\.causes .*cause = one of \['r'\]"),
+    ('"Treated" = "hormonal"', '"Treated" = "grade"', r"subgroups\.Treated: 'grade' is not"),
+    ('[association]', '[subtypes]\nscheme = "pam50"\n\n[association]',
+     r"subtypes\.scheme .*st_gallen"),
+])
+def test_mistakes_in_the_new_keys(old: str, new: str, match: str) -> None:
+    assert old in ROTTERDAM
+    with pytest.raises(mp.MirprogError, match=match):
+        mp.Study.from_toml(text=ROTTERDAM.replace(old, new, 1)).run()
+
+
+def test_unknown_template() -> None:
+    with pytest.raises(StudyFileError, match="No bundled study file 'x'"):
+        template("x")
+
+
+def test_subtypes_add_the_st_gallen_columns() -> None:
+    res = run_study(mp.datasets.load_reference_cohort())
+    typed = mp.st_gallen(mp.datasets.load_reference_cohort(), er="er", pr="pr", her2="her2",
+                         grade="sbr_grade")
+    for col in ("hr_pos_her2_neg", "luminal_a", "luminal_b"):
+        got = res.cohort.column(col).astype("boolean")
+        want = typed.column(col).astype("boolean")
+        assert got.equals(want), col
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(res.table4.table["logrank_p"]).all()
