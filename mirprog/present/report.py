@@ -13,7 +13,7 @@ import base64
 import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -118,7 +118,8 @@ def _km_section(result: Any, extra: dict[str, Any]) -> tuple[str, str]:
     by = result.by or "all patients"
     body = render_html(format_frame(result.median),
                        caption="Median survival (Kaplan–Meier) per group")
-    fig = km_plot(result, test=extra.get("logrank"), time_unit=extra.get("time_unit"))
+    fig = km_plot(result, test=extra.get("logrank"), time_unit=extra.get("time_unit"),
+                  labels=extra.get("labels"))
     return (f"Kaplan–Meier curves: {by}",
             body + figure_html(fig, f"Survival by {by}", extra["ident"]))
 
@@ -188,11 +189,14 @@ def _item_section(item: Any, extra: dict[str, Any]) -> tuple[str, str]:
 
 
 def build_report(items: Sequence[Any], *, title: str, time_unit: str | None = None,
-                 pre: Sequence[tuple[str, str]] = (), embed: str | None = None) -> Report:
+                 pre: Sequence[tuple[str, str]] = (), embed: str | None = None,
+                 group_labels: Mapping[str, Mapping[Hashable, str]] | None = None) -> Report:
     """A :class:`Report` of ``items`` (results, figures, strings or (heading, item) pairs).
 
     ``pre`` are ready (heading, ``<section>`` html) pairs placed first (a study's own);
-    ``embed`` is text embedded verbatim (escaped) at the end, e.g. the study file.
+    ``embed`` is text embedded verbatim (escaped) at the end, e.g. the study file;
+    ``group_labels`` maps a grouping column to the legend labels of its groups in KM
+    figures (e.g. ``{"pgr_high": {0: "PgR low", 1: "PgR high"}}``).
     A log-rank result directly after a Kaplan–Meier result of the same grouping is
     drawn on its figure.
     """
@@ -207,7 +211,8 @@ def build_report(items: Sequence[Any], *, title: str, time_unit: str | None = No
         nxt = items[i + 1] if i + 1 < len(items) else None
         if isinstance(nxt, tuple) and len(nxt) == 2:
             nxt = nxt[1]
-        extra: dict[str, Any] = {"time_unit": time_unit, "ident": f"fig-r{i}"}
+        extra: dict[str, Any] = {"time_unit": time_unit, "ident": f"fig-r{i}",
+                                 "labels": (group_labels or {}).get(getattr(item, "by", ""))}
         if _kind(nxt) == "LogRankResult" and getattr(nxt, "by", None) == getattr(item, "by", 0):
             extra["logrank"] = nxt
         auto, body = _item_section(item, extra)

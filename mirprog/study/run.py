@@ -113,8 +113,11 @@ class StudyRun:
                           f"{c.time_unit or 'the file’s unit'}."))
             items += [(f"{ep.name}: note", n) for n in ep.notes]
             items += [(f"{ep.name}: {h}", r) for h, r in ep.items]
+        labels: dict[str, dict[Any, str]] = {}
+        for ep in self.endpoints.values():
+            labels.update(group_labels(self.study, ep))
         rep = build_report(items, title=self.study.title, time_unit=self.study.time_unit,
-                           embed=self.study.text)
+                           embed=self.study.text, group_labels=labels)
         return rep if path is None else replace(rep, path=rep.save(path))
 
     def save(self, out: str | Path) -> list[Path]:
@@ -139,7 +142,8 @@ class StudyRun:
                 write_csv(frame, path)
                 written.append(path)
                 if type(res).__name__ == "KMResult":
-                    fig = km_plot(res, test=logrank.get(res.by), time_unit=ep.cohort.time_unit)
+                    fig = km_plot(res, test=logrank.get(res.by), time_unit=ep.cohort.time_unit,
+                                  labels=group_labels(self.study, ep).get(res.by))
                     for ext in ("png", "svg", "pdf"):
                         fig.savefig(folder / f"{stem}.{ext}", bbox_inches="tight")
                         written.append(folder / f"{stem}.{ext}")
@@ -150,23 +154,70 @@ class StudyRun:
         return [p for p in written if p is not None]
 
 
+def group_labels(study: StudySpec, ep: EndpointRun) -> dict[str, dict[Any, str]]:
+    """Legend labels of the study's groupings: "PgR low"/"PgR high", "tertile 1" ... ."""
+    out: dict[str, dict[Any, str]] = {}
+    if ep.cutpoints is not None:
+        label = {m.column: m.label for m in study.markers}
+        for cut in ep.cutpoints.cutpoints:
+            name = label.get(cut.marker, cut.marker)
+            k = len(cut.thresholds)
+            out[cut.column] = ({0: f"{name} low", 1: f"{name} high"} if k == 1 else
+                               {g: f"{name} group {g} of {k + 1}" for g in range(1, k + 2)})
+    return out
+
+
 def _stem(text: str) -> str:
     keep = "".join(ch if ch.isalnum() else "_" for ch in text.lower())
     return "_".join(p for p in keep.split("_") if p)[:60]
 
 
-def _frame(study: StudySpec) -> pd.DataFrame:
-    if study.dataset is not None:
+def _frame(study: StudySpec, source: Any = None) -> pd.DataFrame:
+    """The table of the study's cohort, or of ``source`` (a :class:`Validation`)."""
+    src = source or study
+    dataset = src.dataset
+    if dataset is not None:
         from mirprog import datasets
 
         loader = {"gbsg2": datasets.load_gbsg2, "reference": datasets.load_reference_cohort}
-        return loader[study.dataset]().data
+        return loader[dataset]().data
     from mirprog.data.reading import read_table
 
-    path = Path(study.cohort_file or "")
+    path = Path((source.file if source is not None else study.cohort_file) or "")
     if not path.is_absolute():
         path = study.base / path
-    return read_table(path, sheet=study.sheet, id=study.id)
+    return read_table(path, sheet=src.sheet, id=src.id)
+
+
+def _validations(study: StudySpec, b: _Build, ep: Any) -> None:
+    """Each validation cohort of this endpoint: the multivariable model, frozen, on it."""
+    from mirprog.stats.factor_table import Table3Result
+    from mirprog.stats.validation import validate
+
+    todo = [v for v in study.validations if (v.endpoint or study.endpoints[0].name) == ep.name]
+    table = next((r for _, r in b.items if isinstance(r, Table3Result)), None)
+    final = None if table is None else table.selection.final
+    if todo and final is None:
+        warnings.warn(f"endpoint {ep.name!r}: no multivariable model was selected, so there "
+                      "is none to validate.", MirprogWarning, stacklevel=3)
+        return
+    for v in todo:
+        unit = v.time_unit or study.time_unit
+        try:
+            cohort = Cohort(_frame(study, v), time=v.time or ep.time, event=v.event or ep.event,
+                            id=v.id, time_unit=unit)  # type: ignore[arg-type]
+        except MirprogError as exc:
+            raise type(exc)(f"validation {v.name!r}: {exc}") from exc
+        if unit != b.cohort.time_unit:
+            raise StudyFileError(f"validation {v.name!r}: its times are in {unit} but the "
+                                 f"model's in {b.cohort.time_unit}; give both the same unit.")
+        for cut in b.cuts:            # the development cohort's thresholds, frozen
+            cohort = cut.apply(cohort)
+        for i, f in enumerate(study.factors):
+            if f.key in b.derived:
+                cohort, _ = _factor_column(study, cohort, f, i)
+        b.items.append((f"Validation on {v.name}", validate(final, cohort,
+                                                             horizons=list(v.horizons))))
 
 
 def _endpoint_cohort(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any
@@ -501,6 +552,7 @@ def _one_endpoint(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any) -> E
     _markers(study, b)
     _factors(study, b)
     _tables(study, b)
+    _validations(study, b, ep)
     _subgroups(study, b)
     _signature(study, b)
     cuts = None

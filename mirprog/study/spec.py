@@ -18,8 +18,8 @@ from typing import Any, Self
 
 from mirprog.errors import StudyFileError
 
-__all__ = ["Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "Subtypes", "line_of",
-           "template"]
+__all__ = ["Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "Subtypes", "Validation",
+           "line_of", "template"]
 
 RULES = ("median", "tertiles", "quartiles", "quantile", "fixed", "optimal")
 UNITS = ("days", "weeks", "months", "years")
@@ -109,6 +109,22 @@ class Subtypes:
 
 
 @dataclass(frozen=True)
+class Validation:
+    """An external cohort on which an endpoint's multivariable model is validated."""
+
+    name: str
+    horizons: tuple[float, ...]
+    file: str | None = None
+    dataset: str | None = None
+    sheet: str | int = 0
+    id: str | None = None
+    endpoint: str | None = None      # default: the first endpoint
+    time: str | None = None          # default: the endpoint's columns
+    event: str | None = None
+    time_unit: str | None = None     # default: the study's
+
+
+@dataclass(frozen=True)
 class StudySpec:
     """What a study file says: cohort, endpoints, markers, factors, subgroups, signature.
 
@@ -130,6 +146,7 @@ class StudySpec:
     analyses: Mapping[str, Any] = field(default_factory=dict)
     subtypes: Subtypes | None = None
     associations: tuple[str, ...] = ()          # columns tested against the first marker
+    validations: tuple[Validation, ...] = ()
     text: str = ""
     base: Path = Path(".")
 
@@ -228,14 +245,7 @@ def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
     top = _Reader(raw, text, "study")
     title = top.get("title", str, "Prognostic marker study")
     cohort = _Reader(top.get("cohort", dict, required=True), text, "cohort", "cohort")
-    file = cohort.get("file", str)
-    dataset = cohort.get("dataset", str)
-    if (file is None) == (dataset is None):
-        raise cohort.error("file", "give either file = \"path/to/cohort.csv\" (relative to "
-                                   "the study file) or dataset = \"gbsg2\" (bundled), not both.")
-    if dataset is not None and dataset not in ("gbsg2", "reference"):
-        raise cohort.error("dataset", f"unknown bundled data set {dataset!r}: use \"gbsg2\" or "
-                                      "\"reference\".")
+    file, dataset = _source(cohort)
     unit = cohort.get("time_unit", str)
     if unit is not None and unit not in UNITS:
         raise cohort.error("time_unit", f"{unit!r} is not a time unit: use one of {UNITS}.")
@@ -273,13 +283,47 @@ def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
                                   "a marker.")
     assoc.done()
     subtypes = _subtypes(_Reader(top.get("subtypes", dict, {}), text, "subtypes", "subtypes"))
+    validations = tuple(_validation(t, text, i, endpoints) for i, t in
+                        enumerate(top.get("validation", list, [])))
     analyses = _analyses(_Reader(top.get("analyses", dict, {}), text, "analyses", "analyses"))
     top.done()
     return {"title": title, "cohort_file": file, "dataset": dataset, "id": id_col,
             "time_unit": unit, "sheet": sheet, "endpoints": endpoints, "markers": markers,
             "factors": factors, "subgroups": subgroups, "signature": signature,
             "analyses": analyses, "subtypes": subtypes, "associations": associations,
-            "text": text, "base": base}
+            "validations": validations, "text": text, "base": base}
+
+
+def _source(r: _Reader) -> tuple[str | None, str | None]:
+    """``file`` or ``dataset`` of a cohort table (exactly one)."""
+    file, dataset = r.get("file", str), r.get("dataset", str)
+    if (file is None) == (dataset is None):
+        raise r.error("file", "give either file = \"path/to/cohort.csv\" (relative to "
+                              "the study file) or dataset = \"gbsg2\" (bundled), not both.")
+    if dataset is not None and dataset not in ("gbsg2", "reference"):
+        raise r.error("dataset", f"unknown bundled data set {dataset!r}: use \"gbsg2\" or "
+                                 "\"reference\".")
+    return file, dataset
+
+
+def _validation(table: Any, text: str, i: int, endpoints: tuple[Endpoint, ...]) -> Validation:
+    r = _Reader(table, text, f"validation[{i}]", "validation", i)
+    file, dataset = _source(r)
+    horizons = _floats(r, "horizons")
+    if not horizons or min(horizons) <= 0:
+        raise r.error("horizons", "give the times at which to validate, e.g. horizons = "
+                                  "[1, 3, 5], in the cohort's time unit (positive).")
+    v = Validation(name=r.get("name", str, required=True), horizons=horizons, file=file,
+                   dataset=dataset, sheet=r.get("sheet", (str, int), 0), id=r.get("id", str),
+                   endpoint=r.get("endpoint", str), time=r.get("time", str),
+                   event=r.get("event", str), time_unit=r.get("time_unit", str))
+    r.done()
+    if v.endpoint is not None and v.endpoint not in [e.name for e in endpoints]:
+        raise r.error("endpoint", f"{v.endpoint!r} is not an endpoint: use one of "
+                                  f"{[e.name for e in endpoints]}.")
+    if v.time_unit is not None and v.time_unit not in UNITS:
+        raise r.error("time_unit", f"{v.time_unit!r} is not a time unit: use one of {UNITS}.")
+    return v
 
 
 def _subtypes(r: _Reader) -> Subtypes | None:

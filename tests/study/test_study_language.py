@@ -221,3 +221,71 @@ def test_subtypes_add_the_st_gallen_columns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isfinite(res.table4.table["logrank_p"]).all()
+
+
+VALIDATED = ROTTERDAM.replace('[subgroups]', f'''[[validation]]
+name = "GBSG"
+file = "{(DATA.parent.parent / 'reference' / 'concordance_gbsg.csv').as_posix()}"
+id = "pid"
+time = "rfstime"
+event = "rfs"
+horizons = [1095, 1825]
+
+[subgroups]''')
+
+
+def test_a_validation_cohort_gets_the_frozen_model_and_cutpoints() -> None:
+    ep = mp.Study.from_toml(text=VALIDATED).run().endpoints["RFS"]
+    val = ep.get("Validation on GBSG")
+    final = ep.get("Univariate and multivariate analyses").selection.final
+    gbsg = mp.read_cohort(DATA.parent.parent / "reference" / "concordance_gbsg.csv",
+                          time="rfstime", event="rfs", id="pid", time_unit="days")
+    assert ep.cutpoints is not None
+    gbsg = ep.cutpoints.apply(gbsg)          # the Rotterdam median of pgr, not GBSG's
+    gbsg = gbsg.assign(nodes_gt=(gbsg.column("nodes") > 3).astype("Float64"),
+                       g2v3=(gbsg.column("grade") == 3).astype("Float64").where(
+                           gbsg.column("grade").isin([2, 3])),
+                       hormonal=gbsg.column("hormon").astype("Float64"))
+    direct = mp.validate(final, gbsg, horizons=[1095, 1825])
+    assert_allclose(val.harrell.c, direct.harrell.c, rtol=1e-12)
+    assert_allclose(val.brier["brier"], direct.brier["brier"], rtol=1e-12)
+    assert_allclose(val.calibration_slope.slope, direct.calibration_slope.slope,
+                    rtol=1e-12)
+    assert "Validation on GBSG" in mp.Study.from_toml(text=VALIDATED).run().report().html
+
+
+@pytest.mark.parametrize(("old", "new", "match"), [
+    ("horizons = [1095, 1825]", "horizons = []", r"validation\[0\]\.horizons"),
+    ('name = "GBSG"', 'name = "GBSG"\nendpoint = "OS"', r"validation\[0\]\.endpoint .*'OS'"),
+    ('name = "GBSG"', 'name = "GBSG"\ntime_unit = "years"', r"validation 'GBSG'.* same unit"),
+    ('time = "rfstime"', 'time = "rfs_time"', r"validation 'GBSG'.*rfs_time"),
+])
+def test_mistakes_in_a_validation(old: str, new: str, match: str) -> None:
+    assert old in VALIDATED
+    with pytest.raises(mp.MirprogError, match=match):
+        mp.Study.from_toml(text=VALIDATED.replace(old, new, 1)).run()
+
+
+def test_km_figures_of_a_study_are_labelled_by_the_marker(tmp_path: Path) -> None:
+    study = mp.Study.from_toml(text=template().replace('column = "estrec"\nlabel = "ER"\n'
+                                                       'rule = "median"',
+                                                       'column = "estrec"\nlabel = "ER"\n'
+                                                       'rule = "tertiles"'))
+    run = study.run()
+    from mirprog.study.run import group_labels
+
+    labels = group_labels(study, run.endpoints["RFS"])
+    assert labels["progrec_high"] == {0: "PgR low", 1: "PgR high"}
+    assert labels["estrec_level"] == {1: "ER group 1 of 3", 2: "ER group 2 of 3",
+                                      3: "ER group 3 of 3"}
+    import matplotlib.pyplot as plt
+
+    from mirprog.present.plots import km_plot
+
+    fig = km_plot(run.endpoints["RFS"].get("KM by PgR"), labels=labels["progrec_high"])
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    texts = {t.get_text() for legend in legends for t in legend.get_texts()}
+    plt.close(fig)
+    assert {t.split(" (")[0] for t in texts} == {"PgR low", "PgR high"}
+    run.save(tmp_path)
+    assert (tmp_path / "rfs_km_by_pgr.png").is_file()
