@@ -164,7 +164,7 @@ def test_contrasts_named_cuts_and_indicator_subgroups(rotterdam: mp.results.Stud
 
 def test_competing_causes_in_the_study_file() -> None:
     text = template().replace('event = "cens"', 'event = "status"\ncauses = { 1 = "early", '
-                              '2 = "late" }\ncause = "early"').replace('dataset = "gbsg2"',
+                              '2 = "late" }\ncause = "early"', 1).replace('dataset = "gbsg2"',
                                                                        'file = "g.csv"')
     d = mp.datasets.load_gbsg2().data
     d["status"] = (d["cens"] * (1 + (d["age"] > 65))).astype(int)
