@@ -414,6 +414,11 @@ def _methods(study: StudySpec) -> str:
             f"({a['selection'].upper()} p to remove >= {a['p_remove']:g}). Proportional "
             "hazards were checked with scaled Schoenfeld residuals (KM time transform, as R "
             "cox.zph). Follow-up is the reverse Kaplan–Meier median.")
+    if any(m.rule == "optimal" for m in study.markers):
+        text += (" An optimal cutpoint is the split maximising the log-rank statistic between "
+                 "the 10th and 90th percentiles; its p-value is corrected for that search "
+                 "(Lausen & Schumacher 1992) and its hazard ratio is also given out of fold "
+                 "(cross-validated); the log-rank p of the split itself is optimistic.")
     if len(study.markers) > 1:
         text += (f" {len(study.markers)} markers were tested: their p-values are not adjusted "
                  "for multiplicity here; mp.screen gives FDR q-values.")
@@ -447,6 +452,8 @@ def _markers(study: StudySpec, b: _Build) -> None:
                             thresholds={m.column: list(m.threshold)} if m.threshold else None)
         b.cohort = cut.apply(b.cohort)
         b.cuts.append(cut)
+        if m.rule == "optimal":
+            b.items += _optimal(study, b.cohort, m)
         by = b.derived[m.column] = cut.cutpoints[0].column
         b.labels[m.label] = by
         b.candidates.append(by)
@@ -461,6 +468,58 @@ def _markers(study: StudySpec, b: _Build) -> None:
                          gray_test(with_marker, by=by, cause=str(b.cohort.cause)))]
         if m is study.markers[0]:
             b.items.append((f"Power of the {m.label} comparison", _power_note(b.cohort, by)))
+
+
+def _optimal(study: StudySpec, cohort: Cohort, m: Any) -> list[tuple[str, Any]]:
+    """An optimal cutpoint's search-corrected p and its out-of-fold hazard ratio."""
+    from mirprog.factors.cutpoints import optimal_cutpoint
+    from mirprog.stats.cutpoint_cv import cv_optimal_cutpoint
+
+    a = study.analyses
+    return [(f"Optimal cutpoint of {m.label} (p corrected for the search)",
+             optimal_cutpoint(cohort, m.column)),
+            (f"Cross-validated cutpoint of {m.label} (out-of-fold HR)",
+             cv_optimal_cutpoint(cohort, m.column, seed=a["seed"], ties=a["ties"]))]
+
+
+def _firth(study: StudySpec, b: _Build, table: Any) -> None:
+    """Firth-penalised Cox for each univariate row whose likelihood is monotone."""
+    from mirprog.stats.cox.coxph import cox
+
+    rows = table.table
+    monotone = rows["monotone"].fillna(False).astype(bool)
+    for _, row in rows[monotone].iterrows():
+        col = str(row["factor"])
+        b.items.append((f"Firth-penalised Cox: {row['label']} (a group without events)",
+                        cox(b.cohort, [col], ties=study.analyses["ties"], firth=True,
+                            **_levels(b, [col]))))
+
+
+def _levels(b: _Build, cols: list[str]) -> dict[str, Any]:
+    """``categorical=`` and ``reference=`` of :func:`mirprog.cox` for these columns."""
+    cat = [c for c in cols if c in b.categorical]
+    ref = {c: v for c, v in b.reference.items() if c in cols}
+    return {"categorical": cat or None, "reference": ref or None}
+
+
+def _comparisons(study: StudySpec, b: _Build) -> None:
+    """Each [[comparison]]: both models on the full model's patients, LR test."""
+    from mirprog.stats.comparison import compare_models
+    from mirprog.stats.cox.coxph import cox
+
+    for c in study.comparisons:
+        missing = [k for k in c.full if k not in b.derived]
+        if missing:
+            warnings.warn(f"comparison {c.name!r}: {missing[0]!r} was left out of this cohort, "
+                          "so the comparison is not made.", MirprogWarning, stacklevel=3)
+            continue
+        ties = study.analyses["ties"]
+        full = [b.derived[k] for k in c.full]
+        big = cox(b.cohort, full, ties=ties, **_levels(b, full))
+        same = b.cohort.subset(np.isin(b.cohort.ids, big.ids))
+        red = [b.derived[k] for k in c.reduced]
+        small = cox(same, red, ties=ties, **_levels(b, red))
+        b.items.append((f"Model comparison: {c.name}", compare_models(big, small)))
 
 
 def _factors(study: StudySpec, b: _Build) -> None:
@@ -491,6 +550,7 @@ def _tables(study: StudySpec, b: _Build) -> None:
                          categorical=b.categorical or None, reference=b.reference or None,
                          candidates=b.candidates)
     b.items.append(("Univariate and multivariate analyses", table))
+    _firth(study, b, table)
     final = table.selection.final
     if a["ph_test"] and final is not None:   # on the model's own rows
         rows = b.cohort.subset(np.isin(b.cohort.ids, final.ids))
@@ -514,9 +574,13 @@ def _subgroups(study: StudySpec, b: _Build) -> None:
             if s.column is not None:
                 _indicator(b.cohort, s)
         first = study.markers[0]
-        b.items.append((f"{first.label} within subgroups",
-                        subgroup_table(b.cohort, b.derived[first.column], groups,
-                                       ties=study.analyses["ties"])))
+        table = subgroup_table(b.cohort, b.derived[first.column], groups,
+                               ties=study.analyses["ties"])
+        b.items.append((f"{first.label} within subgroups", table))
+        if table.table["note"].astype(str).str.startswith("not estimable").any():
+            b.items.append((f"{first.label} within subgroups, Firth-penalised",
+                            subgroup_table(b.cohort, b.derived[first.column], groups,
+                                           ties=study.analyses["ties"], firth=True)))
     for col in study.associations:
         b.cohort.require(col, role="association")
         first = study.markers[0]
@@ -552,6 +616,7 @@ def _one_endpoint(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any) -> E
     _markers(study, b)
     _factors(study, b)
     _tables(study, b)
+    _comparisons(study, b)
     _validations(study, b, ep)
     _subgroups(study, b)
     _signature(study, b)

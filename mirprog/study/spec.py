@@ -18,8 +18,8 @@ from typing import Any, Self
 
 from mirprog.errors import StudyFileError
 
-__all__ = ["Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "Subtypes", "Validation",
-           "line_of", "template"]
+__all__ = ["Comparison", "Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "Subtypes",
+           "Validation", "line_of", "template"]
 
 RULES = ("median", "tertiles", "quartiles", "quantile", "fixed", "optimal")
 UNITS = ("days", "weeks", "months", "years")
@@ -109,6 +109,15 @@ class Subtypes:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """A likelihood-ratio test of two nested Cox models on the same patients."""
+
+    name: str
+    full: tuple[str, ...]
+    reduced: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Validation:
     """An external cohort on which an endpoint's multivariable model is validated."""
 
@@ -147,6 +156,7 @@ class StudySpec:
     subtypes: Subtypes | None = None
     associations: tuple[str, ...] = ()          # columns tested against the first marker
     validations: tuple[Validation, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
     text: str = ""
     base: Path = Path(".")
 
@@ -285,13 +295,16 @@ def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
     subtypes = _subtypes(_Reader(top.get("subtypes", dict, {}), text, "subtypes", "subtypes"))
     validations = tuple(_validation(t, text, i, endpoints) for i, t in
                         enumerate(top.get("validation", list, [])))
+    comparisons = tuple(_comparison(t, text, i, columns) for i, t in
+                        enumerate(top.get("comparison", list, [])))
     analyses = _analyses(_Reader(top.get("analyses", dict, {}), text, "analyses", "analyses"))
     top.done()
     return {"title": title, "cohort_file": file, "dataset": dataset, "id": id_col,
             "time_unit": unit, "sheet": sheet, "endpoints": endpoints, "markers": markers,
             "factors": factors, "subgroups": subgroups, "signature": signature,
             "analyses": analyses, "subtypes": subtypes, "associations": associations,
-            "validations": validations, "text": text, "base": base}
+            "validations": validations, "comparisons": comparisons, "text": text,
+            "base": base}
 
 
 def _source(r: _Reader) -> tuple[str | None, str | None]:
@@ -304,6 +317,23 @@ def _source(r: _Reader) -> tuple[str | None, str | None]:
         raise r.error("dataset", f"unknown bundled data set {dataset!r}: use \"gbsg2\" or "
                                  "\"reference\".")
     return file, dataset
+
+
+def _comparison(table: Any, text: str, i: int, columns: list[str]) -> Comparison:
+    r = _Reader(table, text, f"comparison[{i}]", "comparison", i)
+    c = Comparison(name=r.get("name", str, required=True),
+                   full=tuple(r.get("full", list, required=True)),
+                   reduced=tuple(r.get("reduced", list, required=True)))
+    r.done()
+    for key in ("full", "reduced"):
+        unknown = [k for k in getattr(c, key) if k not in columns]
+        if unknown:
+            raise r.error(key, f"{unknown[0]!r} is not a [[marker]] column or a [[factor]] "
+                               "column (or name).")
+    if not c.reduced or not set(c.reduced) < set(c.full):
+        raise r.error("reduced", "the reduced model's terms must be some, not all, of the "
+                                 "full model's.")
+    return c
 
 
 def _validation(table: Any, text: str, i: int, endpoints: tuple[Endpoint, ...]) -> Validation:
@@ -456,7 +486,7 @@ _ANALYSES: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "km": (bool, True), "univariate": (bool, True), "multivariate": (bool, True),
     "subgroups": (bool, True), "signature": (bool, True), "ph_test": (bool, True),
     "ties": (str, "breslow"), "p_enter": ((int, float), 0.05), "p_remove": ((int, float), 0.10),
-    "selection": (str, "lr"),
+    "selection": (str, "lr"), "seed": (int, 1),
 }
 
 

@@ -289,3 +289,98 @@ def test_km_figures_of_a_study_are_labelled_by_the_marker(tmp_path: Path) -> Non
     assert {t.split(" (")[0] for t in texts} == {"PgR low", "PgR high"}
     run.save(tmp_path)
     assert (tmp_path / "rfs_km_by_pgr.png").is_file()
+
+
+def _gbsg_with_rare(tmp_path: Path) -> Path:
+    d = mp.datasets.load_gbsg2().data.copy()
+    censored = d.index[d["cens"] == 0][:6]
+    d["rare"] = 0
+    d.loc[censored, "rare"] = 1                 # a group without events: monotone likelihood
+    # a subgroup whose low-PgR arm has no events (any cut between the 10th and 90th centiles)
+    high = d.index[(d["progrec"] > d["progrec"].quantile(0.95)) & (d["cens"] == 1)][:8]
+    low = d.index[(d["progrec"] <= d["progrec"].quantile(0.05)) & (d["cens"] == 0)][:8]
+    d["mixed"] = 0
+    d.loc[high.union(low), "mixed"] = 1
+    path = tmp_path / "gbsg_rare.csv"
+    d.to_csv(path, index=False)
+    return path
+
+
+REVIEWER = """
+[cohort]
+file = "{file}"
+id = "id"
+time_unit = "days"
+
+[[endpoint]]
+name = "RFS"
+time = "time"
+event = "cens"
+
+[[marker]]
+column = "progrec"
+label = "PgR"
+rule = "optimal"
+
+[[factor]]
+column = "pnodes"
+name = "nodes_gt"
+label = "Nodes > 3"
+cut = 3
+
+[[factor]]
+column = "tgrade"
+label = "Grade"
+categorical = true
+reference = "I"
+
+[[factor]]
+column = "rare"
+label = "Rare"
+
+[[comparison]]
+name = "PgR adds to nodes and grade"
+full = ["progrec", "nodes_gt", "tgrade"]
+reduced = ["nodes_gt", "tgrade"]
+
+[subgroups]
+"Mixed" = "mixed == 1"
+"Others" = "mixed == 0"
+"""
+
+
+def test_what_a_reviewer_checks_optimal_firth_comparison(tmp_path: Path) -> None:
+    text = REVIEWER.format(file=_gbsg_with_rare(tmp_path).as_posix())
+    run = mp.Study.from_toml(text=text).run()
+    ep = run.endpoints["RFS"]
+    cohort = ep.cohort
+    opt = ep.get("Optimal cutpoint of PgR (p corrected for the search)")
+    direct = mp.optimal_cutpoint(cohort, "progrec")
+    assert_allclose(opt.p, direct.p, rtol=1e-12)
+    assert ep.cutpoints is not None
+    assert_allclose(ep.cutpoints.cutpoints[0].thresholds[0], direct.cutpoint, rtol=1e-12)
+    cv = ep.get("Cross-validated cutpoint of PgR (out-of-fold HR)")
+    cv_direct = mp.cv_optimal_cutpoint(cohort, "progrec", seed=1)
+    assert_allclose(cv.cv_cox.summary["coef"], cv_direct.cv_cox.summary["coef"], rtol=1e-12)
+    firth = ep.get("Firth-penalised Cox: Rare (a group without events)")
+    assert_allclose(firth.summary["coef"], mp.cox(cohort, ["rare"], firth=True).summary["coef"],
+                    rtol=1e-12)
+    assert firth.penalty is not None
+    cmp = ep.get("Model comparison: PgR adds to nodes and grade")
+    big = mp.cox(cohort, ["progrec_high", "nodes_gt", "tgrade"], categorical=["tgrade"],
+                 reference={"tgrade": "I"})
+    small = mp.cox(cohort, ["nodes_gt", "tgrade"], categorical=["tgrade"],
+                   reference={"tgrade": "I"})
+    assert_allclose(cmp.lr_chi2, mp.compare_models(big, small).lr_chi2, rtol=1e-12)
+    sub = ep.get("PgR within subgroups, Firth-penalised").table
+    assert np.isfinite(sub.loc["Mixed", "hr"])
+    html = run.report().html
+    assert "corrected for that search" in html
+    assert "Firth-penalised" in html
+
+
+def test_a_comparison_must_be_nested() -> None:
+    bad = REVIEWER.replace('reduced = ["nodes_gt", "tgrade"]',
+                           'reduced = ["nodes_gt", "tgrade", "progrec"]').format(file="x.csv")
+    with pytest.raises(StudyFileError, match=r"comparison\[0\]\.reduced .*some, not all"):
+        mp.Study.from_toml(text=bad)
