@@ -116,8 +116,11 @@ def _km_section(result: Any, extra: dict[str, Any]) -> tuple[str, str]:
     from mirprog.present.plots import km_plot
 
     by = result.by or "all patients"
-    body = render_html(format_frame(result.median),
-                       caption="Median survival (Kaplan–Meier) per group")
+    median = result.median
+    labels = extra.get("labels")
+    if labels and "group" in median:
+        median = median.assign(group=[labels.get(g, g) for g in median["group"]])
+    body = render_html(format_frame(median), caption="Median survival (Kaplan–Meier) per group")
     fig = km_plot(result, test=extra.get("logrank"), time_unit=extra.get("time_unit"),
                   labels=extra.get("labels"))
     return (f"Kaplan–Meier curves: {by}",

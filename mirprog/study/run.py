@@ -376,7 +376,7 @@ def _adverse(study: StudySpec, cohort: Cohort, col: str, derived: str) -> Any:
     raise StudyFileError(f"signature: {col!r} is not a marker or factor.")
 
 
-def _power_note(cohort: Cohort, by: str) -> str:
+def _power_note(cohort: Cohort, by: str, label: str) -> str:
     """REMARK: the power of the main comparison for its events, and the events for 80%."""
     from mirprog.stats.cox.coxph import cox
     from mirprog.stats.power import events_needed, power_cox
@@ -387,8 +387,8 @@ def _power_note(cohort: Cohort, by: str) -> str:
     fit = cox(cohort, [by])
     hr = float(fit.summary["hr"].iloc[0])
     share = float((values == values.max()).mean())
-    text = (f"With {fit.events} events and {share:.0%} of patients in the {by} = "
-            f"{values.max()} group, a two-sided 5% test has")
+    text = (f"With {fit.events} events and {share:.0%} of patients in the {label} high "
+            "group, a two-sided 5% test has")
     parts = []
     for target in (hr, 1.5, 2.0):
         if abs(np.log(target)) < 1e-9:
@@ -467,7 +467,8 @@ def _markers(study: StudySpec, b: _Build) -> None:
                         (f"Gray's test by {m.label}",
                          gray_test(with_marker, by=by, cause=str(b.cohort.cause)))]
         if m is study.markers[0]:
-            b.items.append((f"Power of the {m.label} comparison", _power_note(b.cohort, by)))
+            b.items.append((f"Power of the {m.label} comparison",
+                            _power_note(b.cohort, by, m.label)))
 
 
 def _optimal(study: StudySpec, cohort: Cohort, m: Any) -> list[tuple[str, Any]]:
