@@ -188,14 +188,20 @@ def _analyse(cohort: Cohort, marker: str, rule: CutRule, threshold: float | None
                           ph=ph, optimal=optimal, cv=cv)
 
 
-def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150, tight: bool = True) -> bytes:
-    """A figure as PNG, SVG or PDF bytes (closed afterwards)."""
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150, tight: bool = True,
+                 fast: bool = False) -> bytes:
+    """A figure as PNG, SVG or PDF bytes (closed afterwards).
+
+    ``fast=True`` (the PNGs the page shows) compresses the PNG less (zlib level 1):
+    the same pixels, a file ~10% larger, saved ~10 ms sooner; downloads keep the default.
+    """
     import matplotlib.pyplot as plt
 
     if fmt not in ("png", "svg", "pdf"):
         raise ArgumentError(f"Figures download as png, svg or pdf, not {fmt!r}.")
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None)
+    extra = {"pil_kwargs": {"compress_level": 1}} if fast and fmt == "png" else {}
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None, **extra)
     plt.close(fig)
     return buf.getvalue()
 
@@ -206,12 +212,11 @@ def save_png(fig: Figure, path: str | Path, *, alt: str, laid_out: bool = False
 
     ``laid_out=True`` (figures whose plotting function already ran the constrained
     layout, as :func:`mirprog.plots.km_plot` does) keeps that layout instead of
-    computing it again, and saves the figure as it is: the same picture in about half
-    the time.
+    computing it again, and saves the figure as it is: the same picture, drawn once.
     """
     if laid_out:
         fig.set_layout_engine("none")
-    Path(path).write_bytes(figure_bytes(fig, "png", dpi=110, tight=not laid_out))
+    Path(path).write_bytes(figure_bytes(fig, "png", dpi=110, tight=not laid_out, fast=True))
     return {"src": str(path), "alt": alt, "style": IMAGE_STYLE}
 
 

@@ -23,7 +23,8 @@ def register_marker(input: Inputs, shared: Shared) -> None:
     @reactive.effect
     def _marker_select() -> None:
         choices = shared.marker_choices()
-        current = input.marker()
+        with reactive.isolate():  # picking a marker must not re-send (and reset) the pickers
+            current = input.marker()
         ui.update_select("marker", choices=choices,
                          selected=current if current in choices else choices[0])
         ui.update_selectize("combined", choices=[*input.markers(), *input.clinical()],
