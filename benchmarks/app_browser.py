@@ -10,6 +10,7 @@ screen of every numeric column.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import socket
 import subprocess
@@ -52,7 +53,7 @@ def _interactions(page: Any, pid: int) -> dict[str, list[tuple[float, float]]]:
 
     page.select_option("#marker", MARKERS[0])
     page.wait_for_selector("#km_plot img")
-    for prev, marker in zip(MARKERS, MARKERS[1:], strict=False):
+    for prev, marker in itertools.pairwise(MARKERS):
         add("new marker (median cut)", lambda m=marker: page.select_option("#marker", m))
         for rule in ("Tertiles", "Quartiles"):
             add("new cut rule (tertiles, quartiles)",

@@ -13,10 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from mirprog._compute.progress import ProgressHook
-
 import numpy as np
 
+from mirprog._compute.progress import ProgressHook
 from mirprog.errors import ArgumentError
 
 __all__ = ["ExecOptions", "execution_options"]

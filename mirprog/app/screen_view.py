@@ -35,6 +35,7 @@ def register_screen(input: Inputs, shared: Shared) -> None:
         req(res is not None and not isinstance(res, Exception))
         return res[0]
 
+    shared.looked_at["Screen"] = lambda: [("Screen of every marker", screen_ok())]
     _register_run(input, shared, screen_store)
     _register_results(input, shared, screen_ok)
 

@@ -150,10 +150,29 @@ def _frame(study: StudySpec) -> pd.DataFrame:
     return read_table(path, sheet=study.sheet, id=study.id)
 
 
+def _event_codes(frame: pd.DataFrame, ep: Any) -> Any:
+    """``event_values`` with TOML's text keys read as numbers when the column holds numbers
+    (``{ "2" = 1, "1" = 0 }`` for R's 1/2 coding: TOML keys are always text)."""
+    codes = ep.event_values
+    if codes is None or ep.event not in frame.columns or \
+            not pd.api.types.is_numeric_dtype(frame[ep.event]):
+        return codes
+    out: dict[Any, int] = {}
+    for key, value in codes.items():
+        try:
+            number = float(key)
+        except (TypeError, ValueError):
+            out[key] = value
+            continue
+        out[int(number) if number.is_integer() else number] = value
+    return out
+
+
 def _endpoint_cohort(study: StudySpec, frame: pd.DataFrame, ep: Any) -> Cohort:
     try:
         return Cohort(frame, time=ep.time, event=ep.event, id=study.id,
-                      event_values=ep.event_values, time_unit=study.time_unit)  # type: ignore
+                      event_values=_event_codes(frame, ep),
+                      time_unit=study.time_unit)  # type: ignore
     except MirprogError as exc:
         raise type(exc)(f"endpoint {ep.name!r}: {exc}") from exc
 

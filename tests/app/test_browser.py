@@ -12,11 +12,15 @@ are saved (see conftest.shots).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import pandas as pd
 import pytest
 
 import mirprog as mp
@@ -167,16 +171,40 @@ def test_screen_and_open_marker(session: dict[str, Any], shots: Path) -> None:
     page.locator(".nav-link.active", has_text="One marker").wait_for()
 
 
-def test_take_home_downloads(session: dict[str, Any], shots: Path) -> None:
+def test_take_home_downloads(session: dict[str, Any], shots: Path, tmp_path: Path) -> None:
     page = session["page"]
+    _tab(page, "One marker")  # the screen opened er: the session's marker
+    page.wait_for_function("document.querySelector('#marker').value === 'er'")
+    page.wait_for_function("() => { const e = document.querySelector('#marker-stats');"
+                           " return e && e.textContent.includes('Cox HR er_high'); }")
+    shown_hr, shown_p = _value(page, "#cox-hr"), _value(page, "#logrank-p")
     _tab(page, "Take home")
-    page.select_option("#r_nodes", "nodes")
-    page.select_option("#r_age", "age")
     page.locator("#report-state").wait_for()
     with page.expect_download() as dl:
         page.click("#dl_report")
     html = Path(dl.value.path()).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
+    for heading in ("Kaplan–Meier curves: er, median cut", "Cox model: er groups",
+                    "Univariate and multivariate Cox", "Combined risk groups",
+                    "er (median split) within the levels of hormon", "Screen of every marker",
+                    "Study file"):  # what the session showed, not the reference study
+        assert heading in html, heading
+    with page.expect_download() as dl:
+        page.click("#dl_study")
+    assert dl.value.suggested_filename == "mirprog-study.toml"
+    study = tmp_path / "mirprog-study.toml"
+    study.write_bytes(Path(dl.value.path()).read_bytes())
+    (tmp_path / DATA.name).write_bytes(DATA.read_bytes())  # the data file beside it
+    run = subprocess.run([sys.executable, "-m", "mirprog.cli", "study", str(study), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(HERE.parents[1])})
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(tmp_path / "out" / "recurrence_univariate_and_multivariate_analyses.csv",
+                        index_col="term")
+    assert table.at["er_high", "hr"] == pytest.approx(shown_hr, rel=1e-12)
+    assert table.at["er_high", "logrank_p"] == pytest.approx(shown_p, rel=1e-12)
+    assert {"pgr_high", "nodes", "hormon"} <= set(table.index)
+    assert (tmp_path / "out" / "recurrence_er_within_subgroups.csv").exists()
     page.locator("#model-state").wait_for()
     with page.expect_download() as dl:
         page.click("#dl_model")
