@@ -122,6 +122,19 @@ def test_optimal_cut_shows_corrected_p_and_out_of_fold_hr(session: dict[str, Any
         page.click("#dl_km")
     assert dl.value.suggested_filename == "km_pgr.png"
     assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+    for fmt, magic in (("svg", b"<svg"), ("pdf", b"%PDF")):
+        page.select_option("#fig_format", fmt)
+        with page.expect_download() as dl:
+            page.click("#dl_km")
+        assert dl.value.suggested_filename == f"km_pgr.{fmt}"
+        assert magic in Path(dl.value.path()).read_bytes()[:400]
+    page.select_option("#fig_format", "png")
+    with page.expect_download() as dl:
+        page.click("#dl_marker_csv")
+    numbers = pd.read_csv(dl.value.path()).set_index("statistic")
+    assert numbers.at["optimal_cutpoint", "value"] == opt.cutpoint
+    assert numbers.at["cv_cox_hr", "value"] == pytest.approx(cv.cv_cox.summary["hr"].iloc[0],
+                                                             rel=1e-14)
     page.get_by_label("Median", exact=True).check()
 
 
@@ -157,6 +170,16 @@ def test_study_views(session: dict[str, Any], shots: Path) -> None:
     with page.expect_download() as dl:
         page.click("#dl_table3")
     assert dl.value.suggested_filename == "table_uni_multivariate.csv"
+    page.select_option("#table_format", "xlsx")
+    with page.expect_download() as dl:
+        page.click("#dl_table3")
+    assert dl.value.suggested_filename == "table_uni_multivariate.xlsx"
+    assert "pgr_high" in set(pd.read_excel(dl.value.path()).iloc[:, 0])
+    page.select_option("#study_fig_format", "pdf")
+    with page.expect_download() as dl:
+        page.click("#dl_forest")
+    assert dl.value.suggested_filename == "forest.pdf"
+    assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
 
 
 def test_screen_and_open_marker(session: dict[str, Any], shots: Path) -> None:
