@@ -168,8 +168,8 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
         adverse = ", ".join(f"{k} = {v}" for k, v in groups.adverse.items())
         return ui.div(ui.p(f"Adverse levels: {adverse}. Log-rank across the groups "
                            f"{an.p_text(groups.logrank.p)}, trend {an.p_text(groups.trend.p)}."),
-                      frame_html(groups.counts, "risk-counts", index=True),
-                      frame_html(an.rounded(comp.table, 6), "model-comparison", index=True),
+                      frame_html(groups.counts.reset_index(), "risk-counts"),
+                      frame_html(an.rounded(comp.table, 6).reset_index(), "model-comparison"),
                       ui.p(comp.excluded.summary()))
 
     @render.image(delete_file=True)

@@ -18,7 +18,8 @@ RULES = {"median": "Median", "tertiles": "Tertiles", "quartiles": "Quartiles",
          "fixed": "Fixed value", "optimal": "Optimal (corrected p, out-of-fold HR)"}
 FIGURE_FORMATS = ["png", "svg", "pdf"]
 CSS = """
-.mp-error { white-space: pre-wrap; }
+.mp-error .mp-msg { white-space: pre-wrap; }
+#screen_table td { white-space: nowrap; }
 .mp-num { font-variant-numeric: tabular-nums; }
 .mp-stats td, .mp-stats th { padding: 2px 10px 2px 0; }
 """
