@@ -18,6 +18,7 @@ RULES = {"median": "Median", "tertiles": "Tertiles", "quartiles": "Quartiles",
          "fixed": "Fixed value", "optimal": "Optimal (corrected p, out-of-fold HR)"}
 FIGURE_FORMATS = ["png", "svg", "pdf"]
 CSS = """
+html { overflow-y: scroll; }  /* a scrollbar appearing would resize, so redraw, every plot */
 .mp-error .mp-msg { white-space: pre-wrap; }
 #screen_table td { white-space: nowrap; }
 .mp-num { font-variant-numeric: tabular-nums; }

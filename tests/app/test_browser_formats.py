@@ -88,7 +88,7 @@ def test_parquet_upload_and_a_marker_screen(page: Any, tmp_path: Path, shots: Pa
     page.click("#run_screen")
     page.wait_for_function("(t) => { const e = document.querySelector('#screen-summary');"
                            " return e && e.textContent.includes(t); }", arg=f"{m} markers")
-    page.wait_for_selector("#volcano img")
+    page.wait_for_selector("#volcano:not(.recalculating) img")
     page.screenshot(path=str(shots / f"8-screen-{m}.png"), full_page=True)
     # the progress bar moved block by block (screen_block_size markers each), up to all
     size = screen_block_size(m)
