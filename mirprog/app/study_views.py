@@ -137,27 +137,7 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
             return exc
         return comp, groups
 
-    def combined_ok() -> Any:
-        res = combined()
-        req(not isinstance(res, Exception))
-        return res
-
-    def report_items() -> list[tuple[str, Any]]:
-        comp, groups = combined_ok()
-        return [("Combined risk groups", groups), ("KM by combined risk group", groups.km),
-                ("Log-rank across the combined risk groups", groups.logrank),
-                ("Combined model against each factor alone", comp)]
-
-    def signature() -> dict[str, Any]:
-        """Original column -> adverse level (a marker: its adverse side, high or low)."""
-        _, groups = combined_ok()
-        _, columns = split()
-        back = {col: marker for marker, col in columns.items()}
-        return {back.get(col, col): ("high" if level == 1 else "low") if col in back else level
-                for col, level in groups.adverse.items()}
-
-    shared.looked_at["Combined"] = report_items
-    shared.study_parts["signature"] = signature
+    _share_combined(shared, combined, split)
 
     @render.ui
     def combined_out() -> Any:
@@ -185,6 +165,32 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
         return an.save_png(fig, shared.file("risk.png"),
                            alt="Kaplan-Meier curves of the combined risk groups",
                            laid_out=True)
+
+
+def _share_combined(shared: Shared, combined: Any, split: Any) -> None:
+    """The combined groups for the report, and the signature for the study file."""
+
+    def combined_ok() -> Any:
+        res = combined()
+        req(not isinstance(res, Exception))
+        return res
+
+    def report_items() -> list[tuple[str, Any]]:
+        comp, groups = combined_ok()
+        return [("Combined risk groups", groups), ("KM by combined risk group", groups.km),
+                ("Log-rank across the combined risk groups", groups.logrank),
+                ("Combined model against each factor alone", comp)]
+
+    def signature() -> dict[str, Any]:
+        """Original column -> adverse level (a marker: its adverse side, high or low)."""
+        _, groups = combined_ok()
+        _, columns = split()
+        back = {col: marker for marker, col in columns.items()}
+        return {back.get(col, col): ("high" if level == 1 else "low") if col in back else level
+                for col, level in groups.adverse.items()}
+
+    shared.looked_at["Combined"] = report_items
+    shared.study_parts["signature"] = signature
 
 
 def _register_subgroups(input: Inputs, shared: Shared) -> None:

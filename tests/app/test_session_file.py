@@ -21,7 +21,8 @@ CHOICES = SessionChoices(
 
 def test_the_study_file_reads_back_as_the_sessions_study() -> None:
     study = mp.Study.from_toml(text=study_toml(CHOICES))
-    assert study.cohort_file == "my cohort.csv" and study.id == "pid"
+    assert study.cohort_file == "my cohort.csv"
+    assert study.id == "pid"
     assert study.time_unit == "days"
     (ep,) = study.endpoints
     assert (ep.time, ep.event, dict(ep.event_values or {})) == (
@@ -33,7 +34,8 @@ def test_the_study_file_reads_back_as_the_sessions_study() -> None:
                      "hormon": (False, False, 1)}
     assert study.signature == ("er", "hormon")
     assert study.subgroups[0].conditions == (("size", "==", "<=20"),)
-    assert study.analyses["p_remove"] == 0.2 and study.analyses["subgroups"] is True
+    assert study.analyses["p_remove"] == 0.2
+    assert study.analyses["subgroups"] is True
 
 
 @pytest.mark.parametrize(("change", "match"), [
