@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mirprog._compute.progress import ProgressHook
 from mirprog.errors import ArgumentError
 
 __all__ = ["ExecOptions", "execution_options"]
@@ -44,9 +45,12 @@ class ExecOptions:
         client is opened and closed for the call.
     block_size : int, optional
         Markers per block of a screen (default: blocks of about 2**21 values).
-    progress : bool, optional
+    progress : bool or callable, optional
         A tqdm progress bar: ``True`` requires tqdm, ``False`` never; default: for
-        long work on a terminal when tqdm is installed.
+        long work on a terminal when tqdm is installed.  A callable
+        ``progress(done, total)`` is called instead of a bar after each finished
+        piece of work (a block of markers, a resample), in the calling thread: how
+        an application (the web app) shows its own progress.
 
     Examples
     --------
@@ -61,13 +65,15 @@ class ExecOptions:
     client: Any = None
     scheduler: str | None = None
     block_size: int | None = None
-    progress: bool | None = None
+    progress: bool | ProgressHook | None = None
 
     def __post_init__(self) -> None:
         _positive_int("threads", self.threads)
         _positive_int("block_size", self.block_size)
-        if self.progress is not None and not isinstance(self.progress, bool | np.bool_):
-            raise ArgumentError(f"progress must be True, False or None, got "
+        if (self.progress is not None and not isinstance(self.progress, bool | np.bool_)
+                and not callable(self.progress)):
+            raise ArgumentError(f"progress must be True, False, None or a callable "
+                                f"progress(done, total), got "
                                 f"{self.progress!r}.", argument="progress")
         if self.scheduler is not None and not isinstance(self.scheduler, str):
             raise ArgumentError(f"scheduler must be an address such as 'tcp://host:8786', "

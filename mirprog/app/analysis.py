@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SUFFIXES", "CutRule", "MarkerAnalysis", "analyse_marker", "event_levels",
            "figure_bytes", "group_labels", "make_cohort", "numeric_columns", "p_text",
-           "read_upload", "rounded", "save_png", "sheet_names", "stage_upload", "table_bytes"]
+           "read_upload", "report_items", "rounded", "save_png", "sheet_names", "stage_upload",
+           "table_bytes"]
 
 IMAGE_STYLE = "width: 100%; max-width: 980px; height: auto;"
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet")
@@ -188,14 +189,44 @@ def _analyse(cohort: Cohort, marker: str, rule: CutRule, threshold: float | None
                           ph=ph, optimal=optimal, cv=cv)
 
 
-def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150, tight: bool = True) -> bytes:
-    """A figure as PNG, SVG or PDF bytes (closed afterwards)."""
+def report_items(res: MarkerAnalysis, rule: str) -> list[tuple[str, Any]]:
+    """The one-marker view's results as (heading, result) pairs for :func:`mirprog.report`
+    (the KM curves followed by their log-rank test, which the report draws on them)."""
+    m = res.marker
+    items: list[tuple[str, Any]] = [(f"Kaplan–Meier curves: {m}, {rule} cut", res.km),
+                                    (f"Log-rank test: {m}, {rule} cut", res.logrank),
+                                    (f"Cox model: {m} groups ({rule} cut)", res.cox)]
+    if res.continuous is not None:
+        items.append((f"Cox model: {m} per doubling", res.continuous))
+    if res.ph is not None:
+        items.append((f"Proportional hazards: {m} groups", res.ph))
+    if res.optimal is not None:
+        o = res.optimal
+        items.append((f"Optimal cut of {m}", f"Maximally selected log-rank statistic "
+                      f"{o.statistic:.3f} at {m} = {o.cutpoint:g}; corrected {p_text(o.p)} "
+                      f"({o.pmethod})."))
+    if res.cv is not None:
+        items.append((f"Out-of-fold HR of the optimal cut of {m} ({res.cv.n_folds}-fold, "
+                      f"seed {res.cv.seed})", res.cv.cv_cox))
+    items += [(f"Note on {m}", n) for n in res.notes]
+    return items
+
+
+def figure_bytes(fig: Figure, fmt: str = "png", *, dpi: int = 150, tight: bool = True,
+                 fast: bool = False) -> bytes:
+    """A figure as PNG, SVG or PDF bytes (closed afterwards).
+
+    ``fast=True`` (the PNGs the page shows) compresses the PNG less (zlib level 1):
+    the same pixels, a file ~10% larger, saved ~10 ms sooner; downloads keep the default.
+    """
     import matplotlib.pyplot as plt
 
     if fmt not in ("png", "svg", "pdf"):
         raise ArgumentError(f"Figures download as png, svg or pdf, not {fmt!r}.")
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None)
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if fast and fmt == "png" \
+        else {}
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight" if tight else None, **extra)
     plt.close(fig)
     return buf.getvalue()
 
@@ -206,12 +237,11 @@ def save_png(fig: Figure, path: str | Path, *, alt: str, laid_out: bool = False
 
     ``laid_out=True`` (figures whose plotting function already ran the constrained
     layout, as :func:`mirprog.plots.km_plot` does) keeps that layout instead of
-    computing it again, and saves the figure as it is: the same picture in about half
-    the time.
+    computing it again, and saves the figure as it is: the same picture, drawn once.
     """
     if laid_out:
         fig.set_layout_engine("none")
-    Path(path).write_bytes(figure_bytes(fig, "png", dpi=110, tight=not laid_out))
+    Path(path).write_bytes(figure_bytes(fig, "png", dpi=110, tight=not laid_out, fast=True))
     return {"src": str(path), "alt": alt, "style": IMAGE_STYLE}
 
 

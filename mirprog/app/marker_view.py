@@ -16,20 +16,27 @@ from mirprog.errors import MirprogError
 __all__ = ["register_marker"]
 
 
-def register_marker(input: Inputs, shared: Shared) -> None:
-    """Outputs of the one-marker view (results and figures memoised per setting)."""
-    results, pictures = Memo(), Memo()
+def _register_pickers(input: Inputs, shared: Shared) -> None:
+    """The marker picker (and the study view's pickers) follow the markers chosen."""
 
     @reactive.effect
     def _marker_select() -> None:
         choices = shared.marker_choices()
-        current = input.marker()
+        with reactive.isolate():  # picking a marker must not re-send (and reset) the pickers
+            current = input.marker()
         ui.update_select("marker", choices=choices,
                          selected=current if current in choices else choices[0])
         ui.update_selectize("combined", choices=[*input.markers(), *input.clinical()],
                             selected=[])
         ui.update_select("subgroup_by", choices={"": "(none)",
                                                  **{f: f for f in input.clinical()}})
+
+
+def register_marker(input: Inputs, shared: Shared) -> None:
+    """Outputs of the one-marker view (results and figures memoised per setting)."""
+    results, pictures = Memo(), Memo()
+
+    _register_pickers(input, shared)
 
     @reactive.calc
     def marker_result() -> an.MarkerAnalysis | MirprogError:
@@ -52,10 +59,15 @@ def register_marker(input: Inputs, shared: Shared) -> None:
         assert isinstance(res, an.MarkerAnalysis)
         return res
 
+    def rule_label() -> str:
+        return RULES[input.rule()].split(" (")[0].lower()
+
+    shared.looked_at["One marker"] = lambda: an.report_items(marker_ok(), rule_label())
+
     def km_figure(res: an.MarkerAnalysis) -> Any:
         from mirprog.present.plots import km_plot
 
-        rule = RULES[input.rule()].split(" (")[0].lower()
+        rule = rule_label()
         return km_plot(res.km, test=res.logrank, cox=res.cox, conf_int=bool(input.conf_int()),
                        time_unit=res.cohort.time_unit, labels=an.group_labels(res.cutpoint),
                        title=f"{res.marker}: {rule} cut")

@@ -15,7 +15,7 @@ __all__ = ["error_box", "frame_html", "marker_frame", "marker_panel"]
 
 def error_box(exc: BaseException) -> Any:
     """A mirprog error as a red box in the page (the message names the rows and the fix)."""
-    return ui.div(ui.strong(type(exc).__name__ + ": "), str(exc),
+    return ui.div(ui.strong(type(exc).__name__ + ": "), ui.span(str(exc), class_="mp-msg"),
                   class_="alert alert-danger mp-error", role="alert")
 
 
@@ -30,7 +30,7 @@ def _row(label: str, *cells: Any) -> Any:
 def frame_html(frame: pd.DataFrame, ident: str, *, index: bool = False) -> Any:
     """A formatted table as a Bootstrap HTML table."""
     html = frame.to_html(index=index, na_rep="", classes="table table-sm table-striped",
-                         table_id=ident, border=0, escape=True)
+                         table_id=ident, border=0, escape=True, justify="left")
     return ui.HTML(html)
 
 

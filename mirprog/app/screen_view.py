@@ -15,7 +15,15 @@ from mirprog.app.render import error_box
 from mirprog.app.shared import Shared
 from mirprog.errors import MirprogError
 
-__all__ = ["register_screen"]
+__all__ = ["register_screen", "screen_block_size"]
+
+PROGRESS_STEPS = 20  # the progress bar moves this many times in a screen
+
+
+def screen_block_size(n_markers: int) -> int:
+    """Markers per block, so that the progress bar moves ~20 times (blocks of at least 50:
+    smaller ones cost more than they show)."""
+    return max(50, -(-n_markers // PROGRESS_STEPS))
 
 
 def register_screen(input: Inputs, shared: Shared) -> None:
@@ -27,6 +35,7 @@ def register_screen(input: Inputs, shared: Shared) -> None:
         req(res is not None and not isinstance(res, Exception))
         return res[0]
 
+    shared.looked_at["Screen"] = lambda: [("Screen of every marker", screen_ok())]
     _register_run(input, shared, screen_store)
     _register_results(input, shared, screen_ok)
 
@@ -37,19 +46,25 @@ def _register_run(input: Inputs, shared: Shared, screen_store: reactive.Value[An
     @reactive.effect
     @reactive.event(input.run_screen)
     def _run_screen() -> None:
+        from mirprog._compute.execution import ExecOptions
         from mirprog.stats.screen.markers import screen
 
         c = shared.cohort()
         markers = shared.marker_choices()
-        with ui.Progress(min=0, max=2) as bar:
-            bar.set(1, message=f"Screening {len(markers)} markers on {c.n} patients ...")
+        with ui.Progress(min=0, max=len(markers)) as bar:
+            text = f"Screening {len(markers)} markers on {c.n} patients"
+            bar.set(0, message=text, detail="")
+
+            def step(done: int, total: int) -> None:  # after each block, in this thread
+                bar.set(done, message=text, detail=f"{done} of {total} markers")
+
             start = time.perf_counter()
             try:
-                res = screen(c, markers, progress=False)
+                res = screen(c, markers, execution=ExecOptions(
+                    block_size=screen_block_size(len(markers)), progress=step))
             except MirprogError as exc:
                 screen_store.set(exc)
                 return
-            bar.set(2, message="done")
         screen_store.set((res, time.perf_counter() - start))
 
     @render.ui

@@ -29,7 +29,6 @@ __all__ = ["server"]
 
 TIME_NAMES = ("time", "os", "rfs", "dfs", "months", "years", "days", "futime", "follow")
 EVENT_NAMES = ("cens", "status", "event", "relapse", "recur", "death", "dead", "fustat")
-REPORT_ROLES = ("r_age", "r_size", "r_grade", "r_er", "r_pr", "r_her2")
 
 
 def _guess(columns: list[str], names: tuple[str, ...]) -> str:
@@ -87,7 +86,7 @@ def server(input: Inputs, output: Outputs, session: Session) -> None:
         except MirprogError as exc:
             return exc
 
-    shared = Shared.build(input, session, cohort_or_error, workdir)
+    shared = Shared.build(input, session, cohort_or_error, workdir, table)
     _register_data_outputs(input, table, cohort_or_error, shared)
     register_marker(input, shared)
     register_study(input, shared)
@@ -113,10 +112,6 @@ def _register_mapping(input: Inputs, table: Any) -> None:
         ui.update_selectize("markers", choices=numeric, selected=[])
         others = [c for c in cols if c not in (time, event, ident)]
         ui.update_selectize("clinical", choices=others, selected=[])
-        none = {"": "(none)", **{c: c for c in others}}
-        for key in REPORT_ROLES:
-            ui.update_select(key, choices=none, selected="")
-        ui.update_select("r_nodes", choices=none, selected=_guess(others, ("nodes", "pnodes")))
 
     @reactive.effect
     def _event_values() -> None:

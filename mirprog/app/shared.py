@@ -43,11 +43,18 @@ class Shared:
     marker_choices: Callable[[], list[str]]
     workdir: Path
     session_id: str
+    table: Callable[[], Any] = lambda: None  # the uploaded table (or mirprog's error)
+    upload_name: Callable[[], str] = lambda: ""
+    #: view -> reader of the (heading, result) pairs it shows: what the report holds.
+    #: A reader raises shiny's SilentException (req) when its view has nothing yet.
+    looked_at: dict[str, Callable[[], list[tuple[str, Any]]]] = field(default_factory=dict)
+    #: "signature" / "subgroups" -> reader of that part of the session's study file
+    study_parts: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
     @staticmethod
     def build(input: Inputs, session: Session, cohort_or_error: Callable[[], Any],
-              workdir: Path) -> Shared:
-        """The readers, from the cohort calc of the server."""
+              workdir: Path, table: Callable[[], Any] | None = None) -> Shared:
+        """The readers, from the cohort calc (and the table calc) of the server."""
 
         def cohort() -> Cohort:
             c = cohort_or_error()
@@ -62,8 +69,14 @@ class Shared:
             return list(input.markers()) or [m for m in an.numeric_columns(c.data)
                                              if m not in roles]
 
+        def upload_name() -> str:
+            files = input.upload()
+            req(files)
+            return str(files[0]["name"])
+
         return Shared(cohort=cohort, marker_choices=marker_choices, workdir=workdir,
-                      session_id=str(session.id))
+                      session_id=str(session.id), table=table or (lambda: None),
+                      upload_name=upload_name)
 
     def file(self, name: str) -> Path:
         """A file of this session in its folder."""

@@ -59,6 +59,14 @@ def _register_table3(input: Inputs, shared: Shared) -> None:
         except MirprogError as exc:
             return exc
 
+    def table3_ok() -> Any:
+        t3 = table3_result()
+        req(not isinstance(t3, Exception))
+        return t3
+
+    shared.looked_at["Study table"] = lambda: [
+        ("Univariate and multivariate Cox (backward selection)", table3_ok())]
+
     @render.ui
     def study_error() -> Any:
         t3 = table3_result()
@@ -129,6 +137,8 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
             return exc
         return comp, groups
 
+    _share_combined(shared, combined, split)
+
     @render.ui
     def combined_out() -> Any:
         res = combined()
@@ -138,8 +148,8 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
         adverse = ", ".join(f"{k} = {v}" for k, v in groups.adverse.items())
         return ui.div(ui.p(f"Adverse levels: {adverse}. Log-rank across the groups "
                            f"{an.p_text(groups.logrank.p)}, trend {an.p_text(groups.trend.p)}."),
-                      frame_html(groups.counts, "risk-counts", index=True),
-                      frame_html(an.rounded(comp.table, 6), "model-comparison", index=True),
+                      frame_html(groups.counts.reset_index(), "risk-counts"),
+                      frame_html(an.rounded(comp.table, 6).reset_index(), "model-comparison"),
                       ui.p(comp.excluded.summary()))
 
     @render.image(delete_file=True)
@@ -157,11 +167,37 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
                            laid_out=True)
 
 
+def _share_combined(shared: Shared, combined: Any, split: Any) -> None:
+    """The combined groups for the report, and the signature for the study file."""
+
+    def combined_ok() -> Any:
+        res = combined()
+        req(not isinstance(res, Exception))
+        return res
+
+    def report_items() -> list[tuple[str, Any]]:
+        comp, groups = combined_ok()
+        return [("Combined risk groups", groups), ("KM by combined risk group", groups.km),
+                ("Log-rank across the combined risk groups", groups.logrank),
+                ("Combined model against each factor alone", comp)]
+
+    def signature() -> dict[str, Any]:
+        """Original column -> adverse level (a marker: its adverse side, high or low)."""
+        _, groups = combined_ok()
+        _, columns = split()
+        back = {col: marker for marker, col in columns.items()}
+        return {back.get(col, col): ("high" if level == 1 else "low") if col in back else level
+                for col, level in groups.adverse.items()}
+
+    shared.looked_at["Combined"] = report_items
+    shared.study_parts["signature"] = signature
+
+
 def _register_subgroups(input: Inputs, shared: Shared) -> None:
     """The marker within each level of a clinical factor, with the interaction p."""
 
-    @render.ui
-    def subgroups() -> Any:
+    @reactive.calc
+    def subgroup_result() -> Any:
         from mirprog.stats.subgroup_table import subgroup_table
 
         by = input.subgroup_by()
@@ -174,8 +210,26 @@ def _register_subgroups(input: Inputs, shared: Shared) -> None:
                 raise ArgumentError(f"{by!r} has {len(levels)} levels: subgroups take a "
                                     "factor with at most 12.")
             masks = {f"{by} = {v}": (col == v).to_numpy() for v in levels}
-            t4 = subgroup_table(c, input.marker(), masks, marker_rule="median")
+            conditions = {f"{by} = {v}": f"{by} == {v!r}" for v in levels}
+            return subgroup_table(c, input.marker(), masks, marker_rule="median"), conditions
         except MirprogError as exc:
-            return error_box(exc)
-        return ui.div(ui.p(f"Marker {input.marker()} (median split) within each level of {by}."),
-                      frame_html(t4.formatted(), "subgroup-table"))
+            return exc
+
+    def subgroup_ok() -> Any:
+        res = subgroup_result()
+        req(not isinstance(res, Exception))
+        return res
+
+    shared.looked_at["Subgroups"] = lambda: [
+        (f"{input.marker()} (median split) within the levels of {input.subgroup_by()}",
+         subgroup_ok()[0])]
+    shared.study_parts["subgroups"] = lambda: subgroup_ok()[1]
+
+    @render.ui
+    def subgroups() -> Any:
+        res = subgroup_result()
+        if isinstance(res, Exception):
+            return error_box(res)
+        return ui.div(ui.p(f"Marker {input.marker()} (median split) within each level of "
+                           f"{input.subgroup_by()}."),
+                      frame_html(res[0].formatted(), "subgroup-table"))

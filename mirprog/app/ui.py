@@ -18,7 +18,9 @@ RULES = {"median": "Median", "tertiles": "Tertiles", "quartiles": "Quartiles",
          "fixed": "Fixed value", "optimal": "Optimal (corrected p, out-of-fold HR)"}
 FIGURE_FORMATS = ["png", "svg", "pdf"]
 CSS = """
-.mp-error { white-space: pre-wrap; }
+html { overflow-y: scroll; }  /* a scrollbar appearing would resize, so redraw, every plot */
+.mp-error .mp-msg { white-space: pre-wrap; }
+#screen_table td { white-space: nowrap; }
 .mp-num { font-variant-numeric: tabular-nums; }
 .mp-stats td, .mp-stats th { padding: 2px 10px 2px 0; }
 """
@@ -137,18 +139,15 @@ def _home_view() -> Any:
         "Take home",
         ui.layout_columns(
             ui.card(
-                ui.card_header("HTML report (the study analysis)"),
-                ui.p("The report runs the reference study's analysis with the marker of the "
-                     "one-marker view; give the nodes column, and the others you have."),
-                ui.input_select("r_nodes", "Positive nodes (count)", choices=[]),
-                ui.input_select("r_age", "Age", choices=[]),
-                ui.input_select("r_size", "Tumour size (mm)", choices=[]),
-                ui.input_select("r_grade", "Grade (1-3)", choices=[]),
-                ui.input_select("r_er", "ER (0/1)", choices=[]),
-                ui.input_select("r_pr", "PR (0/1)", choices=[]),
-                ui.input_select("r_her2", "HER2 (0/1)", choices=[]),
+                ui.card_header("HTML report and study file"),
+                ui.p("The report holds what this session has shown: the marker's KM, "
+                     "log-rank and Cox models, the study table, the combined groups, the "
+                     "subgroups and the screen, each with the rows it used. The study file "
+                     "(TOML) reproduces the session from the command line: put it beside "
+                     "the data file and run `mirprog study mirprog-study.toml`."),
                 ui.output_ui("report_status"),
                 ui.download_button("dl_report", "Download the report (HTML)"),
+                ui.download_button("dl_study", "Download the study file (TOML)"),
             ),
             ui.card(
                 ui.card_header("Frozen prognostic model (JSON)"),

@@ -182,15 +182,28 @@ def _check_scale(scale: str, conf_int: bool) -> None:
 
 def _place_legend(ax: Axes, curves: Mapping[Any, pd.DataFrame], style: dict[str, Any],
                   conf_int: bool, own_figure: bool) -> None:
-    """Measure the legend once laid out, then put it in a corner no curve crosses."""
+    """Measure the legend once laid out, then put it in a corner no curve crosses.
+
+    On its own figure only the constrained layout runs (the axes' final size), not a
+    whole draw: the legend is measured with the canvas' renderer, and the figure is
+    returned laid out, so saving it with the layout engine off draws it only once
+    (the web app's way; the picture is the same).
+    """
     legend = ax.legend(loc="lower left", **style)
-    _root(ax).draw_without_rendering()
-    size = legend.get_window_extent().transformed(ax.transAxes.inverted())
+    fig = _root(ax)
+    engine = fig.get_layout_engine()
+    if own_figure and engine is not None:
+        engine.execute(fig)
+    else:
+        fig.draw_without_rendering()  # the caller's figure: its own layout, whatever it is
+    renderer = fig._get_renderer()  # type: ignore[attr-defined]  # what the layout uses
+    size = legend.get_window_extent(renderer).transformed(ax.transAxes.inverted())
     loc, clash = _legend_loc(ax, curves, size.x1 + 0.01, size.y1 + 0.01, conf_int)
     if clash and own_figure:  # no free corner: widen the figure, legend right of the plot
-        fig = _root(ax)
-        fig.set_figwidth(7.0 + legend.get_window_extent().width / fig.dpi)
+        fig.set_figwidth(7.0 + legend.get_window_extent(renderer).width / fig.dpi)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **style)
+        if engine is not None:
+            engine.execute(fig)  # the wider figure, laid out again
     else:
         ax.legend(**style, **{"loc": loc, "frameon": clash})  # white box if crowded (ax=)
 

@@ -50,10 +50,14 @@ def volcano_plot(result: ScreenResult, *, fdr: float = 0.05, highlight: str | No
     ax.scatter(x[~hit], y[~hit], s=10, color="#999999", label=f"q ≥ {fdr:g}")
     ax.scatter(x[hit], y[hit], s=14, color="#D55E00", label=f"q < {fdr:g} (BH)")
     order = np.argsort(np.nan_to_num(-y, nan=np.inf))[:label_top]
+    finite = x[np.isfinite(x)]
+    middle = float(finite.min() + finite.max()) / 2 if finite.size else 0.0
     for i in order[hit[order]]:  # the top hits by p, at most label_top
         if np.isfinite(x[i]) and np.isfinite(y[i]):
+            right = bool(x[i] > middle)  # names of the right half go left of their point
             ax.annotate(str(t["marker"].iloc[i]), (x[i], y[i]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+                        xytext=(-4 if right else 4, 3), textcoords="offset points",
+                        ha="right" if right else "left")
     if highlight is not None and highlight in set(t["marker"]):
         i = int(np.flatnonzero(t["marker"].to_numpy() == highlight)[0])
         ax.scatter([x[i]], [y[i]], s=80, facecolors="none", edgecolors="#0072B2", linewidths=2)

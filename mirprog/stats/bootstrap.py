@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike
 
 from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import run_tasks
-from mirprog._compute.progress import progress_bar
+from mirprog._compute.progress import ProgressHook, progress_bar
 from mirprog._compute.resample import bootstrap_rows, resolve_seed
 from mirprog._engine import optimism
 from mirprog._engine.batch_sets import sample
@@ -122,7 +122,7 @@ class BootstrapValidationResult(Result):
         return "\n".join(lines)
 
 
-def _progress_bar(progress: bool | None, total: int) -> Any:
+def _progress_bar(progress: bool | ProgressHook | None, total: int) -> Any:
     return progress_bar(progress, total, unit="fit", desc="bootstrap")
 
 

@@ -74,6 +74,24 @@ def add_validations(study: StudySpec, b: Build, ep: Any) -> None:
                                                              horizons=list(v.horizons))))
 
 
+def _event_codes(frame: pd.DataFrame, ep: Any) -> Any:
+    """``event_values`` with TOML's text keys read as numbers when the column holds numbers
+    (``{ "2" = 1, "1" = 0 }`` for R's 1/2 coding: TOML keys are always text)."""
+    codes = ep.event_values
+    if codes is None or ep.event not in frame.columns or \
+            not pd.api.types.is_numeric_dtype(frame[ep.event]):
+        return codes
+    out: dict[Any, int] = {}
+    for key, value in codes.items():
+        try:
+            number = float(key)
+        except (TypeError, ValueError):
+            out[key] = value
+            continue
+        out[int(number) if number.is_integer() else number] = value
+    return out
+
+
 def endpoint_cohort(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any
                      ) -> tuple[Cohort, Cohort | None]:
     """The endpoint's analysis cohort and, with competing causes, the cohort of every cause."""
@@ -82,7 +100,7 @@ def endpoint_cohort(study: StudySpec, source: pd.DataFrame | Cohort, ep: Any
     else:
         try:
             cohort = Cohort(source, time=ep.time, event=ep.event, id=study.id,
-                            event_values=ep.event_values, causes=ep.causes,
+                            event_values=_event_codes(source, ep), causes=ep.causes,
                             time_unit=study.time_unit)  # type: ignore[arg-type]
         except MirprogError as exc:
             raise type(exc)(f"endpoint {ep.name!r}: {exc}") from exc

@@ -70,3 +70,12 @@ def test_bootstrap_validate_same_on_one_or_two_threads(gbsg: mp.Cohort) -> None:
     assert_frame_equal(a.table, b.table)
     assert_frame_equal(a.replicates, b.replicates)
     assert isinstance(a.table, pd.DataFrame)
+
+
+def test_a_callable_progress_is_told_each_block_and_changes_no_number(gbsg: mp.Cohort) -> None:
+    seen: list[tuple[int, int]] = []
+    hooked = mp.screen(gbsg, MARKERS, execution=ExecOptions(
+        threads=2, block_size=1, progress=lambda done, total: seen.append((done, total))))
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]  # one call per block, in order
+    plain = mp.screen(gbsg, MARKERS, threads=1, block_size=1, progress=False)
+    assert_frame_equal(hooked.table, plain.table)

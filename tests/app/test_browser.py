@@ -12,11 +12,15 @@ are saved (see conftest.shots).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import pandas as pd
 import pytest
 
 import mirprog as mp
@@ -118,6 +122,19 @@ def test_optimal_cut_shows_corrected_p_and_out_of_fold_hr(session: dict[str, Any
         page.click("#dl_km")
     assert dl.value.suggested_filename == "km_pgr.png"
     assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+    for fmt, magic in (("svg", b"<svg"), ("pdf", b"%PDF")):
+        page.select_option("#fig_format", fmt)
+        with page.expect_download() as dl:
+            page.click("#dl_km")
+        assert dl.value.suggested_filename == f"km_pgr.{fmt}"
+        assert magic in Path(dl.value.path()).read_bytes()[:400]
+    page.select_option("#fig_format", "png")
+    with page.expect_download() as dl:
+        page.click("#dl_marker_csv")
+    numbers = pd.read_csv(dl.value.path()).set_index("statistic")
+    assert numbers.at["optimal_cutpoint", "value"] == opt.cutpoint
+    assert numbers.at["cv_cox_hr", "value"] == pytest.approx(cv.cv_cox.summary["hr"].iloc[0],
+                                                             rel=1e-14)
     page.get_by_label("Median", exact=True).check()
 
 
@@ -153,6 +170,16 @@ def test_study_views(session: dict[str, Any], shots: Path) -> None:
     with page.expect_download() as dl:
         page.click("#dl_table3")
     assert dl.value.suggested_filename == "table_uni_multivariate.csv"
+    page.select_option("#table_format", "xlsx")
+    with page.expect_download() as dl:
+        page.click("#dl_table3")
+    assert dl.value.suggested_filename == "table_uni_multivariate.xlsx"
+    assert "pgr_high" in set(pd.read_excel(dl.value.path()).iloc[:, 0])
+    page.select_option("#study_fig_format", "pdf")
+    with page.expect_download() as dl:
+        page.click("#dl_forest")
+    assert dl.value.suggested_filename == "forest.pdf"
+    assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
 
 
 def test_screen_and_open_marker(session: dict[str, Any], shots: Path) -> None:
@@ -160,23 +187,47 @@ def test_screen_and_open_marker(session: dict[str, Any], shots: Path) -> None:
     _tab(page, "Screen")
     page.click("#run_screen")
     page.locator("#screen-summary").wait_for()
-    page.wait_for_selector("#volcano img")
+    page.wait_for_selector("#volcano:not(.recalculating) img")
     page.screenshot(path=str(shots / "6-screen.png"), full_page=True)
     page.locator("#screen_table tbody tr", has_text="er").first.click()
     page.wait_for_function("document.querySelector('#marker').value === 'er'")
     page.locator(".nav-link.active", has_text="One marker").wait_for()
 
 
-def test_take_home_downloads(session: dict[str, Any], shots: Path) -> None:
+def test_take_home_downloads(session: dict[str, Any], shots: Path, tmp_path: Path) -> None:
     page = session["page"]
+    _tab(page, "One marker")  # the screen opened er: the session's marker
+    page.wait_for_function("document.querySelector('#marker').value === 'er'")
+    page.wait_for_function("() => { const e = document.querySelector('#marker-stats');"
+                           " return e && e.textContent.includes('Cox HR er_high'); }")
+    shown_hr, shown_p = _value(page, "#cox-hr"), _value(page, "#logrank-p")
     _tab(page, "Take home")
-    page.select_option("#r_nodes", "nodes")
-    page.select_option("#r_age", "age")
     page.locator("#report-state").wait_for()
     with page.expect_download() as dl:
         page.click("#dl_report")
     html = Path(dl.value.path()).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
+    for heading in ("Kaplan–Meier curves: er, median cut", "Cox model: er groups",
+                    "Univariate and multivariate Cox", "Combined risk groups",
+                    "er (median split) within the levels of hormon", "Screen of every marker",
+                    "Study file"):  # what the session showed, not the reference study
+        assert heading in html, heading
+    with page.expect_download() as dl:
+        page.click("#dl_study")
+    assert dl.value.suggested_filename == "mirprog-study.toml"
+    study = tmp_path / "mirprog-study.toml"
+    study.write_bytes(Path(dl.value.path()).read_bytes())
+    (tmp_path / DATA.name).write_bytes(DATA.read_bytes())  # the data file beside it
+    run = subprocess.run([sys.executable, "-m", "mirprog.cli", "study", str(study), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(HERE.parents[1])})
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(tmp_path / "out" / "recurrence_univariate_and_multivariate_analyses.csv",
+                        index_col="term")
+    assert table.at["er_high", "hr"] == pytest.approx(shown_hr, rel=1e-12)
+    assert table.at["er_high", "logrank_p"] == pytest.approx(shown_p, rel=1e-12)
+    assert {"pgr_high", "nodes", "hormon"} <= set(table.index)
+    assert (tmp_path / "out" / "recurrence_er_within_subgroups.csv").exists()
     page.locator("#model-state").wait_for()
     with page.expect_download() as dl:
         page.click("#dl_model")

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import mirprog as mp
+from mirprog.app.screen_view import screen_block_size
 from mirprog.datasets import dataset_path
 
 TIMEOUT = 30_000
@@ -81,11 +82,18 @@ def test_parquet_upload_and_a_marker_screen(page: Any, tmp_path: Path, shots: Pa
     page.select_option("#id", "patient")
     _summary(page, "1100 patients")
     page.get_by_role("tab", name="Screen").click()
+    page.evaluate("""() => { window.mpProgress = [];
+        $(document).on('shiny:message', (e) => { const p = e.message.progress;
+            if (p && p.type === 'update') window.mpProgress.push(p.message.value); }); }""")
     page.click("#run_screen")
     page.wait_for_function("(t) => { const e = document.querySelector('#screen-summary');"
                            " return e && e.textContent.includes(t); }", arg=f"{m} markers")
-    page.wait_for_selector("#volcano img")
+    page.wait_for_selector("#volcano:not(.recalculating) img")
     page.screenshot(path=str(shots / f"8-screen-{m}.png"), full_page=True)
+    # the progress bar moved block by block (screen_block_size markers each), up to all
+    size = screen_block_size(m)
+    moved = page.evaluate("window.mpProgress")  # shiny sends the fraction done
+    assert moved == pytest.approx([0, *(d / m for d in range(size, m, size)), 1])
 
     cohort = mp.Cohort(df, time="months", event="event", id="patient")
     ref = mp.screen(cohort, [c for c in df.columns if c.startswith("miR")], progress=False)

@@ -187,3 +187,23 @@ def test_report_shows_what_a_reviewer_checks(rotterdam_run: mp.results.StudyRun)
     assert f"{expected:.0%} power for HR 1.50" in note
     assert "reverse Kaplan–Meier median" in rep.html
     assert "[[marker]]" in rep.html                     # the study file is embedded
+
+
+def test_numeric_event_codes_are_read_from_toml_text_keys(tmp_path: Path) -> None:
+    """TOML keys are text: ``{ "2" = 1, "1" = 0 }`` codes a numeric 1/2 column (R's lung)."""
+    frame = pd.read_csv(DATA / "rotterdam.csv")
+    frame["status"] = frame["recur"] + 1  # 1 = censored, 2 = recurrence
+    frame.to_csv(tmp_path / "coded.csv", index=False)
+    text = ROTTERDAM.split("[[endpoint]]")[0].replace("{file}", "coded.csv") + """
+[[endpoint]]
+name = "RFS"
+time = "rtime"
+event = "status"
+event_values = { "2" = 1, "1" = 0 }
+
+[[marker]]
+column = "pgr"
+"""
+    (tmp_path / "coded.toml").write_text(text, encoding="utf-8")
+    run = mp.Study.from_toml(tmp_path / "coded.toml").run()
+    assert run.endpoints["RFS"].cohort.n_events == int(frame["recur"].sum())
