@@ -306,6 +306,9 @@ def add_markers(study: StudySpec, b: Build) -> None:
         by = b.derived[m.column] = cut.cutpoints[0].column
         b.labels[m.label] = by
         b.candidates.append(by)
+        if len(cut.cutpoints[0].thresholds) > 1:   # groups 1..k: a HR per group against 1
+            b.categorical.append(by)
+            b.reference[by] = 1
         if not study.analyses["km"]:
             continue
         b.items += [(f"KM by {m.label}", km(b.cohort, by=by)),

@@ -275,6 +275,13 @@ def test_km_figures_of_a_study_are_labelled_by_the_marker(tmp_path: Path) -> Non
     from mirprog.study.run import group_labels
 
     labels = group_labels(study, run.endpoints["RFS"])
+    rows = run.endpoints["RFS"].get("Univariate and multivariate analyses").table
+    er = rows[rows["factor"] == "estrec_level"]
+    assert len(er) == 2                      # a HR per tertile against the lowest, not a trend
+    cohort = run.endpoints["RFS"].cohort
+    direct = mp.cox(cohort, ["estrec_level"], categorical=["estrec_level"],
+                    reference={"estrec_level": 1})
+    assert_allclose(er["hr"].to_numpy(dtype=float), direct.summary["hr"].to_numpy(), rtol=1e-12)
     assert labels["progrec_high"] == {0: "PgR low", 1: "PgR high"}
     assert labels["estrec_level"] == {1: "ER group 1 of 3", 2: "ER group 2 of 3",
                                       3: "ER group 3 of 3"}
