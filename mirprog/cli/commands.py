@@ -337,7 +337,8 @@ def _report_html(args: argparse.Namespace) -> None:
 
     cohort, columns, label = _study_cohort(args)
     res = reproduce.run_study(cohort, columns,  # type: ignore[arg-type]
-                              cohort_file=args.cohort)
+                              cohort_file=args.cohort,
+                              event_values=file_options(args).get("event_values"))
     path = report(res, title=args.title, path=args.out, synthetic=not args.cohort).path
     print(f"Report on {label} ({cohort.n} patients, {cohort.n_events} events) written to {path}")
 
@@ -351,7 +352,8 @@ def _reproduce(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     cohort, columns, label = _study_cohort(args)
     res = reproduce.run_study(cohort, columns,  # type: ignore[arg-type]
-                              cohort_file=args.cohort)
+                              cohort_file=args.cohort,
+                              event_values=file_options(args).get("event_values"))
     written = reproduce.write_outputs(res, args.out, compare=not args.cohort)
     print(f"Reproduced the reference study's analysis on {label}: {cohort.n} patients, "
           f"{cohort.n_events} events.")

@@ -161,10 +161,12 @@ def _factors(cols: StudyColumns) -> str:
 
 
 def reference_toml(cols: StudyColumns, *, ties: str = "breslow",
-                   cohort_file: str | None = None) -> str:
+                   cohort_file: str | None = None,
+                   event_values: Mapping[Any, int] | None = None) -> str:
     """The study file of the reference paper's analysis for the column roles ``cols``.
 
-    ``cohort_file`` names the cohort's file (default: the bundled reference cohort).
+    ``cohort_file`` names the cohort's file (default: the bundled reference cohort);
+    ``event_values`` the event column's coding when it is not 0/1.
     """
     markers = [cols.marker, *cols.other_markers]
     text = _HEAD + "\ntitle = \"The reference study: miR-125b and relapse on aromatase " \
@@ -176,6 +178,9 @@ def reference_toml(cols: StudyColumns, *, ties: str = "breslow",
         text += f"time_unit = {_s(cols.time_unit)}\n"
     text += (f"\n[[endpoint]]\nname = \"RFS\"\ntime = {_s(cols.time)}\n"
              f"event = {_s(cols.event)}\n")
+    if event_values:
+        pairs = ", ".join(f"{_s(k)} = {int(v)}" for k, v in event_values.items())
+        text += f"event_values = {{ {pairs} }}\n"
     if cols.causes:
         pairs = ", ".join(f"{k} = {_s(v)}" for k, v in (study_causes(cols) or {}).items())
         text += f"causes = {{ {pairs} }}\ncause = {_s(cols.cause)}\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -105,20 +105,23 @@ def _parsed_roles(cohort: Cohort, cols: StudyColumns) -> Cohort:
 
 
 def reference_study(cols: StudyColumns | None = None, *, ties: str = "breslow",
-                    cohort_file: str | None = None) -> Study:
+                    cohort_file: str | None = None,
+                    event_values: Mapping[Any, int] | None = None) -> Study:
     """The reference study for the roles ``cols`` as a :class:`~mirprog.Study`.
 
     On the default roles it is the bundled study file (``mirprog study --template
     reference``); :func:`run_study` runs it.
     """
     cols = cols or StudyColumns()
-    if cols == StudyColumns() and ties == "breslow" and cohort_file is None:
+    if cols == StudyColumns() and ties == "breslow" and cohort_file is None and not event_values:
         return Study.from_toml(text=template("reference"))     # the bundled file itself
-    return Study.from_toml(text=reference_toml(cols, ties=ties, cohort_file=cohort_file))
+    return Study.from_toml(text=reference_toml(cols, ties=ties, cohort_file=cohort_file,
+                                               event_values=event_values))
 
 
 def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
-              ties: str = "breslow", cohort_file: str | None = None) -> StudyResult:
+              ties: str = "breslow", cohort_file: str | None = None,
+              event_values: Mapping[Any, int] | None = None) -> StudyResult:
     """Run the reference study's analysis on ``cohort``.
 
     Table 3 (log-rank and Cox per factor, backward-selected multivariate Cox),
@@ -126,7 +129,10 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
     marker x nodes (Fig. 6B), the -2 log-likelihood comparison of marker +
     nodes against each alone, Table 4 (marker within HR+/HER2-, luminal A and
     luminal B; needs ER, PR, HER2 and grade) and the Fisher association of the
-    marker with grade.
+    marker with grade.  It is the reference study file for ``columns``
+    (:func:`reference_study`; ``result.study.text``) run by the study runner;
+    ``cohort_file`` and ``event_values`` (the event column's coding) are written into
+    that file so that ``mirprog study`` reruns it.
 
     Examples
     --------
@@ -149,7 +155,8 @@ def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
         raise CauseError(f"The cohort has competing causes {cohort.causes}: name the "
                          "study's event among them (--map cause=<name>, or "
                          "StudyColumns(cause=...)).", column=cohort.event_col)
-    study = reference_study(cols, ties=ties, cohort_file=cohort_file)
+    study = reference_study(cols, ties=ties, cohort_file=cohort_file,
+                            event_values=event_values)
     run = study.run(cohort=_parsed_roles(cohort, cols))
     ep = next(iter(run.endpoints.values()))
     for category, message in ep.warned:

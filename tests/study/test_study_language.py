@@ -391,3 +391,23 @@ def test_a_comparison_must_be_nested() -> None:
                            'reduced = ["nodes_gt", "tgrade", "progrec"]').format(file="x.csv")
     with pytest.raises(StudyFileError, match=r"comparison\[0\]\.reduced .*some, not all"):
         mp.Study.from_toml(text=bad)
+
+
+def test_the_embedded_study_file_reruns_a_coded_cohort(tmp_path: Path) -> None:
+    d = pd.read_csv(DATA.parent.parent / "reference" / "lung.csv")
+    d["status"] = d.pop("event") + 1                         # R's 1 = censored, 2 = dead
+    lung = tmp_path / "lung.csv"
+    d.to_csv(lung, index=False)
+    cols = StudyColumns(time="time", event="status", id=None, marker="ph.karno",
+                        other_markers=(), age="age", size=None, nodes="ph.ecog", grade=None,
+                        er=None, pr=None, her2=None, nodes_cut=1, marker_adverse=0,
+                        time_unit="days")
+    cohort = mp.read_cohort(lung, time="time", event="status", event_values={2: 1, 1: 0},
+                            time_unit="days")
+    res = run_study(cohort, cols, cohort_file=lung.as_posix(), event_values={2: 1, 1: 0})
+    assert res.study is not None
+    assert 'event_values = { "2" = 1, "1" = 0 }' in res.study.text
+    rerun = mp.Study.from_toml(text=res.study.text).run().endpoints["RFS"]
+    assert rerun.cohort.n_events == cohort.n_events
+    pd.testing.assert_frame_equal(rerun.get("Univariate and multivariate analyses").table,
+                                  res.table3.table)
