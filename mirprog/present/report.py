@@ -118,8 +118,8 @@ def _km_section(result: Any, extra: dict[str, Any]) -> tuple[str, str]:
     by = result.by or "all patients"
     median = result.median
     labels = extra.get("labels")
-    if labels and "group" in median:
-        median = median.assign(group=[labels.get(g, g) for g in median["group"]])
+    if labels and median.index.name == "group":
+        median = median.rename(index=lambda g: labels.get(g, g))
     body = render_html(format_frame(median), caption="Median survival (Kaplan–Meier) per group")
     fig = km_plot(result, test=extra.get("logrank"), time_unit=extra.get("time_unit"),
                   labels=extra.get("labels"))
@@ -165,6 +165,18 @@ def _logrank_section(result: Any) -> tuple[str, str]:
     return f"Log-rank test: {result.by}", body
 
 
+def _optimal_section(result: Any) -> tuple[str, str]:
+    """The chosen cutpoint and its search-corrected p first; the candidates folded away."""
+    text = (f"Cutpoint {result.cutpoint:g} (high = above it): {result.n_low} low, "
+            f"{result.n_high} high; maximally selected log-rank statistic "
+            f"{result.statistic:.2f}; p corrected for the search over the cutpoints between "
+            f"the {result.minprop:.0%} and {result.maxprop:.0%} quantiles "
+            f"{format_p(result.p)} ({result.pmethod}).")
+    body = (f"<p>{html.escape(text)}</p><details><summary>Every candidate cutpoint "
+            f"({len(result.table)})</summary>{result.to_html()}</details>")
+    return f"Optimal cutpoint: {result.marker}", body
+
+
 def _generic_section(result: Any) -> tuple[str, str]:
     heading = getattr(result, "title", None) or _kind(result).removesuffix("Result")
     body = result.to_html() if hasattr(result, "to_html") else html.escape(repr(result))
@@ -188,6 +200,8 @@ def _item_section(item: Any, extra: dict[str, Any]) -> tuple[str, str]:
         return _logrank_section(item)
     if kind == "PHTestResult":
         return _ph_section(item)
+    if kind == "OptimalCutpointResult":
+        return _optimal_section(item)
     return _generic_section(item)
 
 

@@ -411,3 +411,14 @@ def test_the_embedded_study_file_reruns_a_coded_cohort(tmp_path: Path) -> None:
     assert rerun.cohort.n_events == cohort.n_events
     pd.testing.assert_frame_equal(rerun.get("Univariate and multivariate analyses").table,
                                   res.table3.table)
+
+
+def test_report_sections_name_the_groups_and_the_chosen_cutpoint(tmp_path: Path) -> None:
+    text = REVIEWER.format(file=_gbsg_with_rare(tmp_path).as_posix())
+    run = mp.Study.from_toml(text=text).run()
+    page = run.report().html
+    opt = run.endpoints["RFS"].get("Optimal cutpoint of PgR (p corrected for the search)")
+    assert f"Cutpoint {opt.cutpoint:g} (high = above it)" in page
+    assert "<details><summary>Every candidate cutpoint" in page
+    assert "<td>PgR low</td>" in page
+    assert "<td>PgR high</td>" in page
