@@ -26,7 +26,7 @@ from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import run_tasks
 from mirprog._compute.progress import progress_bar
 from mirprog._compute.resample import bootstrap_rows, resolve_seed
-from mirprog._engine import optimism, optimism_bw
+from mirprog._engine import optimism, optimism_brier, optimism_bw
 from mirprog._engine.batch_sets import sample
 from mirprog._engine.coxph import Ties
 from mirprog._engine.fastbw import StepDown
@@ -61,12 +61,15 @@ class BootstrapValidationResult(Result):
         ``test`` (the refit scored on the original data), ``optimism``
         (``bootstrap_train - test``), ``corrected`` (``apparent - optimism``, R
         ``index.corrected``) and ``n_used`` (resamples averaged, R ``n``).
+        With a ``horizon``, a last row ``"Brier"``: the IPCW Brier score at the
+        horizon (see :func:`bootstrap_validate`; lower is better, so its optimism
+        is usually negative and its corrected value above the apparent one).
     replicates : pandas.DataFrame
         One row per resample: ``status`` (``"ok"`` or why it was not used: ``"no
         events"``, ``"singular"``, ``"not converged"``, ``"test slope not
         converged"``), ``monotone`` (a refit coefficient drifting to infinity: used,
         as ``rms`` does), ``iterations``, then ``train_<index>`` and
-        ``test_<index>`` for each index (NaN when not used).
+        ``test_<index>`` for each index of the table (NaN when not used).
     failures : dict
         Resamples not used, per reason (the ledger; empty when all were used).
     n_monotone : int
@@ -95,6 +98,8 @@ class BootstrapValidationResult(Result):
     selected : tuple of str or None
         The covariates the step-down keeps in the model on all rows (R
         ``fastbw(fit)$names.kept``); None without ``select``.
+    horizon : float or None
+        The time of the Brier row (None: no Brier row).
     stepdown : pandas.DataFrame or None
         The step-down of the model on all rows, R ``fastbw``'s table: indexed by
         the ``deleted`` covariate in deletion order, columns ``chi2``, ``df``,
@@ -118,6 +123,7 @@ class BootstrapValidationResult(Result):
     kept: pd.DataFrame | None = field(default=None, repr=False)
     selected: tuple[str, ...] | None = None
     stepdown: pd.DataFrame | None = field(default=None, repr=False)
+    horizon: float | None = None
 
     @property
     def kept_frequency(self) -> pd.Series | None:
@@ -196,19 +202,38 @@ def _resamples(n: int, n_boot: int, seed: int, indices: ArrayLike | None
     return len(idx), _Counts(n, seed, idx)
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """A block's refits and, with a horizon, their (train, test) Brier scores (k, 2)."""
+
+    block: Any
+    brier: np.ndarray | None
+
+
+def _brier(b: Any, counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray,
+           ties: Ties, horizon: float | None) -> np.ndarray | None:
+    if horizon is None:
+        return None
+    coef = np.where((b.status == 0)[:, None], b.coef, np.nan)
+    train, test = optimism_brier.brier_block(counts, time, event, x, coef, ties, horizon)
+    return np.column_stack([train, test])
+
+
 def _block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray,
-           ties: Ties, max_iter: int, eps: float) -> optimism.Block:
+           ties: Ties, max_iter: int, eps: float, horizon: float | None) -> _Scored:
     with _one_blas_thread():
-        return optimism.block(counts, time, event, x, ties, max_iter=max_iter, eps=eps,
-                              layout=sample(time, event))
+        b = optimism.block(counts, time, event, x, ties, max_iter=max_iter, eps=eps,
+                           layout=sample(time, event))
+        return _Scored(b, _brier(b, counts, time, event, x, ties, horizon))
 
 
 def _block_bw(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray,
-              ties: Ties, max_iter: int, eps: float, groups: list[list[int]]
-              ) -> optimism_bw.BwBlock:
+              ties: Ties, max_iter: int, eps: float, horizon: float | None,
+              groups: list[list[int]]) -> _Scored:
     with _one_blas_thread():
-        return optimism_bw.block_bw(counts, time, event, x, groups, ties, max_iter=max_iter,
-                                    eps=eps, layout=sample(time, event))
+        b = optimism_bw.block_bw(counts, time, event, x, groups, ties, max_iter=max_iter,
+                                 eps=eps, layout=sample(time, event))
+        return _Scored(b, _brier(b, counts, time, event, x, ties, horizon))
 
 
 @contextmanager
@@ -238,6 +263,7 @@ def bootstrap_validate(
     max_iter: int = 10,
     eps: float = 1e-4,
     select: Literal["backward"] | None = None,
+    horizon: float | None = None,
     execution: ExecOptions | None = None,
 ) -> BootstrapValidationResult:
     """Bootstrap optimism-corrected indices of a Cox model, as R ``rms::validate(cph(...))``.
@@ -277,6 +303,10 @@ def bootstrap_validate(
         and inside each resample, as R ``validate(fit, bw = TRUE)`` with its defaults
         (``rms::fastbw``, ``rule = "aic"``, ``type = "residual"``; see Notes);
         ``result.kept``, ``selected``, ``stepdown`` and ``kept_frequency`` report it.
+    horizon : float, optional
+        A time, in the cohort's time unit, at which to add the row ``"Brier"``: the
+        IPCW Brier score of the predicted event probability at ``horizon`` (see
+        Notes).  Default None: no Brier row.
     execution : ExecOptions, optional
         ``progress`` (as the keyword), ``block_size`` (resamples per block,
         default 50) and where the blocks run: ``threads`` (default 1) or a Dask
@@ -285,7 +315,8 @@ def bootstrap_validate(
     Returns
     -------
     BootstrapValidationResult
-        ``.table`` with rows ``Dxy, C, R2, slope, D, U, Q, g`` and columns
+        ``.table`` with rows ``Dxy, C, R2, slope, D, U, Q, g`` (and ``Brier``
+        with a ``horizon``) and columns
         ``apparent, bootstrap_train, test, optimism, corrected, n_used``.
 
     Raises
@@ -295,7 +326,8 @@ def bootstrap_validate(
         or (``select="backward"``) when the step-down on all rows deletes every
         covariate or its covariance is singular.
     ArgumentError
-        Bad ``n_boot``, ``indices``, ``select``, ``max_iter`` or ``eps``.
+        Bad ``n_boot``, ``indices``, ``select``, ``horizon`` (not a positive time
+        before the last follow-up time), ``max_iter`` or ``eps``.
     MirprogError
         ``progress=True`` without tqdm.
 
@@ -353,6 +385,20 @@ def bootstrap_validate(
     singular"``).  With R's resamples the table and the retained-factors matrix
     agree with ``rms::validate(bw = TRUE)`` to rounding.
 
+    The Brier row (``horizon`` t; not an ``rms`` index): a fit's predicted event
+    probability at t is ``1 - exp(-H0(t) exp(lp))``, H0 the baseline cumulative
+    hazard of the rows it was fitted on (Breslow's, or Efron's for
+    ``ties="efron"``: R ``survfit.coxph``); the score is the IPCW Brier score
+    ``(1/n) sum_i [I(T_i <= t, event) (1 - r_i)^2 / G(T_i-) + I(T_i > t) r_i^2 /
+    G(t)]`` with G the reverse Kaplan–Meier of censoring of the rows scored (R
+    ``riskRegression::Score(..., metrics = "brier", cens.model = "km")``, as
+    :func:`mirprog.validate`).  ``apparent``: the model on all rows scored on
+    all rows; ``bootstrap_train``: each refit scored on its resample (its rows
+    duplicated as drawn, in the baseline and in the censoring KM); ``test``: the
+    refit (with its resample's baseline) scored on all rows; optimism and
+    corrected as the other rows.  With ``select="backward"`` the fits are the
+    reduced refits.
+
     Differences from ``rms``: resamples come from numpy's generator, not R's,
     so bootstrap columns agree only up to Monte-Carlo error; a test slope fit that
     does not converge stops ``rms`` with an error, here the resample is left out
@@ -388,6 +434,7 @@ def bootstrap_validate(
     data = timefixed(cohort.complete_cases(list(fit.design.columns)))
     x = np.asarray(fit.design.matrix(data.frame), dtype=float)
     time, event = np.asarray(data.time, dtype=float), np.asarray(data.event)
+    horizon = _check_horizon(horizon, time)
     if indices is None:
         seed = resolve_seed(seed)
     total, draws = _resamples(len(time), n_boot, seed or 0, indices)
@@ -395,10 +442,46 @@ def bootstrap_validate(
     with _one_blas_thread():
         app, step = _apparent(fit, time, event, x, groups, ties, select, int(max_iter),
                               float(eps))
-    shared: tuple[Any, ...] = (time, event, x, ties, int(max_iter), float(eps))
+    shared: tuple[Any, ...] = (time, event, x, ties, int(max_iter), float(eps), horizon)
     blocks = _run(_block if select is None else _block_bw,
                   shared if select is None else (*shared, groups), draws, total, ex)
+    apparent = app.indices
+    if horizon is not None:
+        lp = x[:, _kept_columns(x, step)] @ app.coef
+        apparent = np.r_[apparent, optimism_brier.brier_apparent(time, event, lp, ties,
+                                                                  horizon)]
     reps = _replicates(blocks, total)
+    failures, used = _ledger(reps, fit)
+    terms = list(fit.terms) if step is None else [fit.terms[i] for i in step.parms_kept]
+    return BootstrapValidationResult(
+        table=_table(apparent, reps[used]), replicates=reps, failures=failures,
+        n_monotone=int((reps["monotone"] & used).sum()), fit=fit,
+        coef=pd.Series(app.coef, index=terms, name="coef"),
+        n_boot=total, seed=seed if indices is None else None, ties=ties, select=select,
+        eps=float(eps), max_iter=int(max_iter),
+        kept=None if step is None else _kept(blocks, fit, total),
+        selected=None if step is None else tuple(fit.design.covariates[j] for j in step.kept),
+        stepdown=None if step is None else _stepdown(step, fit), horizon=horizon)
+
+
+def _kept_columns(x: np.ndarray, step: StepDown | None) -> np.ndarray:
+    return np.arange(x.shape[1]) if step is None else step.parms_kept
+
+
+def _check_horizon(horizon: float | None, time: np.ndarray) -> float | None:
+    if horizon is None:
+        return None
+    if (isinstance(horizon, bool) or not isinstance(horizon, int | float | np.number)
+            or not np.isfinite(horizon) or horizon <= 0 or not (time > horizon).any()):
+        raise ArgumentError(f"horizon must be a positive time before the last follow-up "
+                            f"time ({time.max():g}, the cohort's time unit), got "
+                            f"{horizon!r}.", argument="horizon")
+    return float(horizon)
+
+
+def _ledger(reps: pd.DataFrame, fit: CoxResult) -> tuple[dict[str, int], pd.Series]:
+    """Resamples not used, per reason, and which are used; warns (or raises if none)."""
+    total = len(reps)
     failures = dict(Counter(s for s in reps["status"] if s != OK))
     used = reps["status"] == OK
     if not used.any():
@@ -409,17 +492,8 @@ def bootstrap_validate(
         warnings.warn(f"{sum(failures.values())} of {total} bootstrap refits could not be "
                       "used (" + ", ".join(f"{k}: {v}" for k, v in failures.items())
                       + f"); the optimism averages the other {int(used.sum())} "
-                      "(see .replicates).", BootstrapFitWarning, stacklevel=2)
-    terms = list(fit.terms) if step is None else [fit.terms[i] for i in step.parms_kept]
-    return BootstrapValidationResult(
-        table=_table(app.indices, reps[used]), replicates=reps, failures=failures,
-        n_monotone=int((reps["monotone"] & used).sum()), fit=fit,
-        coef=pd.Series(app.coef, index=terms, name="coef"),
-        n_boot=total, seed=seed if indices is None else None, ties=ties, select=select,
-        eps=float(eps), max_iter=int(max_iter),
-        kept=None if step is None else _kept(blocks, fit, total),
-        selected=None if step is None else tuple(fit.design.covariates[j] for j in step.kept),
-        stepdown=None if step is None else _stepdown(step, fit))
+                      "(see .replicates).", BootstrapFitWarning, stacklevel=3)
+    return failures, used
 
 
 def _groups(fit: CoxResult) -> list[list[int]]:
@@ -464,8 +538,8 @@ def _run(task: Any, shared: tuple[Any, ...], draws: _Counts, total: int,
             bar.close()
 
 
-def _kept(blocks: list[Any], fit: CoxResult, total: int) -> pd.DataFrame:
-    kept = np.concatenate([b.kept for b in blocks])
+def _kept(blocks: list[_Scored], fit: CoxResult, total: int) -> pd.DataFrame:
+    kept = np.concatenate([b.block.kept for b in blocks])
     return pd.DataFrame(kept, columns=list(fit.design.covariates),
                         index=pd.RangeIndex(total, name="replicate"))
 
@@ -491,7 +565,8 @@ def _check_options(select: str | None, max_iter: int, eps: float) -> None:
         raise ArgumentError(f"eps must be a number in (0, 1), got {eps!r}.", argument="eps")
 
 
-def _replicates(blocks: list[Any], total: int) -> pd.DataFrame:
+def _replicates(scored: list[_Scored], total: int) -> pd.DataFrame:
+    blocks = [s.block for s in scored]
     status = np.concatenate([b.status for b in blocks])
     cols: dict[str, Any] = {
         "status": np.array(BW_STATUSES, dtype=object)[status],
@@ -500,17 +575,24 @@ def _replicates(blocks: list[Any], total: int) -> pd.DataFrame:
     }
     train = np.concatenate([b.train for b in blocks])
     test = np.concatenate([b.test for b in blocks])
-    for j, name in enumerate(INDICES):
+    names = list(INDICES)
+    if scored[0].brier is not None:
+        brier = np.concatenate([s.brier for s in scored if s.brier is not None])
+        brier[status != 0] = np.nan
+        train, test = np.c_[train, brier[:, 0]], np.c_[test, brier[:, 1]]
+        names.append("Brier")
+    for j, name in enumerate(names):
         cols[f"train_{name}"] = train[:, j]
-    for j, name in enumerate(INDICES):
+    for j, name in enumerate(names):
         cols[f"test_{name}"] = test[:, j]
     return pd.DataFrame(cols, index=pd.RangeIndex(total, name="replicate"))
 
 
 def _table(apparent: np.ndarray, ok: pd.DataFrame) -> pd.DataFrame:
     """R ``predab.resample``'s table: means over the used resamples (NaN indices skipped)."""
-    train = ok[[f"train_{i}" for i in INDICES]].to_numpy()
-    test = ok[[f"test_{i}" for i in INDICES]].to_numpy()
+    names = [*INDICES, "Brier"][:len(apparent)]
+    train = ok[[f"train_{i}" for i in names]].to_numpy()
+    test = ok[[f"test_{i}" for i in names]].to_numpy()
     both = ~np.isnan(train + test)
     n = both.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -519,5 +601,5 @@ def _table(apparent: np.ndarray, ok: pd.DataFrame) -> pd.DataFrame:
     opt = tr - te
     table = pd.DataFrame({"apparent": apparent, "bootstrap_train": tr, "test": te,
                           "optimism": opt, "corrected": apparent - opt, "n_used": n},
-                         index=pd.Index(list(INDICES), name="index"))
+                         index=pd.Index(names, name="index"))
     return table
