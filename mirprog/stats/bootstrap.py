@@ -427,6 +427,15 @@ def bootstrap_validate(
               chi2  df      p  residual_chi2  residual_df  residual_p    aic
     deleted
     age      0.003   1  0.959          0.003            1       0.959 -1.997
+
+    The Brier score at 5 years (GBSG2's time is in days):
+
+    >>> br = bootstrap_validate(gbsg, ["horTh", "pnodes", "progrec"], n_boot=20, seed=1,
+    ...                         horizon=1825, progress=False)
+    >>> br.table.loc[["Brier"]].round(3)
+           apparent  bootstrap_train   test  optimism  corrected  n_used
+    index
+    Brier     0.217            0.214  0.217    -0.003       0.22      20
     """
     ex = execution_options(execution, progress=progress)
     _check_options(select, max_iter, eps)
