@@ -15,6 +15,7 @@ from mirprog.output import escape_terminal
 __all__ = [
     "ArgumentError",
     "AuditInputError",
+    "BandwidthWarning",
     "BootstrapFitWarning",
     "CauseError",
     "CohortError",
@@ -136,6 +137,12 @@ class HorizonWarning(MirprogWarning):
 
 class NonPositiveMarkerWarning(MirprogWarning):
     """Rows with marker + offset <= 0 cannot be log-transformed and were excluded."""
+
+
+class BandwidthWarning(MirprogWarning):
+    """R's default bandwidth of a smoothed calibration curve (``KernSmooth::dpik``) does not
+    exist at a horizon (most predicted risks tie there; R stops): n^(-1/4) is used there
+    (``calibration_curve["bandwidth"]``); give ``smooth_bandwidth`` to choose it."""
 
 
 class BootstrapFitWarning(MirprogWarning):

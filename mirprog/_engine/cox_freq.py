@@ -161,7 +161,8 @@ class FreqFits:
     """m Cox fits (rows of ``coef`` etc. are junk where ``singular``).
 
     ``loglik_null``/``loglik``: at 0 and at the estimate (R ``loglik[1:2]``);
-    ``iterations`` as R's ``iter``; ``monotone``: R's "coefficient may be
+    ``iterations`` as R's ``iter``; ``var`` the inverse information at the
+    estimate, unscaled (R ``coxph.fit``'s ``var``); ``monotone``: R's "coefficient may be
     infinite" flag for some coefficient, confirmed by further Newton steps.
     """
 
@@ -172,6 +173,7 @@ class FreqFits:
     iterations: np.ndarray
     singular: np.ndarray
     monotone: np.ndarray
+    var: np.ndarray           # (m, p, p) inverse information at the estimate (R ``var``)
 
 
 def _r_scale(x: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -250,6 +252,7 @@ def fit_freq(deriv: FreqCox, *, max_iter: int, eps: float) -> FreqFits:
         converged = np.zeros(m, dtype=bool)
         iterations = np.zeros(m, dtype=np.int64)
         monotone = np.zeros(m, dtype=bool)
+        var = np.full((m, p, p), np.nan)
         if keep.size:
             sub = _Scaled(deriv, keep)
             fit = driver.newton(sub, keep.size, p, max_iter=max_iter, eps=eps,
@@ -266,12 +269,15 @@ def fit_freq(deriv: FreqCox, *, max_iter: int, eps: float) -> FreqFits:
                 bad[far] = (_r_cholesky(final, CHOL_TOL)[1] == 0).any(axis=1)
             singular[keep[bad]] = True
             coef[keep] = fit.beta * deriv.scale[keep]
+            sc = deriv.scale[keep]
+            var[keep] = fit.var * sc[:, :, None] * sc[:, None, :]
             loglik[keep] = fit.loglik
             converged[keep] = fit.converged & ~bad
             iterations[keep] = fit.iterations
             monotone[keep] = fit.infinite.any(axis=1) & ~bad
     return FreqFits(coef=coef, loglik_null=at0[0], loglik=loglik, converged=converged,
-                    iterations=iterations, singular=singular, monotone=monotone)
+                    iterations=iterations, singular=singular, monotone=monotone,
+                    var=var)
 
 
 class _Scaled:

@@ -26,10 +26,12 @@ from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import run_tasks
 from mirprog._compute.progress import ProgressHook, progress_bar
 from mirprog._compute.resample import bootstrap_rows, resolve_seed
-from mirprog._engine import optimism
+from mirprog._engine import optimism, optimism_brier, optimism_bw
 from mirprog._engine.batch_sets import sample
 from mirprog._engine.coxph import Ties
-from mirprog._engine.optimism import INDICES, STATUSES
+from mirprog._engine.fastbw import StepDown
+from mirprog._engine.optimism import INDICES
+from mirprog._engine.optimism_bw import BW_STATUSES
 from mirprog._result import Result
 from mirprog.data.cohort import Cohort, Exclusions, timefixed
 from mirprog.errors import ArgumentError, BootstrapFitWarning, CohortError
@@ -59,12 +61,15 @@ class BootstrapValidationResult(Result):
         ``test`` (the refit scored on the original data), ``optimism``
         (``bootstrap_train - test``), ``corrected`` (``apparent - optimism``, R
         ``index.corrected``) and ``n_used`` (resamples averaged, R ``n``).
+        With a ``horizon``, a last row ``"Brier"``: the IPCW Brier score at the
+        horizon (see :func:`bootstrap_validate`; lower is better, so its optimism
+        is usually negative and its corrected value above the apparent one).
     replicates : pandas.DataFrame
         One row per resample: ``status`` (``"ok"`` or why it was not used: ``"no
         events"``, ``"singular"``, ``"not converged"``, ``"test slope not
         converged"``), ``monotone`` (a refit coefficient drifting to infinity: used,
         as ``rms`` does), ``iterations``, then ``train_<index>`` and
-        ``test_<index>`` for each index (NaN when not used).
+        ``test_<index>`` for each index of the table (NaN when not used).
     failures : dict
         Resamples not used, per reason (the ledger; empty when all were used).
     n_monotone : int
@@ -73,15 +78,34 @@ class BootstrapValidationResult(Result):
         The model fitted on all rows by :func:`mirprog.cox` (its rows, terms and exclusions).
     coef : pandas.Series
         The coefficients behind the apparent column (R ``cph``: eps ``eps``,
-        at most ``max_iter`` iterations), by design column.
+        at most ``max_iter`` iterations), by design column: with
+        ``select="backward"`` those of the step-down's columns refitted on all rows.
     n_boot : int
     seed : int or None
         Seed of the resampling, given or drawn fresh (None when ``indices`` were given).
     ties : str
     select : str or None
-        ``"backward"`` when terms were re-selected in each resample (not yet supported).
+        ``"backward"`` when the covariates were re-selected in each resample.
     eps, max_iter :
         The iteration rules of every fit (R ``coxphFit(eps, iter.max)``).
+    kept : pandas.DataFrame or None
+        With ``select="backward"``: one row per resample, one bool column per
+        covariate (a categorical one is one factor), True where the resample's
+        step-down kept it (R ``attr(validate(..., bw = TRUE), "kept")``, the
+        "Factors Retained in Backwards Elimination", is ``kept[used]`` with
+        ``used = replicates.status == "ok"``); all False where the step-down did
+        not run (the full refit was not usable).  None otherwise.
+    selected : tuple of str or None
+        The covariates the step-down keeps in the model on all rows (R
+        ``fastbw(fit)$names.kept``); None without ``select``.
+    horizon : float or None
+        The time of the Brier row (None: no Brier row).
+    stepdown : pandas.DataFrame or None
+        The step-down of the model on all rows, R ``fastbw``'s table: indexed by
+        the ``deleted`` covariate in deletion order, columns ``chi2``, ``df``,
+        ``p`` (Wald test of the covariate), ``residual_chi2``, ``residual_df``,
+        ``residual_p`` (all deleted so far) and ``aic`` (``residual_chi2 - 2
+        residual_df``); empty when nothing is deleted, None without ``select``.
     """
 
     table: pd.DataFrame
@@ -96,6 +120,21 @@ class BootstrapValidationResult(Result):
     select: str | None
     eps: float
     max_iter: int
+    kept: pd.DataFrame | None = field(default=None, repr=False)
+    selected: tuple[str, ...] | None = None
+    stepdown: pd.DataFrame | None = field(default=None, repr=False)
+    horizon: float | None = None
+
+    @property
+    def kept_frequency(self) -> pd.Series | None:
+        """How many used resamples kept 0, 1, ... covariates (R's "Frequencies of Numbers
+        of Factors Retained"); None without ``select``."""
+        if self.kept is None:
+            return None
+        used = (self.replicates["status"] == OK).to_numpy()
+        counts = self.kept[used].sum(axis=1).value_counts().sort_index()
+        counts.index.name = "n_kept"
+        return counts.rename("resamples")
 
     @property
     def n_failed(self) -> int:
@@ -163,11 +202,38 @@ def _resamples(n: int, n_boot: int, seed: int, indices: ArrayLike | None
     return len(idx), _Counts(n, seed, idx)
 
 
+@dataclass(frozen=True)
+class _Scored:
+    """A block's refits and, with a horizon, their (train, test) Brier scores (k, 2)."""
+
+    block: Any
+    brier: np.ndarray | None
+
+
+def _brier(b: Any, counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray,
+           ties: Ties, horizon: float | None) -> np.ndarray | None:
+    if horizon is None:
+        return None
+    coef = np.where((b.status == 0)[:, None], b.coef, np.nan)
+    train, test = optimism_brier.brier_block(counts, time, event, x, coef, ties, horizon)
+    return np.column_stack([train, test])
+
+
 def _block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray,
-           ties: Ties, max_iter: int, eps: float) -> optimism.Block:
+           ties: Ties, max_iter: int, eps: float, horizon: float | None) -> _Scored:
     with _one_blas_thread():
-        return optimism.block(counts, time, event, x, ties, max_iter=max_iter, eps=eps,
-                              layout=sample(time, event))
+        b = optimism.block(counts, time, event, x, ties, max_iter=max_iter, eps=eps,
+                           layout=sample(time, event))
+        return _Scored(b, _brier(b, counts, time, event, x, ties, horizon))
+
+
+def _block_bw(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray,
+              ties: Ties, max_iter: int, eps: float, horizon: float | None,
+              groups: list[list[int]]) -> _Scored:
+    with _one_blas_thread():
+        b = optimism_bw.block_bw(counts, time, event, x, groups, ties, max_iter=max_iter,
+                                 eps=eps, layout=sample(time, event))
+        return _Scored(b, _brier(b, counts, time, event, x, ties, horizon))
 
 
 @contextmanager
@@ -197,6 +263,7 @@ def bootstrap_validate(
     max_iter: int = 10,
     eps: float = 1e-4,
     select: Literal["backward"] | None = None,
+    horizon: float | None = None,
     execution: ExecOptions | None = None,
 ) -> BootstrapValidationResult:
     """Bootstrap optimism-corrected indices of a Cox model, as R ``rms::validate(cph(...))``.
@@ -231,9 +298,15 @@ def bootstrap_validate(
         Iteration limit and convergence tolerance of every fit: ``rms``'s
         (``cph`` and ``coxphFit``); a refit that needs ``max_iter`` iterations or
         more is not used, as ``rms``.
-    select : None
-        Re-selection of terms inside each resample (R ``validate(bw = TRUE)``) is
-        not implemented yet; only None is accepted.
+    select : {None, "backward"}, default None
+        ``"backward"``: re-select the covariates by backward step-down, on all rows
+        and inside each resample, as R ``validate(fit, bw = TRUE)`` with its defaults
+        (``rms::fastbw``, ``rule = "aic"``, ``type = "residual"``; see Notes);
+        ``result.kept``, ``selected``, ``stepdown`` and ``kept_frequency`` report it.
+    horizon : float, optional
+        A time, in the cohort's time unit, at which to add the row ``"Brier"``: the
+        IPCW Brier score of the predicted event probability at ``horizon`` (see
+        Notes).  Default None: no Brier row.
     execution : ExecOptions, optional
         ``progress`` (as the keyword), ``block_size`` (resamples per block,
         default 50) and where the blocks run: ``threads`` (default 1) or a Dask
@@ -242,15 +315,19 @@ def bootstrap_validate(
     Returns
     -------
     BootstrapValidationResult
-        ``.table`` with rows ``Dxy, C, R2, slope, D, U, Q, g`` and columns
+        ``.table`` with rows ``Dxy, C, R2, slope, D, U, Q, g`` (and ``Brier``
+        with a ``horizon``) and columns
         ``apparent, bootstrap_train, test, optimism, corrected, n_used``.
 
     Raises
     ------
     CohortError
-        As :func:`mirprog.cox` for the original fit, or when no refit can be used.
+        As :func:`mirprog.cox` for the original fit, or when no refit can be used,
+        or (``select="backward"``) when the step-down on all rows deletes every
+        covariate or its covariance is singular.
     ArgumentError
-        Bad ``n_boot``, ``indices``, ``select``, ``max_iter`` or ``eps``.
+        Bad ``n_boot``, ``indices``, ``select``, ``horizon`` (not a positive time
+        before the last follow-up time), ``max_iter`` or ``eps``.
     MirprogError
         ``progress=True`` without tqdm.
 
@@ -291,6 +368,37 @@ def bootstrap_validate(
     drifting coefficient is arbitrary, so their indices agree with R only where
     the iterations agree to the last bit.
 
+    With ``select="backward"`` the model on all rows is stepped down by
+    Lawless & Singhal's fast approximation (R ``fastbw``: from the fit's
+    coefficients and covariance, the covariate, all columns of a categorical one
+    together, with the smallest Wald chi-square minus 2 df is deleted while the
+    residual chi-square of everything deleted stays below twice its df), and the
+    apparent column is the kept covariates refitted on all rows.  Each resample
+    refits the full model, steps it down the same way, refits the kept
+    covariates on the resample (the refit, not the approximate coefficients, as
+    ``rms``) and scores that refit on the resample and on the original rows;
+    resamples keeping the same covariates are fitted together.  A resample that
+    deletes every covariate is scored as a model without covariates (Dxy 0, C
+    0.5, R2 0, slope 1, D = U = Q = g = 0: R ``discrim``'s constants; R itself
+    stops there, its ``g`` being undefined); a step-down whose covariance block
+    is singular stops R, here the resample is left out (``"step-down
+    singular"``).  With R's resamples the table and the retained-factors matrix
+    agree with ``rms::validate(bw = TRUE)`` to rounding.
+
+    The Brier row (``horizon`` t; not an ``rms`` index): a fit's predicted event
+    probability at t is ``1 - exp(-H0(t) exp(lp))``, H0 the baseline cumulative
+    hazard of the rows it was fitted on (Breslow's, or Efron's for
+    ``ties="efron"``: R ``survfit.coxph``); the score is the IPCW Brier score
+    ``(1/n) sum_i [I(T_i <= t, event) (1 - r_i)^2 / G(T_i-) + I(T_i > t) r_i^2 /
+    G(t)]`` with G the reverse Kaplan–Meier of censoring of the rows scored (R
+    ``riskRegression::Score(..., metrics = "brier", cens.model = "km")``, as
+    :func:`mirprog.validate`).  ``apparent``: the model on all rows scored on
+    all rows; ``bootstrap_train``: each refit scored on its resample (its rows
+    duplicated as drawn, in the baseline and in the censoring KM); ``test``: the
+    refit (with its resample's baseline) scored on all rows; optimism and
+    corrected as the other rows.  With ``select="backward"`` the fits are the
+    reduced refits.
+
     Differences from ``rms``: resamples come from numpy's generator, not R's,
     so bootstrap columns agree only up to Monte-Carlo error; a test slope fit that
     does not converge stops ``rms`` with an error, here the resample is left out
@@ -308,6 +416,26 @@ def bootstrap_validate(
     index
     C         0.682            0.687  0.682     0.005      0.677      20
     slope     1.000            1.000  0.884     0.116      0.884      20
+
+    Backward re-selection in each resample (R ``validate(fit, bw = TRUE)``):
+
+    >>> bw = bootstrap_validate(gbsg, ["horTh", "pnodes", "progrec", "age"], n_boot=20,
+    ...                         seed=1, select="backward", progress=False)
+    >>> bw.selected
+    ('horTh', 'pnodes', 'progrec')
+    >>> bw.stepdown.round(3)
+              chi2  df      p  residual_chi2  residual_df  residual_p    aic
+    deleted
+    age      0.003   1  0.959          0.003            1       0.959 -1.997
+
+    The Brier score at 5 years (GBSG2's time is in days):
+
+    >>> br = bootstrap_validate(gbsg, ["horTh", "pnodes", "progrec"], n_boot=20, seed=1,
+    ...                         horizon=1825, progress=False)
+    >>> br.table.loc[["Brier"]].round(3)
+           apparent  bootstrap_train   test  optimism  corrected  n_used
+    index
+    Brier     0.217            0.214  0.217    -0.003       0.22      20
     """
     ex = execution_options(execution, progress=progress)
     _check_options(select, max_iter, eps)
@@ -315,24 +443,54 @@ def bootstrap_validate(
     data = timefixed(cohort.complete_cases(list(fit.design.columns)))
     x = np.asarray(fit.design.matrix(data.frame), dtype=float)
     time, event = np.asarray(data.time, dtype=float), np.asarray(data.event)
+    horizon = _check_horizon(horizon, time)
     if indices is None:
         seed = resolve_seed(seed)
     total, draws = _resamples(len(time), n_boot, seed or 0, indices)
+    groups = _groups(fit)
     with _one_blas_thread():
-        app = optimism.apparent(time, event, x, ties, max_iter=int(max_iter), eps=float(eps))
-    size = ex.block_size or BLOCK
-    spans = [(a, min(a + size, total)) for a in range(0, total, size)]
-    bar = _progress_bar(ex.progress, total)
-    try:
-        blocks = run_tasks(_block, spans, shared=(time, event, x, ties, int(max_iter),
-                                                  float(eps)),
-                           prepare=draws, threads=ex.threads or 1, client=ex.client,
-                           scheduler=ex.scheduler, done=None if bar is None else
-                           lambda span: bar.update(span[1] - span[0]))
-    finally:
-        if bar is not None:
-            bar.close()
+        app, step = _apparent(fit, time, event, x, groups, ties, select, int(max_iter),
+                              float(eps))
+    shared: tuple[Any, ...] = (time, event, x, ties, int(max_iter), float(eps), horizon)
+    blocks = _run(_block if select is None else _block_bw,
+                  shared if select is None else (*shared, groups), draws, total, ex)
+    apparent = app.indices
+    if horizon is not None:
+        lp = x[:, _kept_columns(x, step)] @ app.coef
+        apparent = np.r_[apparent, optimism_brier.brier_apparent(time, event, lp, ties,
+                                                                  horizon)]
     reps = _replicates(blocks, total)
+    failures, used = _ledger(reps, fit)
+    terms = list(fit.terms) if step is None else [fit.terms[i] for i in step.parms_kept]
+    return BootstrapValidationResult(
+        table=_table(apparent, reps[used]), replicates=reps, failures=failures,
+        n_monotone=int((reps["monotone"] & used).sum()), fit=fit,
+        coef=pd.Series(app.coef, index=terms, name="coef"),
+        n_boot=total, seed=seed if indices is None else None, ties=ties, select=select,
+        eps=float(eps), max_iter=int(max_iter),
+        kept=None if step is None else _kept(blocks, fit, total),
+        selected=None if step is None else tuple(fit.design.covariates[j] for j in step.kept),
+        stepdown=None if step is None else _stepdown(step, fit), horizon=horizon)
+
+
+def _kept_columns(x: np.ndarray, step: StepDown | None) -> np.ndarray:
+    return np.arange(x.shape[1]) if step is None else step.parms_kept
+
+
+def _check_horizon(horizon: float | None, time: np.ndarray) -> float | None:
+    if horizon is None:
+        return None
+    if (isinstance(horizon, bool) or not isinstance(horizon, int | float | np.number)
+            or not np.isfinite(horizon) or horizon <= 0 or not (time > horizon).any()):
+        raise ArgumentError(f"horizon must be a positive time before the last follow-up "
+                            f"time ({time.max():g}, the cohort's time unit), got "
+                            f"{horizon!r}.", argument="horizon")
+    return float(horizon)
+
+
+def _ledger(reps: pd.DataFrame, fit: CoxResult) -> tuple[dict[str, int], pd.Series]:
+    """Resamples not used, per reason, and which are used; warns (or raises if none)."""
+    total = len(reps)
     failures = dict(Counter(s for s in reps["status"] if s != OK))
     used = reps["status"] == OK
     if not used.any():
@@ -343,19 +501,71 @@ def bootstrap_validate(
         warnings.warn(f"{sum(failures.values())} of {total} bootstrap refits could not be "
                       "used (" + ", ".join(f"{k}: {v}" for k, v in failures.items())
                       + f"); the optimism averages the other {int(used.sum())} "
-                      "(see .replicates).", BootstrapFitWarning, stacklevel=2)
-    return BootstrapValidationResult(
-        table=_table(app.indices, reps[used]), replicates=reps, failures=failures,
-        n_monotone=int((reps["monotone"] & used).sum()), fit=fit,
-        coef=pd.Series(app.coef, index=list(fit.terms), name="coef"),
-        n_boot=total, seed=seed if indices is None else None, ties=ties, select=select,
-        eps=float(eps), max_iter=int(max_iter))
+                      "(see .replicates).", BootstrapFitWarning, stacklevel=3)
+    return failures, used
+
+
+def _groups(fit: CoxResult) -> list[list[int]]:
+    """Design columns of each covariate (rms's factors: all columns of a categorical)."""
+    tf = fit.design.term_factor
+    return [[i for i, f in enumerate(tf) if f == cov] for cov in fit.design.covariates]
+
+
+def _apparent(fit: CoxResult, time: np.ndarray, event: np.ndarray, x: np.ndarray,
+              groups: list[list[int]], ties: Ties, select: str | None, max_iter: int,
+              eps: float) -> tuple[optimism.Apparent, StepDown | None]:
+    """The apparent fit: the model, or (``select``) its step-down refitted, as rms."""
+    if select is None:
+        return optimism.apparent(time, event, x, ties, max_iter=max_iter, eps=eps), None
+    try:
+        step, app = optimism_bw.apparent_bw(time, event, x, groups, ties, max_iter=max_iter,
+                                            eps=eps)
+    except np.linalg.LinAlgError as err:
+        raise CohortError(f"The step-down of {list(fit.design.covariates)} failed: the "
+                          "covariance of the full fit is singular. Drop or merge the "
+                          "terms it cannot separate.") from err
+    if app is None:
+        raise CohortError(f"The backward step-down deletes every covariate of "
+                          f"{list(fit.design.covariates)} from the model on all rows (R: "
+                          "'no variables kept in original model'); nothing to validate. "
+                          "Use select=None.")
+    return app, step
+
+
+def _run(task: Any, shared: tuple[Any, ...], draws: _Counts, total: int,
+         ex: Any) -> list[Any]:
+    size = ex.block_size or BLOCK
+    spans = [(a, min(a + size, total)) for a in range(0, total, size)]
+    bar = _progress_bar(ex.progress, total)
+    try:
+        return list(run_tasks(task, spans, shared=shared, prepare=draws,
+                              threads=ex.threads or 1, client=ex.client,
+                              scheduler=ex.scheduler, done=None if bar is None else
+                              lambda span: bar.update(span[1] - span[0])))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _kept(blocks: list[_Scored], fit: CoxResult, total: int) -> pd.DataFrame:
+    kept = np.concatenate([b.block.kept for b in blocks])
+    return pd.DataFrame(kept, columns=list(fit.design.covariates),
+                        index=pd.RangeIndex(total, name="replicate"))
+
+
+def _stepdown(step: StepDown, fit: CoxResult) -> pd.DataFrame:
+    """R ``fastbw``'s table of the original model (one row per deleted factor)."""
+    names = [fit.design.covariates[j] for j in step.deleted]
+    return pd.DataFrame({"chi2": step.chi2, "df": step.df, "p": step.p,
+                         "residual_chi2": step.residual, "residual_df": step.residual_df,
+                         "residual_p": step.residual_p, "aic": step.aic},
+                        index=pd.Index(names, name="deleted"))
 
 
 def _check_options(select: str | None, max_iter: int, eps: float) -> None:
-    if select is not None:
-        raise ArgumentError(f"select={select!r} (re-selection in each resample, R "
-                            "validate(bw = TRUE)) is not implemented yet; use select=None.",
+    if select not in (None, "backward"):
+        raise ArgumentError(f"select must be None or 'backward' (re-selection in each "
+                            f"resample, R validate(bw = TRUE)), got {select!r}.",
                             argument="select")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 2:
         raise ArgumentError(f"max_iter must be an integer >= 2, got {max_iter!r}.",
@@ -364,26 +574,34 @@ def _check_options(select: str | None, max_iter: int, eps: float) -> None:
         raise ArgumentError(f"eps must be a number in (0, 1), got {eps!r}.", argument="eps")
 
 
-def _replicates(blocks: list[optimism.Block], total: int) -> pd.DataFrame:
+def _replicates(scored: list[_Scored], total: int) -> pd.DataFrame:
+    blocks = [s.block for s in scored]
     status = np.concatenate([b.status for b in blocks])
     cols: dict[str, Any] = {
-        "status": np.array(STATUSES, dtype=object)[status],
+        "status": np.array(BW_STATUSES, dtype=object)[status],
         "monotone": np.concatenate([b.monotone for b in blocks]),
         "iterations": np.concatenate([b.iterations for b in blocks]),
     }
     train = np.concatenate([b.train for b in blocks])
     test = np.concatenate([b.test for b in blocks])
-    for j, name in enumerate(INDICES):
+    names = list(INDICES)
+    if scored[0].brier is not None:
+        brier = np.concatenate([s.brier for s in scored if s.brier is not None])
+        brier[status != 0] = np.nan
+        train, test = np.c_[train, brier[:, 0]], np.c_[test, brier[:, 1]]
+        names.append("Brier")
+    for j, name in enumerate(names):
         cols[f"train_{name}"] = train[:, j]
-    for j, name in enumerate(INDICES):
+    for j, name in enumerate(names):
         cols[f"test_{name}"] = test[:, j]
     return pd.DataFrame(cols, index=pd.RangeIndex(total, name="replicate"))
 
 
 def _table(apparent: np.ndarray, ok: pd.DataFrame) -> pd.DataFrame:
     """R ``predab.resample``'s table: means over the used resamples (NaN indices skipped)."""
-    train = ok[[f"train_{i}" for i in INDICES]].to_numpy()
-    test = ok[[f"test_{i}" for i in INDICES]].to_numpy()
+    names = [*INDICES, "Brier"][:len(apparent)]
+    train = ok[[f"train_{i}" for i in names]].to_numpy()
+    test = ok[[f"test_{i}" for i in names]].to_numpy()
     both = ~np.isnan(train + test)
     n = both.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -392,5 +610,5 @@ def _table(apparent: np.ndarray, ok: pd.DataFrame) -> pd.DataFrame:
     opt = tr - te
     table = pd.DataFrame({"apparent": apparent, "bootstrap_train": tr, "test": te,
                           "optimism": opt, "corrected": apparent - opt, "n_used": n},
-                         index=pd.Index(list(INDICES), name="index"))
+                         index=pd.Index(names, name="index"))
     return table

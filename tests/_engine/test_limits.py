@@ -63,10 +63,11 @@ def test_bootstrap_resamples_are_drawn_lazily(monkeypatch: pytest.MonkeyPatch) -
         seen.append(counts.shape)
         k = counts.shape[1]
         vals = np.full((k, len(validation.INDICES)), 0.5)
-        return validation.optimism.Block(status=np.zeros(k, dtype=np.int64),
-                                         monotone=np.zeros(k, dtype=bool),
-                                         iterations=np.full(k, 4), coef=np.zeros((k, 1)),
-                                         train=vals, test=vals)
+        block = validation.optimism.Block(status=np.zeros(k, dtype=np.int64),
+                                          monotone=np.zeros(k, dtype=bool),
+                                          iterations=np.full(k, 4), coef=np.zeros((k, 1)),
+                                          train=vals, test=vals)
+        return validation._Scored(block, None)          # no horizon: no Brier scores
 
     monkeypatch.setattr(validation, "_block", fake)
     cohort = _cohort(n=2000)

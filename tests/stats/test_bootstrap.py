@@ -315,7 +315,7 @@ def test_no_usable_refit_raises(gbsg: mp.Cohort) -> None:
     ({"indices": np.zeros((2, 5), dtype=int)}, r"shape \(n_boot, 686\)"),
     ({"indices": np.zeros((2, 686))}, "integer array"),
     ({"indices": np.full((2, 686), 686)}, r"0-based row positions in \[0, 685\]"),
-    ({"select": "backward"}, r"select='backward' .* not implemented"),
+    ({"select": "forward"}, r"select must be None or 'backward'"),
     ({"max_iter": 1}, "max_iter must be an integer >= 2"),
     ({"eps": 0.0}, r"eps must be a number in \(0, 1\)"),
 ])

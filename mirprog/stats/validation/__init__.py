@@ -72,10 +72,12 @@ class ValidationResult(Result):
         quantile groups of predicted risk at each horizon, mean predicted risk vs
         1 - Kaplan–Meier with its interval.
     calibration_curve : pandas.DataFrame
-        ``time, predicted, observed``: the smoothed calibration curve, as R
-        ``riskRegression::plotCalibration(cens.method = "jackknife", bandwidth = )``
+        ``time, bandwidth, predicted, observed``: the smoothed calibration curve, as
+        R ``riskRegression::plotCalibration(cens.method = "jackknife")``
         (nearest-neighbour means of Kaplan–Meier pseudo-values of the risk, at each
-        predicted risk rounded to 2 decimals; bandwidth ``smooth_bandwidth``).
+        predicted risk rounded to 2 decimals) with the bandwidth used at that
+        horizon: ``smooth_bandwidth``, or R's default (``KernSmooth::dpik`` of the
+        risk ranks with a box kernel, ``prodlim::neighborhood``).
     roc : pandas.DataFrame
         ``time, threshold, fpr, tpr``: the IPCW ROC points at each horizon.
     harrell_c : float
@@ -238,8 +240,12 @@ def validate(fit: Any, cohort: Cohort, *, horizons: Sequence[float] | float,
         Quantile groups of predicted risk in the calibration table (deciles).
     conf_level : float, default 0.95
     smooth_bandwidth : float, optional
-        Bandwidth (a fraction of n) of the smoothed calibration curve; default
-        n^(-1/4).
+        Bandwidth (a fraction of n) of the smoothed calibration curve.  Default:
+        R ``plotCalibration``'s, ``KernSmooth::dpik`` (Wand & Jones's direct
+        plug-in) of the ranks of the rounded risks with a box kernel, per
+        horizon (``calibration_curve["bandwidth"]``).  Where it does not exist
+        (most patients share one rounded risk; R stops) n^(-1/4) (prodlim's
+        ``"smooth"``) is used, with a ``mirprog.errors.BandwidthWarning``.
 
     Returns
     -------

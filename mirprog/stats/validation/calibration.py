@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,7 +10,9 @@ import pandas as pd
 
 from mirprog._engine.coxph import fit_cox
 from mirprog._engine.dist import normal_p, zcrit
+from mirprog._engine.dpik import dpik
 from mirprog._result import Result
+from mirprog.errors import BandwidthWarning
 from mirprog.stats.km import confidence_limits
 from mirprog.stats.validation.predictions import Predictions
 
@@ -180,25 +183,55 @@ def _neighbour_means(x: np.ndarray, y: np.ndarray, bandwidth: float
     return values, means
 
 
+def default_bandwidth(p: np.ndarray) -> float:
+    """R ``prodlim::neighborhood``'s default bandwidth of the rounded risks ``p``:
+    ``KernSmooth::dpik(cumtabx / N, kernel = "box")``, cumtabx the cumulative count of
+    each row's tie group (1 when ``p`` is constant, as ``plotCalibration``); NaN where
+    dpik has no value (a zero scale: most rows tie; R stops there)."""
+    _, counts = np.unique(p, return_counts=True)
+    if len(counts) == 1:
+        return 1.0
+    ranks = np.repeat(np.cumsum(counts), counts) / len(p)
+    try:
+        bw = dpik(ranks, kernel="box")
+    except ValueError:
+        return float("nan")
+    return float(bw) if np.isfinite(bw) and bw > 0 else float("nan")
+
+
+def _bandwidth(p: np.ndarray, t: float, bandwidth: float | None) -> float:
+    if bandwidth is not None:
+        return float(bandwidth)
+    bw = default_bandwidth(p)
+    if np.isnan(bw):
+        bw = len(p) ** -0.25
+        warnings.warn(f"At horizon {t:g} most predicted risks share one rounded value: R's "
+                      "default bandwidth of the smoothed calibration curve (KernSmooth::dpik)"
+                      f" does not exist there (R stops); n^(-1/4) = {bw:.4g} is used. Give "
+                      "smooth_bandwidth to choose it.", BandwidthWarning, stacklevel=4)
+    return bw
+
+
 def calibration_curve(pred: Predictions, bandwidth: float | None = None) -> pd.DataFrame:
-    """``time, predicted, observed``: the smoothed calibration curve at each horizon.
+    """``time, bandwidth, predicted, observed``: the smoothed calibration curve at each horizon.
 
     As R ``riskRegression::plotCalibration(Score(..., plots = "calibration"),
     cens.method = "jackknife", bandwidth = bandwidth)``: the predicted risks are
     rounded to 2 decimals, and at each distinct rounded risk the observed risk is the
     mean jackknife pseudo-value of 1 - KM(t) over its nearest neighbours (window
-    radius floor(bandwidth n) in rank).  Default bandwidth n^(-1/4) (prodlim's
-    ``"smooth"``; R's own default is ``KernSmooth::dpik``, not used here).
+    radius floor(bandwidth n) in rank).  Default bandwidth R's, per horizon:
+    :func:`default_bandwidth` (``KernSmooth::dpik`` of the risk ranks, box kernel),
+    or n^(-1/4) with a :class:`~mirprog.errors.BandwidthWarning` where it does not exist.
     """
-    n = len(pred.time)
-    bw = n ** -0.25 if bandwidth is None else float(bandwidth)
     parts = []
     for j, t in enumerate(pred.horizons):
         p = np.round(pred.risk[:, j], 2)
         jack = pseudo_risk(pred.time, pred.event, t)
+        bw = _bandwidth(p, t, bandwidth)
         if bw >= 1 or len(np.unique(p)) == 1:
             x, m = np.array([pred.risk[:, j].mean()]), np.array([jack.mean()])
         else:
             x, m = _neighbour_means(p, jack, bw)
-        parts.append(pd.DataFrame({"time": t, "predicted": x, "observed": m}))
+        parts.append(pd.DataFrame({"time": t, "bandwidth": bw, "predicted": x,
+                                   "observed": m}))
     return pd.concat(parts, ignore_index=True)
