@@ -5,7 +5,7 @@ block of resamples (integer counts of each row, one column per resample,
 :mod:`mirprog._engine.cox_freq`: the fit on the duplicated rows) and scores
 each refit on its resample (``train``) and on the original rows (``test``).
 The indices are ``rms``'s (``validate.cph``'s ``discrim``), in :data:`INDICES`
-order: Somers' Dxy (= 2 C - 1, :mod:`mirprog._engine.concordance_batch`),
+order: Somers' Dxy (= 2 C - 1, :func:`mirprog._engine.concordance.concordance_sets`),
 Harrell's C, Nagelkerke's R2 (``(1 - exp(-LR/n)) / (1 - exp(-L0/n))``), the
 calibration slope, Harrell's discrimination D = (LR - 1)/L0, the unreliability
 U, Q = D - U and Gini's mean difference g of the linear predictor, with
@@ -24,7 +24,7 @@ import numpy as np
 
 from mirprog._engine import newton as driver
 from mirprog._engine.batch_sets import Sample, sample
-from mirprog._engine.concordance_batch import concordance_many
+from mirprog._engine.concordance import concordance_many, concordance_sets
 from mirprog._engine.cox_batch import continuous_model
 from mirprog._engine.cox_freq import FreqCox, OneCovariate, fit_freq, loglik_many
 from mirprog._engine.coxph import Ties
@@ -136,13 +136,12 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
         if used.size:
             lp = x @ fit.coef[ok].T                                       # (n, u)
             w = counts[:, used]
-            both = concordance_many(time, event, np.concatenate([lp, lp], axis=1),
-                                    np.concatenate([w, np.ones_like(w)], axis=1))
-            dxy_tr = 2 * both["concordance"][:used.size] - 1
+            on_train, on_test = concordance_sets(time, event, lp, [w, None])
+            dxy_tr = 2 * on_train["concordance"] - 1
             lr = -2 * (fit.loglik_null[ok] - fit.loglik[ok])
             g_tr = np.array([gini_md(lp[:, j], w[:, j]) for j in range(used.size)])
             train[used] = _fitted_indices(dxy_tr, lr, -2 * fit.loglik_null[ok], n, g_tr)
-            te, conv = _test(lp, 2 * both["concordance"][used.size:] - 1, time, event, ties,
+            te, conv = _test(lp, 2 * on_test["concordance"] - 1, time, event, ties,
                              max_iter, eps, layout)
             test[used] = te
             status[used[~conv]] = 4
