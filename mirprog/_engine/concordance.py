@@ -578,7 +578,7 @@ def concordance_sets(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
 def _column_ranks(risk: np.ndarray) -> tuple[np.ndarray, int]:
     """Dense ranks (0..u-1) within each row of ``risk`` (m, n), and the bits they need."""
     m, n = risk.shape
-    order = np.argsort(risk, axis=1, kind="stable")
+    order = np.argsort(risk, axis=1)           # ties share a dense rank: any order will do
     srt = np.take_along_axis(risk, order, axis=1)
     step = np.zeros((m, n), dtype=np.int64)
     step[:, 1:] = srt[:, 1:] != srt[:, :-1]
@@ -598,7 +598,8 @@ def _ahead_totals(rank: np.ndarray, event: np.ndarray, ws: list[np.ndarray | Non
     rows sit in runs of equal (column, rank >> (k + 1)), in sequence order; a bit-1 event
     gains the bit-0 weight earlier in its run, then each run is stably partitioned.
     The run boundaries are fixed by the rank histogram; a packed (rank, event) integer
-    and the weights are carried through the partitions.
+    and the weights are carried through the partitions.  Integer weights are summed
+    as integers (exact).
     """
     m, n = rank.shape
     size = 1 << levels
@@ -606,10 +607,11 @@ def _ahead_totals(rank: np.ndarray, event: np.ndarray, ws: list[np.ndarray | Non
                        minlength=m * (size + 1)).reshape(m, size + 1)
     bound = np.cumsum(hist, axis=1) + (np.arange(m) * n)[:, None]   # run starts, flattened
     packed = (rank.ravel() << 1) | np.tile(event.astype(np.int64), m)
-    cur = [None if w is None else w.ravel() for w in ws]
-    less = np.zeros((len(ws), m))
-    here = np.arange(m * n, dtype=float)
-    zeros, cw = np.zeros(m * n + 1), np.zeros(m * n + 1)     # cumulative sums, leading 0
+    cur = [None if w is None else _exact(w.ravel()) for w in ws]
+    less = [np.zeros(m, dtype=np.int64 if w is None else w.dtype) for w in cur]
+    here = np.arange(m * n, dtype=np.int64)
+    zeros = np.zeros(m * n + 1, dtype=np.int64)          # cumulative sums, leading 0
+    cws = [None if w is None else np.zeros(m * n + 1, dtype=w.dtype) for w in cur]
     for lev in range(levels - 1, -1, -1):
         grid = np.arange(0, size, 2 << lev)
         start = bound[:, grid].ravel()
@@ -620,9 +622,9 @@ def _ahead_totals(rank: np.ndarray, event: np.ndarray, ws: list[np.ndarray | Non
         np.cumsum(nb, out=zeros[1:])
         z = zeros[1:]
         z0 = zeros[start]
-        ev1 = (bit & packed).astype(float)                    # bit-1 events
-        for a, w in enumerate(cur):
-            if w is None:
+        ev1 = bit & packed                                    # bit-1 events
+        for a, (w, cw) in enumerate(zip(cur, cws, strict=True)):
+            if w is None or cw is None:
                 gain = ev1 * (z - np.repeat(z0, lens))
             else:
                 np.cumsum(nb * w, out=cw[1:])
@@ -630,21 +632,30 @@ def _ahead_totals(rank: np.ndarray, event: np.ndarray, ws: list[np.ndarray | Non
             less[a] += gain.reshape(m, n).sum(axis=1)
         # stable partition of each run: its bit-0 rows (from start), then its bit-1 rows
         low = np.repeat(start - z0, lens) + z - 1
-        dest = (low + bit * (np.repeat(mid - start + z0, lens) + here - z - low)).astype(np.int64)
+        dest = low + bit * (np.repeat(mid - start + z0, lens) + here - z - low)
         packed = _scatter(packed, dest)
         cur = [None if w is None else _scatter(w, dest) for w in cur]
     # now runs of equal (column, rank), in sequence order: the ties
     start, lens = bound[:, :size].ravel(), np.diff(bound, axis=1).ravel()
-    ev = (packed & 1).astype(float)
-    equal = np.zeros((len(ws), m))
-    for a, w in enumerate(cur):
-        if w is None:
+    ev = packed & 1
+    equal = []
+    for w, cw in zip(cur, cws, strict=True):
+        if w is None or cw is None:
             tie = ev * (here - np.repeat(start, lens))
         else:
-            cw[1:] = np.cumsum(w)
+            np.cumsum(w, out=cw[1:])
             tie = ev * w * (cw[:-1] - np.repeat(cw[start], lens))
-        equal[a] = tie.reshape(m, n).sum(axis=1)
-    return less, equal
+        equal.append(tie.reshape(m, n).sum(axis=1))
+    return (np.array(less, dtype=float).reshape(len(ws), m),
+            np.array(equal, dtype=float).reshape(len(ws), m))
+
+
+def _exact(w: np.ndarray) -> np.ndarray:
+    """Integer-valued weights (resample counts) as int64, so that their sums are exact
+    (kept as floats where the pair sums could overflow)."""
+    if w.size and np.all(w == np.round(w)) and float(np.abs(w).max()) * w.size < 2 ** 31:
+        return w.astype(np.int64)
+    return w
 
 
 def _scatter(v: np.ndarray, dest: np.ndarray) -> np.ndarray:

@@ -64,6 +64,7 @@ class FreqCox:
         self.xt = np.ascontiguousarray(self.x.T)                         # (p, n)
         self.x2 = self.x[:, self.iu[0]] * self.x[:, self.iu[1]]          # (n, q)
         self.w = np.asarray(counts, dtype=float)[order]
+        self.absent = np.where(self.w > 0, 0.0, -np.inf)   # added to eta: drawn rows' maximum
         self.ev = np.flatnonzero(e)
         et = t[self.ev]
         new = np.ones(len(et), dtype=bool)
@@ -86,16 +87,18 @@ class FreqCox:
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         w = self.w if cols is None else self.w[:, cols]
+        absent = self.absent if cols is None else self.absent[:, cols]
         d = self.d if cols is None else self.d[cols]
         w_ev = self.w_ev if cols is None else self.w_ev[:, cols]
         sum_x = self.sum_x if cols is None else self.sum_x[cols]
         eta = self.x @ beta.T                                            # (n, k)
-        eta -= np.where(w > 0, eta, -np.inf).max(axis=0)
+        eta -= (eta + absent).max(axis=0)
         r = np.ascontiguousarray((w * np.exp(eta)).T)                    # (k, n)
         k, p = r.shape[0], self.p
         cum0 = np.cumsum(r, axis=1)
-        cum1 = np.cumsum(r[:, None, :] * self.xt[None, :, :], axis=2)   # (k, p, n)
-        s0, s1 = cum0[:, self.last], cum1[:, :, self.last]               # (k, G), (k, p, G)
+        cum1 = r[:, None, :] * self.xt[None, :, :]                       # (k, p, n)
+        np.cumsum(cum1, axis=2, out=cum1)
+        s0, s1 = np.take(cum0, self.last, axis=1), np.take(cum1, self.last, axis=2)
         terms = _Terms(k, p, len(self.last))
         if not self.efron:
             terms.add(d, s0, s1)
