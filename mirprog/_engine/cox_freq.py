@@ -105,8 +105,8 @@ class FreqCox:
         else:
             has = self.before >= 0
             b = np.maximum(self.before, 0)
-            t0 = s0 - np.where(has, cum0[:, b], 0.0)
-            t1 = s1 - np.where(has, cum1[:, :, b], 0.0)
+            t0 = s0 - np.where(has, np.take(cum0, b, axis=1), 0.0)
+            t1 = s1 - np.where(has, np.take(cum1, b, axis=2), 0.0)   # (take: contiguous)
             terms.add((d > 0).astype(float), s0, s1)
             dmax = d.max(axis=0, initial=0)
             for j in range(1, int(dmax.max(initial=0))):
@@ -115,14 +115,15 @@ class FreqCox:
                 live = dg > j
                 frac = np.where(live, j / np.where(live, dg, 1.0), 0.0)
                 terms.add(live.astype(float), s0[:, g] - frac * t0[:, g],
-                          s1[:, :, g] - frac[:, None, :] * t1[:, :, g], g, frac)
+                          np.take(s1, g, axis=2) - frac[:, None, :] * np.take(t1, g, axis=2),
+                          g, frac)
         # sum over event times of c_g S_g (S1, S2) = sum over rows of r_i H_i (x_i, x_i x_i')
         hz = np.cumsum(terms.c[:, ::-1], axis=1)[:, ::-1]                 # (k, G)
-        rh = r * np.concatenate([hz, np.zeros((k, 1))], axis=1)[:, self.row_group]
+        rh = r * np.take(np.concatenate([hz, np.zeros((k, 1))], axis=1), self.row_group, axis=1)
         mean = rh @ self.x
         m2 = rh @ self.x2
         if self.efron:                        # less sum over tied events of e_g T_g
-            re = r[:, self.ev] * terms.e[:, self.ev_group]
+            re = np.take(r, self.ev, axis=1) * np.take(terms.e, self.ev_group, axis=1)
             mean -= re @ self.x[self.ev]
             m2 -= re @ self.x2[self.ev]
         info = np.empty((k, p, p))
