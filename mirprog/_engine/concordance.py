@@ -7,6 +7,9 @@ a weighted 2-D dominance count ("points ahead of me in time order, with a lower 
 higher risk"), and those are computed for all rows at once by :func:`dominance`, a
 bit-by-bit partition of the risk ranks (the levels of a Fenwick tree) processed level by
 level with cumulative sums: O(n log n) numpy work, no Python loop over rows.
+The batched form (:func:`concordance_many`, :func:`concordance_sets`: the bootstrap's
+many linear predictors on one follow-up, counts only) runs the same partition on all
+columns at once and keeps only the totals.
 
 Orientation: ``risk`` is higher for shorter survival (a Cox linear predictor), as R's
 ``concordance(coxfit)`` (which passes ``reverse = TRUE``); a pair is *concordant* when the
