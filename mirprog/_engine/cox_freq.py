@@ -186,9 +186,9 @@ def _r_scale(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     mean = (w.T @ x) / safe[:, None]                                     # (m, p)
     mad = np.stack([w[:, j] @ np.abs(x - mean[j]) for j in range(w.shape[1])]) \
         if w.shape[1] else np.zeros((0, x.shape[1]))
-    binary = np.isin(x, (0.0, 1.0))
-    zero_one = np.stack([binary[w[:, j] > 0].all(axis=0) for j in range(w.shape[1])]) \
-        if w.shape[1] else np.zeros((0, x.shape[1]), dtype=bool)
+    # a 0/1 column among the drawn rows: no drawn row off {0, 1} (integer counts, exact)
+    off = (~np.isin(x, (0.0, 1.0))).astype(float)
+    zero_one = ((w > 0).T.astype(float) @ off) == 0
     scale = np.where(mad > 0, safe[:, None] / np.where(mad > 0, mad, 1.0), 1.0)
     return np.where(zero_one, 1.0, scale)
 
