@@ -14,6 +14,12 @@ batches lasting at least 0.2 s, R's clock counting milliseconds), mirprog with
 ``time.perf_counter`` around the public call.  ``ratio`` is R time / mirprog time
 (above 1: mirprog faster).  Start-up is timed apart, in fresh processes: ``import
 mirprog`` and ``mirprog --help`` against ``Rscript -e 'library(survival)'``.
+
+Measured 2026-12-03 (h-speed; 2 shared cores at load 3-4.5, one bootstrap run each):
+``bootstrap_validate`` B=200 1.48-2.26 s vs ``rms::validate`` 4.6-7.0 s (ratio 2.2-4.7);
+at the branch's last commit 1.63 s vs 3.35 s and 1.79 s vs 3.84 s (ratios 2.06, 2.15);
+the code before h-speed in the same conditions 6.56 s vs 6.82 s (ratio 1.04).
+``cox rotterdam breslow`` 0.052 s vs 0.030 s (ratio 0.59, unchanged by h-speed).
 """
 
 from __future__ import annotations

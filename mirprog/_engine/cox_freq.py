@@ -64,6 +64,7 @@ class FreqCox:
         self.xt = np.ascontiguousarray(self.x.T)                         # (p, n)
         self.x2 = self.x[:, self.iu[0]] * self.x[:, self.iu[1]]          # (n, q)
         self.w = np.asarray(counts, dtype=float)[order]
+        self.absent = np.where(self.w > 0, 0.0, -np.inf)   # added to eta: drawn rows' maximum
         self.ev = np.flatnonzero(e)
         et = t[self.ev]
         new = np.ones(len(et), dtype=bool)
@@ -86,24 +87,26 @@ class FreqCox:
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         w = self.w if cols is None else self.w[:, cols]
+        absent = self.absent if cols is None else self.absent[:, cols]
         d = self.d if cols is None else self.d[cols]
         w_ev = self.w_ev if cols is None else self.w_ev[:, cols]
         sum_x = self.sum_x if cols is None else self.sum_x[cols]
         eta = self.x @ beta.T                                            # (n, k)
-        eta -= np.where(w > 0, eta, -np.inf).max(axis=0)
+        eta -= (eta + absent).max(axis=0)
         r = np.ascontiguousarray((w * np.exp(eta)).T)                    # (k, n)
         k, p = r.shape[0], self.p
         cum0 = np.cumsum(r, axis=1)
-        cum1 = np.cumsum(r[:, None, :] * self.xt[None, :, :], axis=2)   # (k, p, n)
-        s0, s1 = cum0[:, self.last], cum1[:, :, self.last]               # (k, G), (k, p, G)
+        cum1 = r[:, None, :] * self.xt[None, :, :]                       # (k, p, n)
+        np.cumsum(cum1, axis=2, out=cum1)
+        s0, s1 = np.take(cum0, self.last, axis=1), np.take(cum1, self.last, axis=2)
         terms = _Terms(k, p, len(self.last))
         if not self.efron:
             terms.add(d, s0, s1)
         else:
             has = self.before >= 0
             b = np.maximum(self.before, 0)
-            t0 = s0 - np.where(has, cum0[:, b], 0.0)
-            t1 = s1 - np.where(has, cum1[:, :, b], 0.0)
+            t0 = s0 - np.where(has, np.take(cum0, b, axis=1), 0.0)
+            t1 = s1 - np.where(has, np.take(cum1, b, axis=2), 0.0)   # (take: contiguous)
             terms.add((d > 0).astype(float), s0, s1)
             dmax = d.max(axis=0, initial=0)
             for j in range(1, int(dmax.max(initial=0))):
@@ -112,14 +115,15 @@ class FreqCox:
                 live = dg > j
                 frac = np.where(live, j / np.where(live, dg, 1.0), 0.0)
                 terms.add(live.astype(float), s0[:, g] - frac * t0[:, g],
-                          s1[:, :, g] - frac[:, None, :] * t1[:, :, g], g, frac)
+                          np.take(s1, g, axis=2) - frac[:, None, :] * np.take(t1, g, axis=2),
+                          g, frac)
         # sum over event times of c_g S_g (S1, S2) = sum over rows of r_i H_i (x_i, x_i x_i')
         hz = np.cumsum(terms.c[:, ::-1], axis=1)[:, ::-1]                 # (k, G)
-        rh = r * np.concatenate([hz, np.zeros((k, 1))], axis=1)[:, self.row_group]
+        rh = r * np.take(np.concatenate([hz, np.zeros((k, 1))], axis=1), self.row_group, axis=1)
         mean = rh @ self.x
         m2 = rh @ self.x2
         if self.efron:                        # less sum over tied events of e_g T_g
-            re = r[:, self.ev] * terms.e[:, self.ev_group]
+            re = np.take(r, self.ev, axis=1) * np.take(terms.e, self.ev_group, axis=1)
             mean -= re @ self.x[self.ev]
             m2 -= re @ self.x2[self.ev]
         info = np.empty((k, p, p))
@@ -184,9 +188,9 @@ def _r_scale(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     mean = (w.T @ x) / safe[:, None]                                     # (m, p)
     mad = np.stack([w[:, j] @ np.abs(x - mean[j]) for j in range(w.shape[1])]) \
         if w.shape[1] else np.zeros((0, x.shape[1]))
-    binary = np.isin(x, (0.0, 1.0))
-    zero_one = np.stack([binary[w[:, j] > 0].all(axis=0) for j in range(w.shape[1])]) \
-        if w.shape[1] else np.zeros((0, x.shape[1]), dtype=bool)
+    # a 0/1 column among the drawn rows: no drawn row off {0, 1} (integer counts, exact)
+    off = (~np.isin(x, (0.0, 1.0))).astype(float)
+    zero_one = ((w > 0).T.astype(float) @ off) == 0
     scale = np.where(mad > 0, safe[:, None] / np.where(mad > 0, mad, 1.0), 1.0)
     return np.where(zero_one, 1.0, scale)
 

@@ -5,7 +5,7 @@ block of resamples (integer counts of each row, one column per resample,
 :mod:`mirprog._engine.cox_freq`: the fit on the duplicated rows) and scores
 each refit on its resample (``train``) and on the original rows (``test``).
 The indices are ``rms``'s (``validate.cph``'s ``discrim``), in :data:`INDICES`
-order: Somers' Dxy (= 2 C - 1, :mod:`mirprog._engine.concordance_batch`),
+order: Somers' Dxy (= 2 C - 1, :func:`mirprog._engine.concordance.concordance_sets`),
 Harrell's C, Nagelkerke's R2 (``(1 - exp(-LR/n)) / (1 - exp(-L0/n))``), the
 calibration slope, Harrell's discrimination D = (LR - 1)/L0, the unreliability
 U, Q = D - U and Gini's mean difference g of the linear predictor, with
@@ -24,13 +24,13 @@ import numpy as np
 
 from mirprog._engine import newton as driver
 from mirprog._engine.batch_sets import Sample, sample
-from mirprog._engine.concordance_batch import concordance_many
+from mirprog._engine.concordance import concordance_many, concordance_sets
 from mirprog._engine.cox_batch import continuous_model
 from mirprog._engine.cox_freq import FreqCox, OneCovariate, fit_freq, loglik_many
 from mirprog._engine.coxph import Ties
 
-__all__ = ["INDICES", "STATUSES", "Apparent", "Block", "apparent", "block", "gini_md",
-           "resample_counts"]
+__all__ = ["INDICES", "STATUSES", "Apparent", "Block", "apparent", "block", "gini_many",
+           "gini_md", "resample_counts"]
 
 INDICES = ("Dxy", "C", "R2", "slope", "D", "U", "Q", "g")
 # why a resample is not used (0: used)
@@ -45,6 +45,33 @@ def gini_md(x: np.ndarray, counts: np.ndarray | None = None) -> float:
         return float("nan")
     pairs = n * n - n
     return float(2 * np.dot(2 * np.arange(1, n + 1) - n - 1, v) / pairs)
+
+
+def gini_many(x: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+    """:func:`gini_md` of each column of ``x`` (n, u), its rows repeated ``counts`` (n, u) times.
+
+    A value drawn c times at sorted positions a + 1 .. a + c carries the weight
+    sum of (2 pos - N - 1) over those positions, c (2 a + c - N).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 1.0], [4.0, 2.0]])
+    >>> np.allclose(gini_many(x, np.array([[2, 1], [1, 1]])), [gini_md([1.0, 1.0, 4.0]), 1.0])
+    True
+    """
+    x = np.asarray(x, float)
+    order = np.argsort(x, axis=0, kind="stable")
+    v = np.take_along_axis(x, order, axis=0)
+    if counts is None:
+        c = np.ones_like(v)
+    else:
+        c = np.take_along_axis(np.asarray(counts, float), order, axis=0)
+    total = c.sum(axis=0)
+    before = np.cumsum(c, axis=0) - c
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = 2 * (c * (2 * before + c - total) * v).sum(axis=0) / (total * total - total)
+    return np.where(total >= 2, g, np.nan)
 
 
 def _r2(lr: np.ndarray, ll0: np.ndarray, n: float) -> np.ndarray:
@@ -136,13 +163,12 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
         if used.size:
             lp = x @ fit.coef[ok].T                                       # (n, u)
             w = counts[:, used]
-            both = concordance_many(time, event, np.concatenate([lp, lp], axis=1),
-                                    np.concatenate([w, np.ones_like(w)], axis=1))
-            dxy_tr = 2 * both["concordance"][:used.size] - 1
+            on_train, on_test = concordance_sets(time, event, lp, [w, None])
+            dxy_tr = 2 * on_train["concordance"] - 1
             lr = -2 * (fit.loglik_null[ok] - fit.loglik[ok])
-            g_tr = np.array([gini_md(lp[:, j], w[:, j]) for j in range(used.size)])
+            g_tr = gini_many(lp, w)
             train[used] = _fitted_indices(dxy_tr, lr, -2 * fit.loglik_null[ok], n, g_tr)
-            te, conv = _test(lp, 2 * both["concordance"][used.size:] - 1, time, event, ties,
+            te, conv = _test(lp, 2 * on_test["concordance"] - 1, time, event, ties,
                              max_iter, eps, layout)
             test[used] = te
             status[used[~conv]] = 4
@@ -166,7 +192,7 @@ def _test(lp: np.ndarray, dxy: np.ndarray, time: np.ndarray, event: np.ndarray, 
     lr, ll0 = -2 * (ll_null - ll), -2 * ll_null
     d = (lr - 1) / ll0
     un = -2 * (ll_one - ll) / ll0
-    g = np.abs(slope) * np.array([gini_md(lp[:, j]) for j in range(u)])
+    g = np.abs(slope) * gini_many(lp)
     conv = fit.converged & (fit.iterations < max_iter) & ~fit.failed
     out = np.column_stack([dxy, (dxy + 1) / 2, _r2(lr, ll0, n), slope, d, un, d - un, g])
     return out, conv

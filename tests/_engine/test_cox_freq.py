@@ -7,7 +7,7 @@
   ``tests/reference/bootstrap_rmsvalidate_reference.R``).
 * A slow reference (loops over event times and the duplicated rows) for the
   log-likelihood, score and information.
-* :mod:`mirprog._engine.concordance_batch` against ``concordance_counts`` and an
+* :func:`mirprog._engine.concordance.concordance_many` against ``concordance_counts`` and an
   O(n^2) pair loop.
 """
 
@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from mirprog._engine.concordance_batch import concordance_many
+from mirprog._engine.concordance import concordance_many, concordance_sets
 from mirprog._engine.cox_freq import (
     FreqCox,
     fit_freq,
@@ -191,3 +191,35 @@ def test_concordance_many_continuous_risks() -> None:
     for b in range(3):
         assert got[b] == pytest.approx(concordance_counts(time, event, risk[:, b])["concordance"],
                                        abs=1e-14)
+
+
+@pytest.mark.parametrize("n", [1, 5, 40, 123])
+def test_concordance_sets_share_ranks(n: int) -> None:
+    """Several weightings of one risk matrix in one call: each as the slow pair loop."""
+    rng = np.random.default_rng(100 + n)
+    time = rng.integers(1, 6, n).astype(float)
+    event = rng.integers(0, 2, n)
+    risk = rng.integers(0, 4, (n, 3)).astype(float)
+    w = rng.integers(0, 4, (n, 3)).astype(float)
+    counted, plain = concordance_sets(time, event, risk, [w, None])
+    for b in range(3):
+        c, d, t = _slow_concordance(time, event, risk[:, b], w[:, b])
+        assert (counted["concordant"][b], counted["discordant"][b], counted["tied_x"][b]) == (
+            c, d, t)
+        c, d, t = _slow_concordance(time, event, risk[:, b], np.ones(n))
+        assert (plain["concordant"][b], plain["discordant"][b], plain["tied_x"][b]) == (c, d, t)
+
+
+def test_gini_many_is_gini_md_per_column() -> None:
+    """The bootstrap's vectorised Gini mean difference equals the per-column one."""
+    from mirprog._engine.optimism import gini_many, gini_md
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(60, 5)).round(1)                  # ties in x
+    counts = rng.integers(0, 3, (60, 5))
+    got = gini_many(x, counts)
+    plain = gini_many(x)
+    for j in range(5):
+        assert got[j] == pytest.approx(gini_md(x[:, j], counts[:, j]), rel=1e-13)
+        assert plain[j] == pytest.approx(gini_md(x[:, j]), rel=1e-13)
+    assert np.isnan(gini_many(np.array([[1.0]]))).all()
