@@ -29,6 +29,9 @@ __all__ = ["Build", "add_comparisons", "add_factors", "add_markers", "add_signat
 def read_frame(study: StudySpec, source: Any = None) -> pd.DataFrame:
     """The table of the study's cohort, or of ``source`` (a :class:`Validation`)."""
     src = source or study
+    if source is None and study.cohort_file is None and study.dataset is None:
+        raise StudyFileError("cohort: the study names no cohort: give file = \"...\" or "
+                             "dataset = \"...\" in [cohort], or pass cohort= to run().")
     dataset = src.dataset
     if dataset is not None:
         from mirprog import datasets

@@ -10,7 +10,8 @@ signature levels) and keeps every result, in order, for the report and the files
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,15 @@ from mirprog.study.analyses import (
     endpoint_cohort,
     read_frame,
 )
-from mirprog.study.spec import StudySpec
+from mirprog.study.spec import (
+    Comparison,
+    Endpoint,
+    Factor,
+    Marker,
+    StudySpec,
+    Subtypes,
+    Validation,
+)
 
 if TYPE_CHECKING:
     from mirprog.present.report import Report
@@ -55,7 +64,46 @@ class Study(StudySpec):
     >>> run = study.run()
     >>> run.endpoints["RFS"].cohort.n
     686
+
+    Or in Python (items as dicts or the spec's types), checked as a file is:
+
+    >>> mine = mp.Study(title="PgR", dataset="gbsg2", time_unit="days",
+    ...                 endpoints=[{"name": "RFS", "time": "time", "event": "cens"}],
+    ...                 markers=[{"column": "progrec", "label": "PgR", "adverse": "low"}],
+    ...                 factors=[{"column": "pnodes", "label": "Nodes > 3", "cut": 3}],
+    ...                 subgroups={"Premenopausal": "menostat == 'Pre'"},
+    ...                 signature=("progrec", "pnodes"))
+    >>> mp.Study.from_toml(text=mine.to_toml()) == mine
+    True
+    >>> mine.run().endpoints["RFS"].get("Log-rank by PgR").p < 1e-6
+    True
     """
+
+    def __post_init__(self) -> None:
+        """Built in Python (no file text): write its study file and check it as a file is."""
+        if self.text:
+            return
+        from mirprog.study.writer import study_toml
+
+        kinds = {"endpoints": Endpoint, "markers": Marker, "factors": Factor,
+                 "comparisons": Comparison, "validations": Validation}
+        for name, kind in kinds.items():     # dicts (Python users' form) as the spec's types
+            items = tuple(kind(**i) if isinstance(i, Mapping) else i
+                          for i in getattr(self, name))
+            object.__setattr__(self, name, items)
+        if isinstance(self.subtypes, Mapping):
+            object.__setattr__(self, "subtypes", Subtypes(**self.subtypes))
+        checked = StudySpec.from_toml(text=study_toml(self))
+        for f in fields(StudySpec):
+            if f.name != "base":
+                object.__setattr__(self, f.name, getattr(checked, f.name))
+        object.__setattr__(self, "text", study_toml(self))   # of the checked values
+
+    def to_toml(self) -> str:
+        """The study file of this study (``from_toml`` of it gives the same study)."""
+        from mirprog.study.writer import study_toml
+
+        return study_toml(self)
 
     def run(self, *, progress: bool = False, cohort: Cohort | None = None) -> StudyRun:
         """Run every analysis the file asks for, per endpoint (:func:`run_study_file`).

@@ -141,15 +141,15 @@ class StudySpec:
     :meth:`from_toml` (a file or its text).
     """
 
-    title: str
-    cohort_file: str | None
-    dataset: str | None
-    id: str | None
-    time_unit: str | None
-    sheet: str | int
-    endpoints: tuple[Endpoint, ...]
-    markers: tuple[Marker, ...]
-    factors: tuple[Factor, ...]
+    title: str = "Prognostic marker study"
+    cohort_file: str | None = None
+    dataset: str | None = None
+    id: str | None = None
+    time_unit: str | None = None
+    sheet: str | int = 0
+    endpoints: tuple[Endpoint, ...] = ()
+    markers: tuple[Marker, ...] = ()
+    factors: tuple[Factor, ...] = ()
     subgroups: tuple[Subgroup, ...] = ()
     signature: tuple[str, ...] = ()
     analyses: Mapping[str, Any] = field(default_factory=dict)
@@ -255,7 +255,7 @@ def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
     top = _Reader(raw, text, "study")
     title = top.get("title", str, "Prognostic marker study")
     cohort = _Reader(top.get("cohort", dict, required=True), text, "cohort", "cohort")
-    file, dataset = _source(cohort)
+    file, dataset = _source(cohort, optional=True)
     unit = cohort.get("time_unit", str)
     if unit is not None and unit not in UNITS:
         raise cohort.error("time_unit", f"{unit!r} is not a time unit: use one of {UNITS}.")
@@ -307,10 +307,11 @@ def _parse(raw: Mapping[str, Any], text: str, base: Path) -> dict[str, Any]:
             "base": base}
 
 
-def _source(r: _Reader) -> tuple[str | None, str | None]:
-    """``file`` or ``dataset`` of a cohort table (exactly one)."""
+def _source(r: _Reader, optional: bool = False) -> tuple[str | None, str | None]:
+    """``file`` or ``dataset`` of a cohort table (one; none when ``optional``: the cohort
+    is then given to ``run(cohort=...)``)."""
     file, dataset = r.get("file", str), r.get("dataset", str)
-    if (file is None) == (dataset is None):
+    if (file is None) == (dataset is None) and not (optional and file is None):
         raise r.error("file", "give either file = \"path/to/cohort.csv\" (relative to "
                               "the study file) or dataset = \"gbsg2\" (bundled), not both.")
     if dataset is not None and dataset not in ("gbsg2", "reference"):

@@ -422,3 +422,33 @@ def test_report_sections_name_the_groups_and_the_chosen_cutpoint(tmp_path: Path)
     assert "<details><summary>Every candidate cutpoint" in page
     assert "<td>PgR low</td>" in page
     assert "<td>PgR high</td>" in page
+
+
+def _fields(study: mp.Study) -> dict[str, object]:
+    from dataclasses import fields
+
+    return {f.name: getattr(study, f.name) for f in fields(study) if f.name not in ("text",
+                                                                                    "base")}
+
+
+@pytest.mark.parametrize("name", ["template", "reference", "rotterdam", "validated",
+                                  "reviewer"])
+def test_a_study_written_back_reads_as_the_same_study(name: str) -> None:
+    text = {"template": template(), "reference": template("reference"),
+            "rotterdam": ROTTERDAM, "validated": VALIDATED,
+            "reviewer": REVIEWER.format(file="x.csv")}[name]
+    study = mp.Study.from_toml(text=text)
+    again = mp.Study.from_toml(text=study.to_toml())
+    assert _fields(again) == _fields(study)
+
+
+def test_a_study_built_in_python_is_checked_as_a_file() -> None:
+    with pytest.raises(StudyFileError, match=r"marker\[0\]\.rule .*'mean' is not a cut rule"):
+        mp.Study(dataset="gbsg2", endpoints=[{"name": "RFS", "time": "time", "event": "cens"}],
+                 markers=[{"column": "progrec", "label": "PgR", "rule": "mean"}])
+    study = mp.Study(endpoints=[{"name": "RFS", "time": "time", "event": "cens"}],
+                     markers=[{"column": "progrec", "label": "PgR"}])
+    with pytest.raises(StudyFileError, match="names no cohort"):
+        study.run()
+    ep = study.run(cohort=mp.datasets.load_gbsg2()).endpoints["RFS"]
+    assert ep.cohort.n == 686
