@@ -8,7 +8,6 @@ beside a copy of the data file.  No shiny here: plain values in, text out.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from mirprog.errors import ArgumentError
+from mirprog.study.run import Study
+from mirprog.study.spec import Endpoint, Factor, Marker
 
 __all__ = ["SessionChoices", "factor_kind", "study_toml"]
 
@@ -55,15 +56,8 @@ def factor_kind(values: pd.Series) -> str:
     return "categorical"
 
 
-def _q(value: Any) -> str:
-    """A TOML value: JSON's string escapes are TOML's basic-string escapes."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    return json.dumps(str(value), ensure_ascii=False)
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def study_toml(s: SessionChoices) -> str:
@@ -79,56 +73,52 @@ def study_toml(s: SessionChoices) -> str:
     ...                                  event="dead", marker="miR-21", rule="tertiles"))
     >>> import tomllib
     >>> tomllib.loads(text)["marker"]
-    [{'column': 'miR-21', 'label': 'miR-21', 'rule': 'tertiles'}]
+    [{'column': 'miR-21', 'label': 'miR-21', 'rule': 'tertiles', 'adverse': 'high'}]
     """
     if s.rule not in _RULES:
         raise ArgumentError(f"rule must be one of {_RULES}, got {s.rule!r}.", argument="rule")
     if s.rule == "fixed" and s.threshold is None:
         raise ArgumentError("The fixed cut needs its threshold.", argument="threshold")
-    lines = ["# The study file of a mirprog app session. Put it in the folder of the data file",
-             f"# {s.file_name} and run:   mirprog study <this file> --out results/",
-             "", f"title = {_q('mirprog app: ' + s.marker)}", "", "[cohort]",
-             f"file = {_q(s.file_name)}"]
-    lines += [f"id = {_q(s.id)}"] if s.id else []
-    lines += [f"time_unit = {_q(s.time_unit)}"] if s.time_unit else []
-    lines += [f"sheet = {_q(s.sheet)}"] if s.sheet else []
-    lines += ["", "[[endpoint]]", f"name = {_q(s.event)}", f"time = {_q(s.time)}",
-              f"event = {_q(s.event)}"]
-    if s.event_values:
-        pairs = ", ".join(f"{_q(str(k))} = {int(v)}" for k, v in s.event_values.items())
-        lines.append(f"event_values = {{ {pairs} }}")
-    lines += _markers(s) + _factors(s)
-    if s.subgroups:
-        lines += ["", "[subgroups]"] + [f"{_q(k)} = {_q(v)}" for k, v in s.subgroups.items()]
-    if s.signature:
-        lines += ["", "[signature]", f"factors = [{', '.join(_q(c) for c in s.signature)}]"]
-    lines += ["", "[analyses]", "km = true", "univariate = true", "multivariate = true",
-              f"subgroups = {_q(bool(s.subgroups))}", f"signature = {_q(bool(s.signature))}",
-              "ph_test = true", 'ties = "breslow"', "p_enter = 0.05",
-              f"p_remove = {float(s.p_remove)!r}", 'selection = "lr"', ""]
-    return "\n".join(lines)
+    head = ("# The study file of a mirprog app session. Put it in the folder of the data file\n"
+            f"# {s.file_name} and run:   mirprog study <this file> --out results/\n")
+    study = Study(
+        title=f"mirprog app: {s.marker}", cohort_file=s.file_name, id=s.id or None,
+        time_unit=s.time_unit or None, sheet=s.sheet or 0,
+        endpoints=(Endpoint(s.event, s.time, s.event,
+                            {str(k): int(v) for k, v in s.event_values.items()}
+                            if s.event_values else None),),
+        markers=tuple(Marker(**m) for m in _markers(s)),
+        factors=tuple(Factor(**f) for f in _factors(s)),
+        subgroups=dict(s.subgroups),  # type: ignore[arg-type]  # name -> condition, as a file
+        signature=tuple(s.signature),
+        analyses={"subgroups": bool(s.subgroups), "signature": bool(s.signature),
+                  "p_remove": float(s.p_remove)})
+    return head + study.to_toml()
 
 
-def _markers(s: SessionChoices) -> list[str]:
-    out: list[str] = []
+def _markers(s: SessionChoices) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for i, col in enumerate([s.marker, *[m for m in s.other_markers if m != s.marker]]):
-        out += ["", "[[marker]]", f"column = {_q(col)}", f"label = {_q(col)}",
-                f"rule = {_q(s.rule if i == 0 else 'median')}"]
+        m: dict[str, Any] = {"column": col, "label": col,
+                             "rule": s.rule if i == 0 else "median"}
         if i == 0 and s.rule == "fixed":
-            out.append(f"threshold = {float(s.threshold)!r}")  # type: ignore[arg-type]
+            m["threshold"] = (float(s.threshold),)  # type: ignore[arg-type]
         if col in s.signature:
-            out.append(f"adverse = {_q('high' if s.signature[col] in (1, 'high') else 'low')}")
+            m["adverse"] = "high" if s.signature[col] in (1, "high") else "low"
+        out.append(m)
     return out
 
 
-def _factors(s: SessionChoices) -> list[str]:
-    out: list[str] = []
+def _factors(s: SessionChoices) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for col, kind in s.factors.items():
         if kind not in ("binary", "categorical", "continuous"):
             raise ArgumentError(f"factor {col!r}: kind {kind!r} is not binary, categorical or "
                                 "continuous.", argument="factors")
-        out += ["", "[[factor]]", f"column = {_q(col)}", f"label = {_q(col)}"]
-        out += [f"{kind} = true"] if kind != "binary" else []
+        f: dict[str, Any] = {"column": col, "label": col}
+        if kind != "binary":
+            f[kind] = True
         if col in s.signature:
-            out.append(f"adverse = {_q(s.signature[col])}")
+            f["adverse"] = _plain(s.signature[col])
+        out.append(f)
     return out

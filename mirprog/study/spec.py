@@ -138,7 +138,9 @@ class StudySpec:
     """What a study file says: cohort, endpoints, markers, factors, subgroups, signature.
 
     :class:`mirprog.Study` adds :meth:`~mirprog.Study.run`; build either with
-    :meth:`from_toml` (a file or its text).
+    :meth:`from_toml` (a file or its text), or ``mp.Study(...)`` in Python, where the
+    items may be dicts of the file's keys and ``subgroups`` a mapping name -> condition
+    (checked as a file is, through its own :meth:`~mirprog.Study.to_toml`).
     """
 
     title: str = "Prognostic marker study"
