@@ -1,9 +1,8 @@
 """The reference study as a study file: ``mirprog reproduce`` is this file run by the study runner.
 
-:func:`reference_toml` writes the study file of the reference paper's analysis for a
-set of column roles (:class:`~mirprog.study.reproduce.StudyColumns`); on the default
-roles it is the bundled ``reference.toml`` (``mirprog study --template reference``), kept
-equal to it by a test.  Every analysis of the paper is a key of the study-file language:
+:func:`reference_spec` builds the reference paper's analysis as a study for a set of
+column roles (:class:`StudyColumns`); on the default roles it is the bundled, commented
+``reference.toml`` (``mirprog study --template reference``), kept equal to it by a test.  Every analysis of the paper is a key of the study-file language:
 the paper's binary factors are cuts with a ``name``, the grade pairs are two-level
 contrasts kept out of the multivariable model, Table 4 is the first marker within the St
 Gallen subtypes, and the marker x grade table is an association.
@@ -11,15 +10,16 @@ Gallen subtypes, and the marker x grade table is an association.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from mirprog.errors import CohortError
+from mirprog.study.run import Study
+from mirprog.study.spec import Endpoint, Factor, Marker, Subtypes
 
-__all__ = ["StudyColumns", "reference_toml", "study_causes"]
+__all__ = ["StudyColumns", "reference_spec", "study_causes"]
 
 _HEAD = """\
 # The reference study (miR-125b and resistance to aromatase inhibitors: Table 3, Table 4,
@@ -120,89 +120,60 @@ def _number(role: str, text: str, kind: type) -> Any:
     return value
 
 
-def _s(value: object) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(str(value), ensure_ascii=False)
+def _factors(cols: StudyColumns) -> list[dict[str, Any]]:
+    """The paper's clinical factors: binary cuts named as in its tables, grade pairs."""
+    out: list[dict[str, Any]] = []
 
+    def cut(column: str, name: str, label: str, at: float) -> None:
+        out.append({"column": column, "name": name, "label": label, "cut": float(at)})
 
-def _num(value: float) -> str:
-    return f"{value:g}" if float(value) != int(value) else str(int(value))
-
-
-def _factor(column: str, name: str, label: str, extra: str) -> str:
-    return (f"\n[[factor]]\ncolumn = {_s(column)}\nname = {_s(name)}\nlabel = {_s(label)}\n"
-            f"{extra}")
-
-
-def _factors(cols: StudyColumns) -> str:
-    out = ""
     if cols.age:
-        out += _factor(cols.age, "age_gt", f"Age (≤{cols.age_cut:g}; >{cols.age_cut:g})",
-                       f"cut = {_num(cols.age_cut)}\n")
+        cut(cols.age, "age_gt", f"Age (≤{cols.age_cut:g}; >{cols.age_cut:g})", cols.age_cut)
     if cols.size:
-        out += _factor(cols.size, "size_gt",
-                       f"Tumour size (≤{cols.size_cut:g}; >{cols.size_cut:g} mm)",
-                       f"cut = {_num(cols.size_cut)}\n")
-    out += _factor(cols.nodes, "nodes_gt",
-                   f"Lymph nodes (≤{cols.nodes_cut:g}; >{cols.nodes_cut:g})",
-                   f"cut = {_num(cols.nodes_cut)}\nadverse = \"high\"\n")
-    if cols.grade:
-        out += ("\n# Grade 3 against 1-2 (a candidate for the model), then each pair of grades "
-                "compared\n# among the patients at those two grades (univariate rows only).")
-        out += _factor(cols.grade, "grade3", "Grade (SBR1+2; SBR3)", "cut = 2\n")
-        for a, b in ((1, 2), (1, 3), (2, 3)):
-            out += _factor(cols.grade, f"sbr{a}v{b}", f"Grade (SBR{a}; SBR{b})",
-                           f"levels = [{a}, {b}]\nmultivariate = false\n")
+        cut(cols.size, "size_gt", f"Tumour size (≤{cols.size_cut:g}; >{cols.size_cut:g} mm)",
+            cols.size_cut)
+    cut(cols.nodes, "nodes_gt", f"Lymph nodes (≤{cols.nodes_cut:g}; >{cols.nodes_cut:g})",
+        cols.nodes_cut)
+    out[-1]["adverse"] = "high"
+    if cols.grade:       # grade 3 against 1-2 (a candidate), then each pair (univariate only)
+        cut(cols.grade, "grade3", "Grade (SBR1+2; SBR3)", 2)
+        out += [{"column": cols.grade, "name": f"sbr{a}v{b}", "label": f"Grade (SBR{a}; SBR{b})",
+                 "levels": (a, b), "multivariate": False} for a, b in ((1, 2), (1, 3), (2, 3))]
     for role, label in (("er", "ER"), ("pr", "PR"), ("her2", "HER2")):
         column = getattr(cols, role)
         if column:
-            out += _factor(column, f"{role}_pos", f"{label} status (negative; positive)", "")
+            out.append({"column": column, "name": f"{role}_pos",
+                        "label": f"{label} status (negative; positive)"})
     return out
 
 
-def reference_toml(cols: StudyColumns, *, ties: str = "breslow",
+def reference_spec(cols: StudyColumns, *, ties: str = "breslow",
                    cohort_file: str | None = None,
-                   event_values: Mapping[Any, int] | None = None) -> str:
-    """The study file of the reference paper's analysis for the column roles ``cols``.
+                   event_values: Mapping[Any, int] | None = None) -> Study:
+    """The reference paper's analysis for the column roles ``cols``, as a :class:`~mirprog.Study`.
 
     ``cohort_file`` names the cohort's file (default: the bundled reference cohort);
-    ``event_values`` the event column's coding when it is not 0/1.
+    ``event_values`` the event column's coding when it is not 0/1.  On the default roles
+    it equals the bundled ``reference.toml`` (a test keeps them equal).
     """
     markers = [cols.marker, *cols.other_markers]
-    text = _HEAD + "\ntitle = \"The reference study: miR-125b and relapse on aromatase " \
-                   "inhibitors\"\n\n[cohort]\n"
-    text += (f"file = {_s(cohort_file)}\n" if cohort_file else "dataset = \"reference\"\n")
-    if cols.id:
-        text += f"id = {_s(cols.id)}\n"
-    if cols.time_unit:
-        text += f"time_unit = {_s(cols.time_unit)}\n"
-    text += (f"\n[[endpoint]]\nname = \"RFS\"\ntime = {_s(cols.time)}\n"
-             f"event = {_s(cols.event)}\n")
+    endpoint: dict[str, Any] = {"name": "RFS", "time": cols.time, "event": cols.event}
     if event_values:
-        pairs = ", ".join(f"{_s(k)} = {int(v)}" for k, v in event_values.items())
-        text += f"event_values = {{ {pairs} }}\n"
+        endpoint["event_values"] = {str(k): int(v) for k, v in event_values.items()}
     if cols.causes:
-        pairs = ", ".join(f"{k} = {_s(v)}" for k, v in (study_causes(cols) or {}).items())
-        text += f"causes = {{ {pairs} }}\ncause = {_s(cols.cause)}\n"
-    text += "\n# Each miRNA split at the cohort median (high = strictly above it).\n"
-    for i, m in enumerate(markers):
-        side = ("high" if cols.marker_adverse == 1 else "low") if i == 0 else "high"
-        text += (f"[[marker]]\ncolumn = {_s(m)}\nlabel = {_s(f'{m} (low; high)')}\n"
-                 f"rule = \"median\"\nadverse = {_s(side)}\n\n")
-    text += "# The paper's clinical factors, as binary cuts named as in its tables."
-    text += _factors(cols)
-    if cols.er and cols.pr and cols.her2 and cols.grade:
-        text += (f"\n# Table 4: the first marker within the St Gallen surrogate subtypes.\n"
-                 f"[subtypes]\nscheme = \"st_gallen\"\ner = {_s(cols.er)}\npr = {_s(cols.pr)}\n"
-                 f"her2 = {_s(cols.her2)}\ngrade = {_s(cols.grade)}\n\n[subgroups]\n"
-                 "\"HR+/HER2−\" = \"hr_pos_her2_neg\"\n\"Luminal A\" = \"luminal_a\"\n"
-                 "\"Luminal B\" = \"luminal_b\"\n")
-    if cols.grade:
-        text += f"\n# The marker's groups against grade (Fisher's exact test).\n" \
-                f"[association]\nwith = [{_s(cols.grade)}]\n"
-    text += (f"\n# Fig. 6B and the model comparison: marker x lymph nodes, groups A/B/C.\n"
-             f"[signature]\nfactors = [{_s(cols.marker)}, \"nodes_gt\"]\n\n[analyses]\n"
-             f"km = true\nunivariate = true\nmultivariate = true\nsubgroups = true\n"
-             f"signature = true\nph_test = true\nties = {_s(ties)}\np_enter = 0.05\n"
-             "p_remove = 0.10\nselection = \"lr\"\n")
-    return text
+        endpoint.update(causes=study_causes(cols), cause=cols.cause)
+    parts: dict[str, Any] = {}
+    if cols.er and cols.pr and cols.her2 and cols.grade:     # Table 4: St Gallen subtypes
+        parts["subtypes"] = Subtypes(er=cols.er, pr=cols.pr, her2=cols.her2, grade=cols.grade)
+        parts["subgroups"] = {"HR+/HER2−": "hr_pos_her2_neg", "Luminal A": "luminal_a",
+                              "Luminal B": "luminal_b"}
+    return Study(
+        title="The reference study: miR-125b and relapse on aromatase inhibitors",
+        cohort_file=cohort_file, dataset=None if cohort_file else "reference", id=cols.id,
+        time_unit=cols.time_unit, endpoints=(Endpoint(**endpoint),),
+        markers=tuple(Marker(column=m, label=f"{m} (low; high)", rule="median",
+                             adverse=("high" if cols.marker_adverse == 1 else "low")
+                             if i == 0 else "high") for i, m in enumerate(markers)),
+        factors=tuple(Factor(**f) for f in _factors(cols)),
+        associations=(cols.grade,) if cols.grade else (),
+        signature=(cols.marker, "nodes_gt"), analyses={"ties": ties}, **parts)

@@ -37,7 +37,7 @@ from mirprog.stats.cox.phtest import PHTestResult
 from mirprog.stats.km import KMResult
 from mirprog.stats.logrank import LogRankResult
 from mirprog.study.paper import Table3Result, Table4Result
-from mirprog.study.reference import StudyColumns, reference_toml, study_causes
+from mirprog.study.reference import StudyColumns, reference_spec, study_causes
 from mirprog.study.run import EndpointRun, Study
 from mirprog.study.spec import template
 
@@ -115,8 +115,7 @@ def reference_study(cols: StudyColumns | None = None, *, ties: str = "breslow",
     cols = cols or StudyColumns()
     if cols == StudyColumns() and ties == "breslow" and cohort_file is None and not event_values:
         return Study.from_toml(text=template("reference"))     # the bundled file itself
-    return Study.from_toml(text=reference_toml(cols, ties=ties, cohort_file=cohort_file,
-                                               event_values=event_values))
+    return reference_spec(cols, ties=ties, cohort_file=cohort_file, event_values=event_values)
 
 
 def run_study(cohort: Cohort, columns: StudyColumns | None = None, *,
