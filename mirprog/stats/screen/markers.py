@@ -497,12 +497,15 @@ def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
     for c in np.unique(n[n > 0]):
         cols = np.flatnonzero(n == c)
         hi = int(c) // 2
-        sub = vt if len(cols) == vt.shape[0] else vt[cols]
+        # a C-order copy partitioned in place: numpy's SIMD selection takes one kth
+        # (two kths fall back to a loop 3x slower), along contiguous rows
+        part = np.array(vt if len(cols) == vt.shape[0] else vt[cols], order="C")
+        part.partition(hi, axis=1)
+        b = part[:, hi]
         if c % 2:
-            out[cols] = np.partition(sub, hi, axis=1)[:, hi]
+            out[cols] = b
         else:                                # numpy's linear interpolation at 1/2
-            part = np.partition(sub, (hi - 1, hi), axis=1)   # both middle values in one pass
-            a, b = part[:, hi - 1], part[:, hi]
+            a = part[:, :hi].max(axis=1)
             out[cols] = b - (b - a) * 0.5
     return out
 
