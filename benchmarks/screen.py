@@ -20,7 +20,7 @@ labelled so.  Same run, same data.  Peak memory of the screen is measured
 with tracemalloc (numpy and Python allocations) in a separate, untimed run;
 max RSS is the whole process (data generation included).  The screen uses
 the machine's cores (``threads`` default); pass ``--threads 1`` for one.
-A last table reads issue 7's targets off the first and says which are met.
+A last table reads issues 7's and 20's targets off the first and says which are met.
 """
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ def main() -> None:
 
 
 def targets(table: pd.DataFrame) -> pd.DataFrame:
-    """Issue 7's targets, read off the table (rows missing from this run are skipped)."""
+    """Issues 7's and 20's targets, read off the table (rows missing from this run are skipped)."""
     def get(size: str, method: str, column: str = "seconds") -> float | None:
         hit = table[(table["size"] == size) & table["method"].str.startswith(method)]
         return None if hit.empty else float(hit[column].iloc[0])
@@ -292,6 +292,10 @@ def targets(table: pd.DataFrame) -> pd.DataFrame:
         ("screen 10,000 x 2,000 <= 1.5 s", get(huge, "mirprog screen"), "<=", 1.5),
         ("reference cohort: mp.cox / screen >= 1",
          get("reference 65 x 3", "one mp.cox call", "x screen"), ">=", 1.0),
+        ("issue 20: screen 1,100 x 2,000 <= 0.1 s", get(big, "mirprog screen"), "<=", 0.1),
+        ("issue 20: R survival loop / screen >= 200", get(big, "R survival loop", "x screen"),
+         ">=", 200),
+        ("issue 20: screen 10,000 x 2,000 <= 0.8 s", get(huge, "mirprog screen"), "<=", 0.8),
     ]
     out = []
     for name, value, op, bound in checks:

@@ -165,8 +165,10 @@ class _Rows:
         self.reach_max = float(self.reach.max(initial=0.0))
         self.chunks = chunks(s, max(4, bs.CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
         self.rows = max(c.rows for c in self.chunks)
-        # per chunk, the (row, marker) positions of missing values (all markers active)
-        self.missing = [None if self.w is None else np.nonzero(~w[c.r0:c.r1])
+        # per chunk, the (row, marker) positions of missing values (all markers active),
+        # looked for in the markers that have any
+        incomplete = None if self.w is None else np.flatnonzero(~w.all(axis=0))
+        self.missing = [None if incomplete is None else _missing(w[c.r0:c.r1], incomplete)
                         for c in self.chunks]
         self.empty = empty_risk_sets(s, w_rows)
 
@@ -221,6 +223,12 @@ class _Rows:
         sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
         return _assemble(s, self.ev, cols, k, sums_at, sum_eta, sum_x,
                          counts=zero and self.ev.frac is None)
+
+
+def _missing(w: np.ndarray, incomplete: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero(~w)``, searched only in the columns ``incomplete`` (increasing)."""
+    rows, j = np.nonzero(~w[:, incomplete])
+    return rows, incomplete[j]
 
 
 def _thirds(a: np.ndarray, k: int) -> list[np.ndarray]:
