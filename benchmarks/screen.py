@@ -40,12 +40,13 @@ This script at load ~1.2 (new code): 1,100 x 2,000 in 0.32 s against
 36.5 s for the R survival loop (114x); 10,000 x 2,000 in 1.88 s against
 206.9 s (110x).  Peak traced memory with one thread: 83.4 MB and
 102.1 -> 102.2 MB (the 80 kB table of logs).  Issue 20's targets (0.1 s,
-200x, 0.8 s) are not met: a 1,100 x 2,000 screen evaluates ~12 million
-float64 exp/log (log2 of the values, exp of beta x in two full Newton
-evaluations, log S0 per event time and marker in each evaluation of both
-models), 65-105 ms of CPU alone, and the remaining two thirds of the time
-are numpy passes (products, segment and suffix sums, divisions) that only a
-compiled kernel could fuse.
+200x, 0.8 s) are not met: a 1,100 x 2,000 screen evaluates about 11
+million float64 exp/log (log2 of the 2.2 million values, exp of beta x in
+two full Newton evaluations, log S0 per event time and marker, 519 x 2,000,
+in each evaluation at beta != 0 of both models), 60-100 ms of CPU alone, and
+the remaining three quarters of the time are numpy passes (products, segment
+and suffix sums, divisions) over the same arrays that only a compiled kernel
+could fuse.
 """
 
 from __future__ import annotations
