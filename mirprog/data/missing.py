@@ -34,8 +34,8 @@ import pandas as pd
 
 from mirprog.errors import CohortError, format_ids
 
-__all__ = ["MISSING_CODES", "NumericText", "TextNumbers", "convert_text_numbers", "looks_numeric",
-           "parse_numbers"]
+__all__ = ["MISSING_CODES", "NumericText", "TextNumbers", "convert_text_numbers", "is_text_dtype",
+           "looks_numeric", "parse_numbers"]
 
 #: Texts read as "missing" in a numeric column (compared stripped and lower-cased).
 MISSING_CODES = frozenset({"", ".", "-", "--", "?", "na", "n/a", "n.a.", "nd", "n.d.", "nan",
@@ -58,7 +58,8 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_)
 
 
-def _is_text_dtype(dtype: Any) -> bool:
+def is_text_dtype(dtype: Any) -> bool:
+    """Whether a column of this dtype is text (object or string, not categorical)."""
     return bool(pd.api.types.is_object_dtype(dtype) or (
         pd.api.types.is_string_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)))
 
@@ -96,7 +97,7 @@ def read_numbers(col: pd.Series) -> NumericText:
 
 def looks_numeric(col: pd.Series) -> NumericText | None:
     """The column read as numbers if it is text that is mostly numbers, else ``None``."""
-    if not _is_text_dtype(col.dtype):
+    if not is_text_dtype(col.dtype):
         return None
     parsed = read_numbers(col)
     if parsed.n_numbers == 0 or parsed.n_numbers < int(parsed.bad.sum()):
@@ -169,7 +170,7 @@ def convert_text_numbers(df: pd.DataFrame, skip: set[str]) -> TextNumbers:
     found = TextNumbers({}, {})
     for i, dtype in enumerate(df.dtypes):   # (by dtype first: most columns are numbers)
         name = str(df.columns[i])
-        if name in skip or not _is_text_dtype(dtype):
+        if name in skip or not is_text_dtype(dtype):
             continue
         parsed = looks_numeric(df.iloc[:, i])
         if parsed is None:

@@ -284,6 +284,25 @@ def test_threads_give_identical_results(cohort: mp.Cohort) -> None:
                                       check_exact=True)
 
 
+def test_log_counts_is_numpy_log_bit_for_bit() -> None:
+    """The look-up behind the beta = 0 evaluations gives np.log's bits, into a strided out too."""
+    counts = np.array([[0.0, 1, 2, 3], [1099, 1100, 7, 512]])
+    with np.errstate(divide="ignore"):
+        expected = np.log(counts)
+    assert np.array_equal(_batch.log_counts(counts, 1100), expected)
+    out = np.full((2, 4, 4), np.nan)[:, 1]              # as _accumulate writes it
+    _batch.log_counts(counts, 1100, out=out)
+    assert np.array_equal(out, expected)
+
+
+def test_stray_text_in_a_text_marker_column_is_refused(cohort: mp.Cohort) -> None:
+    """Only text columns are read cell by cell; a typo among numbers there is still refused."""
+    frame = cohort.data.assign(typo=["3O"] + ["1.5"] * (cohort.n - 1))
+    bad = mp.Cohort(frame, time=cohort.time_col, event=cohort.event_col)
+    with pytest.raises(CohortError, match=r"'typo' has non-numeric values \('3O'\)"):
+        screen(bad, ["typo"])
+
+
 def test_default_blocks_are_balanced() -> None:
     from mirprog.stats.screen.markers import marker_blocks
     names = [f"m{j}" for j in range(2000)]
