@@ -2,10 +2,11 @@
 
 :func:`reference_spec` builds the reference paper's analysis as a study for a set of
 column roles (:class:`StudyColumns`); on the default roles it is the bundled, commented
-``reference.toml`` (``mirprog study --template reference``), kept equal to it by a test.  Every analysis of the paper is a key of the study-file language:
-the paper's binary factors are cuts with a ``name``, the grade pairs are two-level
-contrasts kept out of the multivariable model, Table 4 is the first marker within the St
-Gallen subtypes, and the marker x grade table is an association.
+``reference.toml`` (``mirprog study --template reference``), kept equal to it by a
+test.  Every analysis of the paper is a key of the study-file language: the paper's
+binary factors are cuts with a ``name``, the grade pairs are two-level contrasts kept out
+of the multivariable model, Table 4 is the first marker within the St Gallen subtypes,
+and the marker x grade table is an association.
 """
 
 from __future__ import annotations
