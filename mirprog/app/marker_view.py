@@ -79,16 +79,22 @@ def register_marker(input: Inputs, shared: Shared) -> None:
 
     @render.image(delete_file=True)
     def km_plot() -> Any:
+        # the live view is SVG drawn without matplotlib (km_svg: the same curves, ticks,
+        # numbers at risk and annotation in ~20 ms); downloads are km_plot's figure
+        from mirprog.present.km_svg import km_svg
+
         res = marker_ok()
-        path = shared.file("km.png")
+        path = shared.file("km.svg")
 
         def draw() -> bytes:
-            an.save_png(km_figure(res), path, alt="", laid_out=True)
-            return path.read_bytes()
+            return km_svg(res.km, test=res.logrank, cox=res.cox,
+                          conf_int=bool(input.conf_int()), time_unit=res.cohort.time_unit,
+                          labels=an.group_labels(res.cutpoint),
+                          title=f"{res.marker}: {rule_label()} cut").encode("utf-8")
 
         path.write_bytes(pictures.get((res, bool(input.conf_int())), draw))
         return {"src": str(path), "alt": "Kaplan-Meier curves with the number at risk",
-                "style": an.IMAGE_STYLE}
+                "style": "width: 100%; max-width: 820px; height: auto;"}
 
     @render.ui
     def marker_stats() -> Any:

@@ -25,6 +25,14 @@ from mirprog.output import escape_mathtext, new_figure
 from mirprog.present.calibration_plots import auc_plot, calibration_plot, roc_plot
 from mirprog.present.cif_plots import cif_plot
 from mirprog.present.format import format_ci, format_p
+from mirprog.present.km_parts import (
+    OKABE_ITO,
+    group_label,
+    km_annotation,
+    km_colours,
+    km_curve,
+    time_ticks,
+)
 from mirprog.present.meta_plots import forest_meta_plot
 from mirprog.stats.cox.continuous import SplineCoxResult
 from mirprog.stats.cox.coxph import CoxResult
@@ -42,8 +50,6 @@ __all__ = ["OKABE_ITO", "auc_plot", "calibration_plot", "cif_plot", "forest_meta
            "forest_plot", "km_plot", "ph_plot", "roc_plot", "spline_plot"]
 
 #: Okabe–Ito colour-blind-safe palette (black last, used for a single curve).
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000")
 _PH_AXIS_LABEL = {"km": "1 - KM(t-)", "identity": "time", "rank": "rank of time",
                   "log": "log(time)"}
 KMScale = Literal["survival", "cumulative_incidence", "cumhaz"]
@@ -133,11 +139,10 @@ def km_plot(
     >>> plt.close(fig)
     """
     groups = list(km.groups)
-    names = [escape_mathtext(_group_label(km, g, labels)) for g in groups]
-    colours = [OKABE_ITO[-1]] if len(groups) == 1 else [
-        OKABE_ITO[i % (len(OKABE_ITO) - 1)] for i in range(len(groups))]
+    names = [escape_mathtext(group_label(km, g, labels)) for g in groups]
+    colours = km_colours(len(groups))
     _check_scale(scale, conf_int)
-    curves = {g: _scaled(km, g, scale) for g in groups}
+    curves = {g: km_curve(km, g, scale) for g in groups}
     tests = [] if test is None else [test] if isinstance(test, LogRankResult) else list(test)
     for t in tests:
         if km.by is not None and t.by != km.by:
@@ -149,7 +154,7 @@ def km_plot(
     tmax = float(km.table["time"].max())
     for g, name, colour in zip(groups, names, colours, strict=True):
         _draw_curve(ax, km, g, curves[g], name, colour, conf_int, censor_ticks)
-    ticks = _time_ticks(tmax, risk_times)
+    ticks = time_ticks(tmax, risk_times)
     ax.set_xlim(0.0, max(tmax * 1.03, float(ticks[-1])))
     ax.set_xticks(ticks)
     top = 1.03 if scale != "cumhaz" else 1.05 * max(
@@ -162,7 +167,7 @@ def km_plot(
         ax.set_title(escape_mathtext(title), loc="left")
     if risk_ax is not None:
         _draw_risk_table(risk_ax, km, ticks, names, colours)
-    style: dict[str, Any] = {"title": _annotation(tests, cox), "fontsize": _FONT,
+    style: dict[str, Any] = {"title": km_annotation(tests, cox), "fontsize": _FONT,
                              "title_fontsize": _FONT, "alignment": "left", "framealpha": 0.85,
                              "edgecolor": "none"}
     _place_legend(ax, curves, style, conf_int, own_figure)
@@ -232,31 +237,6 @@ def _root(ax: Axes) -> Figure:
     return ax.figure.figure
 
 
-def _group_label(km: KMResult, group: Any, labels: Mapping[Hashable, str] | None) -> str:
-    if labels is not None and group in labels:
-        return str(labels[group])
-    return "All patients" if km.by is None else f"{km.by}={group}"
-
-
-def _scaled(km: KMResult, group: Any, scale: str) -> pd.DataFrame:
-    """One group's curve on the plotted scale: ``time, y, lo, hi, censored`` and, at
-    time 0, the start value (1 for S, 0 for 1 - S and the cumulative hazard)."""
-    tab = km.table[km.table["group"] == group]
-    s, lo, hi = (tab[c].to_numpy(float) for c in ("survival", "ci_lower", "ci_upper"))
-    if scale == "survival":
-        y, low, high, start = s, lo, hi, 1.0
-    elif scale == "cumulative_incidence":
-        y, low, high, start = 1.0 - s, 1.0 - hi, 1.0 - lo, 0.0
-    else:
-        y = tab["cumhaz"].to_numpy(float)
-        low = high = np.full(len(y), np.nan)
-        start = 0.0
-    return pd.DataFrame({"time": np.r_[0.0, tab["time"].to_numpy(float)],
-                         "y": np.r_[start, y], "lo": np.r_[start, low],
-                         "hi": np.r_[start, high],
-                         "censored": np.r_[False, tab["n_censored"].to_numpy(float) > 0]})
-
-
 def _draw_curve(ax: Axes, km: KMResult, group: Any, curve: pd.DataFrame, name: str,
                 colour: str, conf_int: bool, censor_ticks: bool) -> None:
     n, events = (int(v) for v in km.median.loc[group, ["n", "events"]])
@@ -269,32 +249,6 @@ def _draw_curve(ax: Axes, km: KMResult, group: Any, curve: pd.DataFrame, name: s
     if conf_int:
         ax.fill_between(x, curve["lo"], curve["hi"], step="post", color=colour, alpha=0.18,
                         lw=0)
-
-
-def _time_ticks(tmax: float, risk_times: Sequence[float] | None) -> np.ndarray:
-    if risk_times is not None:
-        ticks: np.ndarray = np.asarray(risk_times, dtype=float)
-        if ticks.ndim != 1 or ticks.size == 0 or not np.all(np.isfinite(ticks)) or \
-                np.any(ticks < 0):
-            raise ValueError(f"risk_times must be a non-empty sequence of times >= 0, "
-                             f"got {risk_times!r}.")
-        return np.unique(ticks)
-    from matplotlib.ticker import MaxNLocator
-
-    auto = np.asarray(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, tmax))
-    return auto[(auto >= 0) & (auto <= tmax * 1.03)]
-
-
-def _annotation(tests: Sequence[LogRankResult], cox: CoxResult | None) -> str | None:
-    ps = [format_p(t.p) for t in tests]  # "0.009" -> "p = 0.009", "<0.001" -> "p < 0.001"
-    lines = [f"Log-rank{' trend' if t.trend else ''} p {'<' if p[0] == '<' else '='} "
-             f"{p.lstrip('<')}" for t, p in zip(tests, ps, strict=True)]
-    if cox is not None and len(cox.summary):
-        term = cox.summary.index[0]
-        r = cox.summary.iloc[0]
-        lines.append("HR not estimable" if term in cox.monotone
-                     else f"HR {format_ci(r['hr'], r['ci_lower'], r['ci_upper'])}")
-    return "\n".join(lines) or None
 
 
 def _legend_loc(ax: Axes, curves: Mapping[Any, pd.DataFrame], w: float, h: float,
