@@ -41,7 +41,25 @@ __all__ = ["BootstrapFitWarning", "BootstrapValidationResult", "bootstrap_valida
 
 TABLE_COLUMNS = ["apparent", "bootstrap_train", "test", "optimism", "corrected", "n_used"]
 OK = "ok"
-BLOCK = 50          # resamples fitted together (one Newton loop); memory ~ BLOCK x n x p
+BLOCK = 50          # resamples fitted together (one Newton loop) at most
+BLOCK_BYTES = 4e6   # a block's running sums (k x n x (p + 1) doubles) about this size
+
+
+def default_block(n: int, p: int) -> int:
+    """Resamples per block when ``block_size`` is not given: as many as keep the running
+    sums of the block's Newton loop (k x n x (p + 1) doubles) near 4 MB, 4 to 50.
+
+    Measured (issue 20, Rotterdam n = 2,982, p = 7, B = 200, one thread): blocks of 50
+    run 1.1-1.4 s, of 20 (this rule) 0.82-0.90 s, of 8 about 1.0 s: past a few MB the
+    sums leave the cache; small blocks pay the per-call overhead.  The results do not
+    depend on it (resample b is drawn from (seed, b) alone, each fit is its own).
+
+    Examples
+    --------
+    >>> default_block(2982, 7), default_block(200, 2), default_block(100_000, 4)
+    (20, 50, 4)
+    """
+    return int(min(BLOCK, max(4, BLOCK_BYTES // (8 * max(n, 1) * (p + 1)))))
 
 
 @dataclass(frozen=True)
@@ -309,7 +327,8 @@ def bootstrap_validate(
         Notes).  Default None: no Brier row.
     execution : ExecOptions, optional
         ``progress`` (as the keyword), ``block_size`` (resamples per block,
-        default 50) and where the blocks run: ``threads`` (default 1) or a Dask
+        default :func:`default_block`: 20 on 2,982 rows and 7 terms, at most 50)
+        and where the blocks run: ``threads`` (default 1) or a Dask
         ``client``/``scheduler``.  The table is the same wherever they run.
 
     Returns
@@ -534,7 +553,7 @@ def _apparent(fit: CoxResult, time: np.ndarray, event: np.ndarray, x: np.ndarray
 
 def _run(task: Any, shared: tuple[Any, ...], draws: _Counts, total: int,
          ex: Any) -> list[Any]:
-    size = ex.block_size or BLOCK
+    size = ex.block_size or default_block(len(shared[0]), int(shared[2].shape[1]))
     spans = [(a, min(a + size, total)) for a in range(0, total, size)]
     bar = _progress_bar(ex.progress, total)
     try:
