@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -254,15 +255,23 @@ def _block_bw(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.nda
         return _Scored(b, _brier(b, counts, time, event, x, ties, horizon))
 
 
+@cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS, found once: finding it reads the process's
+    loaded libraries (about 5 ms, which ``threadpool_limits`` paid at every block)."""
+    try:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    except ImportError:                                 # pragma: no cover - sklearn brings it
+        return None
+    return ThreadpoolController()
+
+
 @contextmanager
 def _one_blas_thread() -> Iterator[None]:
     """BLAS on one thread inside a task: its matrices are small and the tasks run in parallel."""
-    try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-    except ImportError:                                 # pragma: no cover - sklearn brings it
-        ctx: Any = nullcontext()
-    else:
-        ctx = threadpool_limits(1, user_api="blas")
+    controller = _blas_controller()
+    ctx: Any = nullcontext() if controller is None else controller.limit(limits=1,
+                                                                          user_api="blas")
     with ctx:
         yield
 
