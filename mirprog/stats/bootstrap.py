@@ -50,10 +50,13 @@ def default_block(n: int, p: int) -> int:
     """Resamples per block when ``block_size`` is not given: as many as keep the running
     sums of the block's Newton loop (k x n x (p + 1) doubles) near 4 MB, 4 to 50.
 
-    Measured (issue 20, Rotterdam n = 2,982, p = 7, B = 200, one thread): blocks of 50
-    run 1.1-1.4 s, of 20 (this rule) 0.82-0.90 s, of 8 about 1.0 s: past a few MB the
-    sums leave the cache; small blocks pay the per-call overhead.  The results do not
-    depend on it (resample b is drawn from (seed, b) alone, each fit is its own).
+    This bounds a block's memory on large cohorts (100,000 rows and 4 terms: 4
+    resamples, 16 MB, where 50 took 200 MB).  On Rotterdam (n = 2,982, p = 7, B = 200,
+    one thread; issue 20) blocks of 20 (this rule) ran 0.82-0.90 s against 1.1-1.4 s for
+    50 in a process that had already run a bootstrap, but within noise of 50 in fresh
+    processes (there the C library's page faults, not the cache, set the pace).  The
+    results do not depend on it (resample b is drawn from (seed, b) alone, each fit is
+    its own).
 
     Examples
     --------
