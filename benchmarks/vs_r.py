@@ -20,6 +20,28 @@ Measured 2026-12-03 (h-speed; 2 shared cores at load 3-4.5, one bootstrap run ea
 at the branch's last commit 1.63 s vs 3.35 s and 1.79 s vs 3.84 s (ratios 2.06, 2.15);
 the code before h-speed in the same conditions 6.56 s vs 6.82 s (ratio 1.04).
 ``cox rotterdam breslow`` 0.052 s vs 0.030 s (ratio 0.59, unchanged by h-speed).
+
+Measured 2026-12-03 16:30-16:51 UTC (h-cox; 2 shared cores, load 0.8-4.5, so R's own
+times vary 2x), this script alternately on h-cox and on the code before it (d16da6e):
+
+========================  =============================  =============================
+operation                 h-cox: mirprog / R (ratio)     before: mirprog / R (ratio)
+========================  =============================  =============================
+cox rotterdam breslow     0.017-0.021 / 0.021-0.044      0.016-0.027 / 0.028-0.045
+                          (1.18-2.09)                    (1.68-1.80)
+cox rotterdam efron       0.024-0.028 / 0.023-0.039      0.019-0.033 / 0.026-0.034
+                          (0.95-1.39)                    (1.04-1.58)
+bootstrap_validate B=200  1.12 / 2.83 (2.52) quiet;      1.72 / 3.41 (1.98) quiet;
+                          1.71-1.91 / 5.05-5.25 loaded   2.13-2.89 / 5.50-6.01 loaded
+========================  =============================  =============================
+
+Fresh processes, old and new alternately, one BLAS thread (best of 3 runs x 2-3 rounds):
+``bootstrap_validate`` B=200 1.44 s before, 1.08 s after; per run 101-111k minor page
+faults and 0.38-0.49 s of system time before, 43-57k and 0.16-0.25 s after (FreqCox's
+reused buffers: what bought most).  ``mp.cox`` rotterdam 14.5 / 16.1 ms before, 13.4 /
+16.2 ms after (Breslow / Efron): the per-call savings (``complete_cases`` 1.8 -> 1.0 ms,
+design 0.9 -> 0.7 ms) are within this machine's noise end to end; the cox ratio against
+R moves with R's load more than with these changes.
 """
 
 from __future__ import annotations

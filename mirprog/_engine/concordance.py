@@ -518,12 +518,15 @@ def concordance_many(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
 
 
 def concordance_sets(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
-                     weight_sets: Sequence[np.ndarray | None]) -> list[dict[str, np.ndarray]]:
+                     weight_sets: Sequence[np.ndarray | None], *,
+                     order: np.ndarray | None = None) -> list[dict[str, np.ndarray]]:
     """:func:`concordance_many` of the same ``risk`` (n, m) under several weightings at once.
 
     ``weight_sets``: (n, m) arrays or None (every row 1); one dict per set.  The
     risk ranks and their bit partitions are shared by the sets (the bootstrap
     scores a refit on its resample, weights = counts, and on the original rows).
+    ``order`` (m, n), optional: each column's argsort of ``risk`` when the caller
+    has it (the risks are then not sorted again).
 
     Method: the rows go in one sequence, time descending (at a time, censorings
     before events), so the rows comparable with an event are those ahead of its
@@ -549,7 +552,11 @@ def concordance_sets(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     n, m = risk.shape
     seq = np.lexsort((~e, t))[::-1]           # time descending; at a time, censorings first
     ts, es = t[seq], e[seq]
-    rank, levels = _column_ranks(np.ascontiguousarray(risk[seq].T))
+    if order is None:
+        rank, levels = _column_ranks(np.ascontiguousarray(risk[seq].T))
+    else:
+        rank, levels = _column_ranks(np.ascontiguousarray(risk.T), order)
+        rank = rank[:, seq]
     ws = [None if w is None else np.ascontiguousarray(np.asarray(w, dtype=float)[seq].T)
           for w in weight_sets]
     less, equal = _ahead_totals(rank, es, ws, levels)
@@ -578,10 +585,13 @@ def concordance_sets(time: np.ndarray, event: np.ndarray, risk: np.ndarray,
     return out
 
 
-def _column_ranks(risk: np.ndarray) -> tuple[np.ndarray, int]:
-    """Dense ranks (0..u-1) within each row of ``risk`` (m, n), and the bits they need."""
+def _column_ranks(risk: np.ndarray, order: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, int]:
+    """Dense ranks (0..u-1) within each row of ``risk`` (m, n), and the bits they need
+    (``order``: each row's argsort, when at hand)."""
     m, n = risk.shape
-    order = np.argsort(risk, axis=1)           # ties share a dense rank: any order will do
+    if order is None:
+        order = np.argsort(risk, axis=1)       # ties share a dense rank: any order will do
     srt = np.take_along_axis(risk, order, axis=1)
     step = np.zeros((m, n), dtype=np.int64)
     step[:, 1:] = srt[:, 1:] != srt[:, :-1]

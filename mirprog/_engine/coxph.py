@@ -145,6 +145,27 @@ def risk_set_sums(values: np.ndarray, rs: RiskSets) -> np.ndarray:
     return np.asarray(total)
 
 
+def _plain_sums(r: np.ndarray, x: np.ndarray, rs: RiskSets) -> np.ndarray:
+    """(S0, S1) stacked (1 + p, n_events), one stratum without entry times: the sums of r
+    and r x over each event's risk set, less Efron's share of the tied events' own.
+
+    One cumsum along contiguous rows of the reversed values (the sums of
+    ``np.cumsum(v[::-1])[::-1]``, bit for bit).
+    """
+    n, p = x.shape
+    rev = np.empty((1 + p, n))
+    rev[0] = r[::-1]
+    np.multiply(rev[0], x[::-1].T, out=rev[1:])
+    np.cumsum(rev, axis=1, out=rev)
+    total = np.take(rev, n - 1 - rs.first, axis=1)
+    if rs.frac.any():
+        ev = rs.event_rows
+        starts = np.flatnonzero(np.diff(rs.group, prepend=-1))  # tie groups are contiguous
+        own = np.add.reduceat(r[ev, None] * np.c_[np.ones(len(ev)), x[ev]], starts, axis=0)
+        total -= rs.frac * own[rs.group].T
+    return total
+
+
 ETA_MIN, ETA_MAX = -200.0, 22.0  # R survival's coxsafe() bounds on the linear predictor
 
 
@@ -165,13 +186,13 @@ def derivatives(beta: np.ndarray, x: np.ndarray, rs: RiskSets) -> tuple[float, n
     r = np.exp(eta)
     if rs.weights is not None:
         r = rs.weights * r
-    rx = r[:, None] * x
     ev = rs.event_rows
-    if rs.stratified or rs.entry_order is not None or rs.frac.any():
+    if rs.stratified or rs.entry_order is not None:
+        rx = r[:, None] * x
         s0, s1 = risk_set_sums(r, rs), risk_set_sums(rx, rs)
-    else:  # the plain case, as R's coxfit6 adds them up
-        s0 = np.cumsum(r[::-1])[::-1][rs.first]
-        s1 = np.cumsum(rx[::-1], axis=0)[::-1][rs.first]
+    else:  # one stratum, as R's coxfit6 adds them up: S0 and S1 in one reverse cumsum
+        s01 = _plain_sums(r, x, rs)
+        s0, s1 = s01[0], np.ascontiguousarray(s01[1:].T)
     # an event time whose tie group and whole risk set weigh 0 adds nothing (s0 = 0 only then)
     s0 = np.where(s0 > 0, s0, 1.0)
     a = s1 / s0[:, None]

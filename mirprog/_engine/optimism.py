@@ -47,8 +47,11 @@ def gini_md(x: np.ndarray, counts: np.ndarray | None = None) -> float:
     return float(2 * np.dot(2 * np.arange(1, n + 1) - n - 1, v) / pairs)
 
 
-def gini_many(x: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
+def gini_many(x: np.ndarray, counts: np.ndarray | None = None, *,
+              order: np.ndarray | None = None) -> np.ndarray:
     """:func:`gini_md` of each column of ``x`` (n, u), its rows repeated ``counts`` (n, u) times.
+
+    ``order`` (u, n), optional: each column's stable argsort (:func:`column_order`).
 
     A value drawn c times at sorted positions a + 1 .. a + c carries the weight
     sum of (2 pos - N - 1) over those positions, c (2 a + c - N).
@@ -61,8 +64,8 @@ def gini_many(x: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     True
     """
     x = np.asarray(x, float)
-    order = np.argsort(x, axis=0, kind="stable")
-    v = np.take_along_axis(x, order, axis=0)
+    order = np.ascontiguousarray((column_order(x) if order is None else order).T)
+    v = np.take_along_axis(x, order, axis=0)             # (n, u) C order: the same sums
     if counts is None:
         c = np.ones_like(v)
     else:
@@ -72,6 +75,12 @@ def gini_many(x: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         g = 2 * (c * (2 * before + c - total) * v).sum(axis=0) / (total * total - total)
     return np.where(total >= 2, g, np.nan)
+
+
+def column_order(x: np.ndarray) -> np.ndarray:
+    """(u, n): the stable argsort of each column of ``x`` (n, u), sorted along contiguous
+    rows (the permutation of ``np.argsort(x, axis=0, kind="stable")``)."""
+    return np.argsort(np.ascontiguousarray(np.asarray(x, float).T), axis=1, kind="stable")
 
 
 def _r2(lr: np.ndarray, ll0: np.ndarray, n: float) -> np.ndarray:
@@ -163,13 +172,14 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
         if used.size:
             lp = x @ fit.coef[ok].T                                       # (n, u)
             w = counts[:, used]
-            on_train, on_test = concordance_sets(time, event, lp, [w, None])
+            order = column_order(lp)          # one sort for the ranks and both Ginis
+            on_train, on_test = concordance_sets(time, event, lp, [w, None], order=order)
             dxy_tr = 2 * on_train["concordance"] - 1
             lr = -2 * (fit.loglik_null[ok] - fit.loglik[ok])
-            g_tr = gini_many(lp, w)
+            g_tr = gini_many(lp, w, order=order)
             train[used] = _fitted_indices(dxy_tr, lr, -2 * fit.loglik_null[ok], n, g_tr)
             te, conv = _test(lp, 2 * on_test["concordance"] - 1, time, event, ties,
-                             max_iter, eps, layout)
+                             max_iter, eps, layout, order)
             test[used] = te
             status[used[~conv]] = 4
             train[used[~conv]] = np.nan
@@ -179,7 +189,8 @@ def block(counts: np.ndarray, time: np.ndarray, event: np.ndarray, x: np.ndarray
 
 
 def _test(lp: np.ndarray, dxy: np.ndarray, time: np.ndarray, event: np.ndarray, ties: Ties,
-          max_iter: int, eps: float, layout: Sample | None) -> tuple[np.ndarray, np.ndarray]:
+          max_iter: int, eps: float, layout: Sample | None, order: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray]:
     """The refits' indices on the original rows (``dxy`` given); whether the slope fit
     converged."""
     n, u = lp.shape
@@ -192,7 +203,7 @@ def _test(lp: np.ndarray, dxy: np.ndarray, time: np.ndarray, event: np.ndarray, 
     lr, ll0 = -2 * (ll_null - ll), -2 * ll_null
     d = (lr - 1) / ll0
     un = -2 * (ll_one - ll) / ll0
-    g = np.abs(slope) * gini_many(lp)
+    g = np.abs(slope) * gini_many(lp, order=order)
     conv = fit.converged & (fit.iterations < max_iter) & ~fit.failed
     out = np.column_stack([dxy, (dxy + 1) / 2, _r2(lr, ll0, n), slope, d, un, d - un, g])
     return out, conv

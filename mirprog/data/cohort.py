@@ -710,6 +710,12 @@ class Cohort:
                 code = codes[col].get(row) if col in codes else None
                 entries.append(Exclusion(native(row), col, "missing", code))
         ex = Exclusions(self.n, int(keep.sum()), tuple(entries))
+        if not entries:  # every row complete: no boolean selections of the frame and index
+            return AnalysisData(
+                frame=sub, time=self.time.copy(), event=event.copy(),
+                ids=np.asarray(self.ids), exclusions=ex,
+                entry=None if self.entry_col is None else self.entry.copy(),  # type: ignore[union-attr]
+                patients=None if self.entry_col is None else np.asarray(self.patients))
         return AnalysisData(
             frame=sub.loc[keep],
             time=self.time[keep],

@@ -196,8 +196,9 @@ def build_design(
     terms: list[str] = []
     factors: list[str] = []
     plan = Design(tuple(covariates), (), (), levels)
+    head = frame.iloc[:1]
     for cov in covariates:
-        names = [n for n, _ in plan.term_columns(frame.iloc[:1], cov)]
+        names = [n for n, _ in plan.term_columns(head, cov)]
         terms += names
         factors += [cov] * len(names)
     return Design(tuple(covariates), tuple(terms), tuple(factors), levels)
