@@ -33,16 +33,10 @@ _SINGULAR_SD = len(optimism.STATUSES)
 
 
 @dataclass(frozen=True)
-class BwBlock:
+class BwBlock(optimism.Block):
     """:class:`~mirprog._engine.optimism.Block` plus ``kept`` (k, factors): the factors the
     step-down kept in each resample (all False where it did not run)."""
 
-    status: np.ndarray
-    monotone: np.ndarray
-    iterations: np.ndarray
-    coef: np.ndarray
-    train: np.ndarray
-    test: np.ndarray
     kept: np.ndarray
 
 

@@ -18,8 +18,8 @@ from typing import Any, Self
 
 from mirprog.errors import StudyFileError
 
-__all__ = ["Comparison", "Endpoint", "Factor", "Marker", "StudySpec", "Subgroup", "Subtypes",
-           "Validation", "line_of", "template"]
+__all__ = ["ANALYSES", "Comparison", "Endpoint", "Factor", "Marker", "StudySpec", "Subgroup",
+           "Subtypes", "Validation", "line_of", "template"]
 
 RULES = ("median", "tertiles", "quartiles", "quantile", "fixed", "optimal")
 UNITS = ("days", "weeks", "months", "years")
@@ -485,7 +485,8 @@ def _subgroup(r: _Reader, name: str) -> Subgroup:
     return Subgroup(name=name, conditions=tuple(conditions))
 
 
-_ANALYSES: dict[str, tuple[type | tuple[type, ...], Any]] = {
+# The [analyses] keys: key -> (type, default); read here, written back by study/writer.py.
+ANALYSES: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "km": (bool, True), "univariate": (bool, True), "multivariate": (bool, True),
     "subgroups": (bool, True), "signature": (bool, True), "ph_test": (bool, True),
     "ties": (str, "breslow"), "p_enter": ((int, float), 0.05), "p_remove": ((int, float), 0.10),
@@ -494,7 +495,7 @@ _ANALYSES: dict[str, tuple[type | tuple[type, ...], Any]] = {
 
 
 def _analyses(r: _Reader) -> dict[str, Any]:
-    out = {k: r.get(k, kind, default) for k, (kind, default) in _ANALYSES.items()}
+    out = {k: r.get(k, kind, default) for k, (kind, default) in ANALYSES.items()}
     r.done()
     if out["ties"] not in ("breslow", "efron"):
         raise r.error("ties", "use \"breslow\" (SPSS, Stata, the reference study) or "

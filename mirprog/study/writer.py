@@ -11,13 +11,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mirprog.study.spec import StudySpec
+from mirprog.study.spec import ANALYSES, StudySpec
 
 __all__ = ["study_toml"]
 
-_DEFAULTS = {"km": True, "univariate": True, "multivariate": True, "subgroups": True,
-             "signature": True, "ph_test": True, "ties": "breslow", "p_enter": 0.05,
-             "p_remove": 0.10, "selection": "lr", "seed": 1}
 
 
 def _v(value: Any) -> str:
@@ -93,8 +90,8 @@ def _more(spec: StudySpec) -> list[str]:
             ("sheet", v.sheet or None), ("id", v.id), ("endpoint", v.endpoint),
             ("time", v.time), ("event", v.event), ("time_unit", v.time_unit),
             ("horizons", list(v.horizons))]))
-    parts.append(_table("[analyses]", [(k, spec.analyses.get(k, d))
-                                       for k, d in _DEFAULTS.items()]))
+    parts.append(_table("[analyses]", [(k, spec.analyses.get(k, default))
+                                       for k, (_, default) in ANALYSES.items()]))
     return parts
 
 
