@@ -109,12 +109,8 @@ def _interactions(page: Any, pid: int) -> dict[str, list[tuple[float, float]]]:
     return rows
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--chromium", default="/usr/bin/chromium")
-    args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
-
+def _start_app() -> tuple[subprocess.Popen[bytes], str]:
+    """``mirprog app --no-browser`` on a free loopback port, once it answers."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -123,13 +119,84 @@ def main() -> None:
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return proc, url
+
+
+def screen_only(chromium: str, n: int, m: int, repeat: int) -> None:
+    """Upload a generated n x m cohort, press "Run the screen" ``repeat`` times, and time
+    each from the click to the summary, volcano and table of the new result in the page."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from screen import make_frame
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / f"screen_{n}x{m}.csv"
+        make_frame(n, m).to_csv(data, index=False)
+        proc, url = _start_app()
+        got = []
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--no-sandbox"])
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.set_default_timeout(120_000)
+                page.goto(url)
+                page.set_input_files("#upload", str(data))
+                page.wait_for_function("[...document.querySelector('#event').options]"
+                                       ".some(o => o.value === 'event')")
+                page.select_option("#time", "time")
+                page.select_option("#event", "event")
+                page.get_by_role("tab", name="Screen").click()
+                for i in range(repeat):
+                    page.evaluate("document.querySelectorAll('#screen-summary, #volcano img,"
+                                  " #volcano svg').forEach(e => e.remove())")
+                    cpu = _cpu(proc.pid)
+                    start = time.perf_counter()
+                    page.click("#run_screen")
+                    page.wait_for_selector("#screen-summary")
+                    page.wait_for_selector("#volcano img, #volcano svg")
+                    page.wait_for_function("document.querySelectorAll("
+                                           "'#screen_table tbody tr').length > 0")
+                    got.append((time.perf_counter() - start, _cpu(proc.pid) - cpu,
+                                page.inner_text("#screen-summary")))
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    load = os.getloadavg()[0]
+    print(f"mirprog app in Chromium, screen of {m} markers on {n} patients; load average "
+          f"{load:.1f} on {os.cpu_count()} CPUs")
+    for i, (wall, cpu, summary) in enumerate(got):
+        label = "first screen" if i == 0 else "again"
+        print(f"  {label:<14} {wall * 1000:7.0f} ms wall {cpu * 1000:7.0f} ms server CPU"
+              f"   ({summary.strip()})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--screen", metavar="NxM", default=None,
+                    help="instead: time the screen of a generated N-patient x M-marker "
+                         "cohort (benchmarks/screen.py's), first run and repeats")
+    ap.add_argument("--repeat", type=int, default=3, help="screen runs with --screen")
+    args = ap.parse_args()
+    if args.screen:
+        n, m = (int(v) for v in args.screen.lower().split("x"))
+        screen_only(args.chromium, n, m, args.repeat)
+        return
+    from playwright.sync_api import sync_playwright
+
+    proc, url = _start_app()
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=args.chromium, headless=True,
                                          args=["--no-sandbox"])
