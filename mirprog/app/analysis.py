@@ -71,10 +71,11 @@ def read_upload(path: str | Path, *, sheet: str | int = 0, id: str | None = None
     return read_table(path, sheet=sheet, id=id)
 
 
-def numeric_columns(df: pd.DataFrame) -> list[str]:
-    """Columns holding numbers (candidate markers)."""
-    return [str(c) for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
-            and not pd.api.types.is_bool_dtype(df[c])]
+def numeric_columns(df: pd.DataFrame | pd.Series) -> list[str]:
+    """Columns holding numbers (candidate markers), from a table or its ``dtypes``."""
+    dtypes = df if isinstance(df, pd.Series) else df.dtypes
+    return [str(c) for c, t in dtypes.items() if pd.api.types.is_numeric_dtype(t)
+            and not pd.api.types.is_bool_dtype(t)]
 
 
 def event_levels(df: pd.DataFrame, column: str) -> list[str]:

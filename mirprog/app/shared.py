@@ -66,7 +66,7 @@ class Shared:
         def marker_choices() -> list[str]:
             c = cohort()
             roles = {c.time_col, c.event_col, c.id_col}
-            return list(input.markers()) or [m for m in an.numeric_columns(c.data)
+            return list(input.markers()) or [m for m in an.numeric_columns(c.dtypes)
                                              if m not in roles]
 
         def upload_name() -> str:

@@ -23,6 +23,7 @@ html { overflow-y: scroll; }  /* a scrollbar appearing would resize, so redraw, 
 #screen_table td { white-space: nowrap; }
 .mp-num { font-variant-numeric: tabular-nums; }
 .mp-stats td, .mp-stats th { padding: 2px 10px 2px 0; }
+.mp-volcano svg { width: 100%; height: auto; }
 """
 
 
@@ -128,7 +129,7 @@ def _screen_view() -> Any:
                 width=300,
             ),
             ui.output_ui("screen_status"),
-            ui.output_plot("volcano", height="420px", click=True),
+            ui.output_ui("volcano"),
             ui.output_data_frame("screen_table"),
         ),
     )

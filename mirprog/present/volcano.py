@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["volcano_coordinates", "volcano_plot"]
+__all__ = ["volcano_coordinates", "volcano_labelled", "volcano_plot"]
 
 
 def volcano_coordinates(result: ScreenResult) -> tuple[np.ndarray, np.ndarray]:
@@ -23,6 +23,16 @@ def volcano_coordinates(result: ScreenResult) -> tuple[np.ndarray, np.ndarray]:
         x = np.log2(t["hr"].to_numpy(dtype=float))
         y = -np.log10(t["logrank_p"].to_numpy(dtype=float))
     return x, y
+
+
+def volcano_labelled(result: ScreenResult, fdr: float = 0.05, label_top: int = 10) -> np.ndarray:
+    """Rows whose names the volcano shows: the FDR hits (q < ``fdr``) with the smallest
+    log-rank p, at most ``label_top``, each with finite coordinates."""
+    x, y = volcano_coordinates(result)
+    hit = result.table["q_logrank"].to_numpy(dtype=float) < fdr
+    order = np.argsort(np.nan_to_num(-y, nan=np.inf), kind="stable")[:label_top]
+    return np.array([i for i in order[hit[order]] if np.isfinite(x[i]) and np.isfinite(y[i])],
+                    dtype=np.intp)
 
 
 def volcano_plot(result: ScreenResult, *, fdr: float = 0.05, highlight: str | None = None,
@@ -49,15 +59,13 @@ def volcano_plot(result: ScreenResult, *, fdr: float = 0.05, highlight: str | No
     hit = q < fdr
     ax.scatter(x[~hit], y[~hit], s=10, color="#999999", label=f"q ≥ {fdr:g}")
     ax.scatter(x[hit], y[hit], s=14, color="#D55E00", label=f"q < {fdr:g} (BH)")
-    order = np.argsort(np.nan_to_num(-y, nan=np.inf))[:label_top]
     finite = x[np.isfinite(x)]
     middle = float(finite.min() + finite.max()) / 2 if finite.size else 0.0
-    for i in order[hit[order]]:  # the top hits by p, at most label_top
-        if np.isfinite(x[i]) and np.isfinite(y[i]):
-            right = bool(x[i] > middle)  # names of the right half go left of their point
-            ax.annotate(str(t["marker"].iloc[i]), (x[i], y[i]), fontsize=7,
-                        xytext=(-4 if right else 4, 3), textcoords="offset points",
-                        ha="right" if right else "left")
+    for i in volcano_labelled(result, fdr, label_top):
+        right = bool(x[i] > middle)  # names of the right half go left of their point
+        ax.annotate(str(t["marker"].iloc[i]), (x[i], y[i]), fontsize=7,
+                    xytext=(-4 if right else 4, 3), textcoords="offset points",
+                    ha="right" if right else "left")
     if highlight is not None and highlight in set(t["marker"]):
         i = int(np.flatnonzero(t["marker"].to_numpy() == highlight)[0])
         ax.scatter([x[i]], [y[i]], s=80, facecolors="none", edgecolors="#0072B2", linewidths=2)

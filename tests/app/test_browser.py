@@ -187,7 +187,7 @@ def test_screen_and_open_marker(session: dict[str, Any], shots: Path) -> None:
     _tab(page, "Screen")
     page.click("#run_screen")
     page.locator("#screen-summary").wait_for()
-    page.wait_for_selector("#volcano:not(.recalculating) img")
+    page.wait_for_selector("#volcano:not(.recalculating) svg")
     page.screenshot(path=str(shots / "6-screen.png"), full_page=True)
     page.locator("#screen_table tbody tr", has_text="er").first.click()
     page.wait_for_function("document.querySelector('#marker').value === 'er'")

@@ -88,7 +88,7 @@ def test_parquet_upload_and_a_marker_screen(page: Any, tmp_path: Path, shots: Pa
     page.click("#run_screen")
     page.wait_for_function("(t) => { const e = document.querySelector('#screen-summary');"
                            " return e && e.textContent.includes(t); }", arg=f"{m} markers")
-    page.wait_for_selector("#volcano:not(.recalculating) img")
+    page.wait_for_selector("#volcano:not(.recalculating) svg")
     page.screenshot(path=str(shots / f"8-screen-{m}.png"), full_page=True)
     # the progress bar moved block by block (screen_block_size markers each), up to all
     size = screen_block_size(m)
@@ -110,10 +110,12 @@ def test_parquet_upload_and_a_marker_screen(page: Any, tmp_path: Path, shots: Pa
     with page.expect_download() as dl:
         page.click("#dl_volcano")
     assert dl.value.suggested_filename == "volcano.svg"
-    # a click on the volcano (in data coordinates, as Shiny reports it) opens the nearest
-    x = float(np.log2(ref.table.set_index("marker").at["miR-0001", "hr"]))
-    y = float(-np.log10(ref.table.set_index("marker").at["miR-0001", "logrank_p"]))
-    page.evaluate("([x, y]) => Shiny.setInputValue('volcano_click', {x: x, y: y})", [x, y])
+    # a click on a point of the volcano (the page maps it to data coordinates) opens it
+    box = page.evaluate("""(name) => { const c = [...document.querySelectorAll(
+        '#volcano circle')].find(e => e.textContent === name);
+        const r = c.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }""",
+                        "miR-0001")
+    page.mouse.click(*box)
     page.wait_for_function("document.querySelector('#marker').value === 'miR-0001'")
     page.locator(".nav-link.active", has_text="One marker").wait_for()
     page.locator("#logrank-p").wait_for()
