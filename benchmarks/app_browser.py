@@ -206,6 +206,80 @@ def screen_only(chromium: str, n: int, m: int, repeat: int) -> None:
               f"   ({text.strip()})")
 
 
+def _idle_after(page: Any, action: Any, pid: int) -> tuple[float, float]:
+    """Seconds from ``action()`` until Shiny is idle again with every image decoded, and
+    the server's CPU seconds meanwhile."""
+    page.evaluate("""() => { window.mpDone = false; $(document).one('shiny:busy', () =>
+        $(document).one('shiny:idle', () => { window.mpDone = true; })); }""")
+    cpu = _cpu(pid)
+    start = time.perf_counter()
+    action()
+    page.wait_for_function("window.mpDone && [...document.images].every(i => i.complete)")
+    return time.perf_counter() - start, _cpu(pid) - cpu
+
+
+def study_only(chromium: str) -> None:
+    """Rotterdam with markers pgr, er and clinical nodes, grade, hormon, size mapped (as the
+    browser test maps them); then each Study-view input changed in turn, several times."""
+    from playwright.sync_api import sync_playwright
+
+    def selectize(page: Any, ident: str, values: list[str]) -> None:
+        page.evaluate(f"([v]) => $('#{ident}')[0].selectize.setValue(v)", [values])
+
+    proc, url = _start_app()
+    rows: dict[str, list[tuple[float, float]]] = {}
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True,
+                                         args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            page.set_input_files("#upload", str(DATA))
+            page.wait_for_function("[...document.querySelector('#event').options]"
+                                   ".some(o => o.value === 'recurrence')")
+            page.select_option("#time", "rfs_days")
+            page.select_option("#event", "recurrence")
+            page.wait_for_function("[...document.querySelector('#event_value').options]"
+                                   ".some(o => o.value === 'relapse')")
+            page.select_option("#event_value", "relapse")
+            selectize(page, "markers", ["pgr", "er"])
+            selectize(page, "clinical", ["nodes", "grade", "hormon", "size"])
+
+            def add(label: str, action: Any) -> None:
+                rows.setdefault(label, []).append(_idle_after(page, action, proc.pid))
+
+            add("open the Study view (tables, forest)",
+                lambda: page.get_by_role("tab", name="Study").click())
+            for value in ("0.05", "0.2", "0.01", "0.1"):
+                add("p_remove typed (+ Shiny's 250 ms debounce)",
+                    lambda v=value: page.fill("#p_remove", v))
+            for value in (0.05, 0.2, 0.01, 0.1):
+                add("p_remove set (no debounce)", lambda v=value: page.evaluate(
+                    "(v) => Shiny.setInputValue('p_remove', v)", v))
+            for chosen in (["pgr", "hormon"], ["er", "hormon"], ["pgr", "er"],
+                           ["pgr", "er", "hormon"]):
+                add("combined risk groups (factors)",
+                    lambda c=chosen: selectize(page, "combined", c))
+            for by in ("hormon", "size", "grade", "hormon"):
+                add("subgroups (levels of)",
+                    lambda b=by: page.select_option("#subgroup_by", b))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    load = os.getloadavg()[0]
+    print(f"mirprog app in Chromium, Study view on rotterdam (2,982 patients); load average "
+          f"{load:.1f} on {os.cpu_count()} CPUs")
+    print(f"  {'':<40} {'n':>3} {'wall median':>12} {'wall max':>9} {'server CPU':>11}")
+    for label, got in rows.items():
+        wall = sorted(w for w, _ in got)
+        cpu = sorted(c for _, c in got)
+        print(f"  {label:<40} {len(got):>3} {wall[len(wall) // 2] * 1000:9.0f} ms "
+              f"{wall[-1] * 1000:6.0f} ms {cpu[len(cpu) // 2] * 1000:8.0f} ms   each: "
+              + ", ".join(f"{w * 1000:.0f}/{c * 1000:.0f}" for w, c in got))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chromium", default="/usr/bin/chromium")
@@ -213,7 +287,12 @@ def main() -> None:
                     help="instead: time the screen of a generated N-patient x M-marker "
                          "cohort (benchmarks/screen.py's), first run and repeats")
     ap.add_argument("--repeat", type=int, default=3, help="screen runs with --screen")
+    ap.add_argument("--study", action="store_true",
+                    help="instead: time the Study view's interactions on rotterdam")
     args = ap.parse_args()
+    if args.study:
+        study_only(args.chromium)
+        return
     if args.screen:
         n, m = (int(v) for v in args.screen.lower().split("x"))
         screen_only(args.chromium, n, m, args.repeat)

@@ -82,13 +82,17 @@ def _register_table3(input: Inputs, shared: Shared) -> None:
                            f"{sel.p_remove:g}) kept: {', '.join(sel.selected) or 'none'}. "
                            f"{sel.excluded.summary()}", id="selection-note"))
 
-    @render.plot(alt="Forest plot of the multivariate model")
+    @render.ui
     def forest() -> Any:
-        from mirprog.present.plots import forest_plot
+        # the live view is SVG drawn without matplotlib (forest_svg: the same rows, texts
+        # and arrows in a few ms); the download is forest_plot's figure
+        from mirprog.present.forest_svg import forest_svg
 
         t3 = table3_result()
         req(not isinstance(t3, Exception))
-        return forest_plot(t3, title="Univariate and multivariate Cox")
+        return ui.div(ui.HTML(forest_svg(t3, title="Univariate and multivariate Cox")),
+                      role="img", aria_label="Forest plot of the multivariate model",
+                      class_="mp-figure")
 
     @render.download(filename=lambda: f"table_uni_multivariate.{input.table_format()}")
     def dl_table3() -> Iterator[bytes]:
@@ -154,17 +158,19 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
 
     @render.image(delete_file=True)
     def risk_km() -> Any:
-        from mirprog.present.plots import km_plot
+        # SVG drawn without matplotlib, as the One marker view's KM (km_svg)
+        from mirprog.present.km_svg import km_svg
 
         res = combined()
         req(not isinstance(res, Exception))
         groups = res[1]
         labels = {g: f"{g} ({n} adverse)" for g, n in groups.counts["n_adverse"].items()}
-        fig = km_plot(groups.km, test=groups.logrank, labels=labels,
-                      time_unit=groups.cohort.time_unit, title="Combined risk groups")
-        return an.save_png(fig, shared.file("risk.png"),
-                           alt="Kaplan-Meier curves of the combined risk groups",
-                           laid_out=True)
+        path = shared.file("risk.svg")
+        path.write_text(km_svg(groups.km, test=groups.logrank, labels=labels,
+                               time_unit=groups.cohort.time_unit, title="Combined risk groups"),
+                        encoding="utf-8")
+        return {"src": str(path), "alt": "Kaplan-Meier curves of the combined risk groups",
+                "style": "width: 100%; max-width: 820px; height: auto;"}
 
 
 def _share_combined(shared: Shared, combined: Any, split: Any) -> None:

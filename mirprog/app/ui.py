@@ -24,6 +24,7 @@ html { overflow-y: scroll; }  /* a scrollbar appearing would resize, so redraw, 
 .mp-num { font-variant-numeric: tabular-nums; }
 .mp-stats td, .mp-stats th { padding: 2px 10px 2px 0; }
 .mp-volcano svg { width: 100%; height: auto; }
+.mp-figure svg { max-width: 100%; height: auto; }
 """
 
 
@@ -102,7 +103,7 @@ def _study_view() -> Any:
             ui.output_ui("study_error"),
             ui.h5("Univariate and multivariate Cox (backward selection)"),
             ui.output_ui("table3"),
-            ui.output_plot("forest", height="420px"),
+            ui.output_ui("forest"),
             ui.h5("Combined risk groups and model comparison"),
             ui.output_ui("combined_out"),
             ui.output_image("risk_km", height="auto"),

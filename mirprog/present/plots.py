@@ -24,7 +24,12 @@ from mirprog.errors import ArgumentError
 from mirprog.output import escape_mathtext, new_figure
 from mirprog.present.calibration_plots import auc_plot, calibration_plot, roc_plot
 from mirprog.present.cif_plots import cif_plot
-from mirprog.present.format import format_ci, format_p
+from mirprog.present.forest_parts import NE as _NE
+from mirprog.present.forest_parts import ci_text as _ci_text
+from mirprog.present.forest_parts import finite_pos as _finite_pos
+from mirprog.present.forest_parts import forest_rows as _forest_rows
+from mirprog.present.forest_parts import hr_ticks
+from mirprog.present.forest_parts import log_limits as _log_limits
 from mirprog.present.km_parts import (
     OKABE_ITO,
     group_label,
@@ -59,7 +64,6 @@ _KM_YLABEL = {"survival": "Survival probability", "cumulative_incidence": "1 −
 _ROW_IN = 0.24      # height of one risk-table / forest row, inches
 _CHAR_IN = 0.075    # rough width of one character at the table font size, inches
 _FONT = 9
-_NE = "not estimable"
 
 
 def km_plot(
@@ -305,51 +309,6 @@ def _draw_risk_table(risk_ax: Axes, km: KMResult, ticks: np.ndarray, names: list
 
 # ----------------------------------------------------------------------------- forest plot
 
-def _forest_rows(result: CoxResult | UnivariateResult | Table3Result
-                 ) -> tuple[pd.DataFrame, list[str]]:
-    """Rows ``label, n, events`` plus ``hr, lo, hi, p, note`` columns per series (prefix)."""
-    if isinstance(result, CoxResult):  # n and events are the model's
-        s = result.summary
-        f = s.assign(n=result.n, events=result.events, monotone=s.index.isin(result.monotone))
-        label = list(s.index.astype(str))
-    elif isinstance(result, UnivariateResult):
-        f, label = result.table, list(result.table.index.astype(str))
-    elif isinstance(result, Table3Result):
-        f = result.table
-        label = [_t3_label(str(term), r) for term, r in f.iterrows()]
-    else:
-        raise TypeError("forest_plot() takes a CoxResult, UnivariateResult or Table3Result, "
-                        f"got {type(result).__name__}.")
-    rows = f.rename(columns={"ci_lower": "lo", "ci_upper": "hi", "multi_ci_lower": "multi_lo",
-                             "multi_ci_upper": "multi_hi"}).reset_index(drop=True)
-    rows["label"], rows["note"] = label, [_NE if m else "" for m in f["monotone"]]
-    if not isinstance(result, Table3Result):
-        return rows, [""]
-    rows["multi_note"] = ["" if s else "removed" if e else "ND"
-                          for s, e in zip(f["selected"], f["entered"], strict=True)]
-    return rows, ["", "multi_"]
-
-
-def _t3_label(term: str, r: pd.Series) -> str:
-    factor, label = str(r["factor"]), str(r["label"])
-    level = term[len(factor) + 1:-1] if term.startswith(f"{factor}[") else ""
-    return f"{label} [{level}]" if level else label
-
-
-def _finite_pos(v: float) -> bool:
-    return bool(np.isfinite(v) and v > 0)
-
-
-def _log_limits(rows: pd.DataFrame, prefixes: list[str]) -> tuple[float, float]:
-    vals = [1.0]
-    for pre in prefixes:
-        ok = rows[f"{pre}note"] == ""
-        for col in ("hr", "lo", "hi"):
-            vals += [v for v in rows.loc[ok, f"{pre}{col}"] if _finite_pos(v)]
-    lo, hi = min(vals), max(vals)
-    return lo / 1.35, hi * 1.35
-
-
 def _draw_estimate(ax: Axes, y: float, hr: float, lo: float, hi: float, note: str,
                    colour: str, marker: str, xlim: tuple[float, float]) -> None:
     arrow = {"arrowstyle": "-|>", "color": colour, "lw": 1.2, "mutation_scale": 9}
@@ -367,13 +326,6 @@ def _draw_estimate(ax: Axes, y: float, hr: float, lo: float, hi: float, note: st
             ax.annotate("", xy=(edge, y), xytext=(hr, y), arrowprops=arrow)
     ax.plot([hr], [y], ls="none", marker=marker, ms=6.5, color=colour,
             mfc="white" if clipped else colour, zorder=3)
-
-
-def _ci_text(r: pd.Series, pre: str) -> tuple[str, str]:
-    note = r[f"{pre}note"] or ("" if _finite_pos(r[f"{pre}hr"]) else _NE)
-    if note:
-        return note, "NA" if note == _NE else ""
-    return format_ci(r[f"{pre}hr"], r[f"{pre}lo"], r[f"{pre}hi"]), format_p(r[f"{pre}p"])
 
 
 def _col_width(header: str, cells: list[str]) -> float:
@@ -491,9 +443,7 @@ def _hr_axis(ax: Axes, m: int, xlim: tuple[float, float], *, legend: bool) -> No
     from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
     ax.plot([1.0, 1.0], [-0.6, m - 0.5], color="0.45", lw=0.8, ls="--", zorder=0)
-    cands = np.array([b * 10.0 ** k for k in range(-3, 4) for b in (1, 2, 5)])
-    cands = cands[(cands >= xlim[0]) & (cands <= xlim[1])]
-    ax.xaxis.set_major_locator(FixedLocator(cands.tolist()))
+    ax.xaxis.set_major_locator(FixedLocator(hr_ticks(xlim).tolist()))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
     ax.set_xlabel("Hazard ratio (95% CI, log scale)", fontsize=_FONT)

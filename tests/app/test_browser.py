@@ -159,7 +159,7 @@ def test_study_views(session: dict[str, Any], shots: Path) -> None:
     _tab(page, "Study")
     page.locator("#table3-table").wait_for()
     assert "pgr_high" in page.locator("#table3-table").inner_text()
-    page.wait_for_selector("#forest img")
+    page.wait_for_selector("#forest svg")
     _selectize(page, "combined", ["pgr", "hormon"])
     page.locator("#model-comparison").wait_for()
     page.locator("#risk-counts").wait_for()
