@@ -1,7 +1,7 @@
 """Round-trip time of the web app's interactions, measured in headless Chromium.
 
 Run: ``python benchmarks/app_browser.py [--chromium /usr/bin/chromium] [--screen NxM
-[--repeat K]]`` from the repository root.
+[--repeat K] | --study]`` from the repository root.
 Starts ``mirprog app --no-browser`` on a free port, uploads
 survival::rotterdam (2,982 patients), and, on the markers pgr, er, age and nodes in turn,
 times from the input change to the new KM image in the page (decoded): a new marker, the
@@ -39,7 +39,11 @@ a view already seen (memo)          101-117 / 10-30 ms
 screen of every numeric column      1584 ms
 =================================== ================
 
-so every interaction answers under the issue's 0.3 s.
+so every interaction answers under the issue's 0.3 s.  Before that change: at that load
+the two runs cannot be told apart; the server's own work per new KM view is what
+benchmarks/app_interactions.py times (about 300 ms of CPU when the machine is less
+loaded, of which ~250 ms is matplotlib drawing the figure and writing its PNG), so the
+issue's 0.3 s for a new view was not reached; a view seen before answered in 0.1-0.2 s.
 
 ``--screen 1100x2000`` (the issue's 2,000-marker screen on 1,100 patients, the cohort of
 benchmarks/screen.py): from the click on "Run the screen" to the table's rows in the page,
@@ -59,12 +63,26 @@ the progress bar moves 8 times instead of 20 (blocks of 250 markers instead of 1
 screen alone 163 instead of 198 ms), and the marker list is read off the cohort's dtypes
 instead of a copy of the 1,100 x 2,002 table (~0.2 s of CPU per call).  Of the ~0.3 s
 that remain on the server, the screen is ~0.2 s and the table's payload ~15-25 ms; the
-rest of the wall time is the browser drawing the table and the picture.  Before that change:
-at that load the two runs cannot be told apart; the server's own work per new KM view
-is what benchmarks/app_interactions.py times (about 300 ms of CPU when the machine is
-less loaded, of which ~250 ms is matplotlib drawing the figure and writing its PNG), so
-the issue's 0.3 s for a new view is not reached on this machine; a view seen before
-answers in 0.1-0.2 s.
+rest of the wall time is the browser drawing the table and the picture.
+
+``--study``: the Study view on rotterdam (markers pgr, er; clinical nodes, grade, hormon,
+size), each input changed in turn, timed from the change until Shiny is idle with every
+image decoded.  Before, the forest plot (matplotlib, ~150 ms a draw and ~0.5 s with
+pyplot's import at the first) and the combined groups' KM (matplotlib PNG, ~230 ms) made
+opening the view 829 ms (600 ms server CPU), a new p_remove ~260 ms on the server after
+the input's debounce and new combined factors ~295 ms.  With both drawn as SVG
+(present/forest_svg.py, km_svg), 2026-12-03 at load 1.4, median (max) wall / server CPU:
+
+=====================================  ==========================
+interaction                            SVG live views
+=====================================  ==========================
+open the Study view (all its tables)   338 ms / 120 ms (once)
+p_remove set                           126 (137) / 110 ms
+p_remove typed                         394 (455) / 100 ms: Shiny's number inputs wait
+                                       250 ms after the last keystroke before sending
+combined risk groups (factors)         97 (150) / 60 ms
+subgroups (levels of)                  77 (81) / 50 ms
+=====================================  ==========================
 """
 
 from __future__ import annotations
