@@ -314,8 +314,12 @@ def add_markers(study: StudySpec, b: Build) -> None:
             b.reference[by] = 1
         if not study.analyses["km"]:
             continue
+        a = study.analyses
+        test = logrank(b.cohort, by=by, strata=list(a["strata"]) or None,
+                       weighting=a["weighting"], p=a["fh_p"], q=a["fh_q"])
+        name = "Log-rank" if test.method == "log-rank" else f"Log-rank ({test.method})"
         b.items += [(f"KM by {m.label}", km(b.cohort, by=by)),
-                    (f"Log-rank by {m.label}", logrank(b.cohort, by=by))]
+                    (f"{name} by {m.label}", test)]
         if b.competing is not None:     # the marker's curves as cumulative incidences
             with_marker = b.competing.assign(**{by: b.cohort.data[by]})
             b.items += [(f"Cumulative incidence by {m.label}", cif(with_marker, by=by)),

@@ -231,13 +231,26 @@ def _stem(text: str) -> str:
     return "_".join(p for p in keep.split("_") if p)[:60]
 
 
+def _test_words(a: Mapping[str, Any]) -> str:
+    """The marker test in the methods text: "log-rank test" unless weighted or stratified."""
+    names = {"gehan": "Gehan-Breslow", "tarone-ware": "Tarone-Ware", "peto-peto": "Peto-Peto",
+             "modified-peto-peto": "modified Peto-Peto"}
+    w = a.get("weighting", "logrank")
+    text = ("log-rank test" if w == "logrank" else
+            f"Fleming-Harrington weighted log-rank test (p = {a['fh_p']:g}, q = {a['fh_q']:g})"
+            if w == "fleming-harrington" else f"{names[w]} weighted log-rank test")
+    if a.get("strata"):
+        text += f" stratified by {', '.join(a['strata'])} (the markers' tests; tables unstratified)"
+    return text
+
+
 def _methods(study: StudySpec) -> str:
     a = study.analyses
     rules = ", ".join(f"{m.label} ({m.rule})" for m in study.markers) or "none"
     text = (f"Markers were split by the rule named in the study file: {rules}; a median split "
             "puts values strictly above the median in the high group. Survival curves are "
             "Kaplan–Meier estimates with Greenwood variance and log CIs, compared with the "
-            f"log-rank test. Hazard ratios come from Cox models with {a['ties']} ties and Wald "
+            f"{_test_words(a)}. Hazard ratios come from Cox models with {a['ties']} ties and Wald "
             "95% CIs. Factors with a univariate p below "
             f"{a['p_enter']:g} entered a multivariable model reduced by backward elimination "
             f"({a['selection'].upper()} p to remove >= {a['p_remove']:g}). Proportional "

@@ -491,6 +491,8 @@ ANALYSES: dict[str, tuple[type | tuple[type, ...], Any]] = {
     "subgroups": (bool, True), "signature": (bool, True), "ph_test": (bool, True),
     "ties": (str, "breslow"), "p_enter": ((int, float), 0.05), "p_remove": ((int, float), 0.10),
     "selection": (str, "lr"), "seed": (int, 1),
+    "weighting": (str, "logrank"), "fh_p": ((int, float), 0.0), "fh_q": ((int, float), 0.0),
+    "strata": (list, ()),
 }
 
 
@@ -502,4 +504,14 @@ def _analyses(r: _Reader) -> dict[str, Any]:
                               "\"efron\" (R).")
     if out["selection"] not in ("lr", "wald"):
         raise r.error("selection", "use \"lr\" (likelihood ratio) or \"wald\".")
+    from mirprog.stats.logrank import WEIGHTINGS
+
+    if out["weighting"] not in WEIGHTINGS:
+        raise r.error("weighting", f"use one of {', '.join(map(repr, WEIGHTINGS))}.")
+    if (out["fh_p"] or out["fh_q"]) and out["weighting"] != "fleming-harrington":
+        raise r.error("fh_p" if out["fh_p"] else "fh_q",
+                      "the exponents are for weighting = \"fleming-harrington\" only.")
+    if not all(isinstance(v, str) for v in out["strata"]):
+        raise r.error("strata", "list the stratification columns by name, e.g. [\"grade\"].")
+    out["strata"] = tuple(out["strata"])
     return out
