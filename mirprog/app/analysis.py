@@ -108,6 +108,29 @@ def make_cohort(df: pd.DataFrame, *, time: str, event: str, id: str | None = Non
                   time_unit=time_unit or None)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class GroupTest:
+    """The test of the groups the page asks for: :func:`mirprog.logrank`'s weighting (with
+    the Fleming-Harrington exponents) and its strata (one column, or none)."""
+
+    weighting: str = "logrank"
+    fh_p: float = 0.0
+    fh_q: float = 0.0
+    strata: str | None = None
+
+    @classmethod
+    def of(cls, weighting: str | None, fh_p: Any, fh_q: Any, strata: str | None) -> GroupTest:
+        """From the inputs (exponents kept only for Fleming-Harrington, "" strata = none)."""
+        fh = weighting == "fleming-harrington"
+        return cls(weighting or "logrank", float(fh_p or 0) if fh else 0.0,
+                   float(fh_q or 0) if fh else 0.0, strata or None)
+
+    def logrank_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`mirprog.logrank`."""
+        return {"weighting": self.weighting, "p": self.fh_p, "q": self.fh_q,
+                "strata": self.strata}
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity (memo keys)
 class MarkerAnalysis:
     """Everything the one-marker view shows, as mirprog's own results."""
@@ -133,22 +156,26 @@ class MarkerAnalysis:
 def analyse_marker(cohort: Cohort, marker: str, rule: CutRule = "median", *,
                    threshold: float | None = None, high: str = "above",
                    ties: str = "breslow", n_perm: int = 1000, seed: int = 1,
-                   folds: int = 5, offset: float = 0.0) -> MarkerAnalysis:
+                   folds: int = 5, offset: float = 0.0,
+                   test: GroupTest | None = None) -> MarkerAnalysis:
     """Cut one marker and run its KM, log-rank, Cox (groups), Cox per doubling and PH test.
 
     ``rule="optimal"`` also returns :func:`mirprog.optimal_cutpoint` (maximally selected
     log-rank statistic with its corrected p) and :func:`mirprog.cv_optimal_cutpoint`
-    (the out-of-fold HR).
+    (the out-of-fold HR).  ``test``: the groups' test, weighted and/or stratified
+    (default the log-rank test); the Cox models stay unstratified.
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = _analyse(cohort, marker, rule, threshold, high, ties, n_perm, seed, folds, offset)
+        out = _analyse(cohort, marker, rule, threshold, high, ties, n_perm, seed, folds, offset,
+                       test or GroupTest())
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))
     return replace(out, notes=notes)
 
 
 def _analyse(cohort: Cohort, marker: str, rule: CutRule, threshold: float | None, high: str,
-             ties: str, n_perm: int, seed: int, folds: int, offset: float) -> MarkerAnalysis:
+             ties: str, n_perm: int, seed: int, folds: int, offset: float,
+             test: GroupTest) -> MarkerAnalysis:
     from mirprog.factors.cutpoints import Cutpoints, optimal_cutpoint
     from mirprog.stats.cox.continuous import continuous_cox
     from mirprog.stats.cox.coxph import cox
@@ -186,8 +213,16 @@ def _analyse(cohort: Cohort, marker: str, rule: CutRule, threshold: float | None
     except ArgumentError:
         ph = None
     return MarkerAnalysis(marker=marker, cutpoint=cut, cohort=data, km=km(data, by=cut.column),
-                          logrank=logrank(data, by=cut.column), cox=fit, continuous=cont,
+                          logrank=logrank(data, by=cut.column, **test.logrank_options()),
+                          cox=fit, continuous=cont,
                           ph=ph, optimal=optimal, cv=cv)
+
+
+def group_test_name(test: LogRankResult) -> str:
+    """"Log-rank test", or the weighted / stratified test in words ("Peto-Peto, stratified
+    by grade")."""
+    text = test.method
+    return "Log-rank test" if text == "log-rank" else text[0].upper() + text[1:]
 
 
 def report_items(res: MarkerAnalysis, rule: str) -> list[tuple[str, Any]]:
@@ -195,7 +230,8 @@ def report_items(res: MarkerAnalysis, rule: str) -> list[tuple[str, Any]]:
     (the KM curves followed by their log-rank test, which the report draws on them)."""
     m = res.marker
     items: list[tuple[str, Any]] = [(f"Kaplan–Meier curves: {m}, {rule} cut", res.km),
-                                    (f"Log-rank test: {m}, {rule} cut", res.logrank),
+                                    (f"{group_test_name(res.logrank)}: {m}, {rule} cut",
+                                     res.logrank),
                                     (f"Cox model: {m} groups ({rule} cut)", res.cox)]
     if res.continuous is not None:
         items.append((f"Cox model: {m} per doubling", res.continuous))

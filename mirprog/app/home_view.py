@@ -10,6 +10,7 @@ import pandas as pd
 from shiny import Inputs, reactive, render, req, ui
 from shiny.types import SilentException
 
+from mirprog.app import analysis as an
 from mirprog.app.render import error_box
 from mirprog.app.session_file import SessionChoices, factor_kind, study_toml
 from mirprog.app.shared import Shared
@@ -108,6 +109,7 @@ def session_choices(input: Inputs, shared: Shared) -> SessionChoices:
             parts[key] = {}
     sheet = input.sheet() if str(shared.upload_name()).lower().endswith(
         (".xlsx", ".xlsm", ".xls")) else None
+    test = an.GroupTest.of(input.lr_test(), input.fh_p(), input.fh_q(), input.lr_strata())
     return SessionChoices(
         file_name=shared.upload_name(), time=c.time_col, event=c.event_col, marker=marker,
         rule=input.rule(), threshold=input.threshold() if input.rule() == "fixed" else None,
@@ -115,7 +117,8 @@ def session_choices(input: Inputs, shared: Shared) -> SessionChoices:
         other_markers=[m for m in input.markers() if m != marker],
         factors={f: factor_kind(c.column(f)) for f in input.clinical()},
         signature=parts.get("signature", {}), subgroups=parts.get("subgroups", {}),
-        p_remove=float(input.p_remove() or 0.1))
+        p_remove=float(input.p_remove() or 0.1), weighting=test.weighting, fh_p=test.fh_p,
+        fh_q=test.fh_q, strata=(test.strata,) if test.strata else ())
 
 
 def _register_model(input: Inputs, shared: Shared) -> None:

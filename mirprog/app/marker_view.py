@@ -30,6 +30,8 @@ def _register_pickers(input: Inputs, shared: Shared) -> None:
                             selected=[])
         ui.update_select("subgroup_by", choices={"": "(none)",
                                                  **{f: f for f in input.clinical()}})
+        ui.update_select("lr_strata", choices={"": "(none)",
+                                               **{f: f for f in input.clinical()}})
 
 
 def register_marker(input: Inputs, shared: Shared) -> None:
@@ -45,11 +47,13 @@ def register_marker(input: Inputs, shared: Shared) -> None:
         req(marker and marker in c.columns)
         threshold = input.threshold() if input.rule() == "fixed" else None
         offset = float(input.offset() or 0)
+        test = an.GroupTest.of(input.lr_test(), input.fh_p(), input.fh_q(), input.lr_strata())
         try:
             # the key holds the cohort itself (hashed by identity), never a reusable id()
-            return results.get((c, marker, input.rule(), threshold, offset),
+            return results.get((c, marker, input.rule(), threshold, offset, test),
                                lambda: an.analyse_marker(c, marker, input.rule(),
-                                                         threshold=threshold, offset=offset))
+                                                         threshold=threshold, offset=offset,
+                                                         test=test))
         except MirprogError as exc:
             return exc
 

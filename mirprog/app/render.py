@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 from shiny import ui
 
-from mirprog.app.analysis import MarkerAnalysis, p_text
+from mirprog.app.analysis import MarkerAnalysis, group_test_name, p_text
 from mirprog.present.format import format_ci
 
 __all__ = ["error_box", "frame_html", "marker_frame", "marker_panel"]
@@ -43,7 +43,8 @@ def marker_panel(res: MarkerAnalysis) -> Any:
              "groups " + " / ".join(str(g) for g in cut.group_sizes)),
         _row("Patients / events", _num(lr.n, "n-used", str(lr.n)),
              _num(lr.events, "n-events", str(lr.events))),
-        _row("Log-rank", _num(lr.chi2, "logrank-chi2", f"χ² {lr.chi2:.2f} on {lr.df} df"),
+        _row(group_test_name(lr).removesuffix(" test"),
+             _num(lr.chi2, "logrank-chi2", f"χ² {lr.chi2:.2f} on {lr.df} df"),
              _num(lr.p, "logrank-p", p_text(lr.p))),
     ]
     s = fit.summary

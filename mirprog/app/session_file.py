@@ -43,6 +43,10 @@ class SessionChoices:
     signature: Mapping[str, Any] = field(default_factory=dict)  # column -> adverse level/side
     subgroups: Mapping[str, str] = field(default_factory=dict)  # name -> "column == value"
     p_remove: float = 0.10
+    weighting: str = "logrank"  # the one-marker view's test (mirprog.logrank's options)
+    fh_p: float = 0.0
+    fh_q: float = 0.0
+    strata: Sequence[str] = ()
 
 
 def factor_kind(values: pd.Series) -> str:
@@ -92,7 +96,8 @@ def study_toml(s: SessionChoices) -> str:
         subgroups=dict(s.subgroups),  # type: ignore[arg-type]  # name -> condition, as a file
         signature=tuple(s.signature),
         analyses={"subgroups": bool(s.subgroups), "signature": bool(s.signature),
-                  "p_remove": float(s.p_remove)})
+                  "p_remove": float(s.p_remove), "weighting": s.weighting,
+                  "fh_p": float(s.fh_p), "fh_q": float(s.fh_q), "strata": tuple(s.strata)})
     return head + study.to_toml()
 
 

@@ -16,6 +16,10 @@ UNITS = {"": "(not given)", "days": "days", "weeks": "weeks", "months": "months"
          "years": "years"}
 RULES = {"median": "Median", "tertiles": "Tertiles", "quartiles": "Quartiles",
          "fixed": "Fixed value", "optimal": "Optimal (corrected p, out-of-fold HR)"}
+TESTS = {"logrank": "Log-rank", "gehan": "Gehan-Breslow (weights n at risk)",
+         "tarone-ware": "Tarone-Ware (weights sqrt n)", "peto-peto": "Peto-Peto",
+         "modified-peto-peto": "Modified Peto-Peto",
+         "fleming-harrington": "Fleming-Harrington (p, q)"}
 FIGURE_FORMATS = ["png", "svg", "pdf"]
 CSS = """
 html { overflow-y: scroll; }  /* a scrollbar appearing would resize, so redraw, every plot */
@@ -69,6 +73,14 @@ def _marker_view() -> Any:
                                                       value=0)),
                 ui.input_numeric("offset", "Offset for log2 (continuous HR)", value=0, min=0),
                 ui.input_checkbox("conf_int", "Confidence bands", value=False),
+                ui.input_select("lr_test", "Test of the groups", choices=TESTS,
+                                selected="logrank"),
+                ui.panel_conditional(
+                    "input.lr_test === 'fleming-harrington'",
+                    ui.layout_columns(ui.input_numeric("fh_p", "p: S(t-)^p", value=0, min=0),
+                                      ui.input_numeric("fh_q", "q: (1-S(t-))^q", value=1,
+                                                       min=0))),
+                ui.input_select("lr_strata", "Stratify the test by", choices={"": "(none)"}),
                 ui.h6("Download"),
                 ui.input_select("fig_format", None, choices=FIGURE_FORMATS),
                 ui.download_button("dl_km", "KM figure"),

@@ -71,9 +71,16 @@ def time_ticks(tmax: float, risk_times: Sequence[float] | None) -> np.ndarray:
     return auto[(auto >= 0) & (auto <= tmax * 1.03)]
 
 
+def _test_label(t: LogRankResult) -> str:
+    """"Log-rank" ("Log-rank trend"), or a weighted / stratified test by its name."""
+    if t.weighting == "logrank" and t.rho == 0 and not t.strata:
+        return f"Log-rank{' trend' if t.trend else ''}"
+    return t.method[0].upper() + t.method[1:]
+
+
 def km_annotation(tests: Sequence[LogRankResult], cox: CoxResult | None) -> str | None:
     ps = [format_p(t.p) for t in tests]  # "0.009" -> "p = 0.009", "<0.001" -> "p < 0.001"
-    lines = [f"Log-rank{' trend' if t.trend else ''} p {'<' if p[0] == '<' else '='} "
+    lines = [f"{_test_label(t)} p {'<' if p[0] == '<' else '='} "
              f"{p.lstrip('<')}" for t, p in zip(tests, ps, strict=True)]
     if cox is not None and len(cox.summary):
         term = cox.summary.index[0]

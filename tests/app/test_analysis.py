@@ -229,3 +229,18 @@ def test_app_command_without_shiny_says_how_to_install(monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "shiny", None)  # import shiny -> ImportError
     assert main(["app", "--no-browser"]) == 2
     assert 'pip install "mirprog[app]"' in capsys.readouterr().err
+
+
+def test_the_groups_test_can_be_weighted_and_stratified(cohort: mp.Cohort) -> None:
+    test = an.GroupTest.of("peto-peto", 3, 4, "hormon")   # exponents only for FH: dropped
+    assert test == an.GroupTest("peto-peto", 0.0, 0.0, "hormon")
+    res = an.analyse_marker(cohort, "pgr", test=test)
+    ref = mp.logrank(res.cohort, by="pgr_high", weighting="peto-peto", strata="hormon")
+    assert (res.logrank.chi2, res.logrank.p) == (ref.chi2, ref.p)
+    assert an.group_test_name(res.logrank) == "Peto-Peto, stratified by hormon"
+    assert res.cox.summary.equals(an.analyse_marker(cohort, "pgr").cox.summary)  # Cox as is
+    fh = an.analyse_marker(cohort, "pgr", test=an.GroupTest.of("fleming-harrington", 0, 1, ""))
+    ref = mp.logrank(res.cohort, by="pgr_high", weighting="fleming-harrington", p=0, q=1)
+    assert fh.logrank.p == ref.p
+    assert an.report_items(fh, "median")[1][0] == ("Fleming-Harrington (p=0, q=1): pgr, "
+                                                   "median cut")

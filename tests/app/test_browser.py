@@ -138,6 +138,37 @@ def test_optimal_cut_shows_corrected_p_and_out_of_fold_hr(session: dict[str, Any
     page.get_by_label("Median", exact=True).check()
 
 
+def test_weighted_and_stratified_test_of_the_groups(session: dict[str, Any],
+                                                    shots: Path) -> None:
+    page = session["page"]
+    before = page.locator("#km_plot img").get_attribute("src")
+    page.select_option("#lr_test", "peto-peto")
+    page.select_option("#lr_strata", "hormon")
+    page.wait_for_function("() => { const e = document.querySelector('#marker-stats');"
+                           " return e && e.textContent.includes('Peto-Peto, stratified'); }")
+    page.wait_for_function("(b) => document.querySelector('#km_plot img').src !== b", arg=before)
+    cohort = mp.read_cohort(DATA, time="rfs_days", event="recurrence", id="pid",
+                            event_values={"relapse": 1, "none": 0})
+    split = mp.Cutpoints.fit(cohort, ["pgr"]).apply(cohort)
+    lr = mp.logrank(split, by="pgr_high", weighting="peto-peto", strata="hormon")
+    assert _value(page, "#logrank-p") == lr.p
+    assert _value(page, "#logrank-chi2") == lr.chi2
+    svg = page.evaluate("fetch(document.querySelector('#km_plot img').src).then(r => r.text())")
+    assert "Peto-Peto, stratified by hormon p" in svg       # the picture names the test
+    page.select_option("#lr_test", "fleming-harrington")
+    page.select_option("#lr_strata", "")
+    page.fill("#fh_p", "1")
+    page.fill("#fh_q", "1")
+    page.screenshot(path=str(shots / "2b-marker-weighted.png"), full_page=True)
+    fh = mp.logrank(split, by="pgr_high", weighting="fleming-harrington", p=1, q=1)
+    page.wait_for_function("(p) => document.querySelector('#logrank-p')"
+                           ".getAttribute('data-value') === p", arg=repr(fh.p))
+    page.select_option("#lr_test", "logrank")
+    plain = mp.logrank(split, by="pgr_high")
+    page.wait_for_function("(p) => document.querySelector('#logrank-p')"
+                           ".getAttribute('data-value') === p", arg=repr(plain.p))
+
+
 def test_bad_mapping_shows_mirprog_error(session: dict[str, Any], shots: Path) -> None:
     page = session["page"]
     _tab(page, "Data")

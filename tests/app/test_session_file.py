@@ -55,3 +55,19 @@ def test_bad_choices_name_the_argument(change: dict[str, object], match: str) ->
 ])
 def test_factor_kind(values: list[object], kind: str) -> None:
     assert factor_kind(pd.Series(values)) == kind
+
+
+def test_the_sessions_weighted_stratified_test_reruns_from_its_file() -> None:
+    from pathlib import Path
+
+    data = Path(__file__).parent / "rotterdam_app.csv"
+    choices = SessionChoices(file_name=data.as_posix(), time="rfs_days", event="recurrence",
+                             marker="pgr", event_values={"relapse": 1, "none": 0}, id="pid",
+                             weighting="tarone-ware", strata=("hormon",))
+    study = mp.Study.from_toml(text=study_toml(choices))
+    assert (study.analyses["weighting"], study.analyses["strata"]) == ("tarone-ware",
+                                                                       ("hormon",))
+    ep = study.run().endpoints["recurrence"]
+    got = ep.get("Log-rank (Tarone-Ware (weights sqrt n), stratified by hormon) by pgr")
+    ref = mp.logrank(ep.cohort, by="pgr_high", weighting="tarone-ware", strata="hormon")
+    assert (got.chi2, got.p) == (ref.chi2, ref.p)
