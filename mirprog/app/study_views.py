@@ -142,6 +142,7 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
         return comp, groups
 
     _share_combined(shared, combined, split)
+    _register_combined_downloads(input, combined)
 
     @render.ui
     def combined_out() -> Any:
@@ -171,6 +172,29 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
                         encoding="utf-8")
         return {"src": str(path), "alt": "Kaplan-Meier curves of the combined risk groups",
                 "style": "width: 100%; max-width: 820px; height: auto;"}
+
+
+def _register_combined_downloads(input: Inputs, combined: Any) -> None:
+    """The combined groups' KM figure (km_plot's) and the model comparison table."""
+
+    def combined_ok() -> Any:
+        res = combined()
+        req(not isinstance(res, Exception))
+        return res
+
+    @render.download(filename=lambda: f"risk_groups_km.{input.study_fig_format()}")
+    def dl_risk_km() -> Iterator[bytes]:
+        from mirprog.present.plots import km_plot
+
+        groups = combined_ok()[1]
+        labels = {g: f"{g} ({n} adverse)" for g, n in groups.counts["n_adverse"].items()}
+        yield an.figure_bytes(km_plot(groups.km, test=groups.logrank, labels=labels,
+                                      time_unit=groups.cohort.time_unit,
+                                      title="Combined risk groups"), input.study_fig_format())
+
+    @render.download(filename=lambda: f"model_comparison.{input.table_format()}")
+    def dl_comparison() -> Iterator[bytes]:
+        yield an.table_bytes(combined_ok()[0].table, input.table_format())
 
 
 def _share_combined(shared: Shared, combined: Any, split: Any) -> None:
@@ -239,3 +263,7 @@ def _register_subgroups(input: Inputs, shared: Shared) -> None:
         return ui.div(ui.p(f"Marker {input.marker()} (median split) within each level of "
                            f"{input.subgroup_by()}."),
                       frame_html(res[0].formatted(), "subgroup-table"))
+
+    @render.download(filename=lambda: f"subgroups.{input.table_format()}")
+    def dl_subgroups() -> Iterator[bytes]:
+        yield an.table_bytes(subgroup_ok()[0].table, input.table_format())

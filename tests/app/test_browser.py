@@ -211,6 +211,25 @@ def test_study_views(session: dict[str, Any], shots: Path) -> None:
         page.click("#dl_forest")
     assert dl.value.suggested_filename == "forest.pdf"
     assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
+    with page.expect_download() as dl:
+        page.click("#dl_risk_km")
+    assert dl.value.suggested_filename == "risk_groups_km.pdf"
+    assert Path(dl.value.path()).read_bytes()[:4] == b"%PDF"
+    cohort = mp.read_cohort(DATA, time="rfs_days", event="recurrence", id="pid",
+                            event_values={"relapse": 1, "none": 0})
+    split = mp.Cutpoints.fit(cohort, ["pgr", "er"]).apply(cohort)
+    with page.expect_download() as dl:                       # tables as xlsx (chosen above)
+        page.click("#dl_comparison")
+    got = pd.read_excel(dl.value.path(), index_col=0)
+    ref = mp.compare_combined(split, ["pgr_high", "hormon"]).table
+    assert got["lr_chi2"].dropna().tolist() == pytest.approx(ref["lr_chi2"].dropna().tolist(),
+                                                             rel=1e-14)
+    with page.expect_download() as dl:
+        page.click("#dl_subgroups")
+    assert dl.value.suggested_filename == "subgroups.xlsx"
+    sub = pd.read_excel(dl.value.path(), index_col=0)
+    assert list(sub.index) == ["All", "hormon = 0", "hormon = 1"]
+    assert sub["interaction_p"].notna().sum() == 2
 
 
 def test_screen_and_open_marker(session: dict[str, Any], shots: Path) -> None:
