@@ -331,10 +331,12 @@ def run_cli(argv: list[str]) -> tuple[int, str]:
         warnings.simplefilter("ignore")  # the CLI prints warnings; not an exit-code matter
         try:
             code = main(argv)
-        except SystemExit as exc:  # argparse usage errors: usage line + "mirprog X: error: ..."
+        except SystemExit as exc:  # argparse usage errors: one line "mirprog X: error: ..."
             code = exc.code if isinstance(exc.code, int) else 2
             assert code == 2, (argv, err.getvalue())
-            assert "error: " in err.getvalue().strip().splitlines()[-1], (argv, err.getvalue())
+            lines = err.getvalue().strip().splitlines()
+            assert len(lines) == 1, (argv, err.getvalue())
+            assert "error: " in lines[0], (argv, err.getvalue())
             return -2, err.getvalue()
     return code, err.getvalue()
 

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mirprog.cli.checks import WarningNotes, check_output, refuse_repeats
 from mirprog.cli.model import add_file_options, file_options
@@ -109,8 +109,16 @@ def _add_analyze(sub: Any) -> None:
     add_file_options(an)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (exit 2), naming where the help is:
+    the usage block argparse prints first buries the message a user needs."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="mirprog",
         description="Prognostic biomarker survival analysis (median splits, log-rank, Cox).",
     )

@@ -58,10 +58,13 @@ def run(argv: list[str]) -> tuple[int, str]:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         try:
             code = cli.main(argv)
-        except SystemExit as exc:  # argparse: usage + "mirprog X: error: ..."
+        except SystemExit as exc:  # argparse: one line "mirprog X: error: ... (see: ...)"
             code = exc.code if isinstance(exc.code, int) else -1
-            assert err.getvalue().strip().splitlines()[-1].startswith("mirprog")
-            assert "error: " in err.getvalue().strip().splitlines()[-1]
+            lines = err.getvalue().strip().splitlines()
+            assert len(lines) == 1, (argv, err.getvalue())
+            assert lines[0].startswith("mirprog")
+            assert "error: " in lines[0]
+            assert lines[0].endswith("--help)")
             assert "Traceback" not in err.getvalue()
             return code, err.getvalue()
     text = err.getvalue()
