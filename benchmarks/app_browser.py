@@ -56,6 +56,11 @@ first of the session      1653 / 1540 ms           961-1023 / 610-860 ms
 again                     954-1008 / 470-810 ms    467-631 / 300-320 ms
 ========================  =======================  =======================
 
+At load 0.6 (18:50, nothing else running): first 955 ms / 640 ms, again 473-599 ms /
+290-310 ms.  A profile of the first (py-spy): the screen 0.35-0.38 s in the app (0.16 s
+alone: the browser and the progress messages share the two cores), ~0.14 s for the
+table's payload, its JSON and the websocket frames, the rest in the browser.
+
 What bought it: the volcano is SVG drawn without matplotlib (present/volcano_svg.py,
 4 ms for 2,000 points; pyplot's import took ~0.3 s at the first screen and a figure
 ~60 ms at each), the screen's modules load with the app instead of at the first click,
@@ -83,6 +88,10 @@ p_remove typed                         394 (455) / 100 ms: Shiny's number inputs
 combined risk groups (factors)         97 (150) / 60 ms
 subgroups (levels of)                  77 (81) / 50 ms
 =====================================  ==========================
+
+At load 0.5: open 395 ms / 170 ms, p_remove set 139 (67-149) ms, typed 381 (323-409) ms,
+combined 143 (96-158) ms, subgroups 96 (82-131) ms.  The One marker view at load 0.1:
+new marker 85 ms, new cut rule 122 ms, bands 113 ms, optimal 111 ms, memo 42-66 ms.
 """
 
 from __future__ import annotations
@@ -167,6 +176,25 @@ def _start_app() -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
+def _open(pw: Any, chromium: str, url: str, data: Path, time_col: str, event: str,
+          event_value: str | None = None, timeout: int = 60_000) -> tuple[Any, Any]:
+    """Headless Chromium on the app with ``data`` uploaded and its time and event mapped."""
+    browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(timeout)
+    page.goto(url)
+    page.set_input_files("#upload", str(data))
+    page.wait_for_function("(v) => [...document.querySelector('#event').options]"
+                           ".some(o => o.value === v)", arg=event)
+    page.select_option("#time", time_col)
+    page.select_option("#event", event)
+    if event_value is not None:
+        page.wait_for_function("(v) => [...document.querySelector('#event_value').options]"
+                               ".some(o => o.value === v)", arg=event_value)
+        page.select_option("#event_value", event_value)
+    return browser, page
+
+
 def screen_only(chromium: str, n: int, m: int, repeat: int) -> None:
     """Upload a generated n x m cohort, press "Run the screen" ``repeat`` times, and time
     each from the click to the summary, volcano and table of the new result in the page."""
@@ -184,16 +212,8 @@ def screen_only(chromium: str, n: int, m: int, repeat: int) -> None:
         got = []
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                             args=["--no-sandbox"])
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.set_default_timeout(120_000)
-                page.goto(url)
-                page.set_input_files("#upload", str(data))
-                page.wait_for_function("[...document.querySelector('#event').options]"
-                                       ".some(o => o.value === 'event')")
-                page.select_option("#time", "time")
-                page.select_option("#event", "event")
+                browser, page = _open(pw, chromium, url, data, "time", "event",
+                                      timeout=120_000)
                 page.get_by_role("tab", name="Screen").click()
                 for _ in range(repeat):
                     page.evaluate("document.querySelectorAll('#screen-summary, #volcano img,"
@@ -224,6 +244,19 @@ def screen_only(chromium: str, n: int, m: int, repeat: int) -> None:
               f"   ({text.strip()})")
 
 
+def _print_rows(what: str, rows: dict[str, list[tuple[float, float]]]) -> None:
+    """Median, min and max wall time and median server CPU of each kind of interaction."""
+    print(f"mirprog app in Chromium, {what}; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs")
+    print(f"  {'':<40} {'n':>3} {'wall median':>12} {'min':>7} {'max':>7} {'server CPU':>11}")
+    for label, got in rows.items():
+        wall = sorted(w for w, _ in got)
+        cpu = sorted(c for _, c in got)
+        print(f"  {label:<40} {len(got):>3} {wall[len(wall) // 2] * 1000:9.0f} ms "
+              f"{wall[0] * 1000:4.0f} ms {wall[-1] * 1000:4.0f} ms "
+              f"{cpu[len(cpu) // 2] * 1000:8.0f} ms")
+
+
 def _idle_after(page: Any, action: Any, pid: int) -> tuple[float, float]:
     """Seconds from ``action()`` until Shiny is idle again with every image decoded, and
     the server's CPU seconds meanwhile."""
@@ -248,19 +281,8 @@ def study_only(chromium: str) -> None:
     rows: dict[str, list[tuple[float, float]]] = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                         args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.set_input_files("#upload", str(DATA))
-            page.wait_for_function("[...document.querySelector('#event').options]"
-                                   ".some(o => o.value === 'recurrence')")
-            page.select_option("#time", "rfs_days")
-            page.select_option("#event", "recurrence")
-            page.wait_for_function("[...document.querySelector('#event_value').options]"
-                                   ".some(o => o.value === 'relapse')")
-            page.select_option("#event_value", "relapse")
+            browser, page = _open(pw, chromium, url, DATA, "rfs_days", "recurrence",
+                                  "relapse")
             selectize(page, "markers", ["pgr", "er"])
             selectize(page, "clinical", ["nodes", "grade", "hormon", "size"])
 
@@ -286,16 +308,7 @@ def study_only(chromium: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    load = os.getloadavg()[0]
-    print(f"mirprog app in Chromium, Study view on rotterdam (2,982 patients); load average "
-          f"{load:.1f} on {os.cpu_count()} CPUs")
-    print(f"  {'':<40} {'n':>3} {'wall median':>12} {'wall max':>9} {'server CPU':>11}")
-    for label, got in rows.items():
-        wall = sorted(w for w, _ in got)
-        cpu = sorted(c for _, c in got)
-        print(f"  {label:<40} {len(got):>3} {wall[len(wall) // 2] * 1000:9.0f} ms "
-              f"{wall[-1] * 1000:6.0f} ms {cpu[len(cpu) // 2] * 1000:8.0f} ms   each: "
-              + ", ".join(f"{w * 1000:.0f}/{c * 1000:.0f}" for w, c in got))
+    _print_rows("Study view on rotterdam (2,982 patients)", rows)
 
 
 def main() -> None:
@@ -320,39 +333,20 @@ def main() -> None:
     proc, url = _start_app()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=args.chromium, headless=True,
-                                         args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.set_input_files("#upload", str(DATA))
-            page.wait_for_function("[...document.querySelector('#event').options]"
-                                   ".some(o => o.value === 'recurrence')")
-            page.select_option("#time", "rfs_days")
-            page.select_option("#event", "recurrence")
-            page.wait_for_function("[...document.querySelector('#event_value').options]"
-                                   ".some(o => o.value === 'relapse')")
-            page.select_option("#event_value", "relapse")
+            browser, page = _open(pw, args.chromium, url, DATA, "rfs_days", "recurrence",
+                                  "relapse")
             page.get_by_role("tab", name="One marker").click()
             rows = _interactions(page, proc.pid)
             page.get_by_role("tab", name="Screen").click()
             start = time.perf_counter()
             page.click("#run_screen")
-            page.wait_for_selector("#volcano img")
+            page.wait_for_selector("#volcano svg")
             screen = time.perf_counter() - start
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    load = os.getloadavg()[0]
-    print(f"mirprog app in Chromium, rotterdam (2,982 patients); load average {load:.1f} "
-          f"on {os.cpu_count()} CPUs")
-    print(f"  {'':<40} {'n':>3} {'wall median':>12} {'wall min':>9} {'server CPU':>11}")
-    for label, got in rows.items():
-        wall = sorted(w for w, _ in got)
-        cpu = sorted(c for _, c in got)
-        print(f"  {label:<40} {len(got):>3} {wall[len(wall) // 2] * 1000:9.0f} ms "
-              f"{wall[0] * 1000:6.0f} ms {cpu[len(cpu) // 2] * 1000:8.0f} ms")
+    _print_rows("rotterdam (2,982 patients)", rows)
     print(f"  {'screen of every numeric column + volcano':<40} {1:>3} {screen * 1000:9.0f} ms")
 
 
