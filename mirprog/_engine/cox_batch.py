@@ -391,6 +391,23 @@ def logrank_block(b: _Binary) -> TwoGroupLogRank:
     return two_group(b.n_tot, b.n_high, b.d_tot, b.events_high)
 
 
+DENSE_FROM = 0.75  # share of a model's markers still active from which all of them are computed
+
+
+def _all_columns(deriv: Callable[[np.ndarray, Cols], Derivs], beta: np.ndarray,
+                 cols: np.ndarray, m: int) -> Derivs:
+    """``deriv(beta, cols)`` computed on all m markers (the others at 0), then picked.
+
+    Gathering the active markers' columns (in every chunk of rows, and each
+    per-marker array) costs more than the arithmetic of the few converged
+    markers it leaves out; each marker's numbers do not depend on the others.
+    """
+    full = np.zeros(m)
+    full[cols] = beta
+    loglik, score, info, scale = deriv(full, None)
+    return loglik[cols], score[cols], info[cols], scale[cols]
+
+
 class JointModels:
     """Several models' derivatives as one: columns [0, m1) are the first model's, and so on.
 
@@ -410,7 +427,11 @@ class JointModels:
             else:                                  # cols are increasing
                 lo, hi = np.searchsorted(cols, [a, b])
                 sub = None if hi - lo == b - a else cols[lo:hi] - a
-            if hi > lo:
+            if hi == lo:
+                continue
+            if sub is not None and len(sub) >= DENSE_FROM * (b - a):
+                parts.append(_all_columns(deriv, beta[lo:hi], sub, int(b - a)))
+            else:
                 parts.append(deriv(beta[lo:hi], sub))
         loglik, score, info, scale = (np.concatenate(x) for x in zip(*parts, strict=True))
         return loglik, score, info, scale
