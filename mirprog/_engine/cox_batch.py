@@ -472,20 +472,31 @@ def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
 
 
 def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties,
-                     ev: Events | None = None) -> _Rows:
+                     ev: Events | None = None, *, overwrite: bool = False) -> _Rows:
     """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing).
 
     ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
+    ``overwrite``: ``x`` (float64, C order) may be centred in place.
     """
     w_rows = np.asarray(w_rows, dtype=bool)
-    return _Rows(s, centre(x, w_rows), w_rows,
+    return _Rows(s, centre(x, w_rows, overwrite=overwrite), w_rows,
                  complete_events(s, w_rows, ties) if ev is None else ev)
 
 
-def centre(x: np.ndarray, w_rows: np.ndarray) -> np.ndarray:
-    """Each column of ``x`` less its mean over its complete rows ``w_rows``; 0 elsewhere."""
+def centre(x: np.ndarray, w_rows: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """Each column of ``x`` less its mean over its complete rows ``w_rows``; 0 elsewhere.
+
+    ``overwrite``: centre ``x`` itself when it is a C-order float64 array (a
+    fresh (rows, markers) array costs a page fault per 4 kB on first touch).
+    """
     complete = bool(w_rows.all())
-    xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
+    own = overwrite and x.dtype == np.float64 and x.flags.c_contiguous and x.flags.writeable
+    if own:
+        xc = x
+        if not complete:
+            np.copyto(xc, 0.0, where=~w_rows)
+    else:
+        xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         xc -= xc.sum(axis=0) / w_rows.sum(axis=0)
     if not complete:

@@ -511,7 +511,12 @@ def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
-    """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order."""
+    """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order.
+
+    ``values`` is overwritten (by the continuous model's scale, then centred):
+    callers pass a fresh array, and a (rows, markers) copy would cost a page
+    fault per 4 kB on first touch.
+    """
     m = values.shape[1]
     values = np.ascontiguousarray(values)            # the engine's layout
     w = ~np.isnan(values)
@@ -532,7 +537,7 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     if opts.continuous == "log2":
         flags |= np.where(((flags & 7) == 0) & (vmin <= 0), 16, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.log2(values)
+            x = np.log2(values, out=values)
     if opts.z is not None:
         flags |= np.where(((flags & 7) == 0) & _degenerate_terms(opts.z, opts.z_groups, w),
                           32768, 0)
@@ -587,12 +592,16 @@ _FIT_KEYS = ("coef", "se", "loglik", "loglik_null", "score_chi2")
 
 def _fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray, w_cont: np.ndarray,
           opts: BlockOptions) -> tuple[TwoGroupLogRank | None, list[BatchCox]]:
-    """Log-rank tests and one-covariate Cox fits: binary on ``high``, continuous on ``x``."""
+    """Log-rank tests and one-covariate Cox fits: binary on ``high``, continuous on ``x``.
+
+    ``x`` is centred in place.
+    """
     ev = complete_events(s, w, opts.ties) if w.shape[1] else None
     binary = binary_model(s, high, w, opts.ties, ev) if w.shape[1] else None
     if not _same(w, w_cont):                   # (usually the same markers)
         ev = complete_events(s, w_cont, opts.ties) if w_cont.shape[1] else None
-    cont = continuous_model(s, x, w_cont, opts.ties, ev) if w_cont.shape[1] else None
+    cont = (continuous_model(s, x, w_cont, opts.ties, ev, overwrite=True) if w_cont.shape[1]
+            else None)
     # one Newton loop for both models: its bookkeeping dominates on small blocks
     fits = fit_models([(binary, w.shape[1]), (cont, w_cont.shape[1])], max_iter=opts.max_iter)
     return (None if binary is None else logrank_block(binary)), fits
@@ -610,7 +619,7 @@ def _adjusted_fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray,
     lr = logrank_block(binary_model(s, high, w, opts.ties, ev)) if w.shape[1] else None
     ev_cont = ev if _same(w, w_cont) else None
     models = [(high.astype(float), w, ev) if w.shape[1] else None,
-              (centre(x, w_cont), w_cont, ev_cont) if w_cont.shape[1] else None]
+              (centre(x, w_cont, overwrite=True), w_cont, ev_cont) if w_cont.shape[1] else None]
     return lr, fit_adjusted(s, np.asarray(opts.z), models, opts.ties, max_iter=opts.max_iter)
 
 
