@@ -402,10 +402,10 @@ def _all_columns(deriv: Callable[[np.ndarray, Cols], Derivs], beta: np.ndarray,
     per-marker array) costs more than the arithmetic of the few converged
     markers it leaves out; each marker's numbers do not depend on the others.
     """
-    full = np.zeros(m)
+    full = np.zeros((m, *beta.shape[1:]))
     full[cols] = beta
     loglik, score, info, scale = deriv(full, None)
-    return loglik[cols], score[cols], info[cols], scale[cols]
+    return loglik[cols], score[cols], info[cols], None if scale is None else scale[cols]
 
 
 class JointModels:
