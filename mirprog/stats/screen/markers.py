@@ -516,9 +516,32 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     ``values`` is overwritten (by the continuous model's scale, then centred):
     callers pass a fresh array, and a (rows, markers) copy would cost a page
     fault per 4 kB on first touch.
+
+    The markers without missing values are computed apart from the others
+    when they are at least a quarter of the block (and ``_MIN_BLOCK``): their
+    risk sets, event weights and tie counts are one column shared by all of
+    them (products with one vector instead of per-marker weights, no zeroed
+    rows), which makes them about 20% cheaper.
     """
-    m = values.shape[1]
     values = np.ascontiguousarray(values)            # the engine's layout
+    m = values.shape[1]
+    complete = ~np.isnan(values).any(axis=0)
+    n_complete = int(complete.sum())
+    if n_complete == m or n_complete < max(_MIN_BLOCK, m // 4):
+        return _screen_block(values, s, opts)
+    parts = [(cols, _screen_block(np.take(values, cols, axis=1), s, opts))
+             for cols in (np.flatnonzero(complete), np.flatnonzero(~complete))]
+    out = {}
+    for key, first in parts[0][1].items():
+        out[key] = np.empty(m, dtype=np.result_type(first, parts[1][1][key]))
+        for cols, part in parts:
+            out[key][cols] = part[key]
+    return out
+
+
+def _screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
+    """:func:`screen_block` on ``values`` (C order) as one block."""
+    m = values.shape[1]
     w = ~np.isnan(values)
     n = w.sum(axis=0)
     events = w[s.ev].sum(axis=0)
