@@ -111,9 +111,11 @@ def _accumulate(acc: np.ndarray, w: np.ndarray, s0: np.ndarray, s1: np.ndarray,
 
     ``counts`` > 0: s0 holds whole numbers up to it, whose logs are looked up.
     """
-    rows, k = s0.shape
+    rows, k = s1.shape
     t = np.empty((rows, 4, k))
-    if counts:
+    if s0.shape[1] < k:               # one column shared by all markers (whole numbers)
+        t[:, 0] = log_counts(s0, counts) if counts else np.log(s0)
+    elif counts:
         log_counts(s0, counts, out=t[:, 0])
     else:
         np.log(s0, out=t[:, 0])
@@ -173,6 +175,8 @@ class _Rows:
         self.empty = empty_risk_sets(s, w_rows)
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        if self.w is None and self.ev.frac is None and not beta.any():
+            return self._at_zero(beta, cols)
         work, k, s, rows = self.work, len(beta), self.s, self.rows
         seg = work("seg", len(s.first), 3 * k)
         clip = (float(np.abs(beta).max(initial=0.0)) * self.reach_max >= 21.0
@@ -225,6 +229,34 @@ class _Rows:
                          counts=zero and self.ev.frac is None)
 
 
+    def _at_zero(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        """:meth:`__call__` at beta = 0 (Breslow) of markers without missing values.
+
+        Every risk weight is 1: S0 is the number at risk, one column shared by
+        all markers, and S1, S2 are the risk sets' sums of x and x^2 (the same
+        sums, in the same order, as the general path's r x and r x^2).
+        """
+        work, k, s, rows = self.work, len(beta), self.s, self.rows
+        seg = work("seg", len(s.first), 2 * k)
+        for c in self.chunks:
+            x = self.x[c.r0:c.r1]
+            if cols is not None:
+                x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
+            stack = work("stack", rows * 3 * k)[:c.rows * 2 * k].reshape(c.rows, 2, k)
+            np.copyto(stack[:, 0], x)
+            np.multiply(x, x, out=stack[:, 1])
+            seg[c.g0:c.g1] = c.segment_sums(stack.reshape(c.rows, 2 * k))
+        sums = suffix_sums(seg, s.g_bounds)
+        s0 = s.n_risk.astype(float)[:, None]
+        s1, s2 = sums[:, :k], sums[:, k:]
+
+        def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+            return [s0[a:b], s1[a:b], s2[a:b]], None
+
+        sum_x = take(self.sum_x, cols)
+        return _assemble(s, self.ev, cols, k, sums_at, beta * sum_x, sum_x, counts=True)
+
+
 def _missing(w: np.ndarray, incomplete: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.nonzero(~w)``, searched only in the columns ``incomplete`` (increasing)."""
     rows, j = np.nonzero(~w[:, incomplete])
@@ -256,11 +288,14 @@ class _Binary:
     def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
         self.s, self.ev = s, ev
         k = w_rows.shape[1]
-        self.n_high, self.d_high, n_high = bs.counts(s, np.multiply(high, w_rows, dtype=float))
+        incomplete = np.flatnonzero(~w_rows.all(axis=0))
+        ones = high.astype(float) if incomplete.size == 0 else np.multiply(high, w_rows,
+                                                                            dtype=float)
+        self.n_high, self.d_high, n_high = bs.counts(s, ones)
+        del ones
         # numbers at risk: everyone from first[g] on, less the marker's missing rows
         everyone = s.n_risk.astype(float)[:, None]
         n = np.full(k, float(len(s.time)))
-        incomplete = np.flatnonzero(~w_rows.all(axis=0))
         if incomplete.size == 0:
             self.n_tot = everyone                 # (G, 1): shared by all markers
         else:
@@ -285,7 +320,9 @@ class _Binary:
             n_low = (self.n_tot - self.n_high)[g] - f * d_low[g]
             self.n_h, self.wt = self.n_high[g] - f * self.d_high[g], ev.w
         # nobody at risk only where the weight is 0: any positive n_l keeps the log finite
-        self.n_l = np.where((n_low == 0) & (self.n_h == 0), 1.0, n_low)
+        # (and only for a marker with missing rows: n_l + n_h >= (1 - k/d) n_tot > 0)
+        self.n_l = (n_low if incomplete.size == 0 else
+                    np.where((n_low == 0) & (self.n_h == 0), 1.0, n_low))
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         xh, xl = take(self.x_high, cols), take(self.x_low, cols)
