@@ -529,13 +529,29 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     n_complete = int(complete.sum())
     if n_complete == m or n_complete < max(_MIN_BLOCK, m // 4):
         return _screen_block(values, s, opts)
-    parts = [(cols, _screen_block(np.take(values, cols, axis=1), s, opts))
-             for cols in (np.flatnonzero(complete), np.flatnonzero(~complete))]
+    full, rest = np.flatnonzero(complete), np.flatnonzero(~complete)
+    rest_values = np.take(values, rest, axis=1)      # (the smaller part) before compacting
+    parts = [(full, _screen_block(_compact_columns(values, full), s, opts)),
+             (rest, _screen_block(rest_values, s, opts))]
     out = {}
     for key, first in parts[0][1].items():
         out[key] = np.empty(m, dtype=np.result_type(first, parts[1][1][key]))
         for cols, part in parts:
             out[key][cols] = part[key]
+    return out
+
+
+def _compact_columns(a: np.ndarray, cols: np.ndarray, rows: int = 64) -> np.ndarray:
+    """The columns ``cols`` (increasing) of ``a`` (C order), as a C-order array in ``a``'s memory.
+
+    Row i of the result ends at or before row i of ``a`` starts, so taking
+    blocks of rows in order never overwrites a row still to be read (a
+    fresh array would cost a page fault per 4 kB).
+    """
+    n, k = a.shape
+    out = a.reshape(-1)[:n * len(cols)].reshape(n, len(cols))
+    for r0 in range(0, n, rows):
+        out[r0:r0 + rows] = np.take(a[r0:r0 + rows], cols, axis=1)
     return out
 
 
