@@ -548,7 +548,7 @@ def _compact_columns(a: np.ndarray, cols: np.ndarray, rows: int = 64) -> np.ndar
     blocks of rows in order never overwrites a row still to be read (a
     fresh array would cost a page fault per 4 kB).
     """
-    n, k = a.shape
+    n = a.shape[0]
     out = a.reshape(-1)[:n * len(cols)].reshape(n, len(cols))
     for r0 in range(0, n, rows):
         out[r0:r0 + rows] = np.take(a[r0:r0 + rows], cols, axis=1)
