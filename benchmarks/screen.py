@@ -47,6 +47,67 @@ in each evaluation at beta != 0 of both models), 60-100 ms of CPU alone, and
 the remaining three quarters of the time are numpy passes (products, segment
 and suffix sums, divisions) over the same arrays that only a compiled kernel
 could fuse.
+
+Issue 20, second round (2026-12-03, 18:00-19:00 UTC; AVX-512 machine, 2
+cores shared with two other sessions, load average 0.6-1.3 from them during
+the runs).  Old (bd71806) and new code alternately in fresh processes
+(``/tmp`` copies of the package), best of 5 per process, three rounds,
+default options, ms wall / CPU (time.process_time):
+
+=================  ==========  ===================  ===================
+size               threads     before               after
+=================  ==========  ===================  ===================
+1,100 x 2,000      1           232 / 232            176 / 176
+1,100 x 2,000      2           144 / 248            118 / 193
+10,000 x 2,000     1           1,518 / 1,517        1,148 / 1,148
+10,000 x 2,000     2           945 / 1,682          789 / 1,360
+=================  ==========  ===================  ===================
+
+This script in one run (new code, load ~1.0): 1,100 x 2,000 in 0.121 s
+against 13.7 s for the R survival loop (113x); 10,000 x 2,000 in 0.728 s
+(83.2 s in R, 114x); the old code in the next minute 0.139 s and 0.850 s.
+Peak traced memory (default threads): 166 -> 83 MB and 203 -> 96 MB.
+What each step bought (one thread, 1,100 x 2,000, per block of 1,000
+markers unless said):
+
+* OpenBLAS: a gemv of more than ~460,000 values (the log-rank's and the
+  continuous model's sums with one shared weight column) ran on every core,
+  whose threads then spun between calls: CPU was 2x wall with one screen
+  thread, and with two they took the other block's core.  Products now go
+  in row blocks of 2**16 values (``_engine/blas.py``): CPU = wall.
+* Markers without missing values (90% here) are computed apart from the
+  others: one shared column of event weights, tie counts and numbers at
+  risk (gemv instead of einsum, no zeroed rows, no empty-risk-set guard).
+  A block of 1,000 with 100 incomplete markers cost 101-104 ms; the 900
+  complete ones alone 68 ms and the 100 others 12 ms.
+* Newton steps while >= 3/4 of a model's markers are active evaluate all of
+  them instead of gathering the active columns: rows model 15.7 -> 11.4 ms,
+  binary 5.4 -> 4.2 ms at the third step.
+* The continuous model at beta = 0 (Breslow, complete markers) sums only x
+  and x^2 (S0 is the shared number at risk): 11 -> 8 ms; the binary set-up
+  of complete markers skips the mask product and the empty-risk-set guard:
+  9 -> 7 ms.
+* Page faults: log2 and the centring in place in the block's own values,
+  the complete markers compacted in that memory (not copied): 7,000 ->
+  2,800 minor faults a block (~1.2 us each here; ~9 ms a block when the
+  allocator returned nothing to the system).
+* The chi-square tails of the log-rank and score tests move from
+  screen_table (serial, after the blocks) into the blocks: 4.4 -> 1.4 ms.
+
+Tried without gain: CHUNK 2**14, 2**15, 2**17, 2**18 (2**16 best); bigger
+event-time chunks in the accumulation; np.cumsum / np.add.accumulate for
+the suffix sums (bit-identical but 2-4x slower than the row loop);
+np.add.reduceat for segment sums (10x slower than the sparse product);
+float32 or reduceat for the binary counts (small, mixed dtypes).  Measured
+but not changed: blocks of 500-667 markers cost ~10% less CPU than 1,000 at
+1,100 rows (L2-sized per-marker arrays), but the default layout is pinned
+by tests/stats/screen/test_markers.py::test_default_blocks_are_balanced.
+Not met: 0.1 s and 200x at 1,100 x 2,000.  Two threads give 1.5x, not 2x:
+two processes each running a block keep their solo time (95 vs 93 ms), two
+threads of one process take ~120 ms each -- the GIL (about 1,300 voluntary
+context switches per screen) over the thousands of small numpy calls per
+block (suffix sums row by row, chunked products), which only a fused
+kernel would remove.
 """
 
 from __future__ import annotations

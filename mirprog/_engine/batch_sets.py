@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from mirprog._engine.blas import vecmat
 from mirprog._engine.coxph import ETA_MAX, ETA_MIN, Ties
 from mirprog.errors import ArgumentError
 
@@ -260,7 +261,7 @@ def take(a: np.ndarray, cols: Cols) -> np.ndarray:
 def wsum(weight: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Column sums of ``weight * a`` (``weight`` may be one column shared by all)."""
     if weight.shape[1] == 1:
-        return np.asarray(weight[:, 0] @ a)
+        return vecmat(weight[:, 0], a)
     return np.einsum("ij,ij->j", weight, a)
 
 

@@ -111,9 +111,11 @@ def _accumulate(acc: np.ndarray, w: np.ndarray, s0: np.ndarray, s1: np.ndarray,
 
     ``counts`` > 0: s0 holds whole numbers up to it, whose logs are looked up.
     """
-    rows, k = s0.shape
+    rows, k = s1.shape
     t = np.empty((rows, 4, k))
-    if counts:
+    if s0.shape[1] < k:               # one column shared by all markers (whole numbers)
+        t[:, 0] = log_counts(s0, counts) if counts else np.log(s0)
+    elif counts:
         log_counts(s0, counts, out=t[:, 0])
     else:
         np.log(s0, out=t[:, 0])
@@ -173,6 +175,8 @@ class _Rows:
         self.empty = empty_risk_sets(s, w_rows)
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        if self.w is None and self.ev.frac is None and not beta.any():
+            return self._at_zero(beta, cols)
         work, k, s, rows = self.work, len(beta), self.s, self.rows
         seg = work("seg", len(s.first), 3 * k)
         clip = (float(np.abs(beta).max(initial=0.0)) * self.reach_max >= 21.0
@@ -225,6 +229,34 @@ class _Rows:
                          counts=zero and self.ev.frac is None)
 
 
+    def _at_zero(self, beta: np.ndarray, cols: Cols) -> Derivs:
+        """:meth:`__call__` at beta = 0 (Breslow) of markers without missing values.
+
+        Every risk weight is 1: S0 is the number at risk, one column shared by
+        all markers, and S1, S2 are the risk sets' sums of x and x^2 (the same
+        sums, in the same order, as the general path's r x and r x^2).
+        """
+        work, k, s, rows = self.work, len(beta), self.s, self.rows
+        seg = work("seg", len(s.first), 2 * k)
+        for c in self.chunks:
+            x = self.x[c.r0:c.r1]
+            if cols is not None:
+                x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
+            stack = work("stack", rows * 3 * k)[:c.rows * 2 * k].reshape(c.rows, 2, k)
+            np.copyto(stack[:, 0], x)
+            np.multiply(x, x, out=stack[:, 1])
+            seg[c.g0:c.g1] = c.segment_sums(stack.reshape(c.rows, 2 * k))
+        sums = suffix_sums(seg, s.g_bounds)
+        s0 = s.n_risk.astype(float)[:, None]
+        s1, s2 = sums[:, :k], sums[:, k:]
+
+        def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+            return [s0[a:b], s1[a:b], s2[a:b]], None
+
+        sum_x = take(self.sum_x, cols)
+        return _assemble(s, self.ev, cols, k, sums_at, beta * sum_x, sum_x, counts=True)
+
+
 def _missing(w: np.ndarray, incomplete: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.nonzero(~w)``, searched only in the columns ``incomplete`` (increasing)."""
     rows, j = np.nonzero(~w[:, incomplete])
@@ -256,11 +288,14 @@ class _Binary:
     def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
         self.s, self.ev = s, ev
         k = w_rows.shape[1]
-        self.n_high, self.d_high, n_high = bs.counts(s, np.multiply(high, w_rows, dtype=float))
+        incomplete = np.flatnonzero(~w_rows.all(axis=0))
+        ones = high.astype(float) if incomplete.size == 0 else np.multiply(high, w_rows,
+                                                                            dtype=float)
+        self.n_high, self.d_high, n_high = bs.counts(s, ones)
+        del ones
         # numbers at risk: everyone from first[g] on, less the marker's missing rows
         everyone = s.n_risk.astype(float)[:, None]
         n = np.full(k, float(len(s.time)))
-        incomplete = np.flatnonzero(~w_rows.all(axis=0))
         if incomplete.size == 0:
             self.n_tot = everyone                 # (G, 1): shared by all markers
         else:
@@ -285,7 +320,9 @@ class _Binary:
             n_low = (self.n_tot - self.n_high)[g] - f * d_low[g]
             self.n_h, self.wt = self.n_high[g] - f * self.d_high[g], ev.w
         # nobody at risk only where the weight is 0: any positive n_l keeps the log finite
-        self.n_l = np.where((n_low == 0) & (self.n_h == 0), 1.0, n_low)
+        # (and only for a marker with missing rows: n_l + n_h >= (1 - k/d) n_tot > 0)
+        self.n_l = (n_low if incomplete.size == 0 else
+                    np.where((n_low == 0) & (self.n_h == 0), 1.0, n_low))
 
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         xh, xl = take(self.x_high, cols), take(self.x_low, cols)
@@ -391,6 +428,23 @@ def logrank_block(b: _Binary) -> TwoGroupLogRank:
     return two_group(b.n_tot, b.n_high, b.d_tot, b.events_high)
 
 
+DENSE_FROM = 0.75  # share of a model's markers still active from which all of them are computed
+
+
+def _all_columns(deriv: Callable[[np.ndarray, Cols], Derivs], beta: np.ndarray,
+                 cols: np.ndarray, m: int) -> Derivs:
+    """``deriv(beta, cols)`` computed on all m markers (the others at 0), then picked.
+
+    Gathering the active markers' columns (in every chunk of rows, and each
+    per-marker array) costs more than the arithmetic of the few converged
+    markers it leaves out; each marker's numbers do not depend on the others.
+    """
+    full = np.zeros((m, *beta.shape[1:]))
+    full[cols] = beta
+    loglik, score, info, scale = deriv(full, None)
+    return loglik[cols], score[cols], info[cols], None if scale is None else scale[cols]
+
+
 class JointModels:
     """Several models' derivatives as one: columns [0, m1) are the first model's, and so on.
 
@@ -410,7 +464,11 @@ class JointModels:
             else:                                  # cols are increasing
                 lo, hi = np.searchsorted(cols, [a, b])
                 sub = None if hi - lo == b - a else cols[lo:hi] - a
-            if hi > lo:
+            if hi == lo:
+                continue
+            if sub is not None and len(sub) >= DENSE_FROM * (b - a):
+                parts.append(_all_columns(deriv, beta[lo:hi], sub, int(b - a)))
+            else:
                 parts.append(deriv(beta[lo:hi], sub))
         loglik, score, info, scale = (np.concatenate(x) for x in zip(*parts, strict=True))
         return loglik, score, info, scale
@@ -451,20 +509,31 @@ def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
 
 
 def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties,
-                     ev: Events | None = None) -> _Rows:
+                     ev: Events | None = None, *, overwrite: bool = False) -> _Rows:
     """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing).
 
     ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
+    ``overwrite``: ``x`` (float64, C order) may be centred in place.
     """
     w_rows = np.asarray(w_rows, dtype=bool)
-    return _Rows(s, centre(x, w_rows), w_rows,
+    return _Rows(s, centre(x, w_rows, overwrite=overwrite), w_rows,
                  complete_events(s, w_rows, ties) if ev is None else ev)
 
 
-def centre(x: np.ndarray, w_rows: np.ndarray) -> np.ndarray:
-    """Each column of ``x`` less its mean over its complete rows ``w_rows``; 0 elsewhere."""
+def centre(x: np.ndarray, w_rows: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
+    """Each column of ``x`` less its mean over its complete rows ``w_rows``; 0 elsewhere.
+
+    ``overwrite``: centre ``x`` itself when it is a C-order float64 array (a
+    fresh (rows, markers) array costs a page fault per 4 kB on first touch).
+    """
     complete = bool(w_rows.all())
-    xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
+    own = overwrite and x.dtype == np.float64 and x.flags.c_contiguous and x.flags.writeable
+    if own:
+        xc = x
+        if not complete:
+            np.copyto(xc, 0.0, where=~w_rows)
+    else:
+        xc = np.array(x, dtype=float) if complete else np.where(w_rows, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         xc -= xc.sum(axis=0) / w_rows.sum(axis=0)
     if not complete:

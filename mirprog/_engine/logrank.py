@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mirprog._engine.blas import vecmat
+
 __all__ = ["WEIGHTINGS", "TwoGroupLogRank", "logrank_arrays", "logrank_scores",
            "quadratic_chi2", "tie_factor", "time_weights", "two_group"]
 
@@ -155,7 +157,7 @@ class TwoGroupLogRank:
 def _weighted_sum(weight: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Column sums of ``weight * a`` over event times, ``weight`` (G, 1) or (G, M)."""
     if weight.shape[1] == 1:
-        return np.asarray(weight[:, 0] @ a)
+        return vecmat(weight[:, 0], a)
     return np.asarray(np.einsum("ij,ij->j", weight, a))
 
 

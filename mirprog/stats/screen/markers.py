@@ -511,9 +511,53 @@ def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
-    """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order."""
-    m = values.shape[1]
+    """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order.
+
+    ``values`` is overwritten (by the continuous model's scale, then centred):
+    callers pass a fresh array, and a (rows, markers) copy would cost a page
+    fault per 4 kB on first touch.
+
+    The markers without missing values are computed apart from the others
+    when they are at least a quarter of the block (and ``_MIN_BLOCK``): their
+    risk sets, event weights and tie counts are one column shared by all of
+    them (products with one vector instead of per-marker weights, no zeroed
+    rows), which makes them about 20% cheaper.
+    """
     values = np.ascontiguousarray(values)            # the engine's layout
+    m = values.shape[1]
+    complete = ~np.isnan(values).any(axis=0)
+    n_complete = int(complete.sum())
+    if n_complete == m or n_complete < max(_MIN_BLOCK, m // 4):
+        return _screen_block(values, s, opts)
+    full, rest = np.flatnonzero(complete), np.flatnonzero(~complete)
+    rest_values = np.take(values, rest, axis=1)      # (the smaller part) before compacting
+    parts = [(full, _screen_block(_compact_columns(values, full), s, opts)),
+             (rest, _screen_block(rest_values, s, opts))]
+    out = {}
+    for key, first in parts[0][1].items():
+        out[key] = np.empty(m, dtype=np.result_type(first, parts[1][1][key]))
+        for cols, part in parts:
+            out[key][cols] = part[key]
+    return out
+
+
+def _compact_columns(a: np.ndarray, cols: np.ndarray, rows: int = 64) -> np.ndarray:
+    """The columns ``cols`` (increasing) of ``a`` (C order), as a C-order array in ``a``'s memory.
+
+    Row i of the result ends at or before row i of ``a`` starts, so taking
+    blocks of rows in order never overwrites a row still to be read (a
+    fresh array would cost a page fault per 4 kB).
+    """
+    n = a.shape[0]
+    out = a.reshape(-1)[:n * len(cols)].reshape(n, len(cols))
+    for r0 in range(0, n, rows):
+        out[r0:r0 + rows] = np.take(a[r0:r0 + rows], cols, axis=1)
+    return out
+
+
+def _screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
+    """:func:`screen_block` on ``values`` (C order) as one block."""
+    m = values.shape[1]
     w = ~np.isnan(values)
     n = w.sum(axis=0)
     events = w[s.ev].sum(axis=0)
@@ -532,7 +576,7 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     if opts.continuous == "log2":
         flags |= np.where(((flags & 7) == 0) & (vmin <= 0), 16, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            x = np.log2(values)
+            x = np.log2(values, out=values)
     if opts.z is not None:
         flags |= np.where(((flags & 7) == 0) & _degenerate_terms(opts.z, opts.z_groups, w),
                           32768, 0)
@@ -549,6 +593,12 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
         _store(out, "_cont", fits[1], ok_cont)
         flags[ok_cont] |= _cox_flags(fits[1], 1024, 16384)
     out["flags"] = _no_model_where_degenerate(out, flags)
+    # the chi-square tails here, in parallel: ~0.7 us a value, serial in screen_table
+    undefined = (out["flags"] & 32) > 0
+    out["lr_chi2"] = np.where(undefined, np.nan, out["lr_chi2"])
+    with np.errstate(invalid="ignore"):
+        out["logrank_p"] = np.where(out["lr_df"] > 0, chi2_sf_array(out["lr_chi2"], 1), np.nan)
+    out["score_p"] = chi2_sf_array(out["score_chi2"], 1)
     return out
 
 
@@ -587,12 +637,16 @@ _FIT_KEYS = ("coef", "se", "loglik", "loglik_null", "score_chi2")
 
 def _fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray, w_cont: np.ndarray,
           opts: BlockOptions) -> tuple[TwoGroupLogRank | None, list[BatchCox]]:
-    """Log-rank tests and one-covariate Cox fits: binary on ``high``, continuous on ``x``."""
+    """Log-rank tests and one-covariate Cox fits: binary on ``high``, continuous on ``x``.
+
+    ``x`` is centred in place.
+    """
     ev = complete_events(s, w, opts.ties) if w.shape[1] else None
     binary = binary_model(s, high, w, opts.ties, ev) if w.shape[1] else None
     if not _same(w, w_cont):                   # (usually the same markers)
         ev = complete_events(s, w_cont, opts.ties) if w_cont.shape[1] else None
-    cont = continuous_model(s, x, w_cont, opts.ties, ev) if w_cont.shape[1] else None
+    cont = (continuous_model(s, x, w_cont, opts.ties, ev, overwrite=True) if w_cont.shape[1]
+            else None)
     # one Newton loop for both models: its bookkeeping dominates on small blocks
     fits = fit_models([(binary, w.shape[1]), (cont, w_cont.shape[1])], max_iter=opts.max_iter)
     return (None if binary is None else logrank_block(binary)), fits
@@ -610,7 +664,7 @@ def _adjusted_fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray,
     lr = logrank_block(binary_model(s, high, w, opts.ties, ev)) if w.shape[1] else None
     ev_cont = ev if _same(w, w_cont) else None
     models = [(high.astype(float), w, ev) if w.shape[1] else None,
-              (centre(x, w_cont), w_cont, ev_cont) if w_cont.shape[1] else None]
+              (centre(x, w_cont, overwrite=True), w_cont, ev_cont) if w_cont.shape[1] else None]
     return lr, fit_adjusted(s, np.asarray(opts.z), models, opts.ties, max_iter=opts.max_iter)
 
 
@@ -640,11 +694,8 @@ def screen_table(names: list[str], parts: list[dict[str, np.ndarray]], conf_leve
                             "n": r["n"].astype(np.int64),
                             "events": r["events"].astype(np.int64),
                             "n_high": r["n_high"].astype(np.int64)}
-    undefined = (r["flags"] & 32) > 0
-    chi2 = np.where(undefined, np.nan, r["lr_chi2"])
-    cols["logrank_chi2"] = chi2
-    with np.errstate(invalid="ignore"):
-        cols["logrank_p"] = np.where(r["lr_df"] > 0, chi2_sf_array(chi2, 1), np.nan)
+    cols["logrank_chi2"] = r["lr_chi2"]         # (NaN where undefined: screen_block)
+    cols["logrank_p"] = r["logrank_p"]
     with np.errstate(over="ignore", invalid="ignore"):   # a monotone fit's upper limit is inf
         for suffix in ("", "_cont"):
             b, se = r["coef" + suffix], r["se" + suffix]
@@ -655,7 +706,7 @@ def screen_table(names: list[str], parts: list[dict[str, np.ndarray]], conf_leve
             cols["lr_chi2" + suffix] = 2 * (r["loglik" + suffix] - r["loglik_null" + suffix])
             if not suffix:               # the split's score test (given any covariates)
                 cols["score_chi2"] = r["score_chi2"]
-                cols["score_p"] = chi2_sf_array(r["score_chi2"], 1)
+                cols["score_p"] = r["score_p"]
     for q, p in (("q_logrank", "logrank_p"), ("q", "p"), ("q_cont", "p_cont")):
         cols[q] = _adjust(cols[p], fdr)
     cols["note"] = np.array([_note(int(f)) for f in r["flags"]], dtype=object)
