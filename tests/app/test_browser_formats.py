@@ -96,7 +96,10 @@ def test_parquet_upload_and_a_marker_screen(page: Any, tmp_path: Path, shots: Pa
     assert moved == pytest.approx([0, *(d / m for d in range(size, m, size)), 1])
 
     cohort = mp.Cohort(df, time="months", event="event", id="patient")
-    ref = mp.screen(cohort, [c for c in df.columns if c.startswith("miR")], progress=False)
+    # the app's blocks (results are bit-identical for a given block size; across block
+    # sizes they differ by rounding, ~1e-13: mp.screen's block_size)
+    ref = mp.screen(cohort, [c for c in df.columns if c.startswith("miR")], progress=False,
+                    block_size=size)
     best = ref.table.sort_values("logrank_p", kind="stable").iloc[0]
     first_row = page.locator("#screen_table tbody tr").first
     assert first_row.locator("td").first.inner_text() == best["marker"] == "miR-0000"
