@@ -52,8 +52,8 @@ def _range(v: np.ndarray, *, from_zero: bool = False) -> tuple[float, float]:
     lo, hi = (0.0 if from_zero else float(v.min())), float(v.max())
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5, hi + 0.5
-    pad = 0.05 * (hi - lo)
-    return (lo if from_zero else lo - pad), hi + pad
+    pad = 0.05 * (hi - lo)      # above: room for a top hit's name and ring
+    return (lo if from_zero else lo - pad), hi + (2.0 if from_zero else 1.0) * pad
 
 
 def volcano_svg(result: ScreenResult, *, fdr: float = 0.05, highlight: str | None = None,
