@@ -85,10 +85,6 @@ def study_toml(s: SessionChoices) -> str:
         raise ArgumentError("The fixed cut needs its threshold.", argument="threshold")
     head = ("# The study file of a mirprog app session. Put it in the folder of the data file\n"
             f"# {s.file_name} and run:   mirprog study <this file> --out results/\n")
-    if s.rule != "median":
-        head += (f"# {s.marker} keeps the One marker view's cut ({s.rule}) here, in the study's "
-                 "tables too;\n# the app's Study view splits every marker at the median, so "
-                 f"its rows for {s.marker} differ.\n")
     study = Study(
         title=f"mirprog app: {s.marker}", cohort_file=s.file_name, id=s.id or None,
         time_unit=s.time_unit or None, sheet=s.sheet or 0,

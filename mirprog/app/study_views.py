@@ -37,24 +37,54 @@ def adverse_levels(cohort: Cohort, columns: list[str]) -> dict[str, Any]:
 
 def register_study(input: Inputs, shared: Shared) -> None:
     """Outputs of the Study view."""
-    _register_table3(input, shared)
-    _register_combined(input, shared)
-    _register_subgroups(input, shared)
+
+    @reactive.calc
+    def split() -> tuple[Cohort, dict[str, str]]:
+        """The cohort with the chosen markers and the One marker view's marker split, and
+        marker -> column: that marker by the One marker view's cut rule (as the session's
+        study file has it), every other marker at the median."""
+        from mirprog.factors.cutpoints import Cutpoints
+
+        c = shared.cohort()
+        marker, rule = input.marker(), input.rule()
+        markers = list(dict.fromkeys([*input.markers(), *([marker] if marker else [])]))
+        columns: dict[str, str] = {}
+        for m in markers:
+            own = m == marker and rule != "median"
+            if own and rule == "fixed" and input.threshold() is None:
+                raise ArgumentError(f"The fixed cut of {m!r} needs a threshold value.")
+            spec = Cutpoints.fit(c, [m], rule if own else "median",
+                                 thresholds={m: [float(input.threshold())]}
+                                 if own and rule == "fixed" else None)
+            c = spec.apply(c)
+            columns[m] = spec.cutpoints[0].column
+        return c, columns
+
+    _register_table3(input, shared, split)
+    _register_combined(input, shared, split)
+    _register_subgroups(input, shared, split)
 
 
-def _register_table3(input: Inputs, shared: Shared) -> None:
+def _register_table3(input: Inputs, shared: Shared, split: Any) -> None:
     """The univariate/multivariate table, its forest plot and downloads."""
 
     @reactive.calc
     def table3_result() -> Any:
         from mirprog.stats.factor_table import factor_table
 
-        c = shared.cohort()
-        markers, clinical = list(input.markers()), list(input.clinical())
+        marker, clinical = input.marker(), list(input.clinical())
+        # the session's study: the One marker view's marker first, as in its study file
+        markers = list(dict.fromkeys([*([marker] if marker else []), *input.markers()]))
         if not markers and not clinical:
             return ArgumentError("Choose markers and/or clinical factors on the Data view.")
         try:
-            return factor_table(c, markers, clinical,
+            c, columns = split()
+            cols = [columns[m] for m in markers]
+            groups = [col for col in cols if c.column(col).nunique() > 2]  # tertiles...
+            return factor_table(c, clinical={**{col: col for col in cols},
+                                             **{f: f for f in clinical}},
+                                categorical=groups or None,
+                                reference={col: 1 for col in groups} or None,
                                 p_remove=float(input.p_remove() or 0.1))
         except MirprogError as exc:
             return exc
@@ -109,20 +139,8 @@ def _register_table3(input: Inputs, shared: Shared) -> None:
         yield an.figure_bytes(forest_plot(t3), input.study_fig_format())
 
 
-def _register_combined(input: Inputs, shared: Shared) -> None:
+def _register_combined(input: Inputs, shared: Shared, split: Any) -> None:
     """Combined risk groups (A/B/C...) and the model comparison."""
-
-    @reactive.calc
-    def split() -> tuple[Cohort, dict[str, str]]:
-        """The cohort with its chosen markers split at the median, and marker -> column."""
-        from mirprog.factors.cutpoints import Cutpoints
-
-        c = shared.cohort()
-        markers = list(input.markers())
-        if not markers:
-            return c, {}
-        spec = Cutpoints.fit(c, markers)
-        return spec.apply(c), {p.marker: p.column for p in spec.cutpoints}
 
     @reactive.calc
     def combined() -> Any:
@@ -130,9 +148,9 @@ def _register_combined(input: Inputs, shared: Shared) -> None:
 
         chosen = list(input.combined())
         req(chosen)
-        c, columns = split()
-        factors = [columns.get(f, f) for f in chosen]
         try:
+            c, columns = split()
+            factors = [columns.get(f, f) for f in chosen]
             if len(factors) < 2:
                 raise ArgumentError("Choose two or more factors to combine.")
             comp = compare_combined(c, factors)
@@ -223,7 +241,11 @@ def _share_combined(shared: Shared, combined: Any, split: Any) -> None:
     shared.study_parts["signature"] = signature
 
 
-def _register_subgroups(input: Inputs, shared: Shared) -> None:
+def _cut_words(rule: str) -> str:
+    return "median split" if rule == "median" else f"{rule} cut"
+
+
+def _register_subgroups(input: Inputs, shared: Shared, split: Any) -> None:
     """The marker within each level of a clinical factor, with the interaction p."""
 
     @reactive.calc
@@ -232,8 +254,8 @@ def _register_subgroups(input: Inputs, shared: Shared) -> None:
 
         by = input.subgroup_by()
         req(by and input.marker())
-        c = shared.cohort()
         try:
+            c, columns = split()
             col = c.column(by)
             levels = sorted(col.dropna().unique().tolist(), key=str)
             if len(levels) > 12:
@@ -241,7 +263,7 @@ def _register_subgroups(input: Inputs, shared: Shared) -> None:
                                     "factor with at most 12.")
             masks = {f"{by} = {v}": (col == v).to_numpy() for v in levels}
             conditions = {f"{by} = {v}": f"{by} == {v!r}" for v in levels}
-            return subgroup_table(c, input.marker(), masks, marker_rule="median"), conditions
+            return subgroup_table(c, columns[input.marker()], masks), conditions
         except MirprogError as exc:
             return exc
 
@@ -251,7 +273,8 @@ def _register_subgroups(input: Inputs, shared: Shared) -> None:
         return res
 
     shared.looked_at["Subgroups"] = lambda: [
-        (f"{input.marker()} (median split) within the levels of {input.subgroup_by()}",
+        (f"{input.marker()} ({_cut_words(input.rule())}) within the levels of "
+         f"{input.subgroup_by()}",
          subgroup_ok()[0])]
     shared.study_parts["subgroups"] = lambda: subgroup_ok()[1]
 
@@ -260,8 +283,8 @@ def _register_subgroups(input: Inputs, shared: Shared) -> None:
         res = subgroup_result()
         if isinstance(res, Exception):
             return error_box(res)
-        return ui.div(ui.p(f"Marker {input.marker()} (median split) within each level of "
-                           f"{input.subgroup_by()}."),
+        return ui.div(ui.p(f"Marker {input.marker()} ({_cut_words(input.rule())}, as in the "
+                           f"One marker view) within each level of {input.subgroup_by()}."),
                       frame_html(res[0].formatted(), "subgroup-table"))
 
     @render.download(filename=lambda: f"subgroups.{input.table_format()}")

@@ -99,8 +99,9 @@ def _study_view() -> Any:
         "Study",
         ui.layout_sidebar(
             ui.sidebar(
-                ui.p("Markers are split at the median; clinical factors are used as they are "
-                     "(text columns are categorical)."),
+                ui.p("The One marker view's marker (by its cut rule) and the markers chosen "
+                     "(split at the median), as the session's study file has them; clinical "
+                     "factors are used as they are (text columns are categorical)."),
                 ui.input_numeric("p_remove", "Backward selection: remove if p >", value=0.1,
                                  min=0.001, max=1, step=0.01),
                 ui.input_selectize("combined", "Combined risk groups / model comparison: "

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -284,6 +285,44 @@ def test_take_home_downloads(session: dict[str, Any], shots: Path, tmp_path: Pat
     model = mp.PrognosticModel.load(dl.value.path())
     assert model.n == 2982
     page.screenshot(path=str(shots / "7-take-home.png"), full_page=True)
+
+
+def test_the_study_view_is_the_study_files_study(session: dict[str, Any],
+                                                 tmp_path: Path) -> None:
+    """With a One-marker cut other than the median, the Study view's table is the one
+    ``mirprog study`` computes from the session's study file (same rows, same numbers)."""
+    page = session["page"]
+    _tab(page, "One marker")
+    page.select_option("#marker", "pgr")
+    page.get_by_label("Optimal (corrected p, out-of-fold HR)").check()
+    page.locator("#opt-p").wait_for()
+    _tab(page, "Study")
+    page.wait_for_function("() => { const e = document.querySelector('#selection-note');"
+                           " return e && !document.querySelector('#table3.recalculating'); }")
+    page.select_option("#table_format", "csv")
+    with page.expect_download() as dl:
+        page.click("#dl_table3")
+    shown = pd.read_csv(dl.value.path(), index_col=0)
+    _tab(page, "Take home")
+    page.locator("#report-state").wait_for()
+    with page.expect_download() as dl:
+        page.click("#dl_study")
+    study = tmp_path / "mirprog-study.toml"
+    study.write_bytes(Path(dl.value.path()).read_bytes())
+    (tmp_path / DATA.name).write_bytes(DATA.read_bytes())
+    run = subprocess.run([sys.executable, "-m", "mirprog.cli", "study", str(study), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(HERE.parents[1])})
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(tmp_path / "out" / "recurrence_univariate_and_multivariate_analyses.csv",
+                        index_col="term")
+    assert list(shown.index) == list(table.index)
+    assert "pgr_high" in shown.index
+    for col in ("hr", "logrank_p", "p", "multi_hr", "multi_p"):
+        np.testing.assert_allclose(shown[col].to_numpy(float), table[col].to_numpy(float),
+                                   rtol=1e-12)
+    _tab(page, "One marker")
+    page.get_by_label("Median", exact=True).check()
 
 
 def test_nothing_left_the_machine_and_no_console_error(session: dict[str, Any]) -> None:

@@ -72,11 +72,3 @@ def test_the_sessions_weighted_stratified_test_reruns_from_its_file() -> None:
     ref = mp.logrank(ep.cohort, by="pgr_high", weighting="tarone-ware", strata="hormon")
     assert (got.chi2, got.p) == (ref.chi2, ref.p)
 
-
-def test_a_cut_other_than_the_median_is_noted_in_the_file() -> None:
-    text = study_toml(CHOICES)                      # pgr: fixed at 40.5
-    assert "# pgr keeps the One marker view's cut (fixed) here" in text
-    assert mp.Study.from_toml(text=text).markers[0].rule == "fixed"
-    base = {k: getattr(CHOICES, k) for k in CHOICES.__dataclass_fields__}
-    median = study_toml(SessionChoices(**{**base, "rule": "median", "threshold": None}))
-    assert "keeps the One marker view's cut" not in median
