@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirprog._engine.blas import vecmat
-
 __all__ = ["WEIGHTINGS", "TwoGroupLogRank", "logrank_arrays", "logrank_scores",
            "quadratic_chi2", "tie_factor", "time_weights", "two_group"]
 
@@ -154,11 +152,7 @@ class TwoGroupLogRank:
     df: np.ndarray
 
 
-def _weighted_sum(weight: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Column sums of ``weight * a`` over event times, ``weight`` (G, 1) or (G, M)."""
-    if weight.shape[1] == 1:
-        return vecmat(weight[:, 0], a)
-    return np.asarray(np.einsum("ij,ij->j", weight, a))
+CHUNK = 2**16  # values per working array of :func:`two_group` (cache-sized, reused)
 
 
 def two_group(n_tot: np.ndarray, n_high: np.ndarray, d_tot: np.ndarray,
@@ -169,17 +163,50 @@ def two_group(n_tot: np.ndarray, n_high: np.ndarray, d_tot: np.ndarray,
     risk in the high group (G, M); ``d_tot``: events (G, 1) or (G, M), 0 at a time
     where a marker has no event among its rows; ``events_high``: (M,).  A group
     with no expected events is dropped, as survdiff (then chi2 = 0, df = 0).
+
+    The shares of the risk sets are taken in cache-sized blocks of event
+    times, written into two reused arrays: a (G, M) temporary per step cost
+    a page fault per 4 kB of it.
     """
+    g, m = n_high.shape
+    tie = tie_factor(n_tot, d_tot)
+    shared = d_tot.shape[1] == 1            # (then every event time has an event: d > 0)
+    # expected, sum tie share, sum tie share^2, high at risk at the events (whole numbers)
+    acc = np.zeros((4, m))
+    step = max(1, CHUNK // max(1, m))
+    buf = np.empty((2, min(step, g), m))
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(d_tot > 0, n_high / n_tot, 0.0)   # nobody at risk only where d = 0
-        tie = tie_factor(n_tot, d_tot)
-        expected = _weighted_sum(d_tot, share)
-        variance = _weighted_sum(tie, share) - _weighted_sum(tie, share * share)
+        for a in range(0, g, step):
+            b = min(a + step, g)
+            share, sq = buf[0, :b - a], buf[1, :b - a]
+            np.divide(n_high[a:b], n_tot[a:b], out=share)
+            if not shared:                  # nobody at risk only where d = 0
+                np.copyto(share, 0.0, where=d_tot[a:b] == 0)
+            np.multiply(share, share, out=sq)
+            d, t, nh = d_tot[a:b], tie[a:b], n_high[a:b]
+            if shared and t.shape[1] == 1:
+                acc[0] += d[:, 0] @ share
+                acc[1] += t[:, 0] @ share
+                acc[2] += t[:, 0] @ sq
+                acc[3] += d[:, 0] @ nh
+            else:
+                acc[0] += np.einsum("ij,ij->j", _wide(d, m), share)
+                acc[1] += np.einsum("ij,ij->j", _wide(t, m), share)
+                acc[2] += np.einsum("ij,ij->j", _wide(t, m), sq)
+                acc[3] += np.einsum("ij,ij->j", _wide(d, m), nh)
+        expected, v1, v2, at_events_high = acc
+        variance = v1 - v2
         diff = events_high - expected
-        # E_high = 0 iff no high patient is at risk at any event time (sums of whole numbers)
-        both = (_weighted_sum(d_tot, n_high) > 0) & (_weighted_sum(d_tot, n_tot - n_high) > 0)
+        # E_high = 0 iff no high patient is at risk at any event time (sums of whole numbers,
+        # exact in any order)
+        at_events = (d_tot * n_tot).sum(axis=0)
+        both = (at_events_high > 0) & (at_events - at_events_high > 0)
         chi2 = np.where(both, diff * (diff / variance), 0.0)
     return TwoGroupLogRank(events_high, expected, variance, chi2, both.astype(np.int64))
+
+
+def _wide(a: np.ndarray, m: int) -> np.ndarray:
+    return a if a.shape[1] == m else np.broadcast_to(a, (a.shape[0], m))
 
 
 def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:
