@@ -352,7 +352,7 @@ def screen(
     order = s.order if model.rows is None else model.rows[s.order]
     try:
         parts = run_tasks(screen_block, blocks, shared=(s, opts),
-                          prepare=MarkerValues(cohort, order), threads=n_threads,
+                          prepare=MarkerValues(cohort, order).block, threads=n_threads,
                           client=ex.client, scheduler=ex.scheduler,
                           done=None if bar is None else lambda block: bar.update(len(block)))
     finally:
@@ -393,6 +393,19 @@ def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list
     return [names[i:i + size] for i in range(0, len(names), size)]
 
 
+@dataclass(frozen=True)
+class BlockValues:
+    """A block's marker values in the two layouts the screen needs, both fresh arrays.
+
+    ``values`` (rows, markers), C order, rows in the sample's order: the models
+    overwrite it.  ``by_marker`` (markers, rows), C order, the same rows in the
+    same order: the medians partition it in place.
+    """
+
+    values: np.ndarray
+    by_marker: np.ndarray
+
+
 class MarkerValues:
     """A block's marker values as a float (rows, markers) array: the rows ``order`` picks.
 
@@ -408,14 +421,30 @@ class MarkerValues:
         self.lock = threading.Lock()
 
     def __call__(self, block: Sequence[str]) -> np.ndarray:
+        return self.block(block).values
+
+    def block(self, block: Sequence[str]) -> BlockValues:
+        """Both layouts of the block's values (:class:`BlockValues`).
+
+        pandas holds float columns marker by marker: the rows are gathered
+        along them (contiguous), then transposed once; gathering rows of the
+        (rows, markers) view directly reads it column-strided.
+        """
         with self.lock:
             if len(block) <= 16:     # column by column: pandas' frame[list] costs ~0.2 ms
                 raw = np.empty((len(self.frame), len(block)))
                 for j, name in enumerate(block):
                     raw[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
             else:
-                raw = self.frame[list(block)].to_numpy(dtype=float, na_value=np.nan)
-        return np.take(raw, self.order, axis=0)
+                sub = self.frame[list(block)]
+                raw = sub.to_numpy()              # a view of the copy's float block, if one
+                if raw.dtype != np.float64:
+                    raw = sub.to_numpy(dtype=float, na_value=np.nan)
+        if raw.flags.f_contiguous and not raw.flags.c_contiguous:
+            by_marker = np.take(raw.T, self.order, axis=1)
+            return BlockValues(np.array(by_marker.T, order="C"), by_marker)   # (copies)
+        values = np.take(raw, self.order, axis=0)
+        return BlockValues(values, np.array(values.T, order="C"))
 
 
 def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
@@ -488,10 +517,11 @@ def _is_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype))
 
 
-def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
+def _medians(vt: np.ndarray, n: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     """Per row of ``vt``, ``np.quantile`` of its non-missing values at 0.5 (NaN if none), exactly.
 
     ``n`` counts the non-missing values per row (np.partition puts NaN last).
+    ``overwrite``: ``vt`` is a C-order array that may be partitioned in place.
     """
     out = np.full(vt.shape[0], np.nan)
     for c in np.unique(n[n > 0]):
@@ -499,7 +529,10 @@ def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
         hi = int(c) // 2
         # a C-order copy partitioned in place: numpy's SIMD selection takes one kth
         # (two kths fall back to a loop 3x slower), along contiguous rows
-        part = np.array(vt if len(cols) == vt.shape[0] else vt[cols], order="C")
+        if len(cols) == vt.shape[0]:
+            part = vt if overwrite and vt.flags.c_contiguous else np.array(vt, order="C")
+        else:
+            part = np.take(vt, cols, axis=0)
         part.partition(hi, axis=1)
         b = part[:, hi]
         if c % 2:
@@ -510,12 +543,14 @@ def _medians(vt: np.ndarray, n: np.ndarray) -> np.ndarray:
     return out
 
 
-def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
+def screen_block(values: np.ndarray | BlockValues, s: Sample,
+                 opts: BlockOptions) -> dict[str, np.ndarray]:
     """All numbers of a block of markers: ``values`` (n, M), rows in ``s``'s order.
 
     ``values`` is overwritten (by the continuous model's scale, then centred):
     callers pass a fresh array, and a (rows, markers) copy would cost a page
-    fault per 4 kB on first touch.
+    fault per 4 kB on first touch.  A :class:`BlockValues` also brings the
+    values marker by marker, which the medians partition in place.
 
     The markers without missing values are computed apart from the others
     when they are at least a quarter of the block (and ``_MIN_BLOCK``): their
@@ -523,16 +558,26 @@ def screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str,
     them (products with one vector instead of per-marker weights, no zeroed
     rows), which makes them about 20% cheaper.
     """
-    values = np.ascontiguousarray(values)            # the engine's layout
+    if isinstance(values, BlockValues):
+        by_marker = values.by_marker
+        values = values.values
+    else:
+        values = np.ascontiguousarray(values)        # the engine's layout
+        by_marker = np.array(values.T, order="C")
     m = values.shape[1]
-    complete = ~np.isnan(values).any(axis=0)
+    missing = np.isnan(by_marker)
+    n = by_marker.shape[1] - missing.sum(axis=1)
+    complete = n == values.shape[0]
+    del missing
+    medians = _medians(by_marker, n, overwrite=True)
+    del by_marker
     n_complete = int(complete.sum())
     if n_complete == m or n_complete < max(_MIN_BLOCK, m // 4):
-        return _screen_block(values, s, opts)
+        return _screen_block(values, s, opts, medians)
     full, rest = np.flatnonzero(complete), np.flatnonzero(~complete)
     rest_values = np.take(values, rest, axis=1)      # (the smaller part) before compacting
-    parts = [(full, _screen_block(_compact_columns(values, full), s, opts)),
-             (rest, _screen_block(rest_values, s, opts))]
+    parts = [(full, _screen_block(_compact_columns(values, full), s, opts, medians[full])),
+             (rest, _screen_block(rest_values, s, opts, medians[rest]))]
     out = {}
     for key, first in parts[0][1].items():
         out[key] = np.empty(m, dtype=np.result_type(first, parts[1][1][key]))
@@ -555,8 +600,9 @@ def _compact_columns(a: np.ndarray, cols: np.ndarray, rows: int = 64) -> np.ndar
     return out
 
 
-def _screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str, np.ndarray]:
-    """:func:`screen_block` on ``values`` (C order) as one block."""
+def _screen_block(values: np.ndarray, s: Sample, opts: BlockOptions,
+                  medians: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`screen_block` on ``values`` (C order) as one block, given the markers' medians."""
     m = values.shape[1]
     w = ~np.isnan(values)
     n = w.sum(axis=0)
@@ -565,7 +611,7 @@ def _screen_block(values: np.ndarray, s: Sample, opts: BlockOptions) -> dict[str
     flags = np.where(n == 0, 1, 0)
     flags |= np.where((n > 0) & (vmin == vmax), 2, 0)
     flags |= np.where((n > 0) & (events == 0), 4, 0)
-    high = values > _medians(values.T, n)
+    high = values > medians
     n_high = high.sum(axis=0)
     flags |= np.where((flags == 0) & ((n_high == 0) | (n_high == n)), 8, 0)
     out = {"n": n, "events": events, "n_high": n_high}
