@@ -72,7 +72,8 @@ SumsAt = Callable[[int, int], tuple[list[np.ndarray], list[np.ndarray] | None]]
 
 
 def _assemble(s: Sample, ev: Events, cols: Cols, k: int, sums_at: SumsAt,
-              sum_eta: np.ndarray, sum_x: np.ndarray, counts: bool = False) -> Derivs:
+              sum_eta: np.ndarray, sum_x: np.ndarray, work: Work,
+              counts: bool = False) -> Derivs:
     """Log-likelihood, score and information from the risk-set sums (Breslow or Efron).
 
     ``sums_at(a, b)`` gives S0, S1, S2 for event times a:b, each (b - a, k),
@@ -83,15 +84,17 @@ def _assemble(s: Sample, ev: Events, cols: Cols, k: int, sums_at: SumsAt,
     variances: below 1e-10 of this it is rounding noise of a covariate
     constant within every risk set).  ``counts``: S0 holds whole numbers
     (beta = 0, Breslow), whose logs are looked up (:func:`log_counts`).
+    ``work`` holds the chunks' scratch array across calls.
     """
     acc = np.zeros((4, k))            # weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2
-    step = max(4, bs.CHUNK // max(1, 4 * k))
+    step = max(4, bs.CHUNK // max(1, k))
+    buf = work("assemble", step * 4 * k)
     if ev.frac is None:
         weight = take(ev.d, cols)
         for a in range(0, len(s.first), step):
             b = min(a + step, len(s.first))
             (s0, s1, s2), _ = sums_at(a, b)
-            _accumulate(acc, weight[a:b], s0, s1, s2, len(s.time) if counts else 0)
+            _accumulate(acc, buf, weight[a:b], s0, s1, s2, len(s.time) if counts else 0)
     else:  # Efron: the k-th of d tied events removes k/d of the tied events' own mass
         group, weight, frac = s.ev_group, take(ev.w, cols), take(ev.frac, cols)
         for a in range(0, len(group), step):
@@ -100,19 +103,20 @@ def _assemble(s: Sample, ev: Events, cols: Cols, k: int, sums_at: SumsAt,
             (s0, s1, s2), tied = sums_at(g0, int(group[b - 1]) + 1)
             d0, d1, d2 = tied  # type: ignore[misc]
             g, f, w = group[a:b] - g0, frac[a:b], weight[a:b]
-            _accumulate(acc, w, s0[g] - f * d0[g], s1[g] - f * d1[g], s2[g] - f * d2[g])
+            _accumulate(acc, buf, w, s0[g] - f * d0[g], s1[g] - f * d1[g], s2[g] - f * d2[g])
     log_s0, mean, m2, sq = acc
     return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
 
 
-def _accumulate(acc: np.ndarray, w: np.ndarray, s0: np.ndarray, s1: np.ndarray,
-                s2: np.ndarray, counts: int = 0) -> None:
+def _accumulate(acc: np.ndarray, buf: np.ndarray, w: np.ndarray, s0: np.ndarray,
+                s1: np.ndarray, s2: np.ndarray, counts: int = 0) -> None:
     """``acc`` (4, k) += column sums, weighted by ``w``, of log s0, a = s1/s0, s2/s0 and a^2.
 
-    ``counts`` > 0: s0 holds whole numbers up to it, whose logs are looked up.
+    ``buf``: scratch of at least rows * 4 * k values.  ``counts`` > 0: s0
+    holds whole numbers up to it, whose logs are looked up.
     """
     rows, k = s1.shape
-    t = np.empty((rows, 4, k))
+    t = buf[:rows * 4 * k].reshape(rows, 4, k)
     if s0.shape[1] < k:               # one column shared by all markers (whole numbers)
         t[:, 0] = log_counts(s0, counts) if counts else np.log(s0)
     elif counts:
@@ -225,7 +229,7 @@ class _Rows:
 
         sum_x = take(self.sum_x, cols)
         sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
-        return _assemble(s, self.ev, cols, k, sums_at, sum_eta, sum_x,
+        return _assemble(s, self.ev, cols, k, sums_at, sum_eta, sum_x, work,
                          counts=zero and self.ev.frac is None)
 
 
@@ -254,7 +258,7 @@ class _Rows:
             return [s0[a:b], s1[a:b], s2[a:b]], None
 
         sum_x = take(self.sum_x, cols)
-        return _assemble(s, self.ev, cols, k, sums_at, beta * sum_x, sum_x, counts=True)
+        return _assemble(s, self.ev, cols, k, sums_at, beta * sum_x, sum_x, work, counts=True)
 
 
 def _missing(w: np.ndarray, incomplete: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,7 +290,7 @@ class _Binary:
     """
 
     def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
-        self.s, self.ev = s, ev
+        self.s, self.ev, self.work = s, ev, Work()
         k = w_rows.shape[1]
         incomplete = np.flatnonzero(~w_rows.all(axis=0))
         ones = high.astype(float) if incomplete.size == 0 else np.multiply(high, w_rows,
@@ -333,12 +337,13 @@ class _Binary:
         n_l, n_h, wt = take(self.n_l, cols), take(self.n_h, cols), take(self.wt, cols)
         k = len(beta)
         acc = np.zeros((3, k))                   # weighted sums of log(den), q, q (1 - q)
-        step = max(4, bs.CHUNK // max(1, 3 * k))
+        step = max(4, bs.CHUNK // max(1, k))
+        buf = self.work("binary", step * 3 * k)
         # rho = 1 (beta = 0), Breslow: den = n_l + n_h is a whole number, its log looked up
         top = len(self.s.time) if self.ev.frac is None and bool(np.all(rho == 1.0)) else 0
         for a in range(0, len(n_h), step):
             b = min(a + step, len(n_h))
-            t = np.empty((b - a, 3, k))
+            t = buf[:(b - a) * 3 * k].reshape(b - a, 3, k)
             den, q, v = t[:, 0], t[:, 1], t[:, 2]
             np.multiply(n_h[a:b], rho, out=q)
             np.add(n_l[a:b], q, out=den)
