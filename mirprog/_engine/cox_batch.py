@@ -215,7 +215,7 @@ class _Rows:
                 np.multiply(r, x, out=stack[:, 1])
             np.multiply(stack[:, 1], x, out=stack[:, 2])
             flat = stack.reshape(c.rows, 3 * k)
-            seg[c.g0:c.g1] = c.segment_sums(flat)
+            c.segment_sums(flat, seg[c.g0:c.g1])
             if stack_ev is not None:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
         sums = _thirds(suffix_sums(seg, s.g_bounds), k)
@@ -249,7 +249,7 @@ class _Rows:
             stack = work("stack", rows * 3 * k)[:c.rows * 2 * k].reshape(c.rows, 2, k)
             np.copyto(stack[:, 0], x)
             np.multiply(x, x, out=stack[:, 1])
-            seg[c.g0:c.g1] = c.segment_sums(stack.reshape(c.rows, 2 * k))
+            c.segment_sums(stack.reshape(c.rows, 2 * k), seg[c.g0:c.g1])
         sums = suffix_sums(seg, s.g_bounds)
         s0 = s.n_risk.astype(float)[:, None]
         s1, s2 = sums[:, :k], sums[:, k:]

@@ -93,7 +93,7 @@ class AdjustedRows:
         seg = self.work("seg", len(s.first), nv * k)
         for c in self.chunks:
             flat = self._chunk_values(c, beta, cols, eta_ev)
-            seg[c.g0:c.g1] = c.segment_sums(flat)
+            c.segment_sums(flat, seg[c.g0:c.g1])
             if stack_ev is not None:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
         sums = suffix_sums(seg, s.g_bounds).reshape(len(s.first), nv, k)
