@@ -350,9 +350,13 @@ def screen(
     bar = progress_bar(ex.progress, len(names), unit="marker", desc="screen",
                        work=n * len(names))
     order = s.order if model.rows is None else model.rows[s.order]
+    # local blocks run one after another on each thread: their value arrays are reused
+    # (Dask's are prepared ahead, while others are in flight)
+    local = ex.client is None and ex.scheduler is None
     try:
         parts = run_tasks(screen_block, blocks, shared=(s, opts),
-                          prepare=MarkerValues(cohort, order).block, threads=n_threads,
+                          prepare=MarkerValues(cohort, order, reuse=local).block,
+                          threads=n_threads,
                           client=ex.client, scheduler=ex.scheduler,
                           done=None if bar is None else lambda block: bar.update(len(block)))
     finally:
@@ -395,7 +399,7 @@ def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list
 
 @dataclass(frozen=True)
 class BlockValues:
-    """A block's marker values in the two layouts the screen needs, both fresh arrays.
+    """A block's marker values in the two layouts the screen needs (separate arrays).
 
     ``values`` (rows, markers), C order, rows in the sample's order: the models
     overwrite it.  ``by_marker`` (markers, rows), C order, the same rows in the
@@ -406,6 +410,9 @@ class BlockValues:
     by_marker: np.ndarray
 
 
+_COLUMNWISE_FROM = 4096  # rows from which a block's columns are gathered one by one
+
+
 class MarkerValues:
     """A block's marker values as a float (rows, markers) array: the rows ``order`` picks.
 
@@ -414,11 +421,18 @@ class MarkerValues:
 
     Reading the cohort's frame is done under a lock (pandas objects are not
     safe to read from several threads at once); the reordering is not.
+
+    ``reuse``: :meth:`block` fills the same two arrays each time it is called
+    from a thread (one pair per thread), for a caller that is done with a
+    block's values before it asks for the next one on that thread (the
+    screen's local blocks: a fresh multi-megabyte array costs a page fault
+    per 4 kB).  Off by default: then every call returns new arrays.
     """
 
-    def __init__(self, cohort: Cohort, order: np.ndarray) -> None:
+    def __init__(self, cohort: Cohort, order: np.ndarray, *, reuse: bool = False) -> None:
         self.frame, self.order = cohort._data, order
         self.lock = threading.Lock()
+        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] | None = {} if reuse else None
 
     def __call__(self, block: Sequence[str]) -> np.ndarray:
         return self.block(block).values
@@ -427,24 +441,52 @@ class MarkerValues:
         """Both layouts of the block's values (:class:`BlockValues`).
 
         pandas holds float columns marker by marker: the rows are gathered
-        along them (contiguous), then transposed once; gathering rows of the
-        (rows, markers) view directly reads it column-strided.
+        along them (contiguous) into the marker-by-marker array, which is then
+        transposed once.  Long columns (``_COLUMNWISE_FROM`` rows) are gathered
+        one by one from views of them; shorter ones from one copy of the
+        block (``frame[list]``), since a thousand small per-column calls cost
+        the screen's threads more in GIL hand-offs than that copy.
         """
-        with self.lock:
-            if len(block) <= 16:     # column by column: pandas' frame[list] costs ~0.2 ms
-                raw = np.empty((len(self.frame), len(block)))
-                for j, name in enumerate(block):
-                    raw[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
-            else:
+        by_marker, values = self._arrays(len(block))
+        if len(self.frame) >= _COLUMNWISE_FROM or len(block) <= 16:
+            with self.lock:
+                cols = [self._column(name) for name in block]
+            for j, col in enumerate(cols):
+                np.take(col, self.order, out=by_marker[j])
+        else:
+            with self.lock:
                 sub = self.frame[list(block)]
                 raw = sub.to_numpy()              # a view of the copy's float block, if one
                 if raw.dtype != np.float64:
                     raw = sub.to_numpy(dtype=float, na_value=np.nan)
-        if raw.flags.f_contiguous and not raw.flags.c_contiguous:
-            by_marker = np.take(raw.T, self.order, axis=1)
-            return BlockValues(np.array(by_marker.T, order="C"), by_marker)   # (copies)
-        values = np.take(raw, self.order, axis=0)
-        return BlockValues(values, np.array(values.T, order="C"))
+            np.take(raw.T, self.order, axis=1, out=by_marker)
+        values[...] = by_marker.T
+        return BlockValues(values, by_marker)
+
+    def _column(self, name: str) -> np.ndarray:
+        column = self.frame[name]
+        values = column.to_numpy()               # a view of a float64 column
+        if values.dtype != np.float64:
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+        return values
+
+    def _arrays(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """(markers, rows) and (rows, markers) arrays for m markers: new, or this thread's."""
+        n = len(self.order)
+        if self._buffers is None:
+            return np.empty((m, n)), np.empty((n, m))
+        key = threading.get_ident()
+        bufs = self._buffers.get(key)
+        if bufs is None or bufs[0].size < m * n:
+            bufs = self._buffers[key] = (np.empty(m * n), np.empty(m * n))
+        return bufs[0][:m * n].reshape(m, n), bufs[1][:m * n].reshape(n, m)
+
+    def _column(self, name: str) -> np.ndarray:
+        column = self.frame[name]
+        values = column.to_numpy()               # a view of a float64 column
+        if values.dtype != np.float64:
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+        return values
 
 
 def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,

@@ -323,6 +323,36 @@ def test_results_do_not_depend_on_block_size(cohort: mp.Cohort) -> None:
                                       rtol=1e-12, atol=1e-11)
 
 
+@pytest.mark.parametrize("rows", [None, 5000])
+def test_marker_values_both_layouts_and_reuse(cohort: mp.Cohort, rows: int | None) -> None:
+    """Gathered rows equal the frame's; reuse refills one pair of arrays per thread."""
+    from mirprog.stats.screen import markers as mk
+
+    frame = cohort._data
+    if rows is not None:               # long columns: gathered one by one from views
+        assert rows >= mk._COLUMNWISE_FROM
+        frame = frame.sample(rows, replace=True, random_state=1).reset_index(drop=True)
+        frame["id"] = np.arange(rows)
+        cohort = mp.Cohort(frame, time="time", event="event", id="id")
+    names = [c for c in frame.columns if c.startswith("m")][:20]
+    order = np.random.default_rng(3).permutation(len(frame))
+    expect = frame[names].to_numpy(dtype=float)[order]
+    fresh, reused = mk.MarkerValues(cohort, order), mk.MarkerValues(cohort, order, reuse=True)
+    a, b = fresh.block(names), fresh.block(names[:7])
+    assert not np.shares_memory(a.values, b.values)
+    assert not np.shares_memory(a.values, a.by_marker)
+    np.testing.assert_array_equal(a.values, expect)
+    np.testing.assert_array_equal(a.by_marker, expect.T)
+    c = reused.block(names)
+    np.testing.assert_array_equal(c.values, expect)
+    assert not np.shares_memory(c.values, c.by_marker)
+    d = reused.block(names[:7])                     # the next block, same thread: same memory
+    assert np.shares_memory(c.values, d.values)
+    assert np.shares_memory(c.by_marker, d.by_marker)
+    np.testing.assert_array_equal(d.values, expect[:, :7])
+    np.testing.assert_array_equal(d.by_marker, expect[:, :7].T)
+
+
 # ------------------------------------------------------------------- API and errors
 
 
