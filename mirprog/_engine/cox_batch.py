@@ -160,8 +160,9 @@ class _Rows:
     beta * sum(x) unless eta is clamped.
     """
 
-    def __init__(self, s: Sample, x: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
-        self.s, self.ev, self.work = s, ev, Work()
+    def __init__(self, s: Sample, x: np.ndarray, w_rows: np.ndarray, ev: Events,
+                 work: Work | None = None) -> None:
+        self.s, self.ev, self.work = s, ev, Work() if work is None else work
         self.x = np.ascontiguousarray(x)[s.lo:]   # (rows before lo are never at risk)
         w = w_rows[s.lo:]
         self.w = None if w.all() else w
@@ -289,8 +290,9 @@ class _Binary:
     with one log and two divisions per value, instead of S0, S1, S2.
     """
 
-    def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: Events) -> None:
-        self.s, self.ev, self.work = s, ev, Work()
+    def __init__(self, s: Sample, high: np.ndarray, w_rows: np.ndarray, ev: Events,
+                 work: Work | None = None) -> None:
+        self.s, self.ev, self.work = s, ev, Work() if work is None else work
         k = w_rows.shape[1]
         incomplete = np.flatnonzero(~w_rows.all(axis=0))
         ones = high.astype(float) if incomplete.size == 0 else np.multiply(high, w_rows,
@@ -338,7 +340,7 @@ class _Binary:
         k = len(beta)
         acc = np.zeros((3, k))                   # weighted sums of log(den), q, q (1 - q)
         step = max(4, bs.CHUNK // max(1, k))
-        buf = self.work("binary", step * 3 * k)
+        buf = self.work("assemble", step * 3 * k)    # (the scratch of _assemble)
         # rho = 1 (beta = 0), Breslow: den = n_l + n_h is a whole number, its log looked up
         top = len(self.s.time) if self.ev.frac is None and bool(np.all(rho == 1.0)) else 0
         for a in range(0, len(n_h), step):
@@ -496,14 +498,17 @@ def fit_models(models: Sequence[tuple[Callable[[np.ndarray, Cols], Derivs] | Non
 
 
 def binary_model(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties,
-                 ev: Events | None = None) -> _Binary:
+                 ev: Events | None = None, work: Work | None = None) -> _Binary:
     """The binary model's derivatives (and log-rank counts) for each column of ``high``.
 
     ``high`` and ``w_rows`` (complete case mask) are (n, M) in ``s``'s sorted
     row order.  Each marker needs both groups and an event among its rows.
     ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
+    ``work``: scratch arrays to share with the models fitted in the same Newton
+    loop (each uses them only within a call).
     """
-    return _Binary(s, high, w_rows, complete_events(s, w_rows, ties) if ev is None else ev)
+    return _Binary(s, high, w_rows, complete_events(s, w_rows, ties) if ev is None else ev,
+                   work)
 
 
 def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
@@ -514,15 +519,17 @@ def binary_block(s: Sample, high: np.ndarray, w_rows: np.ndarray, ties: Ties, *,
 
 
 def continuous_model(s: Sample, x: np.ndarray, w_rows: np.ndarray, ties: Ties,
-                     ev: Events | None = None, *, overwrite: bool = False) -> _Rows:
+                     ev: Events | None = None, *, overwrite: bool = False,
+                     work: Work | None = None) -> _Rows:
     """The continuous model's derivatives for each column of ``x`` ((n, M), sorted, NaN missing).
 
     ``ev``: :func:`complete_events` of ``w_rows``, when already at hand.
-    ``overwrite``: ``x`` (float64, C order) may be centred in place.
+    ``overwrite``: ``x`` (float64, C order) may be centred in place.  ``work``: as
+    :func:`binary_model`'s.
     """
     w_rows = np.asarray(w_rows, dtype=bool)
     return _Rows(s, centre(x, w_rows, overwrite=overwrite), w_rows,
-                 complete_events(s, w_rows, ties) if ev is None else ev)
+                 complete_events(s, w_rows, ties) if ev is None else ev, work)
 
 
 def centre(x: np.ndarray, w_rows: np.ndarray, *, overwrite: bool = False) -> np.ndarray:

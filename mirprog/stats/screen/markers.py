@@ -21,6 +21,7 @@ import pandas as pd
 from mirprog._compute.execution import ExecOptions, execution_options
 from mirprog._compute.parallel import check_threads, run_tasks
 from mirprog._compute.progress import progress_bar
+from mirprog._engine.batch_sets import Work
 from mirprog._engine.cox_batch import (
     BatchCox,
     Sample,
@@ -422,8 +423,8 @@ class MarkerValues:
     Reading the cohort's frame is done under a lock (pandas objects are not
     safe to read from several threads at once); the reordering is not.
 
-    ``reuse``: :meth:`block` fills the same two arrays each time it is called
-    from a thread (one pair per thread), for a caller that is done with a
+    ``reuse``: :meth:`block` fills the same (rows, markers) array each time it
+    is called from a thread (one per thread), for a caller that is done with a
     block's values before it asks for the next one on that thread (the
     screen's local blocks: a fresh multi-megabyte array costs a page fault
     per 4 kB).  Off by default: then every call returns new arrays.
@@ -432,7 +433,7 @@ class MarkerValues:
     def __init__(self, cohort: Cohort, order: np.ndarray, *, reuse: bool = False) -> None:
         self.frame, self.order = cohort._data, order
         self.lock = threading.Lock()
-        self._buffers: dict[int, tuple[np.ndarray, np.ndarray]] | None = {} if reuse else None
+        self._buffers: dict[int, np.ndarray] | None = {} if reuse else None
 
     def __call__(self, block: Sequence[str]) -> np.ndarray:
         return self.block(block).values
@@ -471,22 +472,16 @@ class MarkerValues:
         return values
 
     def _arrays(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """(markers, rows) and (rows, markers) arrays for m markers: new, or this thread's."""
+        """(markers, rows) and (rows, markers) arrays for m markers: new, or the second this
+        thread's (the first is freed after the medians, keeping the screen's peak memory)."""
         n = len(self.order)
         if self._buffers is None:
             return np.empty((m, n)), np.empty((n, m))
         key = threading.get_ident()
-        bufs = self._buffers.get(key)
-        if bufs is None or bufs[0].size < m * n:
-            bufs = self._buffers[key] = (np.empty(m * n), np.empty(m * n))
-        return bufs[0][:m * n].reshape(m, n), bufs[1][:m * n].reshape(n, m)
-
-    def _column(self, name: str) -> np.ndarray:
-        column = self.frame[name]
-        values = column.to_numpy()               # a view of a float64 column
-        if values.dtype != np.float64:
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-        return values
+        buf = self._buffers.get(key)
+        if buf is None or buf.size < m * n:
+            buf = self._buffers[key] = np.empty(m * n)
+        return np.empty((m, n)), buf[:m * n].reshape(n, m)
 
 
 def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
@@ -730,11 +725,12 @@ def _fits(s: Sample, high: np.ndarray, w: np.ndarray, x: np.ndarray, w_cont: np.
     ``x`` is centred in place.
     """
     ev = complete_events(s, w, opts.ties) if w.shape[1] else None
-    binary = binary_model(s, high, w, opts.ties, ev) if w.shape[1] else None
+    work = Work()                              # scratch shared by the two models
+    binary = binary_model(s, high, w, opts.ties, ev, work) if w.shape[1] else None
     if not _same(w, w_cont):                   # (usually the same markers)
         ev = complete_events(s, w_cont, opts.ties) if w_cont.shape[1] else None
-    cont = (continuous_model(s, x, w_cont, opts.ties, ev, overwrite=True) if w_cont.shape[1]
-            else None)
+    cont = (continuous_model(s, x, w_cont, opts.ties, ev, overwrite=True, work=work)
+            if w_cont.shape[1] else None)
     # one Newton loop for both models: its bookkeeping dominates on small blocks
     fits = fit_models([(binary, w.shape[1]), (cont, w_cont.shape[1])], max_iter=opts.max_iter)
     return (None if binary is None else logrank_block(binary)), fits
