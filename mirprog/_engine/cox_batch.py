@@ -87,7 +87,7 @@ def _assemble(s: Sample, ev: Events, cols: Cols, k: int, sums_at: SumsAt,
     ``work`` holds the chunks' scratch array across calls.
     """
     acc = np.zeros((4, k))            # weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2
-    step = max(4, bs.CHUNK // max(1, k))
+    step = max(4, bs.CHUNK // max(1, 2 * k))
     buf = work("assemble", step * 4 * k)
     if ev.frac is None:
         weight = take(ev.d, cols)
@@ -339,7 +339,7 @@ class _Binary:
         n_l, n_h, wt = take(self.n_l, cols), take(self.n_h, cols), take(self.wt, cols)
         k = len(beta)
         acc = np.zeros((3, k))                   # weighted sums of log(den), q, q (1 - q)
-        step = max(4, bs.CHUNK // max(1, k))
+        step = max(4, bs.CHUNK // max(1, 2 * k))
         buf = self.work("assemble", step * 3 * k)    # (the scratch of _assemble)
         # rho = 1 (beta = 0), Breslow: den = n_l + n_h is a whole number, its log looked up
         top = len(self.s.time) if self.ev.frac is None and bool(np.all(rho == 1.0)) else 0

@@ -398,17 +398,19 @@ def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list
     return [names[i:i + size] for i in range(0, len(names), size)]
 
 
-@dataclass(frozen=True)
+@dataclass
 class BlockValues:
     """A block's marker values in the two layouts the screen needs (separate arrays).
 
     ``values`` (rows, markers), C order, rows in the sample's order: the models
     overwrite it.  ``by_marker`` (markers, rows), C order, the same rows in the
-    same order: the medians partition it in place.
+    same order: the medians partition it in place, then :func:`screen_block`
+    sets it to None (the caller's frame holds the block during the call: a
+    local ``del`` would keep this copy alive through the model fits).
     """
 
     values: np.ndarray
-    by_marker: np.ndarray
+    by_marker: np.ndarray | None
 
 
 _COLUMNWISE_FROM = 4096  # rows from which a block's columns are gathered one by one
@@ -461,6 +463,7 @@ class MarkerValues:
                 if raw.dtype != np.float64:
                     raw = sub.to_numpy(dtype=float, na_value=np.nan)
             np.take(raw.T, self.order, axis=1, out=by_marker)
+            del sub, raw                          # (before the third copy below)
         values[...] = by_marker.T
         return BlockValues(values, by_marker)
 
@@ -596,8 +599,11 @@ def screen_block(values: np.ndarray | BlockValues, s: Sample,
     rows), which makes them about 20% cheaper.
     """
     if isinstance(values, BlockValues):
-        by_marker = values.by_marker
-        values = values.values
+        block = values
+        by_marker, values = block.by_marker, block.values
+        block.by_marker = None                         # freed with the local below
+        if by_marker is None:
+            raise ValueError("screen_block: this block's values were used already.")
     else:
         values = np.ascontiguousarray(values)        # the engine's layout
         by_marker = np.array(values.T, order="C")
