@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -172,6 +173,9 @@ class _Rows:
         self.reach_max = float(self.reach.max(initial=0.0))
         self.chunks = chunks(s, max(4, bs.CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
         self.rows = max(c.rows for c in self.chunks)
+        self.g_max = max(c.g1 - c.g0 for c in self.chunks)
+        # Breslow without strata: risk-set sums chunk by chunk from the last (_streamed)
+        self.streamed = ev.frac is None and not s.stratified
         # per chunk, the (row, marker) positions of missing values (all markers active),
         # looked for in the markers that have any
         incomplete = None if self.w is None else np.flatnonzero(~w.all(axis=0))
@@ -182,40 +186,25 @@ class _Rows:
     def __call__(self, beta: np.ndarray, cols: Cols) -> Derivs:
         if self.w is None and self.ev.frac is None and not beta.any():
             return self._at_zero(beta, cols)
-        work, k, s, rows = self.work, len(beta), self.s, self.rows
-        seg = work("seg", len(s.first), 3 * k)
+        work, k, s = self.work, len(beta), self.s
         clip = (float(np.abs(beta).max(initial=0.0)) * self.reach_max >= 21.0
                 and bool(np.any(np.abs(beta) * take(self.reach, cols) >= 21.0)))
         eta_ev = work("eta_ev", len(s.ev), k) if clip else None
-        stack_ev = work("stack_ev", len(s.ev), 3 * k) if self.ev.frac is not None else None
         zero = not beta.any()
+        sum_x = take(self.sum_x, cols)
+
+        def values(c: bs.Chunk, missing: Any) -> np.ndarray:
+            return self._chunk_values(c, missing, beta, cols, zero, eta_ev)
+
+        if self.streamed:
+            acc = self._streamed(k, 3, values, cols, counts=zero)
+            sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
+            log_s0, mean, m2, sq = acc
+            return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
+        seg = work("seg", len(s.first), 3 * k)
+        stack_ev = work("stack_ev", len(s.ev), 3 * k) if self.ev.frac is not None else None
         for c, missing in zip(self.chunks, self.missing, strict=True):
-            x = self.x[c.r0:c.r1]
-            if cols is not None:
-                x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
-            stack = work("stack", rows * 3 * k)[:c.rows * 3 * k].reshape(c.rows, 3, k)
-            r = stack[:, 0]
-            if zero:
-                r.fill(1.0)
-            else:
-                eta = np.multiply(x, beta, out=work("eta", rows * k)[:c.rows * k]
-                                  .reshape(c.rows, k))
-                if clip:
-                    clamp(eta)
-                    np.take(eta, c.ev_local, axis=0, out=eta_ev[c.e0:c.e1],  # type: ignore
-                            mode="clip")
-                np.exp(eta, out=r)
-            if self.w is not None:
-                if cols is None:
-                    r[missing] = 0.0
-                else:
-                    np.multiply(r, take(self.w[c.r0:c.r1], cols), out=r)
-            if zero:                     # r x = x: r is 1, or 0 where x is 0 (missing)
-                np.copyto(stack[:, 1], x)
-            else:
-                np.multiply(r, x, out=stack[:, 1])
-            np.multiply(stack[:, 1], x, out=stack[:, 2])
-            flat = stack.reshape(c.rows, 3 * k)
+            flat = values(c, missing)
             c.segment_sums(flat, seg[c.g0:c.g1])
             if stack_ev is not None:
                 np.take(flat, c.ev_local, axis=0, out=stack_ev[c.e0:c.e1], mode="clip")
@@ -228,11 +217,79 @@ class _Rows:
         def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
             return [x[a:b] for x in sums], None if dsums is None else [x[a:b] for x in dsums]
 
-        sum_x = take(self.sum_x, cols)
         sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
         return _assemble(s, self.ev, cols, k, sums_at, sum_eta, sum_x, work,
                          counts=zero and self.ev.frac is None)
 
+    def _chunk_values(self, c: bs.Chunk, missing: Any, beta: np.ndarray, cols: Cols,
+                      zero: bool, eta_ev: np.ndarray | None) -> np.ndarray:
+        """(rows, 3k) values r, r x, r x^2 of the chunk's rows (r = exp(eta), 0 if missing)."""
+        work, k, rows = self.work, len(beta), self.rows
+        x = self.x[c.r0:c.r1]
+        if cols is not None:
+            x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
+        stack = work("stack", rows * 3 * k)[:c.rows * 3 * k].reshape(c.rows, 3, k)
+        r = stack[:, 0]
+        if zero:
+            r.fill(1.0)
+        else:
+            eta = np.multiply(x, beta, out=work("eta", rows * k)[:c.rows * k]
+                              .reshape(c.rows, k))
+            if eta_ev is not None:
+                clamp(eta)
+                np.take(eta, c.ev_local, axis=0, out=eta_ev[c.e0:c.e1], mode="clip")
+            np.exp(eta, out=r)
+        if self.w is not None:
+            if cols is None:
+                r[missing] = 0.0
+            else:
+                np.multiply(r, take(self.w[c.r0:c.r1], cols), out=r)
+        if zero:                     # r x = x: r is 1, or 0 where x is 0 (missing)
+            np.copyto(stack[:, 1], x)
+        else:
+            np.multiply(r, x, out=stack[:, 1])
+        np.multiply(stack[:, 1], x, out=stack[:, 2])
+        return stack.reshape(c.rows, 3 * k)
+
+    def _streamed(self, k: int, planes: int,
+                  values: Callable[[bs.Chunk, Any], np.ndarray], cols: Cols,
+                  counts: bool) -> np.ndarray:
+        """Weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2 (Breslow, no strata), chunk by chunk.
+
+        The chunks are taken from the last: a chunk's segment sums plus the
+        sums of all later rows (``carry``) give its risk-set sums at once, in
+        the order of :func:`suffix_sums` (bit for bit), and they are reduced
+        while in cache, instead of a (event times, 3 markers) array written,
+        summed backwards and read again.  ``planes`` 2: ``values`` gives
+        x, x^2 only, S0 being the number at risk (beta = 0, no missing values).
+        """
+        work, s = self.work, self.s
+        acc = np.zeros((4, k))
+        weight = take(self.ev.d, cols)
+        seg = work("seg", self.g_max * planes * k)
+        buf = work("assemble", self.g_max * 4 * k)
+        carry = np.zeros(planes * k)
+        empty = None if self.empty is None else bs.empty_in(self.empty, cols)
+        top = len(s.time) if counts else 0
+        n_risk = s.n_risk.astype(float)[:, None] if planes == 2 else None
+        for c, missing in zip(reversed(self.chunks), reversed(self.missing), strict=True):
+            ng = c.g1 - c.g0
+            part = seg[:ng * planes * k].reshape(ng, planes * k)
+            c.segment_sums(values(c, missing), part)
+            part[-1] += carry
+            sums = suffix_sums(part)
+            carry[:] = sums[0]
+            if n_risk is None:
+                s0, s1, s2 = _thirds(sums, k)
+            else:
+                s0, s1, s2 = n_risk[c.g0:c.g1], sums[:, :k], sums[:, k:]
+            if empty is not None:
+                g, j = empty
+                inside = (g >= c.g0) & (g < c.g1)
+                if inside.any():
+                    s0[g[inside] - c.g0, j[inside]] = 1.0  # no one at risk (weight 0 there)
+            _accumulate(acc, buf, weight[c.g0:c.g1], s0, s1, s2, top)
+        return acc
 
     def _at_zero(self, beta: np.ndarray, cols: Cols) -> Derivs:
         """:meth:`__call__` at beta = 0 (Breslow) of markers without missing values.
@@ -242,15 +299,23 @@ class _Rows:
         sums, in the same order, as the general path's r x and r x^2).
         """
         work, k, s, rows = self.work, len(beta), self.s, self.rows
-        seg = work("seg", len(s.first), 2 * k)
-        for c in self.chunks:
+
+        def values(c: bs.Chunk, missing: Any) -> np.ndarray:
             x = self.x[c.r0:c.r1]
             if cols is not None:
                 x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
             stack = work("stack", rows * 3 * k)[:c.rows * 2 * k].reshape(c.rows, 2, k)
             np.copyto(stack[:, 0], x)
             np.multiply(x, x, out=stack[:, 1])
-            c.segment_sums(stack.reshape(c.rows, 2 * k), seg[c.g0:c.g1])
+            return stack.reshape(c.rows, 2 * k)
+
+        sum_x = take(self.sum_x, cols)
+        if self.streamed:
+            log_s0, mean, m2, sq = self._streamed(k, 2, values, cols, counts=True)
+            return beta * sum_x - log_s0, sum_x - mean, m2 - sq, m2
+        seg = work("seg", len(s.first), 2 * k)
+        for c in self.chunks:
+            c.segment_sums(values(c, None), seg[c.g0:c.g1])
         sums = suffix_sums(seg, s.g_bounds)
         s0 = s.n_risk.astype(float)[:, None]
         s1, s2 = sums[:, :k], sums[:, k:]
@@ -258,7 +323,6 @@ class _Rows:
         def sums_at(a: int, b: int) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
             return [s0[a:b], s1[a:b], s2[a:b]], None
 
-        sum_x = take(self.sum_x, cols)
         return _assemble(s, self.ev, cols, k, sums_at, beta * sum_x, sum_x, work, counts=True)
 
 

@@ -186,6 +186,10 @@ def _random_case(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = rng.normal(size=(n, m)) + rng.normal(size=m) * event[:, None]
     x[:, 0] = np.where(event == 1, 0.0, 3.0) + rng.random(n)   # separation: monotone split
     x[rng.random((n, m)) < 0.15] = np.nan
+    # marker 2 is missing at the longest follow-up, an event: an empty risk set for it there
+    last = time == time.max()
+    event[np.flatnonzero(last)[0]] = 1
+    x[last, 2] = np.nan
     return time, event, x
 
 
