@@ -69,6 +69,10 @@ __all__ = [
 Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loglik, score, info, scale
 
 
+BLAS_ONE_THREAD = 2**18  # values of the largest product with a vector taken in one call:
+                         # OpenBLAS runs one of more than ~460,000 values on every core
+                         # (:mod:`mirprog._engine.blas`)
+
 SumsAt = Callable[[int, int], tuple[list[np.ndarray], list[np.ndarray] | None]]
 
 
@@ -127,8 +131,11 @@ def _accumulate(acc: np.ndarray, buf: np.ndarray, w: np.ndarray, s0: np.ndarray,
     a = np.divide(s1, s0, out=t[:, 1])
     np.divide(s2, s0, out=t[:, 2])
     np.multiply(a, a, out=t[:, 3])
-    if w.shape[1] == 1:               # one weight column shared by all markers: one gemv
-        acc += (w[:, 0] @ t.reshape(rows, 4 * k)).reshape(4, k)
+    if w.shape[1] == 1:               # one weight column shared by all markers: gemv
+        flat = t.reshape(rows, 4 * k)
+        step = max(1, BLAS_ONE_THREAD // (4 * k))   # (OpenBLAS threads bigger products)
+        for a in range(0, rows, step):
+            acc += (w[a:a + step, 0] @ flat[a:a + step]).reshape(4, k)
     else:
         acc += np.einsum("ij,ikj->kj", w, t)
 
@@ -171,7 +178,7 @@ class _Rows:
         # |eta| <= |beta| reach: no clamping needed below 22
         self.reach = np.maximum(x.max(axis=0), -x.min(axis=0))
         self.reach_max = float(self.reach.max(initial=0.0))
-        self.chunks = chunks(s, max(4, bs.CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
+        self.chunks = chunks(s, max(4, 2 * bs.CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
         self.rows = max(c.rows for c in self.chunks)
         self.g_max = max(c.g1 - c.g0 for c in self.chunks)
         # Breslow without strata: risk-set sums chunk by chunk from the last (_streamed)
@@ -403,7 +410,7 @@ class _Binary:
         n_l, n_h, wt = take(self.n_l, cols), take(self.n_h, cols), take(self.wt, cols)
         k = len(beta)
         acc = np.zeros((3, k))                   # weighted sums of log(den), q, q (1 - q)
-        step = max(4, bs.CHUNK // max(1, 2 * k))
+        step = max(4, bs.CHUNK // max(1, k))
         buf = self.work("assemble", step * 3 * k)    # (the scratch of _assemble)
         # rho = 1 (beta = 0), Breslow: den = n_l + n_h is a whole number, its log looked up
         top = len(self.s.time) if self.ev.frac is None and bool(np.all(rho == 1.0)) else 0
