@@ -29,6 +29,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from mirprog._engine import batch_sets as bs
 from mirprog._engine import newton as driver
@@ -43,6 +44,7 @@ from mirprog._engine.batch_sets import (
     empty_risk_sets,
     group_sums,
     sample,
+    sparse_dot,
     suffix_sums,
     take,
     wsum,
@@ -181,8 +183,14 @@ class _Rows:
         self.chunks = chunks(s, max(4, 2 * bs.CHUNK // max(1, x.shape[1])), 3 * x.shape[1])
         self.rows = max(c.rows for c in self.chunks)
         self.g_max = max(c.g1 - c.g0 for c in self.chunks)
-        # Breslow without strata: risk-set sums chunk by chunk from the last (_streamed)
-        self.streamed = ev.frac is None and not s.stratified
+        self.e_max = max(c.e1 - c.e0 for c in self.chunks)
+        # without strata: risk-set sums chunk by chunk from the last (_streamed); Efron's
+        # tied sums from each chunk's (events -> event times) matrix
+        self.streamed = not s.stratified
+        self.tied = [] if ev.frac is None or s.stratified else [
+            sparse.csr_array((np.ones(c.e1 - c.e0), np.arange(c.e1 - c.e0),
+                              np.append(s.ev_start[c.g0:c.g1], c.e1) - c.e0),
+                             shape=(c.g1 - c.g0, c.e1 - c.e0)) for c in self.chunks]
         # per chunk, the (row, marker) positions of missing values (all markers active),
         # looked for in the markers that have any
         incomplete = None if self.w is None else np.flatnonzero(~w.all(axis=0))
@@ -204,7 +212,7 @@ class _Rows:
             return self._chunk_values(c, missing, beta, cols, zero, eta_ev)
 
         if self.streamed:
-            acc = self._streamed(k, 3, values, cols, counts=zero)
+            acc = self._streamed(k, 3, values, cols, counts=zero and self.ev.frac is None)
             sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
             log_s0, mean, m2, sq = acc
             return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
@@ -261,28 +269,33 @@ class _Rows:
     def _streamed(self, k: int, planes: int,
                   values: Callable[[bs.Chunk, Any], np.ndarray], cols: Cols,
                   counts: bool) -> np.ndarray:
-        """Weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2 (Breslow, no strata), chunk by chunk.
+        """Weighted sums of log S0, S1/S0, S2/S0, (S1/S0)^2 (no strata), chunk by chunk.
 
         The chunks are taken from the last: a chunk's segment sums plus the
         sums of all later rows (``carry``) give its risk-set sums at once, in
         the order of :func:`suffix_sums` (bit for bit), and they are reduced
         while in cache, instead of a (event times, 3 markers) array written,
-        summed backwards and read again.  ``planes`` 2: ``values`` gives
-        x, x^2 only, S0 being the number at risk (beta = 0, no missing values).
+        summed backwards and read again.  Efron: the chunk's events are its
+        own (chunks end at event times), so their tied sums are too.
+        ``planes`` 2: ``values`` gives x, x^2 only, S0 being the number at
+        risk (beta = 0, Breslow, no missing values).
         """
-        work, s = self.work, self.s
+        work, s, ev = self.work, self.s, self.ev
         acc = np.zeros((4, k))
-        weight = take(self.ev.d, cols)
+        efron = ev.frac is not None
+        weight = take(ev.w if efron else ev.d, cols)
+        frac = None if ev.frac is None else take(ev.frac, cols)
         seg = work("seg", self.g_max * planes * k)
-        buf = work("assemble", self.g_max * 4 * k)
+        buf = work("assemble", (self.e_max if efron else self.g_max) * 4 * k)
         carry = np.zeros(planes * k)
         empty = None if self.empty is None else bs.empty_in(self.empty, cols)
         top = len(s.time) if counts else 0
         n_risk = s.n_risk.astype(float)[:, None] if planes == 2 else None
-        for c, missing in zip(reversed(self.chunks), reversed(self.missing), strict=True):
-            ng = c.g1 - c.g0
+        for i in range(len(self.chunks) - 1, -1, -1):
+            c, ng = self.chunks[i], self.chunks[i].g1 - self.chunks[i].g0
             part = seg[:ng * planes * k].reshape(ng, planes * k)
-            c.segment_sums(values(c, missing), part)
+            flat = values(c, self.missing[i])
+            c.segment_sums(flat, part)
             part[-1] += carry
             sums = suffix_sums(part)
             carry[:] = sums[0]
@@ -295,7 +308,21 @@ class _Rows:
                 inside = (g >= c.g0) & (g < c.g1)
                 if inside.any():
                     s0[g[inside] - c.g0, j[inside]] = 1.0  # no one at risk (weight 0 there)
-            _accumulate(acc, buf, weight[c.g0:c.g1], s0, s1, s2, top)
+            if frac is None:
+                _accumulate(acc, buf, weight[c.g0:c.g1], s0, s1, s2, top)
+                continue
+            # Efron: the k-th of d tied events removes k/d of the tied events' own mass
+            ne = c.e1 - c.e0
+            at_ev = np.take(flat, c.ev_local, axis=0, mode="clip",
+                            out=work("stack_ev", self.e_max * 3 * k)[:ne * 3 * k]
+                            .reshape(ne, 3 * k))
+            d0, d1, d2 = _thirds(sparse_dot(self.tied[i], at_ev,
+                                            work("tied", self.g_max * 3 * k)[:ng * 3 * k]
+                                            .reshape(ng, 3 * k)), k)
+            g = s.ev_group[c.e0:c.e1] - c.g0
+            f = frac[c.e0:c.e1]
+            _accumulate(acc, buf, weight[c.e0:c.e1], s0[g] - f * d0[g], s1[g] - f * d1[g],
+                        s2[g] - f * d2[g])
         return acc
 
     def _at_zero(self, beta: np.ndarray, cols: Cols) -> Derivs:
