@@ -403,8 +403,9 @@ class BlockValues:
     """A block's marker values in the two layouts the screen needs (separate arrays).
 
     ``values`` (rows, markers), C order, rows in the sample's order: the models
-    overwrite it.  ``by_marker`` (markers, rows), C order, the same rows in the
-    same order: the medians partition it in place, then :func:`screen_block`
+    overwrite it.  ``by_marker`` (markers, rows), C order, the same rows (in
+    any order: the medians partition it in place and the missing values are
+    counted in it), then :func:`screen_block`
     sets it to None (the caller's frame holds the block during the call: a
     local ``del`` would keep this copy alive through the model fits).
     """
@@ -450,22 +451,32 @@ class MarkerValues:
         block (``frame[list]``), since a thousand small per-column calls cost
         the screen's threads more in GIL hand-offs than that copy.
         """
-        by_marker, values = self._arrays(len(block))
+        values = self._values(len(block))
         if len(self.frame) >= _COLUMNWISE_FROM or len(block) <= 16:
             with self.lock:
                 cols = [self._column(name) for name in block]
+            by_marker = np.empty((len(block), len(self.order)))
             for j, col in enumerate(cols):
                 np.take(col, self.order, out=by_marker[j])
-        else:
-            with self.lock:
-                sub = self.frame[list(block)]
-                raw = sub.to_numpy()              # a view of the copy's float block, if one
-                if raw.dtype != np.float64:
-                    raw = sub.to_numpy(dtype=float, na_value=np.nan)
-            np.take(raw.T, self.order, axis=1, out=by_marker)
-            del sub, raw                          # (before the third copy below)
-        values[...] = by_marker.T
-        return BlockValues(values, by_marker)
+            values[...] = by_marker.T
+            return BlockValues(values, by_marker)
+        with self.lock:
+            sub = self.frame[list(block)]
+            raw = sub.to_numpy()                  # a view of the copy's float block, if one
+            if raw.dtype != np.float64:
+                raw = sub.to_numpy(dtype=float, na_value=np.nan)
+            if (not raw.flags.writeable or not raw.flags.f_contiguous
+                    or np.may_share_memory(raw, self._column(block[0]))):
+                raw = np.array(raw, order="F")    # (the medians partition it: our own copy)
+        if len(self.order) < len(raw):           # a subset of the rows: theirs only
+            by_marker = np.take(raw.T, self.order, axis=1)
+            del sub, raw
+            values[...] = by_marker.T
+            return BlockValues(values, by_marker)
+        np.take(raw, self.order, axis=0, out=values)
+        # all the rows: the medians and counts do not depend on their order, so the copy
+        # serves as it is (no third array)
+        return BlockValues(values, raw.T)
 
     def _column(self, name: str) -> np.ndarray:
         column = self.frame[name]
@@ -474,17 +485,16 @@ class MarkerValues:
             values = column.to_numpy(dtype=float, na_value=np.nan)
         return values
 
-    def _arrays(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """(markers, rows) and (rows, markers) arrays for m markers: new, or the second this
-        thread's (the first is freed after the medians, keeping the screen's peak memory)."""
+    def _values(self, m: int) -> np.ndarray:
+        """A (rows, markers) array for m markers: new, or this thread's one (``reuse``)."""
         n = len(self.order)
         if self._buffers is None:
-            return np.empty((m, n)), np.empty((n, m))
+            return np.empty((n, m))
         key = threading.get_ident()
         buf = self._buffers.get(key)
         if buf is None or buf.size < m * n:
             buf = self._buffers[key] = np.empty(m * n)
-        return np.empty((m, n)), buf[:m * n].reshape(n, m)
+        return buf[:m * n].reshape(n, m)
 
 
 def check_options(rule: str, ties: str, continuous: str, fdr: str, conf_level: float,
