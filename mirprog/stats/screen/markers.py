@@ -343,7 +343,8 @@ def screen(
     names = resolve_markers(cohort, markers, leave_out=model_columns(strata, adjust))
     model = screen_model(cohort, names, strata, adjust, categorical, reference)
     n = len(model.time)
-    blocks = marker_blocks(names, n, ex.block_size)
+    grouped = _incomplete_first(cohort, names) if n >= _COLUMNWISE_FROM else names
+    blocks = marker_blocks(grouped, n, ex.block_size)
     n_threads = check_threads(ex.threads)
     s = sample(model.time, model.event, model.strata_codes)
     opts = BlockOptions(ties, continuous, max_iter, _sorted_covariates(model, s),
@@ -363,7 +364,10 @@ def screen(
     finally:
         if bar is not None:
             bar.close()
-    table = screen_table(names, parts, conf_level, fdr)
+    table = screen_table(grouped, parts, conf_level, fdr)
+    if grouped is not names:                  # back in the order asked for
+        pos = {name: i for i, name in enumerate(grouped)}
+        table = table.iloc[[pos[name] for name in names]].reset_index(drop=True)
     return ScreenResult(table=table, ties=ties, continuous=continuous, fdr=fdr,
                         conf_level=conf_level, n=n, events=len(s.ev), strata=model.strata,
                         adjust=model.adjust, adjust_terms=model.terms, excluded=model.excluded)
@@ -384,6 +388,30 @@ def _sorted_covariates(model: ScreenModel, s: Sample) -> np.ndarray | None:
         return None
     z = model.z[s.order]
     return np.asarray(z - centring(z))
+
+
+def _incomplete_first(cohort: Cohort, names: list[str]) -> list[str]:
+    """The markers with a missing value first, then the others (each in the given order).
+
+    A block mixing both is computed as two (:func:`screen_block`); grouped,
+    the incomplete markers fill a block of their own (per marker ~20%
+    cheaper at 10,000 rows than in the tenths of blocks they made), and it
+    starts first.  Long columns only: the scan reads each column once.
+    """
+    frame = cohort._data
+    has_missing = [_has_missing(frame[name].to_numpy()) for name in names]
+    first = [name for name, m in zip(names, has_missing, strict=True) if m]
+    if not first or len(first) == len(names):
+        return names
+    return first + [name for name, m in zip(names, has_missing, strict=True) if not m]
+
+
+def _has_missing(values: np.ndarray) -> bool:
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).any())
+    if values.dtype.kind in "iub":                # integers and booleans: never missing
+        return False
+    return bool(pd.isna(values).any())
 
 
 def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
