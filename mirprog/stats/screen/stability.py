@@ -30,13 +30,12 @@ from mirprog._result import Result
 from mirprog.data.cohort import Cohort
 from mirprog.errors import MirprogError
 from mirprog.stats.logrank import Adjust
+from mirprog.stats.screen._blocks import MarkerValues, marker_blocks
 from mirprog.stats.screen.markers import (
     BlockOptions,
     Continuous,
-    MarkerValues,
     ScreenResult,
     check_options,
-    marker_blocks,
     resolve_markers,
     screen,
     screen_block,

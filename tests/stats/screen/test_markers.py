@@ -308,7 +308,7 @@ def test_stray_text_in_a_text_marker_column_is_refused(cohort: mp.Cohort) -> Non
 
 
 def test_default_blocks_are_balanced() -> None:
-    from mirprog.stats.screen.markers import marker_blocks
+    from mirprog.stats.screen._blocks import marker_blocks
     names = [f"m{j}" for j in range(2000)]
     sizes = [len(b) for b in marker_blocks(names, 1100, None)]
     assert sizes == [1000, 1000]
@@ -330,11 +330,11 @@ def test_results_do_not_depend_on_block_size(cohort: mp.Cohort) -> None:
 @pytest.mark.parametrize("rows", [None, 5000])
 def test_marker_values_both_layouts_and_reuse(cohort: mp.Cohort, rows: int | None) -> None:
     """Gathered rows equal the frame's; reuse refills one (rows, markers) array per thread."""
-    from mirprog.stats.screen import markers as mk
+    from mirprog.stats.screen import _blocks as mk
 
     frame = cohort._data
     if rows is not None:               # long columns: gathered one by one from views
-        assert rows >= mk._COLUMNWISE_FROM
+        assert rows >= mk.COLUMNWISE_FROM
         frame = frame.sample(rows, replace=True, random_state=1).reset_index(drop=True)
         frame["id"] = np.arange(rows)
         cohort = mp.Cohort(frame, time="time", event="event", id="id")
@@ -364,12 +364,13 @@ def test_long_column_paths_give_the_same_table(cohort: mp.Cohort, size: int | No
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Columns gathered one by one and markers with missing values blocked first (the
     long-column paths, forced here): the same table, in the markers' order."""
-    from mirprog.stats.screen import markers as mk
+    from mirprog.stats.screen import _blocks, markers
 
     ref = screen(cohort, block_size=size).table
-    monkeypatch.setattr(mk, "_COLUMNWISE_FROM", 0)
+    monkeypatch.setattr(_blocks, "COLUMNWISE_FROM", 0)
+    monkeypatch.setattr(markers, "COLUMNWISE_FROM", 0)
     names = [c for c in cohort.columns if c.startswith("m")]
-    grouped = mk._incomplete_first(cohort, names)
+    grouped = _blocks.incomplete_first(cohort, names)
     assert grouped != names                      # (m25 and m_allna have missing values)
     assert set(grouped) == set(names)
     assert grouped[:2] == [m for m in names if cohort._data[m].isna().any()][:2]

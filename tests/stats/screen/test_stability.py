@@ -27,7 +27,8 @@ def cohort() -> mp.Cohort:
 
 def _data(res_cohort: mp.Cohort, markers: list[str], seed: int, by: Any = "q_logrank") -> _Data:
     """The resamples' shared data as screen_bootstrap builds it (one block)."""
-    from mirprog.stats.screen.markers import BlockOptions, MarkerValues
+    from mirprog.stats.screen._blocks import MarkerValues
+    from mirprog.stats.screen.markers import BlockOptions
     return _Data(values=MarkerValues(res_cohort, np.arange(res_cohort.n))(markers),
                  time=res_cohort.time, event=res_cohort.event, names=markers,
                  blocks=[(0, len(markers))], opts=BlockOptions("breslow", "log2", 20), fdr="bh",
