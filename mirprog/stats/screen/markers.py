@@ -42,12 +42,10 @@ from mirprog.data.missing import bad_numbers_error, is_text_dtype, looks_numeric
 from mirprog.errors import CohortError, MirprogError
 from mirprog.stats.logrank import Adjust, p_adjust
 from mirprog.stats.screen._blocks import (
-    COLUMNWISE_FROM,
     MIN_BLOCK,
     BlockValues,
     MarkerValues,
-    incomplete_first,
-    marker_blocks,
+    screen_blocks,
 )
 from mirprog.stats.screen._options import ScreenModel, model_columns, screen_model
 
@@ -348,8 +346,7 @@ def screen(
     names = resolve_markers(cohort, markers, leave_out=model_columns(strata, adjust))
     model = screen_model(cohort, names, strata, adjust, categorical, reference)
     n = len(model.time)
-    grouped = incomplete_first(cohort, names) if n >= COLUMNWISE_FROM else names
-    blocks = marker_blocks(grouped, n, ex.block_size)
+    grouped, blocks = screen_blocks(cohort, names, n, ex.block_size)
     n_threads = check_threads(ex.threads)
     s = sample(model.time, model.event, model.strata_codes)
     opts = BlockOptions(ties, continuous, max_iter, _sorted_covariates(model, s),

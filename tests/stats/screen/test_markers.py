@@ -359,21 +359,22 @@ def test_marker_values_both_layouts_and_reuse(cohort: mp.Cohort, rows: int | Non
     assert not np.shares_memory(a.by_marker, frame[names[0]].to_numpy())   # never the frame's
 
 
-@pytest.mark.parametrize("size", [None, 3])
+@pytest.mark.parametrize("size", [None, 4])
 def test_long_column_paths_give_the_same_table(cohort: mp.Cohort, size: int | None,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Columns gathered one by one and markers with missing values blocked first (the
     long-column paths, forced here): the same table, in the markers' order."""
-    from mirprog.stats.screen import _blocks, markers
+    from mirprog.stats.screen import _blocks
 
     ref = screen(cohort, block_size=size).table
     monkeypatch.setattr(_blocks, "COLUMNWISE_FROM", 0)
-    monkeypatch.setattr(markers, "COLUMNWISE_FROM", 0)
     names = [c for c in cohort.columns if c.startswith("m")]
-    grouped = _blocks.incomplete_first(cohort, names)
-    assert grouped != names                      # (m25 and m_allna have missing values)
-    assert set(grouped) == set(names)
-    assert grouped[:2] == [m for m in names if cohort._data[m].isna().any()][:2]
+    grouped, blocks = _blocks.screen_blocks(cohort, names, cohort.n, size)
+    incomplete = [m for m in names if cohort._data[m].isna().any()]
+    assert grouped == incomplete + [m for m in names if m not in incomplete]
+    assert [m for b in blocks for m in b] == grouped
+    full = len(_blocks.marker_blocks(names, cohort.n, size)[0])
+    assert blocks[0] == incomplete[:-(-full // 2)]          # half-size blocks, first
     got = screen(cohort, block_size=size).table
     assert got["marker"].tolist() == ref["marker"].tolist()
     pd.testing.assert_frame_equal(got, ref, rtol=1e-12, atol=1e-11)
