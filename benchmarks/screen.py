@@ -108,6 +108,71 @@ threads of one process take ~120 ms each -- the GIL (about 1,300 voluntary
 context switches per screen) over the thousands of small numpy calls per
 block (suffix sums row by row, chunked products), which only a fused
 kernel would remove.
+
+Issue 20, third round (2026-12-04, 20:00-21:45 UTC; another machine: Intel
+Xeon with AVX-512, 2 cores, 4 MB L2 each, load ~0.8; noise +-5-10% between
+runs minutes apart).  The code before the round (207f9c2) and after it
+alternately in fresh processes, best of 15 (of 3 at 10,000 rows) per
+process, three rounds, default options, ms wall:
+
+=================  ==========  ===============  ===============
+size               threads     before           after
+=================  ==========  ===============  ===============
+1,100 x 2,000      1           205-207          181-184
+1,100 x 2,000      2           138-150          115-120
+10,000 x 2,000     1           1,258-1,316      1,112-1,187
+10,000 x 2,000     2           859-873          774-832
+1,100 x 2,000      2, efron    217-225          169-170
+=================  ==========  ===============  ===============
+
+This script in one run (after, load ~0.7): 1,100 x 2,000 in 0.124 s
+against 16.97 s for the R survival loop (137x); 10,000 x 2,000 in 0.82-0.85
+s (95.4 s in R, 112x).  Peak traced memory (default threads) 83 -> 67 MB
+and 95 -> 85 MB.  Minor page faults per 1,100 x 2,000 screen on two
+threads 4,000-5,900 -> under 100; waits for the GIL (voluntary context
+switches) 1,100-1,240 -> ~530.  What each step bought (two threads,
+1,100 x 2,000 unless said; each measured in alternation with the commit
+before it):
+
+* Two threads of one process ran two independent 1,000-marker screens in
+  141 ms, two processes in 103 ms each: the in-process cost is the GIL
+  (a numpy call of 4,000 values runs at 0.44x on two threads against one,
+  of 65,000 at 0.91x) and, ~8 ms, page faults and unmapping in one address
+  space (glibc's MALLOC_* settings recover them; a library cannot set them).
+  So: fewer, longer numpy calls and no fresh arrays in the loops.
+* Risk-set reductions in CHUNK values per plane (was a quarter of that)
+  in reused scratch: 145 -> 135 ms, GIL waits 1,200 -> 700.
+* Segment sums through SciPy's CSR kernel directly (``sparse_dot``):
+  SciPy's ``@`` held the GIL ~15 us a call and made a new array; that
+  product ran at 1.44x on two threads, the kernel at 1.93x: 2-4%.
+* Breslow and Efron without strata: risk-set sums streamed chunk by chunk
+  from the last row chunk with the later rows' sums carried, reduced while
+  in cache (the same suffix sums bit for bit); the (event times x 3
+  markers) array, 13 MB a thread, is gone: 145-155 -> 131 ms, one thread
+  205-210 -> 186-188 ms, peak 83 -> 67 MB; Efron 212-221 -> 160-164 ms.
+* Then row chunks of 2*CHUNK values: 126-136 -> 120-126 ms (one thread
+  ~2% slower); products with a shared weight vector capped at 2**18 values
+  a call (OpenBLAS threads above ~460,000 and its threads spin: seen as 2x
+  CPU with CHUNK 2**17 before the cap).
+* Block values: the frame[list] copy serves the medians itself when all
+  rows are used (no third array); long columns (4,096 rows on) gathered
+  from column views; one (rows, markers) array per thread reused across
+  local blocks (10,000 rows: faults 21k -> 6k a screen, 3-5%).
+* With long columns, markers with missing values in blocks of their own,
+  half the size, first: 10,000 x 2,000 two threads 809-853 -> 792-806 ms
+  (full-size blocks of them were faster, 0.78 s, but raised the peak to
+  121 MB).
+* chi2 tails with df 1 through erfc: 4.7 -> 0.1 ms a screen, and closer to
+  R's pchisq (max relative difference 5.7e-14 against chdtrc's 1.3e-13).
+* Tried without gain: blocked (two-level) suffix sums (GIL waits -27% but
+  an extra pass: one thread +5%, two threads unchanged); a thread-local
+  scratch pool across blocks; boolean counts converted in column bands;
+  CHUNK 2**15 and 2**17 for the whole engine.
+
+Not met: 0.1 s and 200x at 1,100 x 2,000 (0.115-0.124 s, 137x), and
+0.8 s at 10,000 x 2,000 is met in some runs only (0.77-0.85 s).  One
+thread now spends ~90 ms per 1,000 markers in numpy passes at ~0.4-0.9 ns
+a value; two threads still lose ~20% to each other's GIL.
 """
 
 from __future__ import annotations
