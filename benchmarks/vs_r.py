@@ -54,6 +54,18 @@ reused buffers: what bought most).  ``mp.cox`` rotterdam 14.5 / 16.1 ms before, 
 16.2 ms after (Breslow / Efron): the per-call savings (``complete_cases`` 1.8 -> 1.0 ms,
 design 0.9 -> 0.7 ms) are within this machine's noise end to end; the cox ratio against
 R moves with R's load more than with these changes.
+
+Measured 2026-12-04 20:06 UTC on another quiet machine (Intel Xeon, AVX-512, 2
+cores; code at 2b2b3a3), the whole script once, mirprog / R seconds (ratio):
+cox rotterdam breslow 0.0072 / 0.0111 (1.53), efron 0.0086 / 0.0115 (1.33),
+strata 0.0090 / 0.0126 (1.41), weights 0.0098 / 0.0525 (5.37), robust 0.0115 /
+0.0530 (4.59); cox 100k breslow 0.143 / 0.276 (1.93), efron 0.164 / 0.278
+(1.70); km + logrank 100k 0.034 / 0.191 (5.60); concordance + variance 100k
+0.133 / 0.196 (1.47); optimal cutpoint 10,000 permutations 0.216 / 2.29 (10.6);
+bootstrap_validate B=200 0.580 / 1.614 (2.78); bootstrap_validate bw B=200
+1.099 / 1.845 (1.68); ``import mirprog`` 5 ms and ``mirprog --help`` 46 ms
+beyond bare Python, against 0.775 s for ``library(survival)``.  Every operation
+at least as fast as R; the Cox fits on rotterdam and concordance below 2x.
 """
 
 from __future__ import annotations
