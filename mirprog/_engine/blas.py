@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BLAS_VALUES", "vecmat"]
+__all__ = ["BLAS_ONE_THREAD", "BLAS_VALUES", "vecmat"]
 
-BLAS_VALUES = 2**16  # values per product: far below OpenBLAS's threading threshold
+BLAS_VALUES = 2**16      # values per product: far below OpenBLAS's threading threshold
+BLAS_ONE_THREAD = 2**18  # the most values per product that still stay on one thread
+                         # (fewer calls where the product's array is itself cache-sized)
 
 
-def vecmat(v: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``v @ a`` for ``v`` (n,) and ``a`` (n, k), in row blocks of at most ``BLAS_VALUES``."""
-    step = max(1, BLAS_VALUES // max(1, a.shape[1]))
+def vecmat(v: np.ndarray, a: np.ndarray, values: int = BLAS_VALUES) -> np.ndarray:
+    """``v @ a`` for ``v`` (n,) and ``a`` (n, k), in row blocks of at most ``values``."""
+    step = max(1, values // max(1, a.shape[1]))
     if len(v) <= step:
         return np.asarray(v @ a)
     out = np.asarray(v[:step] @ a[:step])

@@ -49,6 +49,7 @@ from mirprog._engine.batch_sets import (
     take,
     wsum,
 )
+from mirprog._engine.blas import BLAS_ONE_THREAD, vecmat
 from mirprog._engine.coxph import Ties
 from mirprog._engine.logrank import TwoGroupLogRank, two_group
 
@@ -70,10 +71,6 @@ __all__ = [
 
 Derivs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # loglik, score, info, scale
 
-
-BLAS_ONE_THREAD = 2**18  # values of the largest product with a vector taken in one call:
-                         # OpenBLAS runs one of more than ~460,000 values on every core
-                         # (:mod:`mirprog._engine.blas`)
 
 SumsAt = Callable[[int, int], tuple[list[np.ndarray], list[np.ndarray] | None]]
 
@@ -102,17 +99,30 @@ def _assemble(s: Sample, ev: Events, cols: Cols, k: int, sums_at: SumsAt,
             b = min(a + step, len(s.first))
             (s0, s1, s2), _ = sums_at(a, b)
             _accumulate(acc, buf, weight[a:b], s0, s1, s2, len(s.time) if counts else 0)
-    else:  # Efron: the k-th of d tied events removes k/d of the tied events' own mass
+    else:  # Efron
         group, weight, frac = s.ev_group, take(ev.w, cols), take(ev.frac, cols)
         for a in range(0, len(group), step):
             b = min(a + step, len(group))
             g0 = int(group[a])
-            (s0, s1, s2), tied = sums_at(g0, int(group[b - 1]) + 1)
-            d0, d1, d2 = tied  # type: ignore[misc]
-            g, f, w = group[a:b] - g0, frac[a:b], weight[a:b]
-            _accumulate(acc, buf, w, s0[g] - f * d0[g], s1[g] - f * d1[g], s2[g] - f * d2[g])
+            sums, tied = sums_at(g0, int(group[b - 1]) + 1)
+            _accumulate_efron(acc, buf, weight[a:b], group[a:b] - g0, frac[a:b], sums,
+                              tied)  # type: ignore[arg-type]
+    return _derivs(acc, sum_eta, sum_x)
+
+
+def _derivs(acc: np.ndarray, sum_eta: np.ndarray, sum_x: np.ndarray) -> Derivs:
+    """Log-likelihood, score, information and its scale from :func:`_accumulate`'s sums."""
     log_s0, mean, m2, sq = acc
     return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
+
+
+def _accumulate_efron(acc: np.ndarray, buf: np.ndarray, w: np.ndarray, g: np.ndarray,
+                      f: np.ndarray, sums: Sequence[np.ndarray],
+                      tied: Sequence[np.ndarray]) -> None:
+    """:func:`_accumulate` per event (Efron): the k-th of d tied events removes k/d of the
+    tied events' own mass.  ``g``: each event's row in ``sums`` and ``tied``; ``f``: k/d."""
+    (s0, s1, s2), (d0, d1, d2) = sums, tied
+    _accumulate(acc, buf, w, s0[g] - f * d0[g], s1[g] - f * d1[g], s2[g] - f * d2[g])
 
 
 def _accumulate(acc: np.ndarray, buf: np.ndarray, w: np.ndarray, s0: np.ndarray,
@@ -134,10 +144,7 @@ def _accumulate(acc: np.ndarray, buf: np.ndarray, w: np.ndarray, s0: np.ndarray,
     np.divide(s2, s0, out=t[:, 2])
     np.multiply(a, a, out=t[:, 3])
     if w.shape[1] == 1:               # one weight column shared by all markers: gemv
-        flat = t.reshape(rows, 4 * k)
-        step = max(1, BLAS_ONE_THREAD // (4 * k))   # (OpenBLAS threads bigger products)
-        for a in range(0, rows, step):
-            acc += (w[a:a + step, 0] @ flat[a:a + step]).reshape(4, k)
+        acc += vecmat(w[:, 0], t.reshape(rows, 4 * k), BLAS_ONE_THREAD).reshape(4, k)
     else:
         acc += np.einsum("ij,ikj->kj", w, t)
 
@@ -214,8 +221,7 @@ class _Rows:
         if self.streamed:
             acc = self._streamed(k, 3, values, cols, counts=zero and self.ev.frac is None)
             sum_eta = beta * sum_x if eta_ev is None else wsum(take(self.ev.w, cols), eta_ev)
-            log_s0, mean, m2, sq = acc
-            return sum_eta - log_s0, sum_x - mean, m2 - sq, m2
+            return _derivs(acc, sum_eta, sum_x)
         seg = work("seg", len(s.first), 3 * k)
         stack_ev = work("stack_ev", len(s.ev), 3 * k) if self.ev.frac is not None else None
         for c, missing in zip(self.chunks, self.missing, strict=True):
@@ -311,18 +317,14 @@ class _Rows:
             if frac is None:
                 _accumulate(acc, buf, weight[c.g0:c.g1], s0, s1, s2, top)
                 continue
-            # Efron: the k-th of d tied events removes k/d of the tied events' own mass
-            ne = c.e1 - c.e0
+            ne = c.e1 - c.e0                       # Efron: the chunk's own tied events
             at_ev = np.take(flat, c.ev_local, axis=0, mode="clip",
                             out=work("stack_ev", self.e_max * 3 * k)[:ne * 3 * k]
                             .reshape(ne, 3 * k))
-            d0, d1, d2 = _thirds(sparse_dot(self.tied[i], at_ev,
-                                            work("tied", self.g_max * 3 * k)[:ng * 3 * k]
-                                            .reshape(ng, 3 * k)), k)
-            g = s.ev_group[c.e0:c.e1] - c.g0
-            f = frac[c.e0:c.e1]
-            _accumulate(acc, buf, weight[c.e0:c.e1], s0[g] - f * d0[g], s1[g] - f * d1[g],
-                        s2[g] - f * d2[g])
+            tied = sparse_dot(self.tied[i], at_ev,
+                              work("tied", self.g_max * 3 * k)[:ng * 3 * k].reshape(ng, 3 * k))
+            _accumulate_efron(acc, buf, weight[c.e0:c.e1], s.ev_group[c.e0:c.e1] - c.g0,
+                              frac[c.e0:c.e1], (s0, s1, s2), _thirds(tied, k))
         return acc
 
     def _at_zero(self, beta: np.ndarray, cols: Cols) -> Derivs:
@@ -345,8 +347,8 @@ class _Rows:
 
         sum_x = take(self.sum_x, cols)
         if self.streamed:
-            log_s0, mean, m2, sq = self._streamed(k, 2, values, cols, counts=True)
-            return beta * sum_x - log_s0, sum_x - mean, m2 - sq, m2
+            return _derivs(self._streamed(k, 2, values, cols, counts=True), beta * sum_x,
+                           sum_x)
         seg = work("seg", len(s.first), 2 * k)
         for c in self.chunks:
             c.segment_sums(values(c, None), seg[c.g0:c.g1])
@@ -455,8 +457,8 @@ class _Binary:
             else:
                 np.log(den, out=den)
             w = wt[a:b]
-            if w.shape[1] == 1:                   # weights shared by all markers: one gemv
-                acc += (w[:, 0] @ t.reshape(b - a, 3 * k)).reshape(3, k)
+            if w.shape[1] == 1:                   # weights shared by all markers: gemv
+                acc += vecmat(w[:, 0], t.reshape(b - a, 3 * k), BLAS_ONE_THREAD).reshape(3, k)
             else:
                 acc += np.einsum("ij,ikj->kj", w, t)
         sum_log, sum_q, sum_v = acc

@@ -20,7 +20,7 @@ from mirprog.data.cohort import Cohort
 from mirprog.errors import MirprogError
 
 __all__ = ["BLOCK_ELEMENTS", "COLUMNWISE_FROM", "MIN_BLOCK", "BlockValues", "MarkerValues",
-           "marker_blocks", "screen_blocks"]
+           "float_column", "marker_blocks", "screen_blocks"]
 
 BLOCK_ELEMENTS = 2**21  # rows x markers per block: about 16 MB per (rows, markers) array
 MIN_BLOCK = 32          # markers per block at least (per-block overhead)
@@ -45,7 +45,7 @@ def screen_blocks(cohort: Cohort, names: list[str], n: int,
     if n < COLUMNWISE_FROM:
         return names, blocks
     frame = cohort._data
-    has_missing = [_has_missing(frame[name].to_numpy()) for name in names]
+    has_missing = [bool(np.isnan(float_column(frame, name)).any()) for name in names]
     incomplete = [name for name, m in zip(names, has_missing, strict=True) if m]
     complete = [name for name, m in zip(names, has_missing, strict=True) if not m]
     if not incomplete or not complete:
@@ -57,12 +57,13 @@ def screen_blocks(cohort: Cohort, names: list[str], n: int,
         + [complete[i:i + size] for i in range(0, len(complete), size)])
 
 
-def _has_missing(values: np.ndarray) -> bool:
-    if values.dtype.kind == "f":
-        return bool(np.isnan(values).any())
-    if values.dtype.kind in "iub":                # integers and booleans: never missing
-        return False
-    return bool(pd.isna(values).any())
+def float_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A marker column as float64, NaN where missing: a view of a float64 column."""
+    column = frame[name]
+    values = column.to_numpy()
+    if values.dtype != np.float64:
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+    return values
 
 
 def marker_blocks(names: list[str], n: int, block_size: int | None) -> list[list[str]]:
@@ -130,7 +131,7 @@ class MarkerValues:
         values = self._values(len(block))
         if len(self.frame) >= COLUMNWISE_FROM or len(block) <= 16:
             with self.lock:
-                cols = [self._column(name) for name in block]
+                cols = [float_column(self.frame, name) for name in block]
             by_marker = np.empty((len(block), len(self.order)))
             for j, col in enumerate(cols):
                 np.take(col, self.order, out=by_marker[j])
@@ -142,7 +143,7 @@ class MarkerValues:
             if raw.dtype != np.float64:
                 raw = sub.to_numpy(dtype=float, na_value=np.nan)
             if (not raw.flags.writeable or not raw.flags.f_contiguous
-                    or np.may_share_memory(raw, self._column(block[0]))):
+                    or np.may_share_memory(raw, float_column(self.frame, block[0]))):
                 raw = np.array(raw, order="F")    # (the medians partition it: our own copy)
         if len(self.order) < len(raw):           # a subset of the rows: theirs only
             by_marker = np.take(raw.T, self.order, axis=1)
@@ -153,13 +154,6 @@ class MarkerValues:
         # all the rows: the medians and counts do not depend on their order, so the copy
         # serves as it is (no third array)
         return BlockValues(values, raw.T)
-
-    def _column(self, name: str) -> np.ndarray:
-        column = self.frame[name]
-        values = column.to_numpy()               # a view of a float64 column
-        if values.dtype != np.float64:
-            values = column.to_numpy(dtype=float, na_value=np.nan)
-        return values
 
     def _values(self, m: int) -> np.ndarray:
         """A (rows, markers) array for m markers: new, or this thread's one (``reuse``)."""
