@@ -163,7 +163,7 @@ def log_counts(a: np.ndarray, top: int, out: np.ndarray | None = None) -> np.nda
         with np.errstate(divide="ignore"):
             table = _LOGS[top] = np.log(np.arange(top + 1, dtype=float))
     idx = a.astype(np.intp)
-    return np.take(table, idx, out=out) if out is not None else np.take(table, idx)
+    return np.take(table, idx, out=out, mode="clip") if out is not None else np.take(table, idx)
 
 
 class _Rows:
@@ -248,7 +248,7 @@ class _Rows:
         work, k, rows = self.work, len(beta), self.rows
         x = self.x[c.r0:c.r1]
         if cols is not None:
-            x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
+            x = np.take(x, cols, axis=1, out=work("x", c.rows, k), mode="clip")
         stack = work("stack", rows * 3 * k)[:c.rows * 3 * k].reshape(c.rows, 3, k)
         r = stack[:, 0]
         if zero:
@@ -339,7 +339,7 @@ class _Rows:
         def values(c: bs.Chunk, missing: Any) -> np.ndarray:
             x = self.x[c.r0:c.r1]
             if cols is not None:
-                x = np.take(x, cols, axis=1, out=work("x", c.rows, k))
+                x = np.take(x, cols, axis=1, out=work("x", c.rows, k), mode="clip")
             stack = work("stack", rows * 3 * k)[:c.rows * 2 * k].reshape(c.rows, 2, k)
             np.copyto(stack[:, 0], x)
             np.multiply(x, x, out=stack[:, 1])

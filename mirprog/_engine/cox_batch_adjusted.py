@@ -129,7 +129,7 @@ class AdjustedRows:
         if self.x is not None:
             xs = self.x[c.r0:c.r1]
             if cols is not None:
-                xs = np.take(xs, cols, axis=1, out=work("x", c.rows, k))
+                xs = np.take(xs, cols, axis=1, out=work("x", c.rows, k), mode="clip")
             r += xs * beta[:, 0]
         if eta_ev is not None:
             clamp(r)

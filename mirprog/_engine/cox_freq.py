@@ -111,7 +111,8 @@ class FreqCox:
         np.multiply(r[:, None, :], self.xt[None, :, :], out=cum1)
         np.cumsum(cum1, axis=2, out=cum1)
         s0 = np.take(cum0, self.last, axis=1)
-        s1 = np.take(cum1, self.last, axis=2, out=self._workspace(k, at_events=True))
+        s1 = np.take(cum1, self.last, axis=2, out=self._workspace(k, at_events=True),
+                     mode="clip")
         terms = _Terms(k, p, len(self.last))
         if not self.efron:
             terms.add(d, s0, s1)

@@ -134,7 +134,7 @@ class MarkerValues:
                 cols = [float_column(self.frame, name) for name in block]
             by_marker = np.empty((len(block), len(self.order)))
             for j, col in enumerate(cols):
-                np.take(col, self.order, out=by_marker[j])
+                np.take(col, self.order, out=by_marker[j], mode="clip")
             values[...] = by_marker.T
             return BlockValues(values, by_marker)
         with self.lock:
@@ -150,7 +150,7 @@ class MarkerValues:
             del sub, raw
             values[...] = by_marker.T
             return BlockValues(values, by_marker)
-        np.take(raw, self.order, axis=0, out=values)
+        np.take(raw, self.order, axis=0, out=values, mode="clip")
         # all the rows: the medians and counts do not depend on their order, so the copy
         # serves as it is (no third array)
         return BlockValues(values, raw.T)
