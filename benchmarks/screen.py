@@ -173,6 +173,36 @@ Not met: 0.1 s and 200x at 1,100 x 2,000 (0.115-0.124 s, 137x), and
 0.8 s at 10,000 x 2,000 is met in some runs only (0.77-0.85 s).  One
 thread now spends ~90 ms per 1,000 markers in numpy passes at ~0.4-0.9 ns
 a value; two threads still lose ~20% to each other's GIL.
+
+Issue 20, fourth round (2026-12-04/05, 22:30-00:40 UTC; another machine:
+AMD EPYC, AVX2 without AVX-512, 2 cores, 512 kB L2 each, 32 MB L3; float64
+exp and log ~5.5 ns a value, a product ~0.35 ns in cache and ~1.2 ns from
+L3).  At the round's start (077f06e): 1,100 x 2,000 in 0.209-0.213 s on
+one thread and 0.119-0.120 s on two; 10,000 x 2,000 0.79-0.80 s.  The
+profile of a one-thread screen: exp 26 ms, the logs (log S0, the binary
+model's log of its denominators, log2 of the values) ~33 ms, medians 8 ms,
+the models' set-up (counts, event sums, chunks) ~23 ms, the rest numpy
+passes bound by L3 bandwidth.
+
+* ``np.take(..., out=)`` in ``mode="clip"``: in the default mode numpy
+  buffers the whole output through a temporary; the block read of 1,000 x
+  1,100 values took 7.4 ms instead of 1.5 ms, on the critical path of each
+  thread.  Alternately with the code before it (best of 20, three rounds):
+  two threads 113-114 -> 108-111 ms; one thread and 10,000 rows unchanged
+  within noise (189-195 / 191-200 ms; 0.82-0.84 / 0.83-0.87 s).
+* Tried without gain: the sums of logs as logs of products of 32 values
+  (one log per 32: 4x faster on one array in isolation, 0-2% on the screen,
+  since those passes are bound by memory, and more calls raised GIL waits
+  by half); blocks of 500 or 250 markers (two threads 125 and 155 ms
+  against 113); CHUNK 2**14 and 2**15 (slower on both counts).
+
+This script in one run (``--sizes 1100x2000 --r``, best of 3): 0.123 s
+against 18.69 s for the R survival loop (152x); peak traced 66 MB.
+
+Not met, on this machine too: 0.1 s at 1,100 x 2,000 (0.108-0.111 s two
+threads; two threads give 1.8x one); 10,000 x 2,000 at 0.8 s in some runs.
+What is left is the transcendental functions (~30% of the CPU, no SIMD
+loop in numpy on AVX2) and passes bound by memory: a fused kernel.
 """
 
 from __future__ import annotations
